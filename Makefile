@@ -1,0 +1,69 @@
+# Thin wrapper: ./configure prepares build/, ninja and meson do the work.
+#
+#   make          build build/qemu-system-x86_64 and build/vigilante
+#   make check    build, then run the unit and functional tests
+#   make demo     the main job on the embedded defaults
+#   make bench    benchmarks (not tests)
+
+SRC := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+BUILD := $(SRC)/build
+NINJA ?= ninja
+MESON ?= meson
+
+# Re-prepare QEMU's tree when the patch series or the set of overlaid
+# files changes; the overlaid files themselves are symlinks, so edits to
+# them are seen by ninja directly.
+PATCHES := $(wildcard $(SRC)/qemu/patches/*)
+OVERLAY_LIST := $(BUILD)/.overlay-files
+
+.PHONY: all deps check check-unit check-functional demo bench clean distclean FORCE
+
+all: $(BUILD)/qemu-system-x86_64 $(BUILD)/vigilante
+
+deps:
+	@$(SRC)/scripts/install-deps.sh
+
+$(BUILD)/config.mk: $(SRC)/configure $(SRC)/qemu/pin $(SRC)/scripts/fetch-qemu-source.sh
+	@$(SRC)/scripts/install-deps.sh
+	cd $(SRC) && ./configure
+
+$(OVERLAY_LIST): FORCE | $(BUILD)/config.mk
+	@mkdir -p $(BUILD)
+	@cd $(SRC) && ls -1 hw-taint vigilante accel/tcg 2>/dev/null > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(BUILD)/qemu-src/.vigilante/series-sum: $(PATCHES) $(OVERLAY_LIST) $(SRC)/scripts/prepare-qemu-tree.sh $(BUILD)/config.mk
+	$(SRC)/scripts/prepare-qemu-tree.sh $$(sed -n 's/^QEMU_PRISTINE := //p' $(BUILD)/config.mk) $(BUILD)/qemu-src
+	@touch $@
+
+# ninja decides what to rebuild inside QEMU's tree.
+$(BUILD)/qemu-system-x86_64: $(BUILD)/qemu-src/.vigilante/series-sum FORCE
+	$(NINJA) -C $(BUILD)/qemu qemu-system-x86_64
+	@cmp -s $(BUILD)/qemu/qemu-system-x86_64 $@ || cp $(BUILD)/qemu/qemu-system-x86_64 $@
+
+$(BUILD)/vigilante: $(BUILD)/config.mk FORCE
+	$(MESON) compile -C $(BUILD)/host
+	@ln -sfn host/contrib/vigilante/vigilante $@
+
+$(BUILD)/guests/linux/.stamp: FORCE | $(BUILD)/config.mk
+	$(SRC)/scripts/build-linux-guest.sh $(BUILD)/guests/linux
+
+check: all $(BUILD)/guests/linux/.stamp
+	$(SRC)/scripts/run-tests.sh $(BUILD)/host
+
+check-unit: all
+	$(SRC)/scripts/run-tests.sh $(BUILD)/host --suite unit
+
+demo: all
+	$(SRC)/scripts/demo.sh
+
+bench: all $(BUILD)/guests/linux/.stamp
+	$(SRC)/tests/bench/run.sh
+
+clean:
+	-$(NINJA) -C $(BUILD)/qemu clean
+	-$(MESON) compile -C $(BUILD)/host --clean
+	rm -f $(BUILD)/qemu-system-x86_64 $(BUILD)/vigilante
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,71 @@
+/*
+ * vigilante: the host-side command-line tool of Vigilante-QEMU.
+ *
+ * Subcommands (sca, verify, honeypot, snapshot, agent...) register in
+ * the table below as they are implemented.
+ */
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct VigilanteCommand {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} VigilanteCommand;
+
+static const VigilanteCommand commands[] = {
+    { NULL, NULL, NULL }
+};
+
+static void print_usage(FILE *out)
+{
+    const VigilanteCommand *c;
+
+    fprintf(out,
+            "Usage: vigilante [--help] [--version] COMMAND [ARGS...]\n"
+            "\n"
+            "Host-side tool of Vigilante-QEMU: worm containment with\n"
+            "self-certifying alerts.\n"
+            "\n"
+            "Commands:\n");
+    if (!commands[0].name) {
+        fprintf(out, "  (none yet in this version)\n");
+    }
+    for (c = commands; c->name; c++) {
+        fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    }
+    fprintf(out,
+            "\n"
+            "Options:\n"
+            "  -h, --help     show this help\n"
+            "  -V, --version  show the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    const VigilanteCommand *c;
+
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+        printf("vigilante %s (Vigilante-QEMU, based on QEMU 7.2)\n",
+               VIGILANTE_VERSION);
+        return 0;
+    }
+    for (c = commands; c->name; c++) {
+        if (!strcmp(argv[1], c->name)) {
+            return c->run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "vigilante: unknown command '%s' (see vigilante --help)\n",
+            argv[1]);
+    return 2;
+}

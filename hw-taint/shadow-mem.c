@@ -1,0 +1,227 @@
+/*
+ * Shadow memory: a two-level page directory over ram_addr_t space.
+ * Label pages exist only for pages with at least one dirty byte and are
+ * freed as soon as their last dirty byte is cleaned, so a clean guest
+ * costs one directory lookup per query and no label memory.
+ */
+#include "shadow-mem.h"
+
+#include <glib.h>
+#include <string.h>
+
+/* 2^18 pages of 4 KiB per directory = 1 GiB; 4096 directories = 4 TiB. */
+#define L2_BITS 18
+#define L2_SIZE (1u << L2_BITS)
+#define L1_SIZE 4096u
+
+typedef struct TaintPage {
+    uint32_t ndirty;                    /* dirty bytes in this page */
+    TaintLabel label[TAINT_PAGE_SIZE];
+} TaintPage;
+
+static TaintPage **directory[L1_SIZE];
+static uint64_t dirty_bytes;
+static uint64_t dirty_pages;
+
+static TaintPage **slot(uint64_t addr, bool create)
+{
+    uint64_t pfn = addr >> TAINT_PAGE_BITS;
+    uint64_t l1 = pfn >> L2_BITS;
+
+    if (l1 >= L1_SIZE) {
+        /* Beyond any RAM QEMU can map here: never dirty. */
+        g_assert(!create);
+        return NULL;
+    }
+    if (!directory[l1]) {
+        if (!create) {
+            return NULL;
+        }
+        directory[l1] = g_new0(TaintPage *, L2_SIZE);
+    }
+    return &directory[l1][pfn & (L2_SIZE - 1)];
+}
+
+static TaintPage *page_get(uint64_t addr)
+{
+    TaintPage **s = slot(addr, false);
+
+    return s ? *s : NULL;
+}
+
+static TaintPage *page_get_or_create(uint64_t addr)
+{
+    TaintPage **s = slot(addr, true);
+
+    if (!*s) {
+        *s = g_new0(TaintPage, 1);
+        dirty_pages++;
+    }
+    return *s;
+}
+
+static void page_release_if_clean(uint64_t addr)
+{
+    TaintPage **s = slot(addr, false);
+
+    if (s && *s && (*s)->ndirty == 0) {
+        g_free(*s);
+        *s = NULL;
+        dirty_pages--;
+    }
+}
+
+/* Store one label, keeping the dirty-byte counters right. */
+static inline void put(TaintPage *p, unsigned off, TaintLabel l)
+{
+    TaintLabel old = p->label[off];
+
+    p->ndirty += (l != 0) - (old != 0);
+    dirty_bytes += (l != 0) - (old != 0);
+    p->label[off] = l;
+}
+
+/*
+ * Walk [addr, addr+len) page by page; `step` is how much the label grows
+ * per byte (1 for a sequence, 0 for a fill).
+ */
+static void set_range(uint64_t addr, uint64_t len, TaintLabel first,
+                      unsigned step)
+{
+    while (len) {
+        unsigned off = addr & (TAINT_PAGE_SIZE - 1);
+        uint64_t n = MIN(len, (uint64_t)TAINT_PAGE_SIZE - off);
+        TaintPage *p;
+
+        if (first == 0) {
+            p = page_get(addr);
+            if (p) {
+                for (unsigned i = 0; i < n; i++) {
+                    put(p, off + i, 0);
+                }
+                page_release_if_clean(addr);
+            }
+        } else {
+            p = page_get_or_create(addr);
+            for (unsigned i = 0; i < n; i++) {
+                TaintLabel l = first + i * step;
+                /* Labels wrap after 2^32 input bytes; 0 stays "clean". */
+                put(p, off + i, l ? l : 1);
+            }
+            first += n * step;
+            if (first == 0) {
+                first = 1;
+            }
+        }
+        addr += n;
+        len -= n;
+    }
+}
+
+void taint_shadow_set_seq(uint64_t addr, uint64_t len, TaintLabel first)
+{
+    set_range(addr, len, first, 1);
+}
+
+void taint_shadow_fill(uint64_t addr, uint64_t len, TaintLabel label)
+{
+    set_range(addr, len, label, 0);
+}
+
+TaintLabel taint_shadow_get(uint64_t addr)
+{
+    TaintPage *p = page_get(addr);
+
+    return p ? p->label[addr & (TAINT_PAGE_SIZE - 1)] : 0;
+}
+
+uint64_t taint_shadow_read(uint64_t addr, uint64_t len, TaintLabel *out)
+{
+    uint64_t ndirty = 0;
+
+    while (len) {
+        unsigned off = addr & (TAINT_PAGE_SIZE - 1);
+        uint64_t n = MIN(len, (uint64_t)TAINT_PAGE_SIZE - off);
+        TaintPage *p = page_get(addr);
+
+        if (p) {
+            for (unsigned i = 0; i < n; i++) {
+                ndirty += p->label[off + i] != 0;
+            }
+            if (out) {
+                memcpy(out, &p->label[off], n * sizeof(TaintLabel));
+            }
+        } else if (out) {
+            memset(out, 0, n * sizeof(TaintLabel));
+        }
+        if (out) {
+            out += n;
+        }
+        addr += n;
+        len -= n;
+    }
+    return ndirty;
+}
+
+void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
+{
+    /* Through a bounce buffer, a page at a time, in the direction that
+     * makes overlapping ranges behave like memmove. */
+    TaintLabel buf[TAINT_PAGE_SIZE];
+    bool backwards = dst > src && dst < src + len;
+
+    while (len) {
+        uint64_t n = MIN(len, (uint64_t)TAINT_PAGE_SIZE);
+        uint64_t s = backwards ? src + len - n : src;
+        uint64_t d = backwards ? dst + len - n : dst;
+
+        if (taint_shadow_read(s, n, buf) == 0) {
+            taint_shadow_clear(d, n);
+        } else {
+            for (uint64_t i = 0; i < n; i++) {
+                taint_shadow_fill(d + i, 1, buf[i]);
+            }
+        }
+        if (!backwards) {
+            src += n;
+            dst += n;
+        }
+        len -= n;
+    }
+}
+
+bool taint_shadow_page_dirty(uint64_t addr)
+{
+    return page_get(addr) != NULL;
+}
+
+bool taint_shadow_any(void)
+{
+    return dirty_pages != 0;
+}
+
+uint64_t taint_shadow_dirty_bytes(void)
+{
+    return dirty_bytes;
+}
+
+uint64_t taint_shadow_dirty_pages(void)
+{
+    return dirty_pages;
+}
+
+void taint_shadow_reset(void)
+{
+    for (unsigned i = 0; i < L1_SIZE; i++) {
+        if (!directory[i]) {
+            continue;
+        }
+        for (unsigned j = 0; j < L2_SIZE; j++) {
+            g_free(directory[i][j]);
+        }
+        g_free(directory[i]);
+        directory[i] = NULL;
+    }
+    dirty_bytes = 0;
+    dirty_pages = 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * Shadow memory: one taint label per byte of guest RAM, keyed by
+ * ram_addr_t so that CPU accesses and device DMA agree.
+ *
+ * Plain C (glib only) so that host-side unit tests build it too.
+ * Callers serialise access: the emulator calls it with the BQL held or
+ * from the single TCG thread (taint forces thread=single).
+ */
+#ifndef HW_TAINT_SHADOW_MEM_H
+#define HW_TAINT_SHADOW_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A label names one byte of input: labels are handed out consecutively
+ * to the bytes of received frames (see input.h), so label L+i is byte i
+ * of the frame whose first byte is L.  0 means clean.
+ */
+typedef uint32_t TaintLabel;
+
+#define TAINT_PAGE_BITS 12
+#define TAINT_PAGE_SIZE (1u << TAINT_PAGE_BITS)
+
+/* Give the bytes [addr, addr+len) the labels first, first+1, ...; a first
+ * label of 0 cleans the range instead. */
+void taint_shadow_set_seq(uint64_t addr, uint64_t len, TaintLabel first);
+
+/* Give every byte of [addr, addr+len) the same label (0 cleans). */
+void taint_shadow_fill(uint64_t addr, uint64_t len, TaintLabel label);
+
+static inline void taint_shadow_clear(uint64_t addr, uint64_t len)
+{
+    taint_shadow_fill(addr, len, 0);
+}
+
+/* Copy the labels of [src, src+len) to [dst, dst+len) (memmove-like). */
+void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len);
+
+TaintLabel taint_shadow_get(uint64_t addr);
+
+/* Read the labels of [addr, addr+len) into out (may be NULL); returns the
+ * number of dirty bytes among them. */
+uint64_t taint_shadow_read(uint64_t addr, uint64_t len, TaintLabel *out);
+
+/* Does the page holding addr have any dirty byte? */
+bool taint_shadow_page_dirty(uint64_t addr);
+
+/* O(1): is any byte of guest RAM dirty? */
+bool taint_shadow_any(void);
+
+uint64_t taint_shadow_dirty_bytes(void);
+uint64_t taint_shadow_dirty_pages(void);
+
+/* Clean everything and free all label pages. */
+void taint_shadow_reset(void);
+
+#endif

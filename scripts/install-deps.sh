@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what a fresh Debian 12 machine lacks to build and test Vigilante-QEMU.
+# Idempotent: installs only missing packages; safe to run again.
+set -euo pipefail
+
+PACKAGES=(
+    # toolchain and QEMU's build dependencies
+    build-essential gcc-multilib ccache ninja-build meson python3 python3-venv
+    pkg-config dpkg-dev xz-utils bzip2 flex bison
+    libglib2.0-dev libpixman-1-dev zlib1g-dev libcapstone-dev libslirp-dev
+    libfdt-dev libaio-dev
+    # project dependencies
+    libssl-dev libvirt-dev libpcap-dev
+    # firmware the emulator loads at run time
+    seabios ipxe-qemu qemu-system-data
+    # baseline emulator for benchmarks, image tools
+    qemu-system-x86 qemu-utils
+    # Linux test guest: busybox and initramfs packing
+    busybox-static cpio kmod
+    # test and analysis tools
+    tcpdump gnuplot-nox
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#PACKAGES[@]} packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]}" >&2
+    echo "install-deps: run as root (or install them) and retry" >&2
+    exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
