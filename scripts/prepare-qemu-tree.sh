@@ -26,7 +26,7 @@ die() { say "error: $*"; exit 1; }
 # Our directories, linked (not copied) so that edits are seen by the build
 # without re-preparing.  accel/tcg already exists in QEMU: link file by file.
 OVERLAY_DIRS=(hw-taint vigilante)
-OVERLAY_FILE_DIRS=(accel/tcg)
+OVERLAY_FILE_DIRS=(accel/tcg qapi)
 
 if [ ! -f "$state/copied" ] || [ "$(cat "$state/copied")" != "$pristine" ]; then
     say "copying $pristine to $dest"
@@ -83,6 +83,7 @@ for d in "${OVERLAY_DIRS[@]}"; do
 done
 for d in "${OVERLAY_FILE_DIRS[@]}"; do
     [ -d "$srcdir/$d" ] || continue
+    [ -d "$dest/$d" ] || die "QEMU's tree has no $d/ to lay our $d/ files into"
     # Drop links to files we no longer have, then link the current ones.
     find "$dest/$d" -maxdepth 1 -type l -lname "$srcdir/$d/*" -delete
     for f in "$srcdir/$d"/*; do

@@ -2,7 +2,7 @@
  * Our emulator binary as built: it says which fork and which QEMU it is,
  * and it finds Debian's firmware (BIOS, NIC option ROMs) without -L.
  */
-#include <glib.h>
+#include <gio/gio.h>
 #include <string.h>
 
 static const char *qemu_path(void)

@@ -64,6 +64,7 @@ static int run_script(const char *script, const char *patchdir,
                                NULL, NULL, &sout, &serr, &status, &err));
     g_assert_no_error(err);
     *out = g_strconcat(sout, serr, NULL);
+    g_test_message("%s %s %s:\n%s", script, arg1, arg2, *out);
     return g_spawn_check_wait_status(status, NULL) ? 0 : 1;
 }
 
@@ -90,6 +91,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
     write_file(f->pristine, "a.c", "alpha\n");
     write_file(f->pristine, "sub/b.c", "beta\n");
     write_file(f->pristine, "accel/tcg/translate-all.c", "tcg\n");
+    write_file(f->pristine, "qapi/qapi-schema.json", "{}\n");
 
     write_file(f->patches, "0001-a.patch", make_patch("a.c", "alpha", "ALPHA"));
     write_file(f->patches, "0002-b.patch",

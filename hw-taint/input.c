@@ -1,0 +1,80 @@
+/*
+ * Input events: each frame a virtual NIC delivers to the guest gets an
+ * event id and a run of labels, one per byte, handed out consecutively so
+ * that a label alone names the frame and the offset in it.  A ring keeps
+ * the recent frames' label runs to map a label back to (event, offset).
+ */
+#include "qemu/osdep.h"
+#include "qemu/iov.h"
+#include "qemu/timer.h"
+#include "hw-taint/taint.h"
+#include "hw-taint/input.h"
+
+#define INPUT_RING_SIZE 65536
+
+typedef struct InputRun {
+    uint64_t event;
+    TaintLabel first;
+    uint32_t len;
+} InputRun;
+
+static InputRun ring[INPUT_RING_SIZE];
+static uint64_t nevents;            /* also the next event id - 1 */
+static uint64_t nbytes;
+static TaintLabel next_label = 1;
+
+TaintLabel hw_taint_input_frame(const char *nic, const struct iovec *iov,
+                                int iovcnt)
+{
+    size_t size = iov_size(iov, iovcnt);
+    InputRun *r;
+
+    if (!hw_taint_on || size == 0) {
+        return 0;
+    }
+    /* Keep a frame's labels contiguous: skip to 1 instead of wrapping
+     * through 0 in the middle of it. */
+    if ((uint64_t)next_label + size > UINT32_MAX) {
+        next_label = 1;
+    }
+    r = &ring[nevents % INPUT_RING_SIZE];
+    r->event = ++nevents;
+    r->first = next_label;
+    r->len = size;
+    next_label += size;
+    nbytes += size;
+    return r->first;
+}
+
+TaintLabel hw_taint_input_buf(const char *nic, const void *buf, size_t size)
+{
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = size };
+
+    return hw_taint_input_frame(nic, &iov, 1);
+}
+
+bool hw_taint_label_lookup(TaintLabel label, uint64_t *event,
+                           uint32_t *offset)
+{
+    /* Newest first: recent input is what an alert is about. */
+    for (uint64_t i = 0; i < MIN(nevents, INPUT_RING_SIZE); i++) {
+        const InputRun *r = &ring[(nevents - 1 - i) % INPUT_RING_SIZE];
+
+        if (label >= r->first && label - r->first < r->len) {
+            *event = r->event;
+            *offset = label - r->first;
+            return true;
+        }
+    }
+    return false;
+}
+
+uint64_t hw_taint_input_events(void)
+{
+    return nevents;
+}
+
+uint64_t hw_taint_input_bytes(void)
+{
+    return nbytes;
+}

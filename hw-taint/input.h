@@ -1,0 +1,17 @@
+/*
+ * The record of input events that labels refer to.
+ */
+#ifndef HW_TAINT_INPUT_H
+#define HW_TAINT_INPUT_H
+
+#include "hw-taint/shadow-mem.h"
+
+/* Map a label to the input event and the byte offset in it; false when
+ * the event has left the record. */
+bool hw_taint_label_lookup(TaintLabel label, uint64_t *event,
+                           uint32_t *offset);
+
+uint64_t hw_taint_input_events(void);
+uint64_t hw_taint_input_bytes(void);
+
+#endif

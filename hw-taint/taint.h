@@ -1,0 +1,52 @@
+/*
+ * The taint engine's interface to the rest of QEMU: whether it is on,
+ * the sources (frames received by virtual NICs), and the hook that every
+ * device write into guest RAM passes.
+ */
+#ifndef HW_TAINT_TAINT_H
+#define HW_TAINT_TAINT_H
+
+#include "exec/cpu-common.h"
+#include "hw-taint/shadow-mem.h"
+
+/* Set by -accel tcg,taint=on before the machine is created. */
+extern bool hw_taint_on;
+
+static inline bool hw_taint_enabled(void)
+{
+    return hw_taint_on;
+}
+
+/* Adds the "taint" property to the TCG accelerator class. */
+void hw_taint_accel_class_init(ObjectClass *oc);
+
+/*
+ * Register a frame that a NIC is about to write into guest RAM: it gets
+ * an input event id and one label per byte.  Returns the label of its
+ * first byte (label + i is byte i), or 0 when taint is off.
+ */
+TaintLabel hw_taint_input_frame(const char *nic, const struct iovec *iov,
+                                int iovcnt);
+
+/* The same for a frame in one buffer. */
+TaintLabel hw_taint_input_buf(const char *nic, const void *buf, size_t size);
+
+/*
+ * Device writes into guest RAM between begin and end get consecutive
+ * labels: byte `offset` onwards of the frame whose first label is first
+ * (first 0: they clean, as all other writes do).
+ */
+void hw_taint_dma_begin(TaintLabel first, size_t offset);
+void hw_taint_dma_end(void);
+
+void hw_taint_ram_written_slow(ram_addr_t addr, uint64_t len);
+
+/* Called for every device (non-CPU) write into guest RAM. */
+static inline void hw_taint_ram_written(ram_addr_t addr, uint64_t len)
+{
+    if (unlikely(hw_taint_on)) {
+        hw_taint_ram_written_slow(addr, len);
+    }
+}
+
+#endif
