@@ -10,6 +10,11 @@ BUILD := $(SRC)/build
 NINJA ?= ninja
 MESON ?= meson
 
+# Let clones in other directories share ccache's results: paths under the
+# source tree are hashed relative to it.
+export CCACHE_BASEDIR := $(SRC)
+export CCACHE_NOHASHDIR := 1
+
 # Re-prepare QEMU's tree when the patch series or the set of overlaid
 # files changes; the overlaid files themselves are symlinks, so edits to
 # them are seen by ninja directly.
