@@ -1,12 +1,13 @@
 /*
  * vigilante: the host-side command-line tool of Vigilante-QEMU.
  *
- * Subcommands (sca, verify, honeypot, snapshot, agent...) register in
- * the table below as they are implemented.
+ * Subcommands register in the table below; each lives in cmd-NAME.c.
  */
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "commands.h"
 
 typedef struct VigilanteCommand {
     const char *name;
@@ -15,6 +16,7 @@ typedef struct VigilanteCommand {
 } VigilanteCommand;
 
 static const VigilanteCommand commands[] = {
+    { "qmp", "run one QMP command on a running emulator", vigilante_cmd_qmp },
     { NULL, NULL, NULL }
 };
 
@@ -29,9 +31,6 @@ static void print_usage(FILE *out)
             "self-certifying alerts.\n"
             "\n"
             "Commands:\n");
-    if (!commands[0].name) {
-        fprintf(out, "  (none yet in this version)\n");
-    }
     for (c = commands; c->name; c++) {
         fprintf(out, "  %-12s %s\n", c->name, c->summary);
     }

@@ -1,0 +1,65 @@
+/*
+ * vigilante qmp SOCKET COMMAND [ARGUMENTS]: run one QMP command on a
+ * running emulator and print its reply (the JSON line) on stdout.
+ */
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "qmp-client.h"
+
+#define QMP_TIMEOUT_MS 10000
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: vigilante qmp SOCKET COMMAND [ARGUMENTS]\n"
+            "\n"
+            "Run one QMP command on the emulator listening on the unix\n"
+            "socket SOCKET (-qmp unix:SOCKET,server=on,wait=off) and print\n"
+            "the reply.  ARGUMENTS is a JSON object, e.g. '{\"id\": \"v0\"}'.\n"
+            "Exit status: 0 the command returned, 1 it failed, 3 no\n"
+            "connection.\n");
+}
+
+int vigilante_cmd_qmp(int argc, char **argv)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VgQmp) qmp = NULL;
+    g_autofree char *json = NULL, *reply = NULL;
+
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        usage(stdout);
+        return VIGILANTE_EXIT_OK;
+    }
+    if (argc < 3 || argc > 4) {
+        usage(stderr);
+        return VIGILANTE_EXIT_USAGE;
+    }
+    if (strpbrk(argv[2], "\"\\ \n")) {
+        fprintf(stderr, "vigilante qmp: bad command name '%s'\n", argv[2]);
+        return VIGILANTE_EXIT_USAGE;
+    }
+    if (argc == 4 && argv[3][0] != '{') {
+        fprintf(stderr, "vigilante qmp: ARGUMENTS must be a JSON object\n");
+        return VIGILANTE_EXIT_USAGE;
+    }
+    qmp = vg_qmp_connect(argv[1], QMP_TIMEOUT_MS, &err);
+    if (!qmp) {
+        fprintf(stderr, "vigilante qmp: %s\n", err->message);
+        return VIGILANTE_EXIT_ERROR;
+    }
+    json = argc == 4 ?
+        g_strdup_printf("{\"execute\": \"%s\", \"arguments\": %s}",
+                        argv[2], argv[3]) :
+        g_strdup_printf("{\"execute\": \"%s\"}", argv[2]);
+    reply = vg_qmp_command(qmp, json, QMP_TIMEOUT_MS);
+    if (!reply) {
+        fprintf(stderr, "vigilante qmp: no reply from %s\n", argv[1]);
+        return VIGILANTE_EXIT_ERROR;
+    }
+    printf("%s\n", reply);
+    return strstr(reply, "\"return\"") ? VIGILANTE_EXIT_OK
+                                       : VIGILANTE_EXIT_FAILED;
+}
