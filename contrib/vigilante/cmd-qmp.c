@@ -45,6 +45,10 @@ int vigilante_cmd_qmp(int argc, char **argv)
         fprintf(stderr, "vigilante qmp: ARGUMENTS must be a JSON object\n");
         return VIGILANTE_EXIT_USAGE;
     }
+    if (!g_file_test(argv[1], G_FILE_TEST_EXISTS)) {
+        fprintf(stderr, "vigilante qmp: %s: no such socket\n", argv[1]);
+        return VIGILANTE_EXIT_ERROR;
+    }
     qmp = vg_qmp_connect(argv[1], QMP_TIMEOUT_MS, &err);
     if (!qmp) {
         fprintf(stderr, "vigilante qmp: %s\n", err->message);

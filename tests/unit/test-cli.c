@@ -7,6 +7,19 @@
 
 static const char *cli;
 
+static int run_cli_argv(const char *const *args, char **out, char **err)
+{
+    const char *argv[8] = { cli };
+    int status;
+
+    for (int i = 0; args[i] && i < 6; i++) {
+        argv[i + 1] = args[i];
+    }
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT,
+                               NULL, NULL, out, err, &status, NULL));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static int run_cli(const char *arg, char **out, char **err)
 {
     const char *argv[] = { cli, arg, NULL };
@@ -50,6 +63,28 @@ static void test_no_command(void)
     g_assert_nonnull(strstr(err, "Usage:"));
 }
 
+static void test_qmp_usage(void)
+{
+    const char *none[] = { "qmp", NULL };
+    const char *notobj[] = { "qmp", "/tmp/x.sock", "quit", "[1]", NULL };
+    g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL;
+
+    g_assert_cmpint(run_cli_argv(none, &o1, &e1), ==, 2);
+    g_assert_nonnull(strstr(e1, "Usage: vigilante qmp"));
+    g_assert_cmpint(run_cli_argv(notobj, &o2, &e2), ==, 2);
+    g_assert_nonnull(strstr(e2, "must be a JSON object"));
+}
+
+static void test_qmp_no_socket(void)
+{
+    const char *args[] = { "qmp", "/nonexistent/vm.sock", "query-taint",
+                           NULL };
+    g_autofree char *out = NULL, *err = NULL;
+
+    g_assert_cmpint(run_cli_argv(args, &out, &err), ==, 3);
+    g_assert_nonnull(strstr(err, "/nonexistent/vm.sock: no such socket"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -59,5 +94,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cli/help", test_help);
     g_test_add_func("/cli/unknown-command", test_unknown_command);
     g_test_add_func("/cli/no-command", test_no_command);
+    g_test_add_func("/cli/qmp-usage", test_qmp_usage);
+    g_test_add_func("/cli/qmp-no-socket", test_qmp_no_socket);
     return g_test_run();
 }
