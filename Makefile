@@ -44,11 +44,12 @@ $(BUILD)/qemu-src/.vigilante/series-sum: $(PATCHES) $(OVERLAY_LIST) $(SRC)/scrip
 # ninja decides what to rebuild inside QEMU's tree.
 $(BUILD)/qemu-system-x86_64: $(BUILD)/qemu-src/.vigilante/series-sum FORCE
 	$(NINJA) -C $(BUILD)/qemu qemu-system-x86_64
-	@cmp -s $(BUILD)/qemu/qemu-system-x86_64 $@ || cp $(BUILD)/qemu/qemu-system-x86_64 $@
+	@cmp -s $(BUILD)/qemu/qemu-system-x86_64 $@ || { cp $(BUILD)/qemu/qemu-system-x86_64 $@.tmp && mv -f $@.tmp $@; }
 
 $(BUILD)/vigilante: $(BUILD)/config.mk FORCE
 	$(MESON) compile -C $(BUILD)/host
 	@ln -sfn host/contrib/vigilante/vigilante $@
+	@ln -sfn host/contrib/sim/vigilante-sim $(BUILD)/vigilante-sim
 
 $(BUILD)/guests/linux/.stamp: FORCE | $(BUILD)/config.mk
 	$(SRC)/scripts/build-linux-guest.sh $(BUILD)/guests/linux

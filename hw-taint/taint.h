@@ -39,6 +39,14 @@ TaintLabel hw_taint_input_buf(const char *nic, const void *buf, size_t size);
 void hw_taint_dma_begin(TaintLabel first, size_t offset);
 void hw_taint_dma_end(void);
 
+/*
+ * After hw_taint_dma_begin: of the bytes written next, the first `skip`
+ * are not frame bytes (virtio-net's header) and the `count` after them
+ * are; everything else written before hw_taint_dma_end() (ring updates)
+ * stays clean.
+ */
+void hw_taint_dma_window(size_t skip, size_t count);
+
 void hw_taint_ram_written_slow(ram_addr_t addr, uint64_t len);
 
 /* Called for every device (non-CPU) write into guest RAM. */
