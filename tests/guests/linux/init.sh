@@ -1,0 +1,123 @@
+#!/bin/sh
+# /init of the Vigilante Linux test guest (run by busybox sh as PID 1).
+# Brings up the NIC for QEMU's user network, starts the vulnerable
+# services under a restart loop and prints VG-LINUX-READY on the console
+# once they listen.  Kernel messages are silenced by "quiet".
+
+export PATH=/bin:/sbin
+
+mount -t devtmpfs devtmpfs /dev
+# The initramfs has no /dev/console node (it is built without root), so
+# the kernel started us without stdio: attach it now.
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+
+# Messages carry the uptime to show where boot time goes.
+say() {
+    read -r up _ </proc/uptime
+    echo "vg-init[$up]: $*"
+}
+
+# Restart a service whenever it exits.  env -i gives it an empty, fixed
+# environment so its stack layout (and so the exploits' target addresses)
+# is the same on every boot under norandmaps.  They bind to INADDR_ANY,
+# so they start first and come up while we wait for the link.
+supervise() {
+    while :; do
+        env -i "/sbin/$1"
+        say "$1 exited with status $?, restarting"
+        usleep 200000
+    done
+}
+supervise vg-udpd &
+supervise vg-tcpd &
+
+# /etc/vg-modules has one line per NIC family: "<family> <mod.ko>...",
+# modules listed in load order (dependencies first).
+load_family() {
+    while read -r fam mods; do
+        [ "$fam" = "$1" ] || continue
+        for m in $mods; do
+            insmod "/lib/modules/$m" || say "insmod $m failed"
+        done
+    done </etc/vg-modules
+}
+
+# Load only the drivers of the Ethernet controllers present (PCI class
+# 0x0200): Intel -> e1000, Red Hat/virtio -> virtio-net.
+want_e1000=
+want_virtio=
+for d in /sys/bus/pci/devices/*; do
+    case "$(cat "$d/class")" in 0x0200*) ;; *) continue ;; esac
+    case "$(cat "$d/vendor")" in
+    0x8086) want_e1000=1 ;;
+    0x1af4) want_virtio=1 ;;
+    esac
+done
+[ -n "$want_e1000" ] && load_family e1000
+[ -n "$want_virtio" ] && load_family virtio
+
+say "modules loaded"
+n=0
+while [ ! -e /sys/class/net/eth0 ] && [ $n -lt 50 ]; do
+    usleep 100000
+    n=$((n + 1))
+done
+ip link set lo up
+if [ -e /sys/class/net/eth0 ]; then
+    ip addr add 10.0.2.15/24 dev eth0
+    ip link set eth0 up
+    ip route add default via 10.0.2.2
+    # Wait for the link (e1000 autonegotiates for a moment).
+    n=0
+    until [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = 1 ] ||
+          [ $n -ge 100 ]; do
+        usleep 50000
+        n=$((n + 1))
+    done
+    say "carrier $(cat /sys/class/net/eth0/carrier)"
+    # Slirp drops (after ARPing) the first frame it sends to a guest whose
+    # MAC it has not learnt yet, which would eat the host's first UDP
+    # request: make it learn it now from our ARP request for the gateway
+    # (a ping, which slirp answers itself even with restrict=on).  For
+    # about a second after e1000's carrier comes up slirp's ARP replies do
+    # not reach us (a packet dump shows them sent), so meanwhile re-ARP
+    # every 100 ms instead of every second.
+    nd=/proc/sys/net/ipv4/neigh/eth0
+    echo 100 >$nd/retrans_time_ms
+    echo 50 >$nd/mcast_solicit
+    ping -q -c 1 -W 5 10.0.2.2 >/dev/null ||
+        say "warning: no ping reply from 10.0.2.2"
+    echo 1000 >$nd/retrans_time_ms
+    echo 3 >$nd/mcast_solicit
+    say "eth0 up ($(basename "$(readlink /sys/class/net/eth0/device/driver)"))"
+else
+    say "ERROR: no eth0"
+fi
+
+# Ready once udp/5001 is bound and tcp/5002 listens (ports are hex in
+# /proc/net; TCP state 0A is LISTEN).
+n=0
+until grep -q ':1389 ' /proc/net/udp &&
+      grep -q ':138A [0-9A-F:]* 0A ' /proc/net/tcp; do
+    usleep 50000
+    n=$((n + 1))
+    if [ $n -gt 200 ]; then
+        say "ERROR: services did not start"
+        break
+    fi
+done
+say "services listening"
+echo "VG-LINUX-READY"
+
+# Debugging aid: "vg.shell" on the kernel command line gives a shell on
+# the console (the tests never pass it).
+case " $(cat /proc/cmdline) " in
+*" vg.shell "*) setsid cttyhack sh & ;;
+esac
+
+while :; do
+    wait
+    sleep 3600
+done
