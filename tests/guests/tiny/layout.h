@@ -43,6 +43,10 @@
 #define TINY_IP_ADDR            "10.0.2.15"
 #define TINY_UDP_ECHO_PORT      7
 #define TINY_UDP_FIG1_PORT      4444
+#define TINY_UDP_RUN_PORT       4446
+
+/* First byte of a request the "run" service executes in place. */
+#define TINY_RUN_MAGIC          0x58    /* 'X' */
 
 /* Serial markers for the harness. */
 #define TINY_MARK_BOOT          "VG-BOOT tiny"

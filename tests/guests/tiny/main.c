@@ -65,9 +65,9 @@ void kmain(uint32_t multiboot_magic, uint32_t multiboot_info)
     kprintf("VG-INFO fig1 port=%u buf=%p ret-slot=%p\n", TINY_UDP_FIG1_PORT,
             (void *)TINY_FIG1_BUF_ADDR, (void *)TINY_FIG1_RET_SLOT);
     kprintf(TINY_MARK_READY " nic=%s ip=" TINY_IP_ADDR
-            " mac=%02x:%02x:%02x:%02x:%02x:%02x echo=%u fig1=%u\n",
+            " mac=%02x:%02x:%02x:%02x:%02x:%02x echo=%u fig1=%u run=%u\n",
             nic->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
-            TINY_UDP_ECHO_PORT, TINY_UDP_FIG1_PORT);
+            TINY_UDP_ECHO_PORT, TINY_UDP_FIG1_PORT, TINY_UDP_RUN_PORT);
 
     for (;;) {
         net_poll();

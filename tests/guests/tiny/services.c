@@ -6,6 +6,11 @@
  *   buffer as a zero-terminated string, run Figure 1's vulnerable code
  *   on it (on the service's fixed worker stack), then answer
  *   "fig1 copied N" or "fig1 ignored" when the first byte is not 0x31.
+ * run (port 4446): a service with a "fast path" bug: a request whose
+ *   first byte is 'X' is taken for a precompiled handler and called in
+ *   place, right in the NIC's receive buffer, through a pointer the
+ *   guest computed itself (dirty bytes executed through a clean pointer:
+ *   the ACE case).  Anything else is answered "run ignored".
  */
 #include "services.h"
 #include "layout.h"
@@ -65,8 +70,23 @@ static void fig1_handler(const struct udp_request *req, uint8_t *payload,
     udp_reply(req, reply, reply_len);
 }
 
+static void run_handler(const struct udp_request *req, uint8_t *payload,
+                        size_t len)
+{
+    static const char ignored_text[] = "run ignored";
+
+    if (len > 1 && payload[0] == TINY_RUN_MAGIC) {
+        void (*handler)(void) = (void (*)(void))(payload + 1);
+
+        kprintf("run: calling %u-byte handler\n", (unsigned)len - 1);
+        handler();
+    }
+    udp_reply(req, ignored_text, sizeof(ignored_text) - 1);
+}
+
 void services_init(void)
 {
     udp_listen(TINY_UDP_ECHO_PORT, echo_handler);
     udp_listen(TINY_UDP_FIG1_PORT, fig1_handler);
+    udp_listen(TINY_UDP_RUN_PORT, run_handler);
 }

@@ -1,0 +1,117 @@
+/*
+ * ACE: the guest is about to execute bytes that came from the network.
+ * Checked once per translation, against the shadow of the guest-physical
+ * pages the TB was translated from; writes into translated pages
+ * invalidate the TBs already, so dirty bytes written over code are caught
+ * when the code is translated again.
+ */
+#include "qemu/osdep.h"
+#include "cpu.h"
+#include "exec/exec-all.h"
+#include "hw-taint/taint.h"
+#include "vigilante/detector.h"
+#include "taint-ace.h"
+
+#include <capstone.h>
+
+/* Capstone mode for the code segment the TB runs in. */
+static cs_mode tb_cs_mode(const TranslationBlock *tb)
+{
+    if (tb->flags & HF_CS64_MASK) {
+        return CS_MODE_64;
+    }
+    return tb->flags & HF_CS32_MASK ? CS_MODE_32 : CS_MODE_16;
+}
+
+/*
+ * Disassemble the TB's instructions up to the one holding byte `dirty`;
+ * its address and text go to *insn_pc and the returned string.
+ */
+static char *find_insn(CPUState *cpu, const TranslationBlock *tb,
+                       size_t dirty, uint64_t *insn_pc)
+{
+    g_autofree uint8_t *code = g_malloc(tb->size);
+    const uint8_t *p = code;
+    size_t left = tb->size;
+    uint64_t addr = tb->pc;
+    csh handle;
+    cs_insn *insn;
+    char *text = NULL;
+
+    *insn_pc = tb->pc + dirty;
+    if (cpu_memory_rw_debug(cpu, tb->pc, code, tb->size, false) != 0 ||
+        cs_open(CS_ARCH_X86, tb_cs_mode(tb), &handle) != CS_ERR_OK) {
+        return g_strdup("(unavailable)");
+    }
+    insn = cs_malloc(handle);
+    while (cs_disasm_iter(handle, &p, &left, &addr, insn)) {
+        if (insn->address + insn->size > tb->pc + dirty) {
+            *insn_pc = insn->address;
+            text = g_strdup_printf("%s %s", insn->mnemonic, insn->op_str);
+            break;
+        }
+    }
+    cs_free(insn, 1);
+    cs_close(&handle);
+    return text ? text : g_strdup("(undecodable)");
+}
+
+/* Raise the alert if the TB holds dirty bytes; true: do not run it. */
+static bool tb_code_alert(CPUState *cpu, TranslationBlock *tb)
+{
+    tb_page_addr_t p0 = tb_page_addr0(tb), p1 = tb_page_addr1(tb);
+    size_t n0, first_dirty = 0;
+    g_autofree TaintLabel *labels = NULL;
+    g_autofree TaintLabel *dirty = NULL;
+    g_autofree char *insn = NULL;
+    size_t ndirty = 0;
+    uint64_t insn_pc;
+    VigilanteAlertSpec spec;
+
+    if (p0 == -1 || tb->size == 0) {
+        return false;
+    }
+    n0 = MIN(tb->size, TARGET_PAGE_SIZE - (tb->pc & ~TARGET_PAGE_MASK));
+    labels = g_new0(TaintLabel, tb->size);
+    taint_shadow_read(p0, n0, labels);
+    if (n0 < tb->size && p1 != -1) {
+        taint_shadow_read(p1, tb->size - n0, labels + n0);
+    }
+    dirty = g_new(TaintLabel, tb->size);
+    for (size_t i = 0; i < tb->size; i++) {
+        if (labels[i]) {
+            if (!ndirty) {
+                first_dirty = i;
+            }
+            dirty[ndirty++] = labels[i];
+        }
+    }
+    if (!ndirty) {
+        return false;
+    }
+
+    insn = find_insn(cpu, tb, first_dirty, &insn_pc);
+    spec = (VigilanteAlertSpec) {
+        .type = VIGILANTE_ALERT_TYPE_ACE,
+        .pc = insn_pc,
+        .insn = insn,
+        .target = tb->pc + first_dirty,
+        .labels = dirty,
+        .nlabels = ndirty,
+    };
+    return vigilante_alert(&spec);
+}
+
+void taint_check_tb_code(CPUState *cpu, TranslationBlock *tb)
+{
+    if (!hw_taint_enabled() || !taint_shadow_any() ||
+        !vigilante_policy_enabled(VIGILANTE_ALERT_TYPE_ACE)) {
+        return;
+    }
+    if (tb_code_alert(cpu, tb)) {
+        /* Abandon the TB (not yet published) before it runs. */
+        mmap_unlock();
+        cpu->exception_index = EXCP_INTERRUPT;
+        cpu_loop_exit(cpu);
+    }
+}

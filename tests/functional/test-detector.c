@@ -1,0 +1,272 @@
+/*
+ * The detector on a real guest: the tiny guest's "run" service executes
+ * a request in place in the NIC's receive buffer (ACE).  With the
+ * vigilante object the guest is trapped before the dirty code runs, and
+ * VIGILANTE_ALERT names the frame and the offsets of the code bytes; the
+ * actions pause and continue behave as documented; with the ace policy
+ * off the attack runs; benign traffic raises nothing.
+ *
+ * Arguments besides GTest's: --guest=ELF (the tiny guest).
+ */
+#include <string.h>
+
+#include "harness.h"
+#include "qmp-client.h"
+#include "layout.h"
+
+#define BOOT_TIMEOUT_MS     10000
+#define REPLY_TIMEOUT_MS    3000
+#define QMP_TIMEOUT_MS      5000
+#define ALERT_TIMEOUT_MS    5000
+
+/* Ethernet + IPv4 + UDP headers, then the 'X' of the request. */
+#define RUN_CODE_OFFSET     (14 + 20 + 8 + 1)
+#define RUN_MARKER          "VG-PWNED run"
+
+static char *guest_path;
+
+typedef struct {
+    const char *accel;          /* -accel value */
+    const char *object;         /* -object value or NULL */
+} Config;
+
+typedef struct {
+    VgVm *vm;
+    VgQmp *qmp;
+    char *tmpdir;
+    guint16 echo_port, run_port;
+} Fixture;
+
+static void setup(Fixture *f, gconstpointer data)
+{
+    const Config *c = data;
+    g_autofree char *netdev = NULL, *qmparg = NULL, *sock = NULL;
+    g_autoptr(GError) err = NULL;
+    GPtrArray *args = g_ptr_array_new();
+
+    f->tmpdir = g_dir_make_tmp("vg-detector-XXXXXX", NULL);
+    sock = g_build_filename(f->tmpdir, "qmp.sock", NULL);
+    do {
+        f->echo_port = vg_free_port(TRUE);
+        f->run_port = vg_free_port(TRUE);
+    } while (f->echo_port == f->run_port);
+    netdev = g_strdup_printf("user,id=n0,"
+                             "hostfwd=udp:127.0.0.1:%u-" TINY_IP_ADDR ":%u,"
+                             "hostfwd=udp:127.0.0.1:%u-" TINY_IP_ADDR ":%u",
+                             f->echo_port, TINY_UDP_ECHO_PORT,
+                             f->run_port, TINY_UDP_RUN_PORT);
+    qmparg = g_strdup_printf("unix:%s,server=on,wait=off", sock);
+    for (const char *const *a = (const char *const[]) {
+             "-accel", c->accel, "-m", "32", "-kernel", guest_path,
+             "-netdev", netdev, "-device", "e1000,netdev=n0,romfile=",
+             "-qmp", qmparg, NULL }; *a; a++) {
+        g_ptr_array_add(args, (gpointer)*a);
+    }
+    if (c->object) {
+        g_ptr_array_add(args, (gpointer)"-object");
+        g_ptr_array_add(args, (gpointer)c->object);
+    }
+    g_ptr_array_add(args, NULL);
+    f->vm = vg_vm_start((const char *const *)args->pdata, &err);
+    g_ptr_array_free(args, TRUE);
+    g_assert_no_error(err);
+    f->qmp = vg_qmp_connect(sock, QMP_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    if (!vg_vm_wait_serial(f->vm, TINY_MARK_READY, BOOT_TIMEOUT_MS)) {
+        g_test_message("serial output:\n%s", vg_vm_serial(f->vm));
+        g_assert_not_reached();
+    }
+    /* slirp learns the guest's MAC from the first exchange */
+    {
+        char reply[16];
+        g_assert_cmpint(vg_udp_exchange_retry(f->echo_port, "hi", 2, reply,
+                                              sizeof(reply), 200,
+                                              REPLY_TIMEOUT_MS), ==, 2);
+    }
+}
+
+static void teardown(Fixture *f, gconstpointer data)
+{
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmpdir);
+
+    vg_qmp_close(f->qmp);
+    vg_vm_stop(f->vm);
+    g_assert_cmpint(system(cmd), ==, 0);
+    g_free(f->tmpdir);
+}
+
+/* 'X' and i386 code that prints RUN_MARKER on COM1, then halts. */
+static GByteArray *run_request(void)
+{
+    static const char text[] = "\n" RUN_MARKER "\n";
+    GByteArray *b = g_byte_array_new();
+    static const guint8 mov_edx_com1[] = { 0xba, 0xf8, 0x03, 0x00, 0x00 };
+    static const guint8 halt[] = { 0xfa, 0xf4, 0xeb, 0xfd };
+
+    g_byte_array_append(b, (const guint8 *)"X", 1);
+    g_byte_array_append(b, mov_edx_com1, sizeof(mov_edx_com1));
+    for (const char *c = text; *c; c++) {
+        guint8 out[] = { 0xb0, (guint8)*c, 0xee };  /* mov al, c; out dx, al */
+        g_byte_array_append(b, out, sizeof(out));
+    }
+    g_byte_array_append(b, halt, sizeof(halt));
+    return b;
+}
+
+static void send_run(Fixture *f)
+{
+    g_autoptr(GByteArray) req = run_request();
+
+    g_assert_cmpint(vg_udp_exchange(f->run_port, req->data, req->len,
+                                    NULL, 0, 0), ==, 0);
+}
+
+static char *status(Fixture *f)
+{
+    g_autofree char *reply = vg_qmp_command(f->qmp,
+                                            "{\"execute\":\"query-status\"}",
+                                            QMP_TIMEOUT_MS);
+
+    g_assert_nonnull(reply);
+    return vg_qmp_get_string(reply, "status");
+}
+
+/* The alert names the frame's code bytes: offsets from RUN_CODE_OFFSET. */
+static void assert_ace_alert(const char *ev, const char *action)
+{
+    const char *labels = strstr(ev, "\"labels\"");
+    g_autofree char *type = vg_qmp_get_string(ev, "type");
+    g_autofree char *act = vg_qmp_get_string(ev, "action");
+    g_autofree char *insn = vg_qmp_get_string(ev, "insn");
+    guint64 pc, target, event, offset;
+    const char *second;
+
+    g_test_message("alert: %s", ev);
+    g_assert_cmpstr(type, ==, "ace");
+    g_assert_cmpstr(act, ==, action);
+    g_assert_cmpstr(insn, ==, "mov edx, 0x3f8");
+    g_assert_true(vg_qmp_get_uint(ev, "pc", &pc));
+    g_assert_true(vg_qmp_get_uint(ev, "target", &target));
+    g_assert_cmpuint(pc, ==, target);
+    g_assert_nonnull(labels);
+    g_assert_true(vg_qmp_get_uint(labels, "event", &event));
+    g_assert_cmpuint(event, >, 0);
+    g_assert_true(vg_qmp_get_uint(labels, "offset", &offset));
+    g_assert_cmpuint(offset, ==, RUN_CODE_OFFSET);
+    /* The next dirty byte is the next byte of the same frame. */
+    second = strstr(labels, "}, {");
+    g_assert_nonnull(second);
+    g_assert_true(vg_qmp_get_uint(second, "offset", &offset));
+    g_assert_cmpuint(offset, ==, RUN_CODE_OFFSET + 1);
+}
+
+static void test_ace_pause(Fixture *f, gconstpointer data)
+{
+    g_autofree char *ev = NULL, *st = NULL;
+
+    g_assert_null(strstr(vg_vm_serial(f->vm), RUN_MARKER));
+    send_run(f);
+    ev = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", ALERT_TIMEOUT_MS);
+    g_assert_nonnull(ev);
+    assert_ace_alert(ev, "pause");
+    st = status(f);
+    g_assert_cmpstr(st, ==, "paused");
+    /* Trapped before the code ran: no marker, even given time. */
+    g_assert_false(vg_vm_wait_serial(f->vm, RUN_MARKER, 500));
+}
+
+static void test_ace_continue(Fixture *f, gconstpointer data)
+{
+    g_autofree char *ev = NULL, *again = NULL, *st = NULL;
+
+    send_run(f);
+    ev = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", ALERT_TIMEOUT_MS);
+    g_assert_nonnull(ev);
+    assert_ace_alert(ev, "continue");
+    /* The honeypot keeps running: the code runs and halts the guest. */
+    g_assert_true(vg_vm_wait_serial(f->vm, RUN_MARKER, ALERT_TIMEOUT_MS));
+    st = status(f);
+    g_assert_cmpstr(st, ==, "running");
+    again = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", 500);
+    g_assert_null(again);
+}
+
+static void test_ace_policy_off(Fixture *f, gconstpointer data)
+{
+    g_autofree char *ev = NULL;
+
+    send_run(f);
+    g_assert_true(vg_vm_wait_serial(f->vm, RUN_MARKER, ALERT_TIMEOUT_MS));
+    ev = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", 300);
+    g_assert_null(ev);
+}
+
+static void test_benign_quiet(Fixture *f, gconstpointer data)
+{
+    g_autofree char *ev = NULL, *st = NULL;
+    char reply[2048];
+    guint8 msg[1400];
+
+    for (int i = 0; i < 50; i++) {
+        memset(msg, i, sizeof(msg));
+        g_assert_cmpint(vg_udp_exchange_retry(f->echo_port, msg,
+                                              sizeof(msg), reply,
+                                              sizeof(reply), 200,
+                                              REPLY_TIMEOUT_MS), ==,
+                        sizeof(msg));
+    }
+    /* Not an 'X' request: the run service only answers. */
+    g_assert_cmpint(vg_udp_exchange_retry(f->run_port, "hello", 5, reply,
+                                          sizeof(reply), 200,
+                                          REPLY_TIMEOUT_MS), ==, 11);
+    ev = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", 300);
+    g_assert_null(ev);
+    st = status(f);
+    g_assert_cmpstr(st, ==, "running");
+}
+
+static void test_one_object_only(Fixture *f, gconstpointer data)
+{
+    g_autofree char *reply = vg_qmp_command(f->qmp,
+        "{\"execute\":\"object-add\", \"arguments\":"
+        " {\"qom-type\":\"vigilante\", \"id\":\"v1\"}}", QMP_TIMEOUT_MS);
+    g_autofree char *bad = vg_qmp_command(f->qmp,
+        "{\"execute\":\"object-add\", \"arguments\":"
+        " {\"qom-type\":\"vigilante\", \"id\":\"v2\", \"action\":\"explode\"}}",
+        QMP_TIMEOUT_MS);
+
+    g_assert_nonnull(reply);
+    g_assert_nonnull(strstr(reply, "only one vigilante object"));
+    g_assert_nonnull(bad);
+    g_assert_nonnull(strstr(bad, "\"error\""));
+}
+
+int main(int argc, char **argv)
+{
+    static const Config pause = { "tcg,taint=on",
+                                  "vigilante,id=v0,action=pause" };
+    static const Config cont = { "tcg,taint=on",
+                                 "vigilante,id=v0,action=continue" };
+    static const Config ace_off = { "tcg,taint=on",
+                                    "vigilante,id=v0,ace=off" };
+    static const Config on = { "tcg,taint=on", "vigilante,id=v0" };
+
+    g_test_init(&argc, &argv, NULL);
+    for (int i = 1; i < argc; i++) {
+        if (g_str_has_prefix(argv[i], "--guest=")) {
+            guest_path = g_strdup(argv[i] + strlen("--guest="));
+        }
+    }
+    if (!guest_path) {
+        guest_path = vg_build_file("tests/guests/tiny/tiny-guest.elf");
+    }
+#define ADD(path, cfg, fn) \
+    g_test_add(path, Fixture, &cfg, setup, fn, teardown)
+    ADD("/detector/ace/pause", pause, test_ace_pause);
+    ADD("/detector/ace/continue", cont, test_ace_continue);
+    ADD("/detector/ace/policy-off", ace_off, test_ace_policy_off);
+    ADD("/detector/benign-quiet", on, test_benign_quiet);
+    ADD("/detector/one-object-only", on, test_one_object_only);
+#undef ADD
+    return g_test_run();
+}

@@ -1,0 +1,117 @@
+/*
+ * Alerts: the QMP event, the log line, and the action.
+ */
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qapi/qapi-events-vigilante.h"
+#include "sysemu/runstate.h"
+#include "hw-taint/input.h"
+#include "vigilante/vigilante-object.h"
+
+#define ALERT_MAX_LABELS 64
+
+static VigilanteLabelList *label_list(const VigilanteAlertSpec *spec)
+{
+    VigilanteLabelList *head = NULL, **tail = &head;
+
+    for (size_t i = 0; i < spec->nlabels && i < ALERT_MAX_LABELS; i++) {
+        VigilanteLabel *l = g_new0(VigilanteLabel, 1);
+
+        if (!hw_taint_label_lookup(spec->labels[i], &l->event, &l->offset)) {
+            l->event = 0;
+            l->offset = 0;
+        }
+        QAPI_LIST_APPEND(tail, l);
+    }
+    return head;
+}
+
+/* "event:first-last" runs, so that a copied buffer reads as one range. */
+static void append_runs(GString *out, VigilanteLabelList *labels)
+{
+    VigilanteLabelList *l = labels;
+
+    while (l) {
+        VigilanteLabelList *end = l;
+
+        while (end->next && end->next->value->event == l->value->event &&
+               end->next->value->offset == end->value->offset + 1) {
+            end = end->next;
+        }
+        g_string_append_printf(out, "%s%" PRIu64 ":%u", out->len ? " " : "",
+                               l->value->event, l->value->offset);
+        if (end != l) {
+            g_string_append_printf(out, "-%u", end->value->offset);
+        }
+        l = end->next;
+    }
+}
+
+static void log_alert(Vigilante *v, const VigilanteAlertSpec *spec,
+                      VigilanteLabelList *labels)
+{
+    g_autoptr(GString) where = g_string_new(NULL);
+
+    append_runs(where, labels);
+    warn_report("vigilante: alert %" PRIu64 ": %s at pc 0x%" PRIx64
+                " (%s), target 0x%" PRIx64 ", %zu dirty byte(s) from "
+                "event:offset %s%s; action %s",
+                v->nalerts, VigilanteAlertType_str(spec->type), spec->pc,
+                spec->insn, spec->target, spec->nlabels, where->str,
+                spec->nlabels > ALERT_MAX_LABELS ? " ..." : "",
+                VigilanteAction_str(v->action));
+}
+
+bool vigilante_alert(const VigilanteAlertSpec *spec)
+{
+    Vigilante *v = vigilante_get();
+    bool locked = qemu_mutex_iothread_locked();
+    uint64_t key = ((uint64_t)spec->type << 62) ^ spec->pc;
+    VigilanteLabelList *labels;
+    bool stop;
+
+    if (!v || !vigilante_policy_enabled(spec->type)) {
+        return false;
+    }
+    if (v->stopping) {
+        return true;            /* reported already; the VM is stopping */
+    }
+    if (v->action == VIGILANTE_ACTION_CONTINUE &&
+        g_hash_table_contains(v->reported, &key)) {
+        return false;
+    }
+
+    if (!locked) {
+        qemu_mutex_lock_iothread();
+    }
+    v->nalerts++;
+    labels = label_list(spec);
+    log_alert(v, spec, labels);
+    qapi_event_send_vigilante_alert(v->nalerts, spec->type, spec->pc,
+                                    spec->insn, spec->target, labels,
+                                    v->action);
+    qapi_free_VigilanteLabelList(labels);
+
+    switch (v->action) {
+    case VIGILANTE_ACTION_PAUSE:
+        v->stopping = true;
+        qemu_system_vmstop_request_prepare();
+        qemu_system_vmstop_request(RUN_STATE_PAUSED);
+        stop = true;
+        break;
+    case VIGILANTE_ACTION_QUIT:
+        v->stopping = true;
+        qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_ERROR);
+        stop = true;
+        break;
+    default:
+        g_hash_table_add(v->reported, g_memdup2(&key, sizeof(key)));
+        stop = false;
+        break;
+    }
+    if (!locked) {
+        qemu_mutex_unlock_iothread();
+    }
+    return stop;
+}

@@ -1,0 +1,31 @@
+/*
+ * The detector: the vigilante object's policies and the alert path that
+ * the taint engine's sink checks call.
+ */
+#ifndef VIGILANTE_DETECTOR_H
+#define VIGILANTE_DETECTOR_H
+
+#include "qapi/qapi-types-vigilante.h"
+#include "hw-taint/shadow-mem.h"
+
+/* Is there a vigilante object, with this policy on? */
+bool vigilante_policy_enabled(VigilanteAlertType type);
+
+typedef struct VigilanteAlertSpec {
+    VigilanteAlertType type;
+    uint64_t pc;                /* instruction about to run */
+    const char *insn;           /* its disassembly */
+    uint64_t target;            /* see VIGILANTE_ALERT */
+    const TaintLabel *labels;   /* dirty bytes involved, address order */
+    size_t nlabels;
+} VigilanteAlertSpec;
+
+/*
+ * Report an infection attempt (emits VIGILANTE_ALERT, logs it, and
+ * carries out the action).  Returns true when the guest must not go on:
+ * the caller leaves the CPU loop before the attack takes effect.
+ * Called from the vCPU thread; takes the BQL itself.
+ */
+bool vigilante_alert(const VigilanteAlertSpec *spec);
+
+#endif
