@@ -1,33 +1,33 @@
 #!/usr/bin/env bash
-# The main job on the embedded defaults: boot the tiny Figure-1 guest on
-# our emulator with taint tracking on, check its services answer, fire the
-# one-datagram exploit from the host, and show what the guest did.
-#
-# (Detection, alerts and verification arrive with the taint engine's
-# propagation pass; today the demo shows the attack landing on an
-# unprotected guest and the taint sources counting the frames.)
+# The main job on the embedded defaults (the tiny Figure-1 guest):
+#  1. a honeypot guest with taint on and the detector; an attack that
+#     makes the guest execute bytes it received is trapped before they
+#     run, and VIGILANTE_ALERT names the frame and the offsets of the code;
+#  2. the paper's Figure-1 exploit (return-address overwrite) on the same
+#     guest: today it lands, because the code it runs was copied by the
+#     CPU and propagation through guest code is not built yet.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$src/build
 qemu=$build/qemu-system-x86_64
+cli=$build/vigilante
 guest=$build/host/tests/guests/tiny/tiny-guest.elf
-exploit=$build/host/tests/functional/exploits/fig1-exploit
-for f in "$qemu" "$build/vigilante" "$guest" "$exploit"; do
-    [ -x "$f" ] || [ -f "$f" ] || { echo "demo: $f is missing: run make first" >&2; exit 1; }
+exploits=$build/host/tests/functional/exploits
+for f in "$qemu" "$cli" "$guest" "$exploits/fig1-exploit" "$exploits/run-exploit"; do
+    [ -e "$f" ] || { echo "demo: $f is missing: run make first" >&2; exit 1; }
 done
 
 work=$(mktemp -d /tmp/vigilante-demo.XXXXXX)
 qemu_pid=
-cleanup() {
+stop_vm() {
     if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
-        "$build/vigilante" qmp "$work/qmp.sock" quit >/dev/null 2>&1 ||
-            kill "$qemu_pid" 2>/dev/null
+        "$cli" qmp "$work/qmp.sock" quit >/dev/null 2>&1 || kill "$qemu_pid" 2>/dev/null
         wait "$qemu_pid" 2>/dev/null || true
     fi
-    rm -rf "$work"
+    qemu_pid=
 }
-trap cleanup EXIT
+trap 'stop_vm; rm -rf "$work"' EXIT
 
 now_ms() { date +%s%3N; }
 step() { printf '[%6d ms] %s\n' "$(( $(now_ms) - t0 ))" "$*"; }
@@ -51,39 +51,63 @@ wait_serial() {     # wait_serial MARKER TIMEOUT_S
     done
 }
 
-qmp() { "$build/vigilante" qmp "$work/qmp.sock" "$@"; }
+qmp() { "$cli" qmp "$work/qmp.sock" "$@"; }
+
+# start_vm EXTRA-ARGS...: boot the tiny guest with taint on.
+start_vm() {
+    rm -f "$work/serial.log" "$work/qmp.sock" "$work/qemu.log"
+    "$qemu" -nodefaults -display none -accel tcg,taint=on -m 32 -no-reboot \
+        -kernel "$guest" -serial "file:$work/serial.log" \
+        -qmp "unix:$work/qmp.sock,server=on,wait=off" \
+        -netdev "user,id=n0,hostfwd=udp:127.0.0.1:$echo_port-10.0.2.15:7,hostfwd=udp:127.0.0.1:$fig1_port-10.0.2.15:4444,hostfwd=udp:127.0.0.1:$run_port-10.0.2.15:4446" \
+        -device e1000,netdev=n0,romfile= "$@" 2>"$work/qemu.log" &
+    qemu_pid=$!
+    wait_serial VG-READY 20 || { echo "demo: the guest did not come up" >&2; cat "$work/serial.log" >&2; exit 1; }
+    step "guest booted: $(grep -a VG-READY "$work/serial.log" | head -1 | tr -d '\r')"
+}
 
 echo_port=$(free_udp_port)
-fig1_port=$(free_udp_port)
+fig1_port=$echo_port
 while [ "$fig1_port" = "$echo_port" ]; do fig1_port=$(free_udp_port); done
+run_port=$echo_port
+while [ "$run_port" = "$echo_port" ] || [ "$run_port" = "$fig1_port" ]; do
+    run_port=$(free_udp_port)
+done
 
 echo "Vigilante-QEMU demo: $("$qemu" --version | head -1)"
-echo "guest: tiny Figure-1 guest (e1000), UDP echo on host port $echo_port,"
-echo "       Figure-1 service on host port $fig1_port; serial log $work/serial.log"
+echo
+echo "1. Honeypot: the tiny guest with taint tracking and the detector"
 t0=$(now_ms)
-"$qemu" -nodefaults -display none -accel tcg,taint=on -m 32 -no-reboot \
-    -kernel "$guest" -serial "file:$work/serial.log" \
-    -qmp "unix:$work/qmp.sock,server=on,wait=off" \
-    -netdev "user,id=n0,hostfwd=udp:127.0.0.1:$echo_port-10.0.2.15:7,hostfwd=udp:127.0.0.1:$fig1_port-10.0.2.15:4444" \
-    -device e1000,netdev=n0,romfile= &
-qemu_pid=$!
-wait_serial VG-READY 20 || { echo "demo: the guest did not come up" >&2; cat "$work/serial.log" >&2; exit 1; }
-step "guest booted: $(grep -a VG-READY "$work/serial.log" | head -1 | tr -d '\r')"
-
-answer=$("$exploit" --benign --text "hello vigilante" "$fig1_port")
-step "benign Figure-1 request answered: $answer"
+start_vm -object vigilante,id=detector,action=pause
+answer=$("$exploits/fig1-exploit" --benign --text "hello vigilante" "$fig1_port")
+step "benign request answered: $answer"
 step "taint engine: $(qmp query-taint)"
-
+"$exploits/run-exploit" "$run_port" >/dev/null
+step "attack sent to the run service: one datagram carrying code it runs in place"
+for _ in $(seq 100); do
+    grep -q "vigilante: alert" "$work/qemu.log" && break
+    sleep 0.05
+done
+grep -q "vigilante: alert" "$work/qemu.log" || { echo "demo: no alert" >&2; cat "$work/qemu.log" >&2; exit 1; }
+step "ALERT: $(grep -a "vigilante: alert" "$work/qemu.log" | head -1 | sed 's/.*vigilante: //')"
+step "guest status: $(qmp query-status)"
 if grep -qa "VG-PWNED" "$work/serial.log"; then
-    echo "demo: the guest printed the exploit's marker before the attack" >&2
+    echo "demo: the attack's code ran although the detector trapped it" >&2
     exit 1
 fi
-"$exploit" "$fig1_port"
+step "the attack's code never ran (no VG-PWNED on the guest's serial line)"
+stop_vm
+
+echo
+echo "2. The paper's Figure-1 exploit (return address overwritten via a CPU copy)"
+t0=$(now_ms)
+start_vm -object vigilante,id=detector,action=pause
+"$exploits/fig1-exploit" "$fig1_port" >/dev/null
 step "exploit sent: one UDP datagram overwriting the return address"
 if wait_serial "VG-PWNED" 10; then
     step "guest ran the attacker's code: $(grep -a VG-PWNED "$work/serial.log" | head -1 | tr -d '\r')"
-    step "taint engine: $(qmp query-taint)"
-    echo "The attack landed: without the detector the guest is compromised."
+    echo "Not yet detected: AEC needs taint propagation through the CPU's copy,"
+    echo "the next piece of the taint engine (docs/taint-engine.md)."
 else
     echo "demo: the exploit did not land (serial log follows)" >&2
     cat "$work/serial.log" >&2

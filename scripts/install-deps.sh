@@ -17,6 +17,8 @@ PACKAGES=(
     qemu-system-x86 qemu-utils
     # Linux test guest: busybox and initramfs packing
     busybox-static cpio kmod
+    # the demo picks free ports with ss
+    iproute2
     # test and analysis tools
     tcpdump gnuplot-nox
 )

@@ -13,6 +13,7 @@
 #include "harness.h"
 #include "qmp-client.h"
 #include "layout.h"
+#include "run-payload.h"
 
 #define BOOT_TIMEOUT_MS     10000
 #define REPLY_TIMEOUT_MS    3000
@@ -21,7 +22,7 @@
 
 /* Ethernet + IPv4 + UDP headers, then the 'X' of the request. */
 #define RUN_CODE_OFFSET     (14 + 20 + 8 + 1)
-#define RUN_MARKER          "VG-PWNED run"
+#define RUN_MARKER          RUN_MARK_PWNED
 
 static char *guest_path;
 
@@ -95,30 +96,12 @@ static void teardown(Fixture *f, gconstpointer data)
     g_free(f->tmpdir);
 }
 
-/* 'X' and i386 code that prints RUN_MARKER on COM1, then halts. */
-static GByteArray *run_request(void)
-{
-    static const char text[] = "\n" RUN_MARKER "\n";
-    GByteArray *b = g_byte_array_new();
-    static const guint8 mov_edx_com1[] = { 0xba, 0xf8, 0x03, 0x00, 0x00 };
-    static const guint8 halt[] = { 0xfa, 0xf4, 0xeb, 0xfd };
-
-    g_byte_array_append(b, (const guint8 *)"X", 1);
-    g_byte_array_append(b, mov_edx_com1, sizeof(mov_edx_com1));
-    for (const char *c = text; *c; c++) {
-        guint8 out[] = { 0xb0, (guint8)*c, 0xee };  /* mov al, c; out dx, al */
-        g_byte_array_append(b, out, sizeof(out));
-    }
-    g_byte_array_append(b, halt, sizeof(halt));
-    return b;
-}
-
 static void send_run(Fixture *f)
 {
-    g_autoptr(GByteArray) req = run_request();
+    guint8 req[RUN_ATTACK_MAX];
+    gsize len = run_build_attack(req);
 
-    g_assert_cmpint(vg_udp_exchange(f->run_port, req->data, req->len,
-                                    NULL, 0, 0), ==, 0);
+    g_assert_cmpint(vg_udp_exchange(f->run_port, req, len, NULL, 0, 0), ==, 0);
 }
 
 static char *status(Fixture *f)
