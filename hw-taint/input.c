@@ -26,10 +26,14 @@ static TaintLabel next_label = 1;
 TaintLabel hw_taint_input_frame(const char *nic, const struct iovec *iov,
                                 int iovcnt)
 {
-    size_t size = iov_size(iov, iovcnt);
+    size_t size;
     InputRun *r;
 
-    if (!hw_taint_on || size == 0) {
+    if (!hw_taint_on) {
+        return 0;
+    }
+    size = iov_size(iov, iovcnt);
+    if (size == 0) {
         return 0;
     }
     /* Keep a frame's labels contiguous: skip to 1 instead of wrapping

@@ -63,27 +63,25 @@ static void log_alert(Vigilante *v, const VigilanteAlertSpec *spec,
                 VigilanteAction_str(v->action));
 }
 
-bool vigilante_alert(const VigilanteAlertSpec *spec)
+bool vigilante_stopping(void)
 {
     Vigilante *v = vigilante_get();
-    bool locked = qemu_mutex_iothread_locked();
-    uint64_t key = ((uint64_t)spec->type << 62) ^ spec->pc;
-    VigilanteLabelList *labels;
-    bool stop;
 
-    if (!v || !vigilante_policy_enabled(spec->type)) {
-        return false;
-    }
+    return v && v->stopping;
+}
+
+/* Called with the BQL held. */
+static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
+{
+    uint64_t key = ((uint64_t)spec->type << 62) ^ spec->site;
+    VigilanteLabelList *labels;
+
     if (v->stopping) {
         return true;            /* reported already; the VM is stopping */
     }
     if (v->action == VIGILANTE_ACTION_CONTINUE &&
         g_hash_table_contains(v->reported, &key)) {
         return false;
-    }
-
-    if (!locked) {
-        qemu_mutex_lock_iothread();
     }
     v->nalerts++;
     labels = label_list(spec);
@@ -98,17 +96,29 @@ bool vigilante_alert(const VigilanteAlertSpec *spec)
         v->stopping = true;
         qemu_system_vmstop_request_prepare();
         qemu_system_vmstop_request(RUN_STATE_PAUSED);
-        stop = true;
-        break;
+        return true;
     case VIGILANTE_ACTION_QUIT:
         v->stopping = true;
         qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_ERROR);
-        stop = true;
-        break;
+        return true;
     default:
         g_hash_table_add(v->reported, g_memdup2(&key, sizeof(key)));
-        stop = false;
-        break;
+        return false;
+    }
+}
+
+bool vigilante_alert(const VigilanteAlertSpec *spec)
+{
+    bool locked = qemu_mutex_iothread_locked();
+    Vigilante *v;
+    bool stop = false;
+
+    if (!locked) {
+        qemu_mutex_lock_iothread();
+    }
+    v = vigilante_get();
+    if (v && vigilante_policy_enabled(spec->type)) {
+        stop = alert_locked(v, spec);
     }
     if (!locked) {
         qemu_mutex_unlock_iothread();

@@ -18,7 +18,14 @@ typedef struct VigilanteAlertSpec {
     uint64_t target;            /* see VIGILANTE_ALERT */
     const TaintLabel *labels;   /* dirty bytes involved, address order */
     size_t nlabels;
+    /* What makes two alerts the same attack, for action=continue (with
+     * the type): the trap's pc, or for ace a hash of the dirty code,
+     * which lands at a new address with each receive buffer. */
+    uint64_t site;
 } VigilanteAlertSpec;
+
+/* Has an alert asked the VM to pause or quit, which has not happened yet? */
+bool vigilante_stopping(void);
 
 /*
  * Report an infection attempt (emits VIGILANTE_ALERT, logs it, and

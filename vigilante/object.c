@@ -58,6 +58,16 @@ static void vigilante_vm_state_change(void *opaque, bool running,
     }
 }
 
+/*
+ * The vCPU thread reads the object without the BQL (policy checks on the
+ * translation path), so it lives until the emulator exits: turn its
+ * policies off instead of deleting it.
+ */
+static bool vigilante_can_be_deleted(UserCreatable *uc)
+{
+    return false;
+}
+
 static void vigilante_complete(UserCreatable *uc, Error **errp)
 {
     Vigilante *v = VIGILANTE(uc);
@@ -123,6 +133,7 @@ static void vigilante_class_init(ObjectClass *oc, void *data)
     UserCreatableClass *ucc = USER_CREATABLE_CLASS(oc);
 
     ucc->complete = vigilante_complete;
+    ucc->can_be_deleted = vigilante_can_be_deleted;
     object_class_property_add_bool(oc, "aec", get_aec, set_aec);
     object_class_property_set_description(oc, "aec",
         "Trap dirty data about to be loaded into the program counter");

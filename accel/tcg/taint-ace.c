@@ -6,6 +6,7 @@
  * when the code is translated again.
  */
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "cpu.h"
 #include "exec/exec-all.h"
 #include "hw-taint/taint.h"
@@ -24,13 +25,12 @@ static cs_mode tb_cs_mode(const TranslationBlock *tb)
 }
 
 /*
- * Disassemble the TB's instructions up to the one holding byte `dirty`;
- * its address and text go to *insn_pc and the returned string.
+ * Disassemble the TB's instructions (code) up to the one holding byte
+ * `dirty`; its address and text go to *insn_pc and the returned string.
  */
-static char *find_insn(CPUState *cpu, const TranslationBlock *tb,
+static char *find_insn(const TranslationBlock *tb, const uint8_t *code,
                        size_t dirty, uint64_t *insn_pc)
 {
-    g_autofree uint8_t *code = g_malloc(tb->size);
     const uint8_t *p = code;
     size_t left = tb->size;
     uint64_t addr = tb->pc;
@@ -39,8 +39,7 @@ static char *find_insn(CPUState *cpu, const TranslationBlock *tb,
     char *text = NULL;
 
     *insn_pc = tb->pc + dirty;
-    if (cpu_memory_rw_debug(cpu, tb->pc, code, tb->size, false) != 0 ||
-        cs_open(CS_ARCH_X86, tb_cs_mode(tb), &handle) != CS_ERR_OK) {
+    if (cs_open(CS_ARCH_X86, tb_cs_mode(tb), &handle) != CS_ERR_OK) {
         return g_strdup("(unavailable)");
     }
     insn = cs_malloc(handle);
@@ -64,12 +63,21 @@ static bool tb_code_alert(CPUState *cpu, TranslationBlock *tb)
     g_autofree TaintLabel *labels = NULL;
     g_autofree TaintLabel *dirty = NULL;
     g_autofree char *insn = NULL;
+    g_autofree uint8_t *code = NULL;
+    uint64_t site = 0xcbf29ce484222325ull;
     size_t ndirty = 0;
     uint64_t insn_pc;
     VigilanteAlertSpec spec;
 
     if (p0 == -1 || tb->size == 0) {
         return false;
+    }
+    if (!taint_shadow_page_dirty(p0) &&
+        (p1 == -1 || !taint_shadow_page_dirty(p1))) {
+        return false;
+    }
+    if (vigilante_stopping()) {
+        return true;            /* an alert is being acted on already */
     }
     n0 = MIN(tb->size, TARGET_PAGE_SIZE - (tb->pc & ~TARGET_PAGE_MASK));
     labels = g_new0(TaintLabel, tb->size);
@@ -90,7 +98,17 @@ static bool tb_code_alert(CPUState *cpu, TranslationBlock *tb)
         return false;
     }
 
-    insn = find_insn(cpu, tb, first_dirty, &insn_pc);
+    code = g_malloc0(tb->size);
+    if (cpu_memory_rw_debug(cpu, tb->pc, code, tb->size, false) != 0) {
+        insn = g_strdup("(unavailable)");
+        insn_pc = tb->pc + first_dirty;
+    } else {
+        insn = find_insn(tb, code, first_dirty, &insn_pc);
+    }
+    /* FNV-1a over the dirty code: the same attack in another buffer. */
+    for (size_t i = first_dirty; i < tb->size; i++) {
+        site = (site ^ code[i]) * 0x100000001b3ull;
+    }
     spec = (VigilanteAlertSpec) {
         .type = VIGILANTE_ALERT_TYPE_ACE,
         .pc = insn_pc,
@@ -98,17 +116,29 @@ static bool tb_code_alert(CPUState *cpu, TranslationBlock *tb)
         .target = tb->pc + first_dirty,
         .labels = dirty,
         .nlabels = ndirty,
+        .site = site,
     };
     return vigilante_alert(&spec);
 }
 
 void taint_check_tb_code(CPUState *cpu, TranslationBlock *tb)
 {
+    bool locked = qemu_mutex_iothread_locked();
+    bool stop;
+
     if (!hw_taint_enabled() || !taint_shadow_any() ||
         !vigilante_policy_enabled(VIGILANTE_ALERT_TYPE_ACE)) {
         return;
     }
-    if (tb_code_alert(cpu, tb)) {
+    /* Shadow memory is updated by device emulation under the BQL. */
+    if (!locked) {
+        qemu_mutex_lock_iothread();
+    }
+    stop = tb_code_alert(cpu, tb);
+    if (!locked) {
+        qemu_mutex_unlock_iothread();
+    }
+    if (stop) {
         /* Abandon the TB (not yet published) before it runs. */
         mmap_unlock();
         cpu->exception_index = EXCP_INTERRUPT;

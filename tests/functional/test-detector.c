@@ -145,17 +145,39 @@ static void assert_ace_alert(const char *ev, const char *action)
 
 static void test_ace_pause(Fixture *f, gconstpointer data)
 {
-    g_autofree char *ev = NULL, *st = NULL;
+    g_autofree char *ev = NULL, *stop = NULL, *st = NULL;
 
     g_assert_null(strstr(vg_vm_serial(f->vm), RUN_MARKER));
     send_run(f);
     ev = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", ALERT_TIMEOUT_MS);
     g_assert_nonnull(ev);
     assert_ace_alert(ev, "pause");
+    stop = vg_qmp_wait_event(f->qmp, "STOP", ALERT_TIMEOUT_MS);
+    g_assert_nonnull(stop);
     st = status(f);
     g_assert_cmpstr(st, ==, "paused");
     /* Trapped before the code ran: no marker, even given time. */
     g_assert_false(vg_vm_wait_serial(f->vm, RUN_MARKER, 500));
+}
+
+/* Wait until the serial output holds marker `count` times. */
+static gboolean wait_marker_count(Fixture *f, const char *marker, int count)
+{
+    gint64 deadline = g_get_monotonic_time() + ALERT_TIMEOUT_MS * 1000ll;
+
+    while (g_get_monotonic_time() < deadline) {
+        int n = 0;
+
+        vg_vm_wait_serial(f->vm, marker, 50);
+        for (const char *p = strstr(vg_vm_serial(f->vm), marker); p;
+             p = strstr(p + 1, marker)) {
+            n++;
+        }
+        if (n >= count) {
+            return TRUE;
+        }
+    }
+    return FALSE;
 }
 
 static void test_ace_continue(Fixture *f, gconstpointer data)
@@ -166,12 +188,15 @@ static void test_ace_continue(Fixture *f, gconstpointer data)
     ev = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", ALERT_TIMEOUT_MS);
     g_assert_nonnull(ev);
     assert_ace_alert(ev, "continue");
-    /* The honeypot keeps running: the code runs and halts the guest. */
-    g_assert_true(vg_vm_wait_serial(f->vm, RUN_MARKER, ALERT_TIMEOUT_MS));
-    st = status(f);
-    g_assert_cmpstr(st, ==, "running");
+    /* The honeypot keeps running: the code runs and returns. */
+    g_assert_true(wait_marker_count(f, RUN_MARKER, 1));
+    /* The same attack again runs again but is not reported again. */
+    send_run(f);
+    g_assert_true(wait_marker_count(f, RUN_MARKER, 2));
     again = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", 500);
     g_assert_null(again);
+    st = status(f);
+    g_assert_cmpstr(st, ==, "running");
 }
 
 static void test_ace_policy_off(Fixture *f, gconstpointer data)
@@ -213,15 +238,40 @@ static void test_one_object_only(Fixture *f, gconstpointer data)
     g_autofree char *reply = vg_qmp_command(f->qmp,
         "{\"execute\":\"object-add\", \"arguments\":"
         " {\"qom-type\":\"vigilante\", \"id\":\"v1\"}}", QMP_TIMEOUT_MS);
-    g_autofree char *bad = vg_qmp_command(f->qmp,
-        "{\"execute\":\"object-add\", \"arguments\":"
-        " {\"qom-type\":\"vigilante\", \"id\":\"v2\", \"action\":\"explode\"}}",
+    g_autofree char *del = vg_qmp_command(f->qmp,
+        "{\"execute\":\"object-del\", \"arguments\": {\"id\":\"v0\"}}",
         QMP_TIMEOUT_MS);
 
     g_assert_nonnull(reply);
     g_assert_nonnull(strstr(reply, "only one vigilante object"));
+    /* The vCPU reads it without locks: it cannot be deleted. */
+    g_assert_nonnull(del);
+    g_assert_nonnull(strstr(del, "\"error\""));
+}
+
+/* Created over QMP (no -object): a bad action is refused, a good object
+ * is then accepted and works. */
+static void test_object_add(Fixture *f, gconstpointer data)
+{
+    g_autofree char *bad = vg_qmp_command(f->qmp,
+        "{\"execute\":\"object-add\", \"arguments\":"
+        " {\"qom-type\":\"vigilante\", \"id\":\"v0\", \"action\":\"explode\"}}",
+        QMP_TIMEOUT_MS);
+    g_autofree char *good = vg_qmp_command(f->qmp,
+        "{\"execute\":\"object-add\", \"arguments\":"
+        " {\"qom-type\":\"vigilante\", \"id\":\"v0\", \"action\":\"pause\"}}",
+        QMP_TIMEOUT_MS);
+    g_autofree char *ev = NULL;
+
     g_assert_nonnull(bad);
     g_assert_nonnull(strstr(bad, "\"error\""));
+    g_assert_nonnull(strstr(bad, "explode"));
+    g_assert_nonnull(good);
+    g_assert_nonnull(strstr(good, "\"return\""));
+    send_run(f);
+    ev = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", ALERT_TIMEOUT_MS);
+    g_assert_nonnull(ev);
+    assert_ace_alert(ev, "pause");
 }
 
 int main(int argc, char **argv)
@@ -233,6 +283,7 @@ int main(int argc, char **argv)
     static const Config ace_off = { "tcg,taint=on",
                                     "vigilante,id=v0,ace=off" };
     static const Config on = { "tcg,taint=on", "vigilante,id=v0" };
+    static const Config bare = { "tcg,taint=on", NULL };
 
     g_test_init(&argc, &argv, NULL);
     for (int i = 1; i < argc; i++) {
@@ -250,6 +301,7 @@ int main(int argc, char **argv)
     ADD("/detector/ace/policy-off", ace_off, test_ace_policy_off);
     ADD("/detector/benign-quiet", on, test_benign_quiet);
     ADD("/detector/one-object-only", on, test_one_object_only);
+    ADD("/detector/object-add", bare, test_object_add);
 #undef ADD
     return g_test_run();
 }

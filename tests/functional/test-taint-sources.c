@@ -1,8 +1,7 @@
 /*
  * Taint sources on a real guest: frames that e1000 and rtl8139 deliver
  * into guest RAM become dirty (one label per byte, counted over QMP), a
- * device write over them (the kernel image reloaded at reset) cleans
- * them, and with taint off nothing is labelled.
+ * system reset cleans them, and with taint off nothing is labelled.
  *
  * Arguments besides GTest's: --guest=ELF (the tiny guest).
  */
@@ -160,11 +159,11 @@ static gboolean wait_marker_count(Fixture *f, const char *marker, int count)
 }
 
 /*
- * A reset reloads the kernel image (text, data and bss, where the receive
- * buffers live) through device writes: every label from before the reset
+ * A reset makes guest RAM's old contents meaningless (and reloads the
+ * kernel image through device writes): every label from before the reset
  * must be gone, so what is dirty afterwards came in afterwards.
  */
-static void test_device_write_cleans(Fixture *f, gconstpointer data)
+static void test_reset_cleans(Fixture *f, gconstpointer data)
 {
     g_autofree char *reply = NULL;
     TaintInfo dirty, at_reset, after;
@@ -228,8 +227,7 @@ int main(int argc, char **argv)
         test_frames_labelled);
     ADD("/taint-sources/rtl8139/frames-labelled", rtl_on,
         test_frames_labelled);
-    ADD("/taint-sources/e1000/device-write-cleans", e1000_on,
-        test_device_write_cleans);
+    ADD("/taint-sources/e1000/reset-cleans", e1000_on, test_reset_cleans);
     ADD("/taint-sources/e1000/taint-off", e1000_off, test_taint_off);
 #undef ADD
     return g_test_run();
