@@ -3,7 +3,6 @@
 #   make          build build/qemu-system-x86_64 and build/vigilante
 #   make check    build, then run the unit and functional tests
 #   make demo     the main job on the embedded defaults
-#   make bench    benchmarks (not tests)
 
 SRC := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 BUILD := $(SRC)/build
@@ -21,7 +20,15 @@ export CCACHE_NOHASHDIR := 1
 PATCHES := $(wildcard $(SRC)/qemu/patches/*)
 OVERLAY_LIST := $(BUILD)/.overlay-files
 
-.PHONY: all deps check check-unit check-functional demo bench clean distclean FORCE
+.PHONY: all deps check check-unit demo clean distclean FORCE
+
+# What ./configure recorded: the QEMU tree, the cache, its arguments.
+# (Including it makes make run configure first when needed, which the
+# cleaning targets must not do.)
+ifeq ($(filter clean distclean deps,$(MAKECMDGOALS)),)
+-include $(BUILD)/config.mk
+endif
+export VIGILANTE_CACHE
 
 all: $(BUILD)/qemu-system-x86_64 $(BUILD)/vigilante
 
@@ -30,7 +37,7 @@ deps:
 
 $(BUILD)/config.mk: $(SRC)/configure $(SRC)/qemu/pin $(SRC)/scripts/fetch-qemu-source.sh
 	@$(SRC)/scripts/install-deps.sh
-	cd $(SRC) && ./configure
+	cd $(SRC) && ./configure $(CONFIGURE_ARGS)
 
 $(OVERLAY_LIST): FORCE | $(BUILD)/config.mk
 	@mkdir -p $(BUILD)
@@ -38,7 +45,7 @@ $(OVERLAY_LIST): FORCE | $(BUILD)/config.mk
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(BUILD)/qemu-src/.vigilante/series-sum: $(PATCHES) $(OVERLAY_LIST) $(SRC)/scripts/prepare-qemu-tree.sh $(BUILD)/config.mk
-	$(SRC)/scripts/prepare-qemu-tree.sh $$(sed -n 's/^QEMU_PRISTINE := //p' $(BUILD)/config.mk) $(BUILD)/qemu-src
+	$(SRC)/scripts/prepare-qemu-tree.sh $(QEMU_PRISTINE) $(BUILD)/qemu-src
 	@touch $@
 
 # ninja decides what to rebuild inside QEMU's tree.
@@ -62,9 +69,6 @@ check-unit: all
 
 demo: all
 	$(SRC)/scripts/demo.sh
-
-bench: all $(BUILD)/guests/linux/.stamp
-	$(SRC)/tests/bench/run.sh
 
 clean:
 	-$(NINJA) -C $(BUILD)/qemu clean

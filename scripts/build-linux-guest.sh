@@ -18,7 +18,7 @@ set -euo pipefail
 SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
 SRC=$(dirname "$(dirname "$SCRIPT")")
 GUEST_SRC=$SRC/tests/guests/linux
-CACHE=${VIGILANTE_CACHE:-$HOME/.cache/vigilante-qemu}/linux
+CACHE=${VIGILANTE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vigilante-qemu}/linux
 META_PKG=linux-image-amd64
 BUSYBOX=/bin/busybox
 # -O2 keeps the overflows real: the copies stay unbounded and the buffers
@@ -63,9 +63,20 @@ fi
 # apt's pkgcache) call on local apt data: no network.  Falls back to the
 # newest cached package when apt has no lists (before `apt-get update`).
 mkdir -p "$CACHE"
-read -r KPKG KVER_APT < <(apt-cache show --no-all-versions "$META_PKG" 2>/dev/null |
-    sed -n 's/^Depends:.*\(linux-image-[0-9][^ ,]*\) (= \([^)]*\)).*/\1 \2/p' |
-    head -n1) || true
+resolve_meta() {
+    apt-cache show --no-all-versions "$META_PKG" 2>/dev/null |
+        sed -n 's/^Depends:.*\(linux-image-[0-9][^ ,]*\) (= \([^)]*\)).*/\1 \2/p' |
+        head -n1
+}
+read -r KPKG KVER_APT < <(resolve_meta) || true
+# A machine whose apt lists were removed (container images do that):
+# fetch them once, as root, when nothing is cached to fall back on.
+if [ -z "${KPKG:-}" ] && [ "$(id -u)" -eq 0 ] &&
+   ! ls "$CACHE"/linux-image-[0-9]*_amd64.deb >/dev/null 2>&1; then
+    note "apt knows no $META_PKG: running apt-get update"
+    apt-get -q update >&2 || true
+    read -r KPKG KVER_APT < <(resolve_meta) || true
+fi
 if [ -n "${KPKG:-}" ]; then
     # Cached .deb names carry the version (an epoch's ':' becomes %3a).
     KDEB=$CACHE/${KPKG}_${KVER_APT//:/%3a}_amd64.deb

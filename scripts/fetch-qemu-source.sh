@@ -105,8 +105,11 @@ extract_dsc() {
     if [ ! -f "$tree/.vigilante-extracted" ]; then
         rm -rf "$tree"
         mkdir -p "$cache/trees"
+        # dpkg-source checks the files against the .dsc's checksums (apt
+        # checked the .dsc against the signed archive index when it was
+        # downloaded; a local .dsc's signature is only reported).
         say "extracting $(basename "$dsc") (Debian's patches applied)"
-        dpkg-source --no-check -x "$dsc" "$tree" >&2 || die "dpkg-source -x $dsc failed"
+        dpkg-source -x "$dsc" "$tree" >&2 || die "dpkg-source -x $dsc failed"
         touch "$tree/.vigilante-extracted"
     fi
     echo "$tree"

@@ -30,7 +30,7 @@ OVERLAY_FILE_DIRS=(accel/tcg qapi)
 
 if [ ! -f "$state/copied" ] || [ "$(cat "$state/copied")" != "$pristine" ]; then
     say "copying $pristine to $dest"
-    rm -rf "$dest"
+    rm -rf "$dest" "$dest.tmp"
     mkdir -p "$(dirname "$dest")"
     cp -a "$pristine" "$dest.tmp"
     mv "$dest.tmp" "$dest"
