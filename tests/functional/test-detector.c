@@ -10,8 +10,7 @@
  */
 #include <string.h>
 
-#include "harness.h"
-#include "qmp-client.h"
+#include "guest.h"
 #include "layout.h"
 #include "run-payload.h"
 
@@ -32,21 +31,18 @@ typedef struct {
 } Config;
 
 typedef struct {
-    VgVm *vm;
+    VgGuest *g;
+    VgVm *vm;                   /* f->g->vm, f->g->qmp */
     VgQmp *qmp;
-    char *tmpdir;
     guint16 echo_port, run_port;
 } Fixture;
 
 static void setup(Fixture *f, gconstpointer data)
 {
     const Config *c = data;
-    g_autofree char *netdev = NULL, *qmparg = NULL, *sock = NULL;
-    g_autoptr(GError) err = NULL;
-    GPtrArray *args = g_ptr_array_new();
+    g_autofree char *netdev = NULL;
+    char reply[16];
 
-    f->tmpdir = g_dir_make_tmp("vg-detector-XXXXXX", NULL);
-    sock = g_build_filename(f->tmpdir, "qmp.sock", NULL);
     do {
         f->echo_port = vg_free_port(TRUE);
         f->run_port = vg_free_port(TRUE);
@@ -56,44 +52,25 @@ static void setup(Fixture *f, gconstpointer data)
                              "hostfwd=udp:127.0.0.1:%u-" TINY_IP_ADDR ":%u",
                              f->echo_port, TINY_UDP_ECHO_PORT,
                              f->run_port, TINY_UDP_RUN_PORT);
-    qmparg = g_strdup_printf("unix:%s,server=on,wait=off", sock);
-    for (const char *const *a = (const char *const[]) {
-             "-accel", c->accel, "-m", "32", "-kernel", guest_path,
-             "-netdev", netdev, "-device", "e1000,netdev=n0,romfile=",
-             "-qmp", qmparg, NULL }; *a; a++) {
-        g_ptr_array_add(args, (gpointer)*a);
-    }
-    if (c->object) {
-        g_ptr_array_add(args, (gpointer)"-object");
-        g_ptr_array_add(args, (gpointer)c->object);
-    }
-    g_ptr_array_add(args, NULL);
-    f->vm = vg_vm_start((const char *const *)args->pdata, &err);
-    g_ptr_array_free(args, TRUE);
-    g_assert_no_error(err);
-    f->qmp = vg_qmp_connect(sock, QMP_TIMEOUT_MS, &err);
-    g_assert_no_error(err);
-    if (!vg_vm_wait_serial(f->vm, TINY_MARK_READY, BOOT_TIMEOUT_MS)) {
-        g_test_message("serial output:\n%s", vg_vm_serial(f->vm));
-        g_assert_not_reached();
-    }
-    /* slirp learns the guest's MAC from the first exchange */
     {
-        char reply[16];
-        g_assert_cmpint(vg_udp_exchange_retry(f->echo_port, "hi", 2, reply,
-                                              sizeof(reply), 200,
-                                              REPLY_TIMEOUT_MS), ==, 2);
+        const char *args[] = {
+            "-accel", c->accel, "-m", "32", "-kernel", guest_path,
+            "-netdev", netdev, "-device", "e1000,netdev=n0,romfile=",
+            c->object ? "-object" : NULL, c->object, NULL,
+        };
+        f->g = vg_guest_start(args, TINY_MARK_READY, BOOT_TIMEOUT_MS);
     }
+    f->vm = f->g->vm;
+    f->qmp = f->g->qmp;
+    /* slirp learns the guest's MAC from the first exchange */
+    g_assert_cmpint(vg_udp_exchange_retry(f->echo_port, "hi", 2, reply,
+                                          sizeof(reply), 200,
+                                          REPLY_TIMEOUT_MS), ==, 2);
 }
 
 static void teardown(Fixture *f, gconstpointer data)
 {
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmpdir);
-
-    vg_qmp_close(f->qmp);
-    vg_vm_stop(f->vm);
-    g_assert_cmpint(system(cmd), ==, 0);
-    g_free(f->tmpdir);
+    vg_guest_stop(f->g);
 }
 
 static void send_run(Fixture *f)
@@ -286,11 +263,7 @@ int main(int argc, char **argv)
     static const Config bare = { "tcg,taint=on", NULL };
 
     g_test_init(&argc, &argv, NULL);
-    for (int i = 1; i < argc; i++) {
-        if (g_str_has_prefix(argv[i], "--guest=")) {
-            guest_path = g_strdup(argv[i] + strlen("--guest="));
-        }
-    }
+    guest_path = g_strdup(vg_arg_value(argc, argv, "--guest="));
     if (!guest_path) {
         guest_path = vg_build_file("tests/guests/tiny/tiny-guest.elf");
     }

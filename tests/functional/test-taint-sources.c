@@ -7,8 +7,7 @@
  */
 #include <string.h>
 
-#include "harness.h"
-#include "qmp-client.h"
+#include "guest.h"
 #include "layout.h"
 
 #define BOOT_TIMEOUT_MS     10000
@@ -21,9 +20,9 @@
 static char *guest_path;
 
 typedef struct {
-    VgVm *vm;
+    VgGuest *g;
+    VgVm *vm;                   /* f->g->vm, f->g->qmp */
     VgQmp *qmp;
-    char *tmpdir;
     guint16 echo_port;
 } Fixture;
 
@@ -56,43 +55,28 @@ static TaintInfo query_taint(Fixture *f)
 static void setup(Fixture *f, gconstpointer data)
 {
     const Config *c = data;
-    g_autofree char *netdev = NULL, *device = NULL, *qmparg = NULL;
-    g_autofree char *accel = NULL, *sock = NULL;
-    g_autoptr(GError) err = NULL;
+    g_autofree char *netdev = NULL, *device = NULL, *accel = NULL;
 
-    f->tmpdir = g_dir_make_tmp("vg-taint-XXXXXX", NULL);
-    sock = g_build_filename(f->tmpdir, "qmp.sock", NULL);
     f->echo_port = vg_free_port(TRUE);
     netdev = g_strdup_printf("user,id=n0,hostfwd=udp:127.0.0.1:%u-"
                              TINY_IP_ADDR ":%u", f->echo_port,
                              TINY_UDP_ECHO_PORT);
     device = g_strdup_printf("%s,netdev=n0,romfile=", c->nic);
-    qmparg = g_strdup_printf("unix:%s,server=on,wait=off", sock);
     accel = g_strdup_printf("tcg,taint=%s", c->taint ? "on" : "off");
     {
         const char *args[] = {
             "-accel", accel, "-m", "32", "-kernel", guest_path,
-            "-netdev", netdev, "-device", device, "-qmp", qmparg, NULL,
+            "-netdev", netdev, "-device", device, NULL,
         };
-        f->vm = vg_vm_start(args, &err);
+        f->g = vg_guest_start(args, TINY_MARK_READY, BOOT_TIMEOUT_MS);
     }
-    g_assert_no_error(err);
-    f->qmp = vg_qmp_connect(sock, QMP_TIMEOUT_MS, &err);
-    g_assert_no_error(err);
-    if (!vg_vm_wait_serial(f->vm, TINY_MARK_READY, BOOT_TIMEOUT_MS)) {
-        g_test_message("serial output:\n%s", vg_vm_serial(f->vm));
-        g_assert_not_reached();
-    }
+    f->vm = f->g->vm;
+    f->qmp = f->g->qmp;
 }
 
 static void teardown(Fixture *f, gconstpointer data)
 {
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmpdir);
-
-    vg_qmp_close(f->qmp);
-    vg_vm_stop(f->vm);
-    g_assert_cmpint(system(cmd), ==, 0);
-    g_free(f->tmpdir);
+    vg_guest_stop(f->g);
 }
 
 /* Echo n datagrams of len bytes; each must come back intact. */
@@ -213,11 +197,7 @@ int main(int argc, char **argv)
     static const Config e1000_off = { "e1000", FALSE };
 
     g_test_init(&argc, &argv, NULL);
-    for (int i = 1; i < argc; i++) {
-        if (g_str_has_prefix(argv[i], "--guest=")) {
-            guest_path = g_strdup(argv[i] + strlen("--guest="));
-        }
-    }
+    guest_path = g_strdup(vg_arg_value(argc, argv, "--guest="));
     if (!guest_path) {
         guest_path = vg_build_file("tests/guests/tiny/tiny-guest.elf");
     }

@@ -8,8 +8,7 @@
  */
 #include <string.h>
 
-#include "harness.h"
-#include "qmp-client.h"
+#include "guest.h"
 #include "linux-guest.h"
 
 #define BOOT_TIMEOUT_MS     60000
@@ -46,17 +45,11 @@ static void test_nic(gconstpointer data)
     g_autofree char *kernel = g_file_test(vmlinux, G_FILE_TEST_IS_REGULAR)
                               ? g_strdup(vmlinux) : guest_file("vmlinuz");
     g_autofree char *initrd = guest_file("initramfs.cpio.gz");
-    g_autofree char *tmp = g_dir_make_tmp("vg-ltaint-XXXXXX", NULL);
-    g_autofree char *sock = g_build_filename(tmp, "qmp.sock", NULL);
-    g_autofree char *qmparg = g_strdup_printf("unix:%s,server=on,wait=off",
-                                              sock);
     g_autofree char *port = NULL, *netdev = NULL, *dev = NULL, *out = NULL;
-    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", tmp);
     g_autoptr(GError) err = NULL;
-    g_autoptr(VgQmp) qmp = NULL;
     guint16 udp = vg_free_port(TRUE);
     guint64 in0, dirty0, in1, dirty1;
-    VgVm *vm;
+    VgGuest *g;
 
     netdev = g_strdup_printf("user,id=n0,hostfwd=udp:127.0.0.1:%u-"
                              VGL_GUEST_IP ":%u", udp, VGL_UDP_PORT);
@@ -66,19 +59,11 @@ static void test_nic(gconstpointer data)
             "-accel", "tcg,taint=on", "-m", "256", "-no-reboot",
             "-kernel", kernel, "-initrd", initrd,
             "-append", VGL_KERNEL_CMDLINE, "-netdev", netdev,
-            "-device", dev, "-qmp", qmparg, NULL,
+            "-device", dev, NULL,
         };
-        vm = vg_vm_start(args, &err);
+        g = vg_guest_start(args, VGL_MARK_READY, BOOT_TIMEOUT_MS);
     }
-    g_assert_no_error(err);
-    qmp = vg_qmp_connect(sock, QMP_TIMEOUT_MS, &err);
-    g_assert_no_error(err);
-    if (!vg_vm_wait_serial(vm, VGL_MARK_READY, BOOT_TIMEOUT_MS)) {
-        g_test_message("serial output:\n%s", vg_vm_serial(vm));
-        vg_vm_stop(vm);
-        g_assert_not_reached();
-    }
-    query(qmp, &in0, &dirty0);
+    query(g->qmp, &in0, &dirty0);
     g_assert_cmpuint(dirty0, <=, in0);
 
     port = g_strdup_printf("%u", udp);
@@ -90,7 +75,7 @@ static void test_nic(gconstpointer data)
         g_assert_no_error(err);
         g_assert_true(ok);
     }
-    query(qmp, &in1, &dirty1);
+    query(g->qmp, &in1, &dirty1);
     g_test_message("%s: input bytes %" G_GUINT64_FORMAT " -> %"
                    G_GUINT64_FORMAT ", dirty %" G_GUINT64_FORMAT " -> %"
                    G_GUINT64_FORMAT, device, in0, in1, dirty0, dirty1);
@@ -100,19 +85,13 @@ static void test_nic(gconstpointer data)
     /* ...and only frame bytes were: device-written bytes that are not
      * part of a frame (headers, rings) stay clean. */
     g_assert_cmpuint(dirty1, <=, in1);
-
-    vg_vm_stop(vm);
-    g_assert_cmpint(system(rm), ==, 0);
+    vg_guest_stop(g);
 }
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    for (int i = 1; i < argc; i++) {
-        if (g_str_has_prefix(argv[i], "--client=")) {
-            client_path = g_strdup(argv[i] + strlen("--client="));
-        }
-    }
+    client_path = g_strdup(vg_arg_value(argc, argv, "--client="));
     g_assert_nonnull(client_path);
     g_test_add_data_func("/linux-taint/virtio", "virtio-net-pci", test_nic);
     g_test_add_data_func("/linux-taint/e1000", "e1000", test_nic);

@@ -1,0 +1,67 @@
+/*
+ * VgGuest: emulator + QMP for functional tests.
+ */
+#include "guest.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define QMP_CONNECT_TIMEOUT_MS 5000
+
+VgGuest *vg_guest_start(const char *const *args, const char *ready_marker,
+                        guint boot_timeout_ms)
+{
+    VgGuest *g = g_new0(VgGuest, 1);
+    g_autofree char *sock = NULL, *qmparg = NULL;
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+
+    g->dir = g_dir_make_tmp("vg-guest-XXXXXX", &err);
+    g_assert_no_error(err);
+    sock = g_build_filename(g->dir, "qmp.sock", NULL);
+    qmparg = g_strdup_printf("unix:%s,server=on,wait=off", sock);
+    for (const char *const *a = args; *a; a++) {
+        g_ptr_array_add(argv, (gpointer)*a);
+    }
+    g_ptr_array_add(argv, (gpointer)"-qmp");
+    g_ptr_array_add(argv, qmparg);
+    g_ptr_array_add(argv, NULL);
+
+    g->vm = vg_vm_start((const char *const *)argv->pdata, &err);
+    g_assert_no_error(err);
+    g->qmp = vg_qmp_connect(sock, QMP_CONNECT_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    if (!vg_vm_wait_serial(g->vm, ready_marker, boot_timeout_ms)) {
+        g_test_message("no '%s'; serial output:\n%s", ready_marker,
+                       vg_vm_serial(g->vm));
+        vg_guest_stop(g);
+        g_assert_not_reached();
+    }
+    return g;
+}
+
+void vg_guest_stop(VgGuest *g)
+{
+    g_autofree char *sock = NULL;
+
+    if (!g) {
+        return;
+    }
+    vg_qmp_close(g->qmp);
+    vg_vm_stop(g->vm);
+    sock = g_build_filename(g->dir, "qmp.sock", NULL);
+    g_remove(sock);
+    g_rmdir(g->dir);
+    g_free(g->dir);
+    g_free(g);
+}
+
+const char *vg_arg_value(int argc, char **argv, const char *prefix)
+{
+    for (int i = 1; i < argc; i++) {
+        if (g_str_has_prefix(argv[i], prefix)) {
+            return argv[i] + strlen(prefix);
+        }
+    }
+    return NULL;
+}

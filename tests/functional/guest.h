@@ -1,0 +1,36 @@
+/*
+ * A guest under test with a QMP connection: the emulator started with a
+ * QMP socket in a private temporary directory, and the client connected.
+ * For tests that watch the taint engine and the detector.
+ */
+#ifndef VG_GUEST_H
+#define VG_GUEST_H
+
+#include "harness.h"
+#include "qmp-client.h"
+
+G_BEGIN_DECLS
+
+typedef struct VgGuest {
+    VgVm *vm;
+    VgQmp *qmp;
+    char *dir;                  /* holds qmp.sock */
+} VgGuest;
+
+/*
+ * Start the emulator with @args (NULL-terminated) plus -qmp, connect, and
+ * wait for @ready_marker on the serial line; any failure fails the test
+ * (with the serial output in the test log).
+ */
+VgGuest *vg_guest_start(const char *const *args, const char *ready_marker,
+                        guint boot_timeout_ms);
+
+/* Disconnect, stop the emulator, remove the directory; NULL-safe. */
+void vg_guest_stop(VgGuest *g);
+
+/* The value of option @prefix (e.g. "--guest=") in argv, or NULL. */
+const char *vg_arg_value(int argc, char **argv, const char *prefix);
+
+G_END_DECLS
+
+#endif
