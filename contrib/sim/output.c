@@ -165,46 +165,61 @@ static char *temp_data_file(GError **errp)
     return path;
 }
 
-bool output_sweep_plot(const char *plot_path, const SweepPoint *points,
-                       uint32_t n, const char *title, GError **errp)
+/*
+ * Plot the CSV in `data` (a temporary file, removed here): the common
+ * preamble, then `body`, in which each "@DATA@" stands for the data file.
+ */
+static bool plot_data(const char *plot_path, char *data, const char *title,
+                      const char *body, GError **errp)
 {
-    char *data = temp_data_file(errp);
-    char *q_out, *q_data, *q_title, *script;
-    bool ok;
-
-    if (!data || !output_sweep_csv_file(data, points, n, errp)) {
-        if (data) {
-            g_unlink(data);
-        }
-        g_free(data);
-        return false;
-    }
-    q_out = gnuplot_quote(plot_path);
-    q_data = gnuplot_quote(data);
-    q_title = gnuplot_quote(title);
-    script = g_strdup_printf(
+    g_autofree char *q_out = gnuplot_quote(plot_path);
+    g_autofree char *q_data = gnuplot_quote(data);
+    g_autofree char *q_title = gnuplot_quote(title);
+    g_auto(GStrv) parts = g_strsplit(body, "@DATA@", -1);
+    g_autofree char *plot_body = g_strjoinv(q_data, parts);
+    g_autofree char *script = g_strdup_printf(
         "set terminal %s\n"
         "set output %s\n"
         "set datafile separator ','\n"
         "set title %s\n"
+        "%s",
+        terminal_for(plot_path), q_out, q_title, plot_body);
+    bool ok = run_gnuplot(script, data, plot_path, errp);
+
+    g_free(data);
+    return ok;
+}
+
+/* A temporary data file written by `ok`; NULL (and no file) on failure. */
+static char *data_written(char *data, bool ok)
+{
+    if (data && !ok) {
+        g_unlink(data);
+        g_free(data);
+        return NULL;
+    }
+    return data;
+}
+
+bool output_sweep_plot(const char *plot_path, const SweepPoint *points,
+                       uint32_t n, const char *title, GError **errp)
+{
+    char *data = temp_data_file(errp);
+
+    data = data_written(data, data &&
+                        output_sweep_csv_file(data, points, n, errp));
+    return data && plot_data(plot_path, data, title,
         "set xlabel 'Fraction of detectors'\n"
         "set ylabel 'Fraction of survivors'\n"
         "set logscale x\n"
         "set xrange [0.0001:0.1]\n"
         "set yrange [0:1]\n"
-        "set format x '%%g'\n"
+        "set format x '%g'\n"
         "set key bottom right\n"
         "set grid\n"
-        "plot %s using 1:8 skip 1 with linespoints pt 7 title 'worst case', \\\n"
-        "     %s using 1:9 skip 1 with linespoints pt 6 dt 2 title 'median'\n",
-        terminal_for(plot_path), q_out, q_title, q_data, q_data);
-    ok = run_gnuplot(script, data, plot_path, errp);
-    g_free(script);
-    g_free(q_out);
-    g_free(q_data);
-    g_free(q_title);
-    g_free(data);
-    return ok;
+        "plot @DATA@ using 1:8 skip 1 with linespoints pt 7 title 'worst case', \\\n"
+        "     @DATA@ using 1:9 skip 1 with linespoints pt 6 dt 2 title 'median'\n",
+        errp);
 }
 
 bool output_timeseries_plot(const char *plot_path, const GArray *samples,
@@ -212,40 +227,19 @@ bool output_timeseries_plot(const char *plot_path, const GArray *samples,
                             const char *title, GError **errp)
 {
     char *data = temp_data_file(errp);
-    char *q_out, *q_data, *q_title, *script;
-    bool ok;
 
-    if (!data || !output_timeseries_csv_file(data, samples, vulnerable, hosts,
-                                             errp)) {
-        if (data) {
-            g_unlink(data);
-        }
-        g_free(data);
-        return false;
-    }
-    q_out = gnuplot_quote(plot_path);
-    q_data = gnuplot_quote(data);
-    q_title = gnuplot_quote(title);
-    script = g_strdup_printf(
-        "set terminal %s\n"
-        "set output %s\n"
-        "set datafile separator ','\n"
-        "set title %s\n"
+    data = data_written(data, data &&
+                        output_timeseries_csv_file(data, samples, vulnerable,
+                                                   hosts, errp));
+    return data && plot_data(plot_path, data, title,
         "set xlabel 'Time (s)'\n"
         "set ylabel 'Fraction'\n"
         "set yrange [0:1]\n"
         "set key top left\n"
         "set grid\n"
-        "plot %s using 1:3 skip 1 with lines lw 2 "
+        "plot @DATA@ using 1:3 skip 1 with lines lw 2 "
         "title 'infected (of vulnerable hosts)', \\\n"
-        "     %s using 1:5 skip 1 with lines lw 2 dt 2 "
+        "     @DATA@ using 1:5 skip 1 with lines lw 2 dt 2 "
         "title 'holding the SCA (of all hosts)'\n",
-        terminal_for(plot_path), q_out, q_title, q_data, q_data);
-    ok = run_gnuplot(script, data, plot_path, errp);
-    g_free(script);
-    g_free(q_out);
-    g_free(q_data);
-    g_free(q_title);
-    g_free(data);
-    return ok;
+        errp);
 }
