@@ -3,6 +3,7 @@
 #   make          build build/qemu-system-x86_64 and build/vigilante
 #   make check    build, then run the unit and functional tests
 #   make demo     the main job on the embedded defaults
+#   make bench    benchmarks against Debian's QEMU (not tests)
 
 SRC := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 BUILD := $(SRC)/build
@@ -20,7 +21,7 @@ export CCACHE_NOHASHDIR := 1
 PATCHES := $(wildcard $(SRC)/qemu/patches/*)
 OVERLAY_LIST := $(BUILD)/.overlay-files
 
-.PHONY: all deps check check-unit demo clean distclean FORCE
+.PHONY: all deps check check-unit demo bench clean distclean FORCE
 
 # What ./configure recorded: the QEMU tree, the cache, its arguments.
 # (Including it makes make run configure first when needed, which the
@@ -69,6 +70,9 @@ check-unit: all
 
 demo: all
 	$(SRC)/scripts/demo.sh
+
+bench: all $(BUILD)/guests/linux/.stamp
+	$(SRC)/tests/bench/run.sh
 
 clean:
 	-$(NINJA) -C $(BUILD)/qemu clean

@@ -111,6 +111,33 @@ done
 say "services listening"
 echo "VG-LINUX-READY"
 
+# Benchmark workloads (tests/bench/run.sh passes "vg.bench"): a CPU-bound
+# job timed by the host between two serial markers, then a TCP sink on
+# port 5003 that checksums whatever the host streams into it.
+case " $(cat /proc/cmdline) " in
+*" vg.bench "*)
+    mount -t tmpfs tmpfs /tmp
+    dd if=/dev/zero of=/tmp/blob bs=1M count=64 2>/dev/null
+    echo "VG-BENCH cpu-start"
+    sha256sum /tmp/blob >/dev/null
+    echo "VG-BENCH cpu-end"
+    rm -f /tmp/blob
+    (
+        while :; do
+            nc -l -p 5003 | sha256sum >/tmp/sum &
+            # Ready once nc listens (5003 = 0x138B, state 0A; nc uses IPv6).
+            until grep -q ':138B [0-9A-F:]* 0A ' /proc/net/tcp /proc/net/tcp6; do
+                usleep 20000
+            done
+            echo "VG-BENCH stream-ready"
+            wait $!
+            read -r sum _ </tmp/sum
+            echo "VG-BENCH stream-sum $sum"
+        done
+    ) &
+    ;;
+esac
+
 # Debugging aid: "vg.shell" on the kernel command line gives a shell on
 # the console (the tests never pass it).
 case " $(cat /proc/cmdline) " in

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests): the same Linux guest workloads on Debian's
+# unmodified qemu-system-x86_64 7.2 (the baseline), on ours with taint off
+# and on ours with taint on, measured in the same run; prints the median
+# of each and its ratio to the baseline.
+#
+#   tests/bench/run.sh [-n RUNS] [-s STREAM_MB]
+#
+# Workloads (wall-clock time on the host, from serial markers):
+#   boot    emulator start to VG-LINUX-READY
+#   cpu     busybox sha256sum over 64 MiB in tmpfs (no network data)
+#   stream  STREAM_MB (default 20) streamed from the host into a guest
+#           TCP service that checksums it (dirty data flowing; the
+#           checksum is compared with the host's)
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=$src/build
+ours=$build/qemu-system-x86_64
+plain=${VIGILANTE_BASELINE_QEMU:-/usr/bin/qemu-system-x86_64}
+guest=$build/guests/linux
+runs=3
+stream_mb=20
+
+while getopts "n:s:h" opt; do
+    case $opt in
+    n) runs=$OPTARG ;;
+    s) stream_mb=$OPTARG ;;
+    *) sed -n '2,15p' "$0"; exit 2 ;;
+    esac
+done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench: -n wants a positive count" >&2; exit 2; }
+[[ $stream_mb =~ ^[1-9][0-9]*$ ]] || { echo "bench: -s wants a size in MB" >&2; exit 2; }
+for f in "$ours" "$plain" "$guest/initramfs.cpio.gz"; do
+    [ -e "$f" ] || { echo "bench: $f is missing (make, scripts/install-deps.sh, make check)" >&2; exit 1; }
+done
+kernel=$guest/vmlinux
+[ -f "$kernel" ] || kernel=$guest/vmlinuz
+
+work=$(mktemp -d /tmp/vigilante-bench.XXXXXX)
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+head -c $((stream_mb * 1024 * 1024)) /dev/urandom > "$work/stream.bin"
+stream_sum=$(sha256sum "$work/stream.bin" | cut -d' ' -f1)
+
+now_ns() { date +%s%N; }
+
+free_tcp_port() {
+    local port
+    while :; do
+        port=$(( 20000 + RANDOM % 40000 ))
+        [ -z "$(ss -Hltn "sport = :$port" 2>/dev/null)" ] && { echo "$port"; return; }
+    done
+}
+
+# wait_marker TEXT TIMEOUT_S: until the serial log has TEXT
+wait_marker() {
+    local deadline=$(( $(date +%s) + $2 ))
+    until grep -qa "$1" "$work/serial.log" 2>/dev/null; do
+        if [ "$(date +%s)" -ge "$deadline" ] || ! kill -0 "$pid" 2>/dev/null; then
+            echo "bench: no '$1' within $2 s; serial log:" >&2
+            tail -20 "$work/serial.log" >&2
+            exit 1
+        fi
+        sleep 0.01
+    done
+}
+
+# one_run BINARY ACCEL: prints "boot cpu stream" in seconds
+one_run() {
+    local port t0 t_ready t_cpu0 t_cpu1 t_s0 t_s1
+    port=$(free_tcp_port)
+    rm -f "$work/serial.log"
+    t0=$(now_ns)
+    "$1" -nodefaults -display none -accel "$2" -m 256 -no-reboot \
+        -kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" \
+        -append "console=ttyS0 norandmaps panic=-1 quiet vg.bench" \
+        -serial "file:$work/serial.log" \
+        -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-10.0.2.15:5003" \
+        -device virtio-net-pci,netdev=n0,romfile= 2>>"$work/qemu.log" &
+    pid=$!
+    wait_marker VG-LINUX-READY 120
+    t_ready=$(now_ns)
+    wait_marker "VG-BENCH cpu-start" 60
+    t_cpu0=$(now_ns)
+    wait_marker "VG-BENCH cpu-end" 600
+    t_cpu1=$(now_ns)
+    wait_marker "VG-BENCH stream-ready" 60
+    t_s0=$(now_ns)
+    if ! timeout 600 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ \
+            "$work/stream.bin" "$port"; then
+        echo "bench: streaming into the guest failed" >&2
+        exit 1
+    fi
+    wait_marker "VG-BENCH stream-sum" 600
+    t_s1=$(now_ns)
+    if ! grep -qa "VG-BENCH stream-sum $stream_sum" "$work/serial.log"; then
+        echo "bench: the guest's checksum of the stream is wrong" >&2
+        exit 1
+    fi
+    kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+    awk -v a="$t0" -v b="$t_ready" -v c="$t_cpu0" -v d="$t_cpu1" \
+        -v e="$t_s0" -v f="$t_s1" \
+        'BEGIN { printf "%.3f %.3f %.3f\n", (b-a)/1e9, (d-c)/1e9, (f-e)/1e9 }'
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2 }'; }
+
+configs=("plain:$plain:tcg" "taint-off:$ours:tcg,taint=off" "taint-on:$ours:tcg,taint=on")
+echo "Vigilante-QEMU benchmarks: $runs run(s) each, stream $stream_mb MB, $(nproc) cores"
+echo "baseline: $("$plain" --version | head -1)"
+echo "ours:     $("$ours" --version | head -1)"
+for c in "${configs[@]}"; do
+    IFS=: read -r name bin accel <<< "$c"
+    : > "$work/$name.txt"
+    for i in $(seq "$runs"); do
+        r=$(one_run "$bin" "$accel")
+        echo "  $name run $i: boot/cpu/stream s = $r" >&2
+        echo "$r" >> "$work/$name.txt"
+    done
+done
+
+printf '\n%-8s %10s %10s %10s %10s %10s\n' workload plain taint-off taint-on off/plain on/plain
+col=1
+for w in boot cpu stream; do
+    p=$(cut -d' ' -f$col "$work/plain.txt" | median)
+    off=$(cut -d' ' -f$col "$work/taint-off.txt" | median)
+    on=$(cut -d' ' -f$col "$work/taint-on.txt" | median)
+    awk -v w="$w" -v p="$p" -v off="$off" -v on="$on" \
+        'BEGIN { printf "%-8s %9.2fs %9.2fs %9.2fs %9.2fx %9.2fx\n", w, p, off, on, off/p, on/p }'
+    col=$((col + 1))
+done
