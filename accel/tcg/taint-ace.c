@@ -121,14 +121,14 @@ static bool tb_code_alert(CPUState *cpu, TranslationBlock *tb)
     return vigilante_alert(&spec);
 }
 
-void taint_check_tb_code(CPUState *cpu, TranslationBlock *tb)
+bool taint_tb_code_alert(CPUState *cpu, TranslationBlock *tb)
 {
     bool locked = qemu_mutex_iothread_locked();
     bool stop;
 
     if (!hw_taint_enabled() || !taint_shadow_any() ||
         !vigilante_policy_enabled(VIGILANTE_ALERT_TYPE_ACE)) {
-        return;
+        return false;
     }
     /* Shadow memory is updated by device emulation under the BQL. */
     if (!locked) {
@@ -138,10 +138,5 @@ void taint_check_tb_code(CPUState *cpu, TranslationBlock *tb)
     if (!locked) {
         qemu_mutex_unlock_iothread();
     }
-    if (stop) {
-        /* Abandon the TB (not yet published) before it runs. */
-        mmap_unlock();
-        cpu->exception_index = EXCP_INTERRUPT;
-        cpu_loop_exit(cpu);
-    }
+    return stop;
 }

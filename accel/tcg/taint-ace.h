@@ -9,9 +9,9 @@
 /*
  * Called for each newly translated TB before it is published: when any
  * byte it was translated from is dirty and the ace policy is on, raise
- * the alert and, unless the action is continue, leave the CPU loop
- * before the TB can run.
+ * the alert.  Returns true when the TB must not run (action pause or
+ * quit): the caller discards it and leaves the CPU loop.
  */
-void taint_check_tb_code(CPUState *cpu, TranslationBlock *tb);
+bool taint_tb_code_alert(CPUState *cpu, TranslationBlock *tb);
 
 #endif
