@@ -3,6 +3,7 @@
  */
 #include <glib.h>
 #include <math.h>
+#include <stddef.h>
 
 #include "params.h"
 
@@ -55,6 +56,25 @@ static bool is_non_negative(double v)
 {
     return isfinite(v) && v >= 0.0;
 }
+
+/* The model's real-valued options: fractions, or non-negative values. */
+typedef struct ModelRange {
+    const char *flag;
+    size_t offset;
+    bool fraction;
+} ModelRange;
+
+static const ModelRange model_ranges[] = {
+    { "--detector-fraction", offsetof(ModelParams, detector_fraction), true },
+    { "--malicious-fraction", offsetof(ModelParams, malicious_fraction), true },
+    { "--congestion-loss", offsetof(ModelParams, congestion_loss), true },
+    { "--sca-delay", offsetof(ModelParams, sca_delay), false },
+    { "--verify-time", offsetof(ModelParams, verify_time), false },
+    { "--congestion-delay", offsetof(ModelParams, congestion_delay), false },
+    { "--fake-sca-rate", offsetof(ModelParams, fake_sca_rate), false },
+    { "--link-rate-limit", offsetof(ModelParams, link_rate_limit), false },
+    { "--max-time", offsetof(ModelParams, max_time), false },
+};
 
 char *sim_params_check(const SimParams *p)
 {
@@ -114,41 +134,14 @@ char *sim_params_check(const SimParams *p)
     if (!isfinite(m->beta) || m->beta <= 0.0) {
         return g_strdup_printf("--beta must be > 0 (got %g)", m->beta);
     }
-    if (!is_fraction(m->detector_fraction)) {
-        return g_strdup_printf("--detector-fraction must be within [0, 1] "
-                               "(got %g)", m->detector_fraction);
-    }
-    if (!is_fraction(m->malicious_fraction)) {
-        return g_strdup_printf("--malicious-fraction must be within [0, 1] "
-                               "(got %g)", m->malicious_fraction);
-    }
-    if (!is_fraction(m->congestion_loss)) {
-        return g_strdup_printf("--congestion-loss must be within [0, 1] "
-                               "(got %g)", m->congestion_loss);
-    }
-    if (!is_non_negative(m->sca_delay)) {
-        return g_strdup_printf("--sca-delay must be >= 0 (got %g)",
-                               m->sca_delay);
-    }
-    if (!is_non_negative(m->verify_time)) {
-        return g_strdup_printf("--verify-time must be >= 0 (got %g)",
-                               m->verify_time);
-    }
-    if (!is_non_negative(m->congestion_delay)) {
-        return g_strdup_printf("--congestion-delay must be >= 0 (got %g)",
-                               m->congestion_delay);
-    }
-    if (!is_non_negative(m->fake_sca_rate)) {
-        return g_strdup_printf("--fake-sca-rate must be >= 0 (got %g)",
-                               m->fake_sca_rate);
-    }
-    if (!is_non_negative(m->link_rate_limit)) {
-        return g_strdup_printf("--link-rate-limit must be >= 0 (got %g)",
-                               m->link_rate_limit);
-    }
-    if (!is_non_negative(m->max_time)) {
-        return g_strdup_printf("--max-time must be >= 0 (got %g)",
-                               m->max_time);
+    for (size_t i = 0; i < G_N_ELEMENTS(model_ranges); i++) {
+        const ModelRange *r = &model_ranges[i];
+        double v = G_STRUCT_MEMBER(double, m, r->offset);
+
+        if (r->fraction ? !is_fraction(v) : !is_non_negative(v)) {
+            return g_strdup_printf("%s must be %s (got %g)", r->flag,
+                                   r->fraction ? "within [0, 1]" : ">= 0", v);
+        }
     }
     return NULL;
 }

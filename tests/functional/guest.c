@@ -65,3 +65,11 @@ const char *vg_arg_value(int argc, char **argv, const char *prefix)
     }
     return NULL;
 }
+
+char *vg_tiny_guest_arg(int argc, char **argv)
+{
+    const char *path = vg_arg_value(argc, argv, "--guest=");
+
+    return path ? g_strdup(path)
+                : vg_build_file("tests/guests/tiny/tiny-guest.elf");
+}

@@ -31,6 +31,9 @@ void vg_guest_stop(VgGuest *g);
 /* The value of option @prefix (e.g. "--guest=") in argv, or NULL. */
 const char *vg_arg_value(int argc, char **argv, const char *prefix);
 
+/* The tiny guest: --guest=ELF, else the one under the build root. */
+char *vg_tiny_guest_arg(int argc, char **argv);
+
 G_END_DECLS
 
 #endif

@@ -263,10 +263,7 @@ int main(int argc, char **argv)
     static const Config bare = { "tcg,taint=on", NULL };
 
     g_test_init(&argc, &argv, NULL);
-    guest_path = g_strdup(vg_arg_value(argc, argv, "--guest="));
-    if (!guest_path) {
-        guest_path = vg_build_file("tests/guests/tiny/tiny-guest.elf");
-    }
+    guest_path = vg_tiny_guest_arg(argc, argv);
 #define ADD(path, cfg, fn) \
     g_test_add(path, Fixture, &cfg, setup, fn, teardown)
     ADD("/detector/ace/pause", pause, test_ace_pause);
