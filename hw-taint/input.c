@@ -22,6 +22,12 @@ static InputRun ring[INPUT_RING_SIZE];
 static uint64_t nevents;            /* also the next event id - 1 */
 static uint64_t nbytes;
 static TaintLabel next_label = 1;
+static HWTaintInputObserver *observer;
+
+void hw_taint_set_input_observer(HWTaintInputObserver *fn)
+{
+    observer = fn;
+}
 
 TaintLabel hw_taint_input_frame(const char *nic, const struct iovec *iov,
                                 int iovcnt)
@@ -47,6 +53,9 @@ TaintLabel hw_taint_input_frame(const char *nic, const struct iovec *iov,
     r->len = size;
     next_label += size;
     nbytes += size;
+    if (observer) {
+        observer(r->event, nic, iov, iovcnt);
+    }
     return r->first;
 }
 

@@ -28,6 +28,14 @@ void hw_taint_accel_class_init(ObjectClass *oc);
 TaintLabel hw_taint_input_frame(const char *nic, const struct iovec *iov,
                                 int iovcnt);
 
+/*
+ * Called for each registered frame (event id, NIC name, bytes): the
+ * vigilante event log keeps copies.  One observer; NULL removes it.
+ */
+typedef void HWTaintInputObserver(uint64_t event, const char *nic,
+                                  const struct iovec *iov, int iovcnt);
+void hw_taint_set_input_observer(HWTaintInputObserver *fn);
+
 /* The same for a frame in one buffer. */
 TaintLabel hw_taint_input_buf(const char *nic, const void *buf, size_t size);
 

@@ -96,6 +96,9 @@ if grep -qa "VG-PWNED" "$work/serial.log"; then
     exit 1
 fi
 step "the attack's code never ran (no VG-PWNED on the guest's serial line)"
+mkdir -p "$build/demo"
+qmp vigilante-log-dump "{\"filename\": \"$build/demo/frames.pcap\"}" >/dev/null
+step "event log: $(tcpdump -r "$build/demo/frames.pcap" 2>/dev/null | wc -l) frames written to build/demo/frames.pcap (tcpdump -r reads it)"
 stop_vm
 
 echo

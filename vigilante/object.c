@@ -1,6 +1,6 @@
 /*
  * -object vigilante,id=ID[,aec=on|off][,ace=on|off][,afa=on|off]
- *                   [,action=pause|quit|continue]
+ *                   [,action=pause|quit|continue][,log-frames=N]
  *
  * The detector's configuration as a QOM object, so that it can also be
  * created, inspected and changed over QMP (object-add, qom-get, qom-set).
@@ -12,8 +12,12 @@
 #include "qemu/error-report.h"
 #include "qom/object_interfaces.h"
 #include "sysemu/runstate.h"
+#include "qapi/visitor.h"
 #include "hw-taint/taint.h"
+#include "vigilante/event-log.h"
 #include "vigilante/vigilante-object.h"
+
+#define DEFAULT_LOG_FRAMES 4096
 
 static Vigilante *the_detector;
 
@@ -79,6 +83,7 @@ static void vigilante_complete(UserCreatable *uc, Error **errp)
     }
     the_detector = v;
     v->vmse = qemu_add_vm_change_state_handler(vigilante_vm_state_change, v);
+    vigilante_event_log_start(v->log_frames);
 }
 
 #define VIGILANTE_BOOL_PROP(field)                                   \
@@ -105,12 +110,38 @@ static void set_action(Object *obj, int value, Error **errp)
     VIGILANTE(obj)->action = value;
 }
 
+static void get_log_frames(Object *obj, Visitor *visitor, const char *name,
+                           void *opaque, Error **errp)
+{
+    uint32_t value = VIGILANTE(obj)->log_frames;
+
+    visit_type_uint32(visitor, name, &value, errp);
+}
+
+static void set_log_frames(Object *obj, Visitor *visitor, const char *name,
+                           void *opaque, Error **errp)
+{
+    Vigilante *v = VIGILANTE(obj);
+    uint32_t value;
+
+    if (!visit_type_uint32(visitor, name, &value, errp)) {
+        return;
+    }
+    if (the_detector == v) {
+        error_setg(errp, "log-frames can only be set when creating the "
+                   "object");
+        return;
+    }
+    v->log_frames = value;
+}
+
 static void vigilante_instance_init(Object *obj)
 {
     Vigilante *v = VIGILANTE(obj);
 
     v->aec = v->ace = v->afa = true;
     v->action = VIGILANTE_ACTION_PAUSE;
+    v->log_frames = DEFAULT_LOG_FRAMES;
     v->reported = g_hash_table_new_full(g_int64_hash, g_int64_equal,
                                         g_free, NULL);
 }
@@ -148,6 +179,10 @@ static void vigilante_class_init(ObjectClass *oc, void *data)
                                    get_action, set_action);
     object_class_property_set_description(oc, "action",
         "On an alert: pause, quit or continue");
+    object_class_property_add(oc, "log-frames", "uint32", get_log_frames,
+                              set_log_frames, NULL, NULL);
+    object_class_property_set_description(oc, "log-frames",
+        "How many of the last received frames the event log keeps");
 }
 
 static const TypeInfo vigilante_info = {

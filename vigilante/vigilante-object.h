@@ -16,6 +16,7 @@ struct Vigilante {
 
     bool aec, ace, afa;
     VigilanteAction action;
+    uint32_t log_frames;        /* event log capacity, frames */
 
     uint64_t nalerts;
     GHashTable *reported;       /* (type, pc) keys, for action=continue */

@@ -8,6 +8,7 @@
  *
  * Arguments besides GTest's: --guest=ELF (the tiny guest).
  */
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "guest.h"
@@ -251,6 +252,65 @@ static void test_object_add(Fixture *f, gconstpointer data)
     assert_ace_alert(ev, "pause");
 }
 
+static char *log_dump(Fixture *f, const char *filename)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "{\"execute\":\"vigilante-log-dump\", \"arguments\":"
+        " {\"filename\":\"%s\"}}", filename);
+    char *reply = vg_qmp_command(f->qmp, cmd, QMP_TIMEOUT_MS);
+
+    g_assert_nonnull(reply);
+    return reply;
+}
+
+/* The event log exported as pcap holds the frames we sent, readable by
+ * tcpdump, in order. */
+static void test_event_log_pcap(Fixture *f, gconstpointer data)
+{
+    g_autofree char *dir = g_dir_make_tmp("vg-log-XXXXXX", NULL);
+    g_autofree char *pcap = g_build_filename(dir, "frames.pcap", NULL);
+    g_autofree char *reply = NULL, *bad = NULL, *out = NULL;
+    g_autoptr(GError) err = NULL;
+    char msg[64], answer[64];
+    const char *p;
+
+    for (int i = 0; i < 5; i++) {
+        gsize n = g_snprintf(msg, sizeof(msg), "vg-log-frame-%d", i);
+
+        g_assert_cmpint(vg_udp_exchange_retry(f->echo_port, msg, n, answer,
+                                              sizeof(answer), 200,
+                                              REPLY_TIMEOUT_MS), ==, n);
+    }
+    reply = log_dump(f, pcap);
+    g_assert_nonnull(strstr(reply, "\"return\""));
+    {
+        const char *argv[] = { "tcpdump", "-r", pcap, "-nn", "-A", NULL };
+
+        g_assert_true(vg_run_program(argv, 10000, &out, &err));
+        g_assert_no_error(err);
+    }
+    /* All five, in the order they were sent. */
+    p = out;
+    for (int i = 0; i < 5; i++) {
+        g_snprintf(msg, sizeof(msg), "vg-log-frame-%d", i);
+        p = strstr(p, msg);
+        g_assert_nonnull(p);
+    }
+    bad = log_dump(f, "/nonexistent-dir/frames.pcap");
+    g_assert_nonnull(strstr(bad, "cannot write"));
+    g_remove(pcap);
+    g_rmdir(dir);
+}
+
+/* Without a vigilante object there is no log to dump. */
+static void test_event_log_off(Fixture *f, gconstpointer data)
+{
+    g_autofree char *reply = log_dump(f, "/tmp/never-written.pcap");
+
+    g_assert_nonnull(strstr(reply, "the event log is off"));
+    g_assert_false(g_file_test("/tmp/never-written.pcap", G_FILE_TEST_EXISTS));
+}
+
 int main(int argc, char **argv)
 {
     static const Config pause = { "tcg,taint=on",
@@ -272,6 +332,8 @@ int main(int argc, char **argv)
     ADD("/detector/benign-quiet", on, test_benign_quiet);
     ADD("/detector/one-object-only", on, test_one_object_only);
     ADD("/detector/object-add", bare, test_object_add);
+    ADD("/detector/event-log/pcap", on, test_event_log_pcap);
+    ADD("/detector/event-log/off", bare, test_event_log_off);
 #undef ADD
     return g_test_run();
 }
