@@ -32,24 +32,10 @@ trap 'stop_vm; rm -rf "$work"' EXIT
 now_ms() { date +%s%3N; }
 step() { printf '[%6d ms] %s\n' "$(( $(now_ms) - t0 ))" "$*"; }
 
-# A UDP port on 127.0.0.1 that nothing listens on.
-free_udp_port() {
-    local port
-    while :; do
-        port=$(( 20000 + RANDOM % 40000 ))
-        [ -z "$(ss -Hlun "sport = :$port" 2>/dev/null)" ] && { echo "$port"; return; }
-    done
-}
-
-wait_serial() {     # wait_serial MARKER TIMEOUT_S
-    local deadline=$(( $(date +%s) + $2 ))
-    while ! grep -qa "$1" "$work/serial.log" 2>/dev/null; do
-        if [ "$(date +%s)" -ge "$deadline" ] || ! kill -0 "$qemu_pid" 2>/dev/null; then
-            return 1
-        fi
-        sleep 0.05
-    done
-}
+# shellcheck source=vm-helpers.sh
+. "$src/scripts/vm-helpers.sh"
+free_udp_port() { free_port udp; }
+wait_serial() { wait_log "$work/serial.log" "$qemu_pid" "$1" "$2"; }
 
 qmp() { "$cli" qmp "$work/qmp.sock" "$@"; }
 

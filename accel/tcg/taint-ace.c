@@ -126,8 +126,20 @@ bool taint_tb_code_alert(CPUState *cpu, TranslationBlock *tb)
     bool locked = qemu_mutex_iothread_locked();
     bool stop;
 
+    tb_page_addr_t p0 = tb_page_addr0(tb), p1 = tb_page_addr1(tb);
+
     if (!hw_taint_enabled() || !taint_shadow_any() ||
         !vigilante_policy_enabled(VIGILANTE_ALERT_TYPE_ACE)) {
+        return false;
+    }
+    /*
+     * Cheap filter first, without the BQL: a dirty guest (receive buffers
+     * everywhere) must not take the lock for every translation.  This
+     * only peeks at the directory's page pointers; the check that counts
+     * is repeated under the lock.
+     */
+    if (p0 == -1 || (!taint_shadow_page_dirty(p0) &&
+                     (p1 == -1 || !taint_shadow_page_dirty(p1)))) {
         return false;
     }
     /* Shadow memory is updated by device emulation under the BQL. */

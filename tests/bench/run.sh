@@ -50,31 +50,22 @@ stream_sum=$(sha256sum "$work/stream.bin" | cut -d' ' -f1)
 
 now_ns() { date +%s%N; }
 
-free_tcp_port() {
-    local port
-    while :; do
-        port=$(( 20000 + RANDOM % 40000 ))
-        [ -z "$(ss -Hltn "sport = :$port" 2>/dev/null)" ] && { echo "$port"; return; }
-    done
-}
+# shellcheck source=../../scripts/vm-helpers.sh
+. "$src/scripts/vm-helpers.sh"
 
-# wait_marker TEXT TIMEOUT_S: until the serial log has TEXT
+# wait_marker TEXT TIMEOUT_S: until the serial log has TEXT, else give up
 wait_marker() {
-    local deadline=$(( $(date +%s) + $2 ))
-    until grep -qa "$1" "$work/serial.log" 2>/dev/null; do
-        if [ "$(date +%s)" -ge "$deadline" ] || ! kill -0 "$pid" 2>/dev/null; then
-            echo "bench: no '$1' within $2 s; serial log:" >&2
-            tail -20 "$work/serial.log" >&2
-            exit 1
-        fi
-        sleep 0.01
-    done
+    if ! wait_log "$work/serial.log" "$pid" "$1" "$2"; then
+        echo "bench: no '$1' within $2 s; serial log:" >&2
+        tail -20 "$work/serial.log" >&2
+        exit 1
+    fi
 }
 
 # one_run BINARY ACCEL: prints "boot cpu stream" in seconds
 one_run() {
     local port t0 t_ready t_cpu0 t_cpu1 t_s0 t_s1
-    port=$(free_tcp_port)
+    port=$(free_port tcp)
     rm -f "$work/serial.log"
     t0=$(now_ns)
     "$1" -nodefaults -display none -accel "$2" -m 256 -no-reboot \

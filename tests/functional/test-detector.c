@@ -305,10 +305,13 @@ static void test_event_log_pcap(Fixture *f, gconstpointer data)
 /* Without a vigilante object there is no log to dump. */
 static void test_event_log_off(Fixture *f, gconstpointer data)
 {
-    g_autofree char *reply = log_dump(f, "/tmp/never-written.pcap");
+    g_autofree char *dir = g_dir_make_tmp("vg-log-XXXXXX", NULL);
+    g_autofree char *pcap = g_build_filename(dir, "frames.pcap", NULL);
+    g_autofree char *reply = log_dump(f, pcap);
 
     g_assert_nonnull(strstr(reply, "the event log is off"));
-    g_assert_false(g_file_test("/tmp/never-written.pcap", G_FILE_TEST_EXISTS));
+    g_assert_false(g_file_test(pcap, G_FILE_TEST_EXISTS));
+    g_rmdir(dir);
 }
 
 int main(int argc, char **argv)

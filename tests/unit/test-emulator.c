@@ -109,9 +109,9 @@ static void test_cli_qmp(gconstpointer cli)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    if (argc == 2) {
-        g_test_add_data_func("/emulator/cli-qmp", argv[1], test_cli_qmp);
-    }
+    /* argv[1]: the vigilante CLI (meson passes it). */
+    g_assert_cmpint(argc, ==, 2);
+    g_test_add_data_func("/emulator/cli-qmp", argv[1], test_cli_qmp);
     g_test_add_func("/emulator/version", test_version);
     g_test_add_func("/emulator/finds-firmware", test_finds_firmware);
     return g_test_run();
