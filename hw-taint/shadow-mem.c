@@ -23,6 +23,14 @@ static TaintPage **directory[L1_SIZE];
 static uint64_t dirty_bytes;
 static uint64_t dirty_pages;
 
+/*
+ * The vCPU thread (guest stores) and the main loop (device DMA) both
+ * write labels: every entry point that reads or writes label pages holds
+ * this lock, since a page may be freed under a reader otherwise.  The
+ * unlocked checks (taint_shadow_any, taint_shadow_page_dirty) are hints.
+ */
+static GMutex lock;
+
 static TaintPage **slot(uint64_t addr, bool create)
 {
     uint64_t pfn = addr >> TAINT_PAGE_BITS;
@@ -120,22 +128,70 @@ static void set_range(uint64_t addr, uint64_t len, TaintLabel first,
 
 void taint_shadow_set_seq(uint64_t addr, uint64_t len, TaintLabel first)
 {
+    g_mutex_lock(&lock);
     set_range(addr, len, first, 1);
+    g_mutex_unlock(&lock);
 }
 
 void taint_shadow_fill(uint64_t addr, uint64_t len, TaintLabel label)
 {
+    g_mutex_lock(&lock);
     set_range(addr, len, label, 0);
+    g_mutex_unlock(&lock);
+}
+
+/* Labels one by one, each 0 (clean) or not; within one page. */
+static void write_page(uint64_t addr, uint64_t n, const TaintLabel *labels)
+{
+    unsigned off = addr & (TAINT_PAGE_SIZE - 1);
+    TaintPage *p = page_get(addr);
+    bool any = false;
+
+    for (uint64_t i = 0; i < n; i++) {
+        any |= labels[i] != 0;
+    }
+    if (!any && !p) {
+        return;
+    }
+    if (!p) {
+        p = page_get_or_create(addr);
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        put(p, off + i, labels[i]);
+    }
+    if (!any) {
+        page_release_if_clean(addr);
+    }
+}
+
+void taint_shadow_write(uint64_t addr, uint64_t len, const TaintLabel *labels)
+{
+    g_mutex_lock(&lock);
+    while (len) {
+        uint64_t n = MIN(len, (uint64_t)TAINT_PAGE_SIZE -
+                              (addr & (TAINT_PAGE_SIZE - 1)));
+
+        write_page(addr, n, labels);
+        addr += n;
+        labels += n;
+        len -= n;
+    }
+    g_mutex_unlock(&lock);
 }
 
 TaintLabel taint_shadow_get(uint64_t addr)
 {
-    TaintPage *p = page_get(addr);
+    TaintPage *p;
+    TaintLabel l;
 
-    return p ? p->label[addr & (TAINT_PAGE_SIZE - 1)] : 0;
+    g_mutex_lock(&lock);
+    p = page_get(addr);
+    l = p ? p->label[addr & (TAINT_PAGE_SIZE - 1)] : 0;
+    g_mutex_unlock(&lock);
+    return l;
 }
 
-uint64_t taint_shadow_read(uint64_t addr, uint64_t len, TaintLabel *out)
+static uint64_t read_range(uint64_t addr, uint64_t len, TaintLabel *out)
 {
     uint64_t ndirty = 0;
 
@@ -163,6 +219,16 @@ uint64_t taint_shadow_read(uint64_t addr, uint64_t len, TaintLabel *out)
     return ndirty;
 }
 
+uint64_t taint_shadow_read(uint64_t addr, uint64_t len, TaintLabel *out)
+{
+    uint64_t ndirty;
+
+    g_mutex_lock(&lock);
+    ndirty = read_range(addr, len, out);
+    g_mutex_unlock(&lock);
+    return ndirty;
+}
+
 void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
 {
     /* Through a bounce buffer, a page at a time, in the direction that
@@ -175,13 +241,15 @@ void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
         uint64_t s = backwards ? src + len - n : src;
         uint64_t d = backwards ? dst + len - n : dst;
 
-        if (taint_shadow_read(s, n, buf) == 0) {
-            taint_shadow_clear(d, n);
+        g_mutex_lock(&lock);
+        if (read_range(s, n, buf) == 0) {
+            set_range(d, n, 0, 0);
         } else {
             for (uint64_t i = 0; i < n; i++) {
-                taint_shadow_fill(d + i, 1, buf[i]);
+                set_range(d + i, 1, buf[i], 0);
             }
         }
+        g_mutex_unlock(&lock);
         if (!backwards) {
             src += n;
             dst += n;
@@ -192,7 +260,9 @@ void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
 
 bool taint_shadow_page_dirty(uint64_t addr)
 {
-    return page_get(addr) != NULL;
+    TaintPage **s = slot(addr, false);
+
+    return s && __atomic_load_n(s, __ATOMIC_RELAXED) != NULL;
 }
 
 bool taint_shadow_any(void)
@@ -212,6 +282,7 @@ uint64_t taint_shadow_dirty_pages(void)
 
 void taint_shadow_reset(void)
 {
+    g_mutex_lock(&lock);
     for (unsigned i = 0; i < L1_SIZE; i++) {
         if (!directory[i]) {
             continue;
@@ -224,4 +295,5 @@ void taint_shadow_reset(void)
     }
     dirty_bytes = 0;
     dirty_pages = 0;
+    g_mutex_unlock(&lock);
 }

@@ -38,6 +38,9 @@ static inline void taint_shadow_clear(uint64_t addr, uint64_t len)
 /* Copy the labels of [src, src+len) to [dst, dst+len) (memmove-like). */
 void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len);
 
+/* Store len labels as given (0 cleans), e.g. those of a CPU store. */
+void taint_shadow_write(uint64_t addr, uint64_t len, const TaintLabel *labels);
+
 TaintLabel taint_shadow_get(uint64_t addr);
 
 /* Read the labels of [addr, addr+len) into out (may be NULL); returns the

@@ -109,10 +109,9 @@ static void test_frames_labelled(Fixture *f, gconstpointer data)
     /* Five frames of ours, plus whatever slirp sent besides (ARP). */
     g_assert_cmpuint(after.events - before.events, >=, 5);
     g_assert_cmpuint(after.input_bytes - before.input_bytes, >=, 5 * frame);
-    /* The last frame at least sits in a receive buffer, all dirty; no
-     * more can be dirty than was ever received. */
+    /* The last frame at least sits in a receive buffer, all dirty (the
+     * guest's copies of it are dirty too, through propagation). */
     g_assert_cmpuint(after.dirty_bytes, >=, frame);
-    g_assert_cmpuint(after.dirty_bytes, <=, after.input_bytes);
     g_assert_cmpuint(after.dirty_pages, >=, 1);
 }
 

@@ -1,0 +1,17 @@
+/*
+ * Helpers of the taint engine (Vigilante), declared for every target
+ * through tcg-runtime.h.  The shadow of a value is an i64: bits 0..7 say
+ * which of its bytes are dirty, bits 32..63 hold the label of byte 0
+ * (byte i's label is that plus i).  See accel/tcg/taint-shadow.h.
+ */
+
+/* Shadow of the bytes a qemu_ld has just read: (addr, MemOpIdx). */
+DEF_HELPER_FLAGS_3(taint_ld, TCG_CALL_NO_RWG_SE, i64, env, i64, i32)
+/* A qemu_st has just written: (addr, shadow of the value, MemOpIdx). */
+DEF_HELPER_FLAGS_4(taint_st, TCG_CALL_NO_RWG, void, env, i64, i64, i32)
+/* A store of fewer than 8 bytes, or unaligned, into CPU state. */
+DEF_HELPER_FLAGS_4(taint_env_st, TCG_CALL_NO_RWG, void, env, i32, i32, i64)
+/* Sinks: they raise VIGILANTE_ALERT and may leave the CPU loop. */
+DEF_HELPER_FLAGS_3(taint_aec, TCG_CALL_NO_WG, void, env, i64, i64)
+DEF_HELPER_FLAGS_2(taint_aec_stack, TCG_CALL_NO_WG, void, env, i32)
+DEF_HELPER_FLAGS_2(taint_afa, TCG_CALL_NO_WG, void, env, i32)

@@ -1,0 +1,149 @@
+/*
+ * Shadow memory as the CPU sees it: guest loads and stores find the RAM
+ * they used through the softmmu TLB (the access has just been made, so
+ * the page is there), and read or write the labels of those ram_addr
+ * bytes, the same keys the NICs' DMA labels.
+ */
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "cpu.h"
+#include "exec/exec-all.h"
+#include "exec/cpu_ldst.h"
+#include "exec/ram_addr.h"
+#include "exec/helper-proto.h"
+#include "hw-taint/taint.h"
+#include "taint-shadow.h"
+#include "taint-prop.h"
+
+static bool labels_dirty(const TaintLabel *l, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (l[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Labels of the `size` (<= 8) bytes at addr, lowest address first; false
+ * when no byte was found in RAM (MMIO, or the page left the TLB).  With
+ * out == NULL, write `in` instead of reading.
+ */
+static bool access_labels(CPUArchState *env, target_ulong addr,
+                          unsigned size, MMUAccessType type, int mmu_idx,
+                          TaintLabel *out, const TaintLabel *in)
+{
+    unsigned done = 0;
+    bool found = false;
+
+    while (done < size) {
+        target_ulong a = addr + done;
+        unsigned n = MIN(size - done,
+                         TARGET_PAGE_SIZE - (a & ~TARGET_PAGE_MASK));
+        void *host = tlb_vaddr_to_host(env, a, type, mmu_idx);
+        ram_addr_t ram = host ? qemu_ram_addr_from_host(host)
+                              : RAM_ADDR_INVALID;
+
+        if (ram == RAM_ADDR_INVALID) {
+            if (out) {
+                memset(out + done, 0, n * sizeof(*out));
+            }
+        } else if (out) {
+            found = true;
+            if (taint_shadow_page_dirty(ram)) {
+                taint_shadow_read(ram, n, out + done);
+            } else {
+                memset(out + done, 0, n * sizeof(*out));
+            }
+        } else {
+            found = true;
+            if (taint_shadow_page_dirty(ram) || labels_dirty(in + done, n)) {
+                taint_shadow_write(ram, n, in + done);
+            }
+        }
+        done += n;
+    }
+    return found;
+}
+
+/* Memory order to value order: reversed for byte-swapped accesses. */
+static void to_value_order(TaintLabel *l, unsigned size, MemOp mop)
+{
+    if ((mop & MO_BSWAP) == MO_BE) {
+        for (unsigned i = 0; i < size / 2; i++) {
+            TaintLabel t = l[i];
+
+            l[i] = l[size - 1 - i];
+            l[size - 1 - i] = t;
+        }
+    }
+}
+
+uint64_t HELPER(taint_ld)(CPUArchState *env, uint64_t addr, uint32_t oi)
+{
+    MemOp mop = get_memop(oi);
+    unsigned size = memop_size(mop);
+    TaintLabel l[8];
+    uint64_t sh;
+
+    if (!taint_shadow_any() ||
+        !access_labels(env, addr, size, MMU_DATA_LOAD, get_mmuidx(oi),
+                       l, NULL)) {
+        return 0;
+    }
+    to_value_order(l, size, mop);
+    sh = taint_sh_from_labels(l, size);
+    /* A sign-extending load: the high bytes come from the top byte. */
+    if ((mop & MO_SIGN) && size < 8 && (sh >> (size - 1) & 1)) {
+        sh |= TAINT_SH_MASK & ~((1u << size) - 1);
+    }
+    return sh;
+}
+
+void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
+                      uint32_t oi)
+{
+    MemOp mop = get_memop(oi);
+    unsigned size = memop_size(mop);
+    TaintLabel l[8];
+
+    /* A clean store into clean memory: the common case, nothing to do. */
+    if (!(sh & TAINT_SH_MASK) && !taint_shadow_any()) {
+        return;
+    }
+    taint_sh_to_labels(sh, l, size);
+    to_value_order(l, size, mop);
+    access_labels(env, addr, size, MMU_DATA_STORE, get_mmuidx(oi), NULL, l);
+}
+
+/* A narrow or unaligned store into the CPU state: merge byte by byte. */
+void HELPER(taint_env_st)(CPUArchState *env, uint32_t ofs, uint32_t size,
+                          uint64_t sh)
+{
+    uint64_t *shadow = env_archcpu(env)->taint_shadow;
+    size_t words = sizeof(CPUArchState) / 8;
+
+    for (uint32_t i = 0; i < size && i < 8; i++) {
+        size_t w = (ofs + i) / 8;
+        unsigned b = (ofs + i) % 8;
+        TaintLabel l[8];
+
+        if (w >= words) {
+            break;
+        }
+        taint_sh_to_labels(shadow[w], l, 8);
+        l[b] = taint_sh_label(sh, i);
+        shadow[w] = taint_sh_from_labels(l, 8);
+    }
+}
+
+void taint_helper_store(CPUArchState *env, target_ulong addr, MemOpIdx oi)
+{
+    static const TaintLabel clean[8];
+
+    if (hw_taint_enabled() && taint_shadow_any()) {
+        access_labels(env, addr, memop_size(get_memop(oi)), MMU_DATA_STORE,
+                      get_mmuidx(oi), NULL, clean);
+    }
+}

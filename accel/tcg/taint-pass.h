@@ -1,0 +1,53 @@
+/*
+ * The taint propagation pass over a TB's TCG ops (taint-prop.c) and the
+ * target knowledge it needs (taint-x86.c): where the shadow of the CPU
+ * state lives, which TCG globals shadow which, and rules for helpers.
+ */
+#ifndef ACCEL_TCG_TAINT_PASS_H
+#define ACCEL_TCG_TAINT_PASS_H
+
+#include "tcg/tcg.h"
+
+/*
+ * The shadow of the CPU state: one word per 8 bytes of CPUArchState at
+ * env + taint_env_shadow_ofs, then slots for TCG globals narrower than a
+ * word (they get their own, so that no two globals alias).
+ */
+extern intptr_t taint_env_shadow_ofs;
+extern size_t taint_env_size;
+
+/*
+ * Temp index of the shadow global of each TCG global (by temp index),
+ * or 0.  Indexes, not pointers: each TCG thread has its own copy of the
+ * context the globals were created in.
+ */
+extern size_t taint_global_shadow[TCG_MAX_TEMPS];
+/* The guest PC global: written only by jumps, checked (AEC). */
+extern size_t taint_pc_global;
+
+static inline TCGTemp *taint_temp(size_t idx)
+{
+    return idx ? &tcg_ctx->temps[idx] : NULL;
+}
+
+typedef struct TaintPass TaintPass;
+
+/* Shadow of an input (a zero constant for constants and env). */
+TCGTemp *taint_pass_in(TaintPass *p, TCGTemp *t);
+/* Shadow to write for an output; NULL if the output has none. */
+TCGTemp *taint_pass_out(TaintPass *p, TCGTemp *t);
+/* d = union of a and b (d may be either). */
+void taint_gen_union(TCGTemp *d, TCGTemp *a, TCGTemp *b);
+bool taint_is_zero(TCGTemp *t);
+
+/*
+ * Target rules for a helper call, emitted before the call.  Return true
+ * when the rule replaces the generic one (outputs get the union of the
+ * inputs; an env pointer's target gets it too).
+ */
+bool taint_target_call_rule(TaintPass *p, TCGOp *op, void *func,
+                            TCGTemp **in, int nin, TCGTemp **out, int nout);
+/* Bytes behind a pointer into env that a helper takes (its name says). */
+unsigned taint_target_ptr_bytes(const char *helper, intptr_t env_ofs);
+
+#endif

@@ -1,0 +1,648 @@
+/*
+ * Taint propagation: a pass over each translated block's TCG ops, run
+ * between the front end and the code generator when -accel tcg,taint=on.
+ *
+ * Every value gets a shadow (taint-shadow.h): TCG globals have shadow
+ * globals in the CPU's shadow state, temps get shadow temps of the same
+ * lifetime.  Each op is followed or preceded by the ops that compute the
+ * shadow of its outputs from the shadows of its inputs:
+ *
+ *   moves, extensions      copy (extensions keep the bytes they keep)
+ *   arithmetic and logic   union of the operands
+ *   shifts, rotates, mul,  union, spread over all bytes
+ *   div, bswap, bit counts
+ *   constants              clean
+ *   env loads and stores   the CPU state's shadow (SSE/AVX registers...)
+ *   guest loads and stores shadow memory, through helpers that find the
+ *                          RAM the access used in the softmmu TLB
+ *   helper calls           a target rule, else the union of the inputs
+ *                          (and of what env pointers point at) goes to
+ *                          the outputs and the first env pointer's target
+ *
+ * A write to the guest PC with a dirty shadow is the AEC trap: a helper
+ * checks it just before the write, so the TB never jumps there.
+ */
+#include "qemu/osdep.h"
+#include "cpu.h"
+#include "exec/exec-all.h"
+#include "tcg/tcg.h"
+#include "tcg/tcg-op.h"
+#include "tcg/tcg-internal.h"
+#include "exec/helper-proto.h"
+#include "exec/helper-gen.h"
+#include "hw-taint/taint.h"
+#include "taint-shadow.h"
+#include "taint-pass.h"
+#include "taint-prop.h"
+
+intptr_t taint_env_shadow_ofs;
+size_t taint_env_size;
+size_t taint_global_shadow[TCG_MAX_TEMPS];
+size_t taint_pc_global;
+
+struct TaintPass {
+    TCGTemp *env;
+    TCGTemp *shadow[TCG_MAX_TEMPS];     /* of each temp, by index */
+    bool has_env_ofs[TCG_MAX_TEMPS];    /* the temp is env + env_ofs */
+    intptr_t env_ofs[TCG_MAX_TEMPS];
+};
+
+/* Taint forces a single TCG thread: one pass state is enough. */
+static TaintPass the_pass;
+
+typedef enum {
+    RULE_UNION,         /* union of the inputs */
+    RULE_KEEP1,         /* ... restricted to the low 1, 2, 4 bytes */
+    RULE_KEEP2,
+    RULE_KEEP4,
+    RULE_SPREAD,        /* ... over all bytes */
+} TaintRule;
+
+static TCGv_i64 v64(TCGTemp *t)
+{
+    return temp_tcgv_i64(t);
+}
+
+static TCGTemp *zero(void)
+{
+    return tcgv_i64_temp(tcg_constant_i64(0));
+}
+
+static TCGTemp *scratch(void)
+{
+    return tcgv_i64_temp(tcg_temp_new_i64());
+}
+
+static void scratch_free(TCGTemp *t)
+{
+    tcg_temp_free_i64(v64(t));
+}
+
+bool taint_is_zero(TCGTemp *t)
+{
+    return t->kind == TEMP_CONST && t->val == 0;
+}
+
+static bool is_temp(TCGTemp *t)
+{
+    return t->kind == TEMP_NORMAL || t->kind == TEMP_EBB ||
+           t->kind == TEMP_LOCAL;
+}
+
+static TCGTemp *new_shadow(TCGTemp *t)
+{
+    TCGv_i64 s = t->kind == TEMP_NORMAL ? tcg_temp_new_i64()
+                                        : tcg_temp_local_new_i64();
+    return tcgv_i64_temp(s);
+}
+
+TCGTemp *taint_pass_in(TaintPass *p, TCGTemp *t)
+{
+    size_t i = temp_idx(t);
+
+    if (t->kind == TEMP_GLOBAL) {
+        return taint_global_shadow[i] ? taint_temp(taint_global_shadow[i])
+                                      : zero();
+    }
+    if (!is_temp(t)) {
+        return zero();
+    }
+    if (!p->shadow[i]) {
+        /* Read before any write we saw: treat as clean. */
+        p->shadow[i] = new_shadow(t);
+        tcg_gen_movi_i64(v64(p->shadow[i]), 0);
+    }
+    return p->shadow[i];
+}
+
+TCGTemp *taint_pass_out(TaintPass *p, TCGTemp *t)
+{
+    size_t i = temp_idx(t);
+
+    if (t->kind == TEMP_GLOBAL) {
+        return taint_temp(taint_global_shadow[i]);
+    }
+    if (!is_temp(t)) {
+        return NULL;
+    }
+    if (!p->shadow[i]) {
+        p->shadow[i] = new_shadow(t);
+    }
+    return p->shadow[i];
+}
+
+void taint_gen_union(TCGTemp *d, TCGTemp *a, TCGTemp *b)
+{
+    TCGv_i64 m, t;
+
+    if (taint_is_zero(a) || a == b) {
+        if (d != b) {
+            tcg_gen_mov_i64(v64(d), v64(b));
+        }
+        return;
+    }
+    if (taint_is_zero(b)) {
+        if (d != a) {
+            tcg_gen_mov_i64(v64(d), v64(a));
+        }
+        return;
+    }
+    /* Labels of the first dirty operand, the masks or'ed. */
+    m = tcg_temp_new_i64();
+    t = tcg_temp_new_i64();
+    tcg_gen_andi_i64(m, v64(a), TAINT_SH_MASK);
+    tcg_gen_movcond_i64(TCG_COND_NE, t, m, tcg_constant_i64(0),
+                        v64(a), v64(b));
+    tcg_gen_andi_i64(m, v64(b), TAINT_SH_MASK);
+    tcg_gen_or_i64(v64(d), t, m);
+    tcg_temp_free_i64(m);
+    tcg_temp_free_i64(t);
+}
+
+/* Union of n shadows; the result is one of them, zero, or `acc`. */
+static TCGTemp *union_all(TCGTemp **sh, int n, TCGTemp *acc)
+{
+    TCGTemp *r = zero();
+
+    for (int i = 0; i < n; i++) {
+        if (taint_is_zero(sh[i]) || sh[i] == r) {
+            continue;
+        }
+        if (taint_is_zero(r)) {
+            r = sh[i];
+        } else {
+            taint_gen_union(acc, r, sh[i]);
+            r = acc;
+        }
+    }
+    return r;
+}
+
+/* d = s with only the low `bytes` bytes' dirtiness kept. */
+static void gen_keep(TCGTemp *d, TCGTemp *s, unsigned bytes)
+{
+    if (taint_is_zero(s)) {
+        tcg_gen_movi_i64(v64(d), 0);
+        return;
+    }
+    tcg_gen_andi_i64(v64(d), v64(s), ~TAINT_SH_MASK | ((1u << bytes) - 1));
+}
+
+/* d = s, all bytes dirty if any is. */
+static void gen_spread(TCGTemp *d, TCGTemp *s)
+{
+    TCGv_i64 m, u;
+
+    if (taint_is_zero(s)) {
+        tcg_gen_movi_i64(v64(d), 0);
+        return;
+    }
+    m = tcg_temp_new_i64();
+    u = tcg_temp_new_i64();
+    tcg_gen_andi_i64(m, v64(s), TAINT_SH_MASK);
+    tcg_gen_ori_i64(u, v64(s), TAINT_SH_MASK);
+    tcg_gen_movcond_i64(TCG_COND_NE, v64(d), m, tcg_constant_i64(0),
+                        u, tcg_constant_i64(0));
+    tcg_temp_free_i64(m);
+    tcg_temp_free_i64(u);
+}
+
+static void gen_rule(TaintRule rule, TCGTemp *d, TCGTemp *s)
+{
+    switch (rule) {
+    case RULE_KEEP1:
+        gen_keep(d, s, 1);
+        break;
+    case RULE_KEEP2:
+        gen_keep(d, s, 2);
+        break;
+    case RULE_KEEP4:
+        gen_keep(d, s, 4);
+        break;
+    case RULE_SPREAD:
+        gen_spread(d, s);
+        break;
+    default:
+        if (d != s) {
+            tcg_gen_mov_i64(v64(d), v64(s));
+        }
+    }
+}
+
+static TaintRule rule_of(TCGOpcode c)
+{
+    switch (c) {
+    case INDEX_op_ext8s_i32: case INDEX_op_ext8u_i32:
+    case INDEX_op_ext8s_i64: case INDEX_op_ext8u_i64:
+        return RULE_KEEP1;
+    case INDEX_op_ext16s_i32: case INDEX_op_ext16u_i32:
+    case INDEX_op_ext16s_i64: case INDEX_op_ext16u_i64:
+        return RULE_KEEP2;
+    case INDEX_op_ext32s_i64: case INDEX_op_ext32u_i64:
+    case INDEX_op_ext_i32_i64: case INDEX_op_extu_i32_i64:
+    case INDEX_op_extrl_i64_i32:
+        return RULE_KEEP4;
+    case INDEX_op_shl_i32: case INDEX_op_shr_i32: case INDEX_op_sar_i32:
+    case INDEX_op_rotl_i32: case INDEX_op_rotr_i32:
+    case INDEX_op_shl_i64: case INDEX_op_shr_i64: case INDEX_op_sar_i64:
+    case INDEX_op_rotl_i64: case INDEX_op_rotr_i64:
+    case INDEX_op_mul_i32: case INDEX_op_mul_i64:
+    case INDEX_op_mulu2_i32: case INDEX_op_muls2_i32:
+    case INDEX_op_mulu2_i64: case INDEX_op_muls2_i64:
+    case INDEX_op_muluh_i32: case INDEX_op_mulsh_i32:
+    case INDEX_op_muluh_i64: case INDEX_op_mulsh_i64:
+    case INDEX_op_div_i32: case INDEX_op_divu_i32:
+    case INDEX_op_rem_i32: case INDEX_op_remu_i32:
+    case INDEX_op_div_i64: case INDEX_op_divu_i64:
+    case INDEX_op_rem_i64: case INDEX_op_remu_i64:
+    case INDEX_op_div2_i32: case INDEX_op_divu2_i32:
+    case INDEX_op_div2_i64: case INDEX_op_divu2_i64:
+    case INDEX_op_bswap16_i32: case INDEX_op_bswap32_i32:
+    case INDEX_op_bswap16_i64: case INDEX_op_bswap32_i64:
+    case INDEX_op_bswap64_i64:
+    case INDEX_op_clz_i32: case INDEX_op_ctz_i32: case INDEX_op_ctpop_i32:
+    case INDEX_op_clz_i64: case INDEX_op_ctz_i64: case INDEX_op_ctpop_i64:
+    case INDEX_op_extract_i32: case INDEX_op_sextract_i32:
+    case INDEX_op_extract_i64: case INDEX_op_sextract_i64:
+    case INDEX_op_extract2_i32: case INDEX_op_extract2_i64:
+    case INDEX_op_extrh_i64_i32:
+        return RULE_SPREAD;
+    default:
+        return RULE_UNION;
+    }
+}
+
+/* Is base + off inside the CPU state?  Its offset from env in *o. */
+static bool env_offset(TaintPass *p, TCGTemp *base, intptr_t off,
+                       intptr_t *o)
+{
+    if (base == p->env) {
+        *o = off;
+    } else if (p->has_env_ofs[temp_idx(base)]) {
+        *o = p->env_ofs[temp_idx(base)] + off;
+    } else {
+        return false;
+    }
+    return *o >= 0 && *o < taint_env_size;
+}
+
+static intptr_t env_word(intptr_t o)
+{
+    return taint_env_shadow_ofs + (o & ~(intptr_t)7);
+}
+
+/* d = union of the shadow words covering env[o, o + bytes). */
+static void gen_env_region(TCGTemp *d, intptr_t o, unsigned bytes)
+{
+    intptr_t end = MIN(o + bytes, (intptr_t)taint_env_size);
+    TCGTemp *w = scratch();
+
+    tcg_gen_ld_i64(v64(d), cpu_env, env_word(o));
+    for (intptr_t a = (o & ~7) + 8; a < end; a += 8) {
+        tcg_gen_ld_i64(v64(w), cpu_env, env_word(a));
+        taint_gen_union(d, d, w);
+    }
+    scratch_free(w);
+}
+
+static void gen_env_region_store(TCGTemp *s, intptr_t o, unsigned bytes)
+{
+    intptr_t end = MIN(o + bytes, (intptr_t)taint_env_size);
+
+    for (intptr_t a = o & ~7; a < end; a += 8) {
+        tcg_gen_st_i64(v64(s), cpu_env, env_word(a));
+    }
+}
+
+static unsigned env_access_bytes(TCGOpcode c)
+{
+    switch (c) {
+    case INDEX_op_ld8u_i32: case INDEX_op_ld8s_i32:
+    case INDEX_op_ld8u_i64: case INDEX_op_ld8s_i64:
+    case INDEX_op_st8_i32: case INDEX_op_st8_i64:
+        return 1;
+    case INDEX_op_ld16u_i32: case INDEX_op_ld16s_i32:
+    case INDEX_op_ld16u_i64: case INDEX_op_ld16s_i64:
+    case INDEX_op_st16_i32: case INDEX_op_st16_i64:
+        return 2;
+    case INDEX_op_ld_i32: case INDEX_op_ld32u_i64: case INDEX_op_ld32s_i64:
+    case INDEX_op_st_i32: case INDEX_op_st32_i64:
+        return 4;
+    default:
+        return 8;
+    }
+}
+
+/* ld* out, base, off: from the CPU state's shadow when base is env. */
+static void rule_env_ld(TaintPass *p, TCGOp *op, TCGTemp *d, TCGTemp *base)
+{
+    unsigned bytes = env_access_bytes(op->opc);
+    intptr_t o;
+    unsigned b;
+    TCGTemp *t;
+
+    if (!env_offset(p, base, op->args[2], &o)) {
+        tcg_gen_movi_i64(v64(d), 0);
+        return;
+    }
+    b = o & 7;
+    t = scratch();
+    if (b + bytes > 8) {
+        gen_env_region(t, o, bytes);
+        gen_spread(d, t);
+    } else if (b == 0) {
+        tcg_gen_ld_i64(v64(t), cpu_env, env_word(o));
+        gen_keep(d, t, bytes);
+    } else {
+        /* Bytes b.. of the word: shift the mask down, move the label. */
+        TCGv_i64 m = tcg_temp_new_i64();
+
+        tcg_gen_ld_i64(v64(t), cpu_env, env_word(o));
+        tcg_gen_shri_i64(m, v64(t), b);
+        tcg_gen_andi_i64(m, m, (1u << bytes) - 1);
+        tcg_gen_andi_i64(v64(t), v64(t), ~TAINT_SH_MASK);
+        tcg_gen_addi_i64(v64(t), v64(t), (int64_t)b << 32);
+        tcg_gen_or_i64(v64(d), v64(t), m);
+        tcg_temp_free_i64(m);
+    }
+    scratch_free(t);
+}
+
+static void rule_env_st(TaintPass *p, TCGOp *op, TCGTemp *val,
+                        TCGTemp *base)
+{
+    unsigned bytes = env_access_bytes(op->opc);
+    TCGTemp *s = taint_pass_in(p, val);
+    intptr_t o;
+
+    if (!env_offset(p, base, op->args[2], &o)) {
+        return;
+    }
+    if (bytes == 8 && !(o & 7)) {
+        tcg_gen_st_i64(v64(s), cpu_env, env_word(o));
+    } else {
+        gen_helper_taint_env_st(cpu_env, tcg_constant_i32(o),
+                                tcg_constant_i32(bytes), v64(s));
+    }
+}
+
+static void rule_vec_mem(TaintPass *p, TCGOp *op, TCGTemp *val,
+                         TCGTemp *base)
+{
+    unsigned bytes = 8u << TCGOP_VECL(op);
+    intptr_t o;
+    TCGTemp *d;
+
+    if (op->opc == INDEX_op_st_vec) {
+        if (env_offset(p, base, op->args[2], &o)) {
+            gen_env_region_store(taint_pass_in(p, val), o, bytes);
+        }
+        return;
+    }
+    d = taint_pass_out(p, val);
+    if (!env_offset(p, base, op->args[2], &o)) {
+        tcg_gen_movi_i64(v64(d), 0);
+    } else {
+        gen_env_region(d, o, op->opc == INDEX_op_dupm_vec ? 1 : bytes);
+    }
+}
+
+/* The generic helper rule; the target's rule may have run first. */
+static void rule_call(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
+                      TCGTemp **out, int nout)
+{
+    const TCGHelperInfo *info = (void *)op->args[nout + nin + 1];
+    TCGTemp *sh[MAX_OPC_PARAM];
+    TCGTemp *regions[MAX_OPC_PARAM];
+    TCGTemp *acc, *r;
+    intptr_t dest_ofs = -1;
+    unsigned dest_bytes = 0;
+    int n = 0, nregions = 0;
+
+    for (int i = 0; i < nin; i++) {
+        size_t idx = temp_idx(in[i]);
+
+        if (in[i] == p->env) {
+            continue;
+        }
+        if (p->has_env_ofs[idx] && p->env_ofs[idx] >= 0 &&
+            p->env_ofs[idx] < taint_env_size) {
+            intptr_t o = p->env_ofs[idx];
+            unsigned bytes = taint_target_ptr_bytes(info->name, o);
+
+            r = scratch();
+            gen_env_region(r, o, bytes);
+            regions[nregions++] = r;
+            sh[n++] = r;
+            if (dest_ofs < 0) {
+                dest_ofs = o;
+                dest_bytes = bytes;
+            }
+            continue;
+        }
+        sh[n++] = taint_pass_in(p, in[i]);
+    }
+    acc = scratch();
+    r = union_all(sh, n, acc);
+    for (int i = 0; i < nout; i++) {
+        TCGTemp *d = taint_pass_out(p, out[i]);
+
+        if (d) {
+            gen_rule(RULE_UNION, d, r);
+        }
+    }
+    if (dest_ofs >= 0) {
+        gen_env_region_store(r, dest_ofs, dest_bytes);
+    }
+    scratch_free(acc);
+    for (int i = 0; i < nregions; i++) {
+        scratch_free(regions[i]);
+    }
+}
+
+static void emit(TCGContext *s, TCGOp *op)
+{
+    QTAILQ_INSERT_TAIL(&s->ops, op, link);
+}
+
+static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
+{
+    TCGOpcode c = op->opc;
+    const TCGOpDef *def = &tcg_op_defs[c];
+    TCGTemp *in[MAX_OPC_PARAM], *out[2], *sh[MAX_OPC_PARAM];
+    TCGTemp *acc, *r, *addr_copy = NULL;
+    bool pc_written = false;
+    int nin, nout;
+
+    if (c == INDEX_op_call) {
+        nout = TCGOP_CALLO(op);
+        nin = TCGOP_CALLI(op);
+    } else {
+        nout = def->nb_oargs;
+        nin = def->nb_iargs;
+    }
+    for (int i = 0; i < nout; i++) {
+        out[i] = arg_temp(op->args[i]);
+    }
+    for (int i = 0; i < nin; i++) {
+        in[i] = arg_temp(op->args[nout + i]);
+    }
+
+    switch (c) {
+    case INDEX_op_discard:
+        r = taint_pass_out(p, out[0]);
+        if (r && is_temp(out[0])) {
+            tcg_gen_discard_i64(v64(r));
+        }
+        emit(s, op);
+        return;
+
+    case INDEX_op_qemu_ld_i32:
+    case INDEX_op_qemu_ld_i64:
+        /* The shadow is read after the load, once the TLB holds the page;
+         * the load may overwrite its own address. */
+        if (in[0] == out[0]) {
+            addr_copy = scratch();
+            tcg_gen_mov_i64(v64(addr_copy), v64(in[0]));
+        }
+        p->has_env_ofs[temp_idx(out[0])] = false;
+        emit(s, op);
+        r = taint_pass_out(p, out[0]);
+        if (r) {
+            gen_helper_taint_ld(v64(r), cpu_env,
+                                v64(addr_copy ? addr_copy : in[0]),
+                                tcg_constant_i32(op->args[nout + nin]));
+        }
+        if (addr_copy) {
+            scratch_free(addr_copy);
+        }
+        return;
+
+    case INDEX_op_qemu_st_i32:
+    case INDEX_op_qemu_st8_i32:
+    case INDEX_op_qemu_st_i64:
+        emit(s, op);
+        gen_helper_taint_st(cpu_env, v64(in[1]), v64(taint_pass_in(p, in[0])),
+                            tcg_constant_i32(op->args[nout + nin]));
+        return;
+
+    case INDEX_op_ld8u_i32: case INDEX_op_ld8s_i32:
+    case INDEX_op_ld16u_i32: case INDEX_op_ld16s_i32: case INDEX_op_ld_i32:
+    case INDEX_op_ld8u_i64: case INDEX_op_ld8s_i64:
+    case INDEX_op_ld16u_i64: case INDEX_op_ld16s_i64:
+    case INDEX_op_ld32u_i64: case INDEX_op_ld32s_i64: case INDEX_op_ld_i64:
+        r = taint_pass_out(p, out[0]);
+        if (r) {
+            rule_env_ld(p, op, r, in[0]);
+        }
+        p->has_env_ofs[temp_idx(out[0])] = false;
+        emit(s, op);
+        return;
+
+    case INDEX_op_st8_i32: case INDEX_op_st16_i32: case INDEX_op_st_i32:
+    case INDEX_op_st8_i64: case INDEX_op_st16_i64: case INDEX_op_st32_i64:
+    case INDEX_op_st_i64:
+        rule_env_st(p, op, in[0], in[1]);
+        emit(s, op);
+        return;
+
+    case INDEX_op_ld_vec:
+    case INDEX_op_dupm_vec:
+        rule_vec_mem(p, op, out[0], in[0]);
+        emit(s, op);
+        return;
+
+    case INDEX_op_st_vec:
+        rule_vec_mem(p, op, in[0], in[1]);
+        emit(s, op);
+        return;
+
+    case INDEX_op_call:
+        if (!taint_target_call_rule(p, op, (void *)op->args[nout + nin],
+                                    in, nin, out, nout)) {
+            rule_call(p, op, in, nin, out, nout);
+        }
+        for (int i = 0; i < nout; i++) {
+            p->has_env_ofs[temp_idx(out[i])] = false;
+        }
+        emit(s, op);
+        return;
+
+    default:
+        break;
+    }
+
+    /* Everything else computes its outputs from its inputs. */
+    for (int i = 0; i < nin; i++) {
+        sh[i] = temp_idx(in[i]) == taint_pc_global ? zero() : taint_pass_in(p, in[i]);
+    }
+    acc = scratch();
+    r = union_all(sh, nin, acc);
+    for (int i = 0; i < nout; i++) {
+        TCGTemp *d;
+
+        if (temp_idx(out[i]) == taint_pc_global) {
+            pc_written = !taint_is_zero(r);
+            continue;
+        }
+        d = taint_pass_out(p, out[i]);
+        if (d) {
+            gen_rule(rule_of(c), d, r);
+        }
+        /* Track env + constant: helpers take pointers into the CPU state. */
+        p->has_env_ofs[temp_idx(out[i])] = false;
+        if (c == INDEX_op_add_i64 && in[0] == p->env &&
+            in[1]->kind == TEMP_CONST) {
+            p->has_env_ofs[temp_idx(out[i])] = true;
+            p->env_ofs[temp_idx(out[i])] = in[1]->val;
+        } else if (c == INDEX_op_mov_i64 && in[0] == p->env) {
+            p->has_env_ofs[temp_idx(out[i])] = true;
+            p->env_ofs[temp_idx(out[i])] = 0;
+        }
+    }
+    if (pc_written) {
+        /*
+         * AEC: dirty bytes are about to enter the PC.  Checked before the
+         * write, while env's PC still locates the instruction.
+         */
+        TCGTemp *target = in[0];
+
+        for (int i = 0; i < nin; i++) {
+            if (temp_idx(in[i]) != taint_pc_global) {
+                target = in[i];
+                break;
+            }
+        }
+        gen_helper_taint_aec(cpu_env, v64(target), v64(r));
+    }
+    emit(s, op);
+    scratch_free(acc);
+}
+
+void taint_tcg_instrument(TCGContext *s)
+{
+    QTAILQ_HEAD(, TCGOp) old = QTAILQ_HEAD_INITIALIZER(old);
+    TaintPass *p = &the_pass;
+    TCGOp *op, *next;
+
+    if (!hw_taint_enabled() || !taint_env_size) {
+        return;
+    }
+    memset(p->shadow, 0, sizeof(p->shadow));
+    memset(p->has_env_ofs, 0, sizeof(p->has_env_ofs));
+    p->env = tcgv_ptr_temp(cpu_env);
+    /*
+     * Temps the front end freed are still named by its ops: ours must be
+     * fresh ones, never a reuse of those.
+     */
+    memset(&s->free_temps, 0, sizeof(s->free_temps));
+
+    QTAILQ_FOREACH_SAFE(op, &s->ops, link, next) {
+        QTAILQ_REMOVE(&s->ops, op, link);
+        QTAILQ_INSERT_TAIL(&old, op, link);
+    }
+    QTAILQ_FOREACH_SAFE(op, &old, link, next) {
+        QTAILQ_REMOVE(&old, op, link);
+        instrument_op(p, s, op);
+    }
+}

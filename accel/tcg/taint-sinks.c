@@ -1,0 +1,241 @@
+/*
+ * The AEC and AFA traps: helpers that the propagation pass places where
+ * dirty data would reach the program counter or a dangerous system call.
+ * When the alert's action stops the guest they leave the CPU loop with
+ * the guest state rewound to the start of the instruction, so the jump
+ * or the call never happens.
+ */
+#include "qemu/osdep.h"
+#include "qemu/main-loop.h"
+#include "cpu.h"
+#include "exec/exec-all.h"
+#include "exec/cpu_ldst.h"
+#include "exec/helper-proto.h"
+#include "exec/address-spaces.h"
+#include "exec/memory.h"
+#include "hw-taint/taint.h"
+#include "vigilante/detector.h"
+#include "taint-shadow.h"
+#include "taint-prop.h"
+
+#include <capstone.h>
+
+/* Longest execve path we look at; the kernel's PATH_MAX. */
+#define AFA_PATH_MAX 4096
+
+/* The linear address of the instruction the helper was called from. */
+static uint64_t current_pc(CPUArchState *env, uintptr_t ra)
+{
+    target_ulong eip = env->eip;
+    uint32_t cc_op = env->cc_op;
+    uint64_t pc;
+
+    /* Restoring rewrites eip and cc_op: look, then put them back. */
+    cpu_restore_state(env_cpu(env), ra);
+    pc = env->eip + env->segs[R_CS].base;
+    env->eip = eip;
+    env->cc_op = cc_op;
+    return pc;
+}
+
+static char *disas_one(CPUArchState *env, uint64_t pc)
+{
+    cs_mode mode = env->hflags & HF_CS64_MASK ? CS_MODE_64 :
+                   env->hflags & HF_CS32_MASK ? CS_MODE_32 : CS_MODE_16;
+    uint8_t code[16];
+    char *text = NULL;
+    cs_insn *insn;
+    csh handle;
+    size_t n;
+
+    if (cpu_memory_rw_debug(env_cpu(env), pc, code, sizeof(code), false)) {
+        return g_strdup("(unavailable)");
+    }
+    if (cs_open(CS_ARCH_X86, mode, &handle) != CS_ERR_OK) {
+        return g_strdup("(unavailable)");
+    }
+    n = cs_disasm(handle, code, sizeof(code), pc, 1, &insn);
+    if (n) {
+        text = g_strdup_printf("%s %s", insn->mnemonic, insn->op_str);
+        cs_free(insn, n);
+    }
+    cs_close(&handle);
+    return text ? text : g_strdup("(undecodable)");
+}
+
+/* Report; if the action stops the guest, leave before the insn runs. */
+static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
+                 const TaintLabel *labels, size_t nlabels, uintptr_t ra)
+{
+    CPUState *cs = env_cpu(env);
+    g_autofree TaintLabel *dirty = g_new(TaintLabel, MAX(nlabels, 1));
+    g_autofree char *insn = NULL;
+    VigilanteAlertSpec spec;
+    size_t ndirty = 0;
+    uint64_t pc;
+
+    if (!vigilante_policy_enabled(type)) {
+        return;
+    }
+    if (vigilante_stopping()) {
+        cs->exception_index = EXCP_INTERRUPT;
+        cpu_loop_exit_restore(cs, ra);
+    }
+    for (size_t i = 0; i < nlabels; i++) {
+        if (labels[i]) {
+            dirty[ndirty++] = labels[i];
+        }
+    }
+    pc = current_pc(env, ra);
+    insn = disas_one(env, pc);
+    spec = (VigilanteAlertSpec) {
+        .type = type,
+        .pc = pc,
+        .insn = insn,
+        .target = target,
+        .labels = dirty,
+        .nlabels = ndirty,
+        .site = pc,
+    };
+    if (vigilante_alert(&spec)) {
+        cs->exception_index = EXCP_INTERRUPT;
+        cpu_loop_exit_restore(cs, ra);
+    }
+}
+
+void HELPER(taint_aec)(CPUArchState *env, uint64_t target, uint64_t sh)
+{
+    TaintLabel l[8];
+
+    if (!(sh & TAINT_SH_MASK)) {
+        return;
+    }
+    taint_sh_to_labels(sh, l, 8);
+    trap(env, VIGILANTE_ALERT_TYPE_AEC, target, l, 8, GETPC());
+}
+
+/*
+ * ram_addr of a guest virtual address, by a page walk that does not
+ * fault or touch the TLB; RAM_ADDR_INVALID if unmapped or not RAM.
+ */
+static ram_addr_t debug_ram_addr(CPUState *cs, uint64_t va)
+{
+    MemTxAttrs attrs;
+    hwaddr pa = cpu_get_phys_page_attrs_debug(cs, va & TARGET_PAGE_MASK,
+                                              &attrs);
+    hwaddr xlat, len = 1;
+    MemoryRegion *mr;
+    ram_addr_t ram = RAM_ADDR_INVALID;
+
+    if (pa == -1) {
+        return RAM_ADDR_INVALID;
+    }
+    pa += va & ~TARGET_PAGE_MASK;
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(cpu_get_address_space(cs, 0), pa, &xlat,
+                                 &len, false, attrs);
+    if (memory_region_is_ram(mr)) {
+        ram = memory_region_get_ram_addr(mr) + xlat;
+    }
+    return ram;
+}
+
+static TaintLabel debug_label(CPUState *cs, uint64_t va)
+{
+    ram_addr_t ram = debug_ram_addr(cs, va);
+
+    return ram == RAM_ADDR_INVALID ? 0 : taint_shadow_get(ram);
+}
+
+/* iret, lret: the new EIP is at the top of the stack. */
+void HELPER(taint_aec_stack)(CPUArchState *env, uint32_t bytes)
+{
+    CPUState *cs = env_cpu(env);
+    uint64_t sp = env->regs[R_ESP];
+    uint64_t target = 0;
+    TaintLabel l[8];
+    bool dirty = false;
+
+    if (!taint_shadow_any()) {
+        return;
+    }
+    if (!(env->hflags & HF_CS64_MASK)) {
+        sp = (env->segs[R_SS].flags & DESC_B_MASK) ? (uint32_t)sp
+                                                    : (uint16_t)sp;
+        sp += env->segs[R_SS].base;
+    }
+    bytes = MIN(bytes, 8);
+    for (unsigned i = 0; i < bytes; i++) {
+        l[i] = debug_label(cs, sp + i);
+        dirty |= l[i] != 0;
+    }
+    if (!dirty) {
+        return;
+    }
+    cpu_memory_rw_debug(cs, sp, &target, bytes, false);
+    trap(env, VIGILANTE_ALERT_TYPE_AEC, le64_to_cpu(target), l, bytes,
+         GETPC());
+}
+
+/* Which argument of this system call is a path to execute, if any. */
+static bool exec_path_arg(CPUArchState *env, uint32_t entry, uint64_t *path)
+{
+    uint64_t nr = env->regs[R_EAX];
+
+#ifdef TARGET_X86_64
+    if (entry == TAINT_ENTRY_SYSCALL && (env->hflags & HF_LMA_MASK) &&
+        (env->hflags & HF_CS64_MASK)) {
+        /* x86-64: execve(rdi, ...), execveat(dfd, rsi, ...) */
+        if (nr == 59) {
+            *path = env->regs[R_EDI];
+            return true;
+        }
+        if (nr == 322) {
+            *path = env->regs[R_ESI];
+            return true;
+        }
+        return false;
+    }
+#endif
+    /* i386: execve(ebx, ...), execveat(dfd, ecx, ...) */
+    nr = (uint32_t)nr;
+    if (nr == 11) {
+        *path = (uint32_t)env->regs[R_EBX];
+        return true;
+    }
+    if (nr == 358) {
+        *path = (uint32_t)env->regs[R_ECX];
+        return true;
+    }
+    return false;
+}
+
+void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
+{
+    CPUState *cs = env_cpu(env);
+    g_autofree TaintLabel *labels = NULL;
+    uint64_t path;
+    size_t n = 0;
+    bool dirty = false;
+
+    if (!taint_shadow_any() || !exec_path_arg(env, entry, &path)) {
+        return;
+    }
+    labels = g_new(TaintLabel, AFA_PATH_MAX);
+    while (n < AFA_PATH_MAX) {
+        uint8_t c;
+
+        if (cpu_memory_rw_debug(cs, path + n, &c, 1, false)) {
+            break;
+        }
+        labels[n] = debug_label(cs, path + n);
+        dirty |= labels[n] != 0;
+        n++;
+        if (c == 0) {
+            break;
+        }
+    }
+    if (dirty) {
+        trap(env, VIGILANTE_ALERT_TYPE_AFA, path, labels, n, GETPC());
+    }
+}
