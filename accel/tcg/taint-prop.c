@@ -460,6 +460,50 @@ static void rule_call(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
     }
 }
 
+/*
+ * deposit d, a, b, ofs, len: whole bytes of b replace bytes of a (AL, AX
+ * and the like).  When b brings dirty bytes, their labels win: a byte
+ * loop through CL must not keep the label of the first byte it loaded.
+ */
+static bool rule_deposit(TaintPass *p, TCGOp *op, TCGTemp *out, TCGTemp *a,
+                         TCGTemp *b)
+{
+    unsigned ofs = op->args[3], len = op->args[4];
+    unsigned k = ofs / 8, nb = len / 8;
+    uint64_t field, low;
+    TCGTemp *d = taint_pass_out(p, out);
+    TCGTemp *sa = taint_pass_in(p, a), *sb = taint_pass_in(p, b);
+    TCGv_i64 bm, am, t, u;
+
+    if ((ofs | len) & 7 || ofs + len > 64) {
+        return false;
+    }
+    if (!d) {
+        return true;
+    }
+    low = nb >= 8 ? TAINT_SH_MASK : (1u << nb) - 1;
+    field = (low << k) & TAINT_SH_MASK;
+    bm = tcg_temp_new_i64();
+    am = tcg_temp_new_i64();
+    t = tcg_temp_new_i64();
+    u = tcg_temp_new_i64();
+    tcg_gen_andi_i64(bm, v64(sb), low);
+    tcg_gen_shli_i64(bm, bm, k);
+    tcg_gen_andi_i64(am, v64(sa), ~field);
+    /* b's labels moved to the field's position, with a's other bytes */
+    tcg_gen_andi_i64(t, v64(sb), ~TAINT_SH_MASK);
+    tcg_gen_subi_i64(t, t, (int64_t)k << 32);
+    tcg_gen_or_i64(t, t, bm);
+    tcg_gen_andi_i64(u, am, TAINT_SH_MASK);
+    tcg_gen_or_i64(t, t, u);
+    tcg_gen_movcond_i64(TCG_COND_NE, v64(d), bm, tcg_constant_i64(0), t, am);
+    tcg_temp_free_i64(bm);
+    tcg_temp_free_i64(am);
+    tcg_temp_free_i64(t);
+    tcg_temp_free_i64(u);
+    return true;
+}
+
 static void emit(TCGContext *s, TCGOp *op)
 {
     QTAILQ_INSERT_TAIL(&s->ops, op, link);
@@ -556,6 +600,15 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
         rule_vec_mem(p, op, in[0], in[1]);
         emit(s, op);
         return;
+
+    case INDEX_op_deposit_i32:
+    case INDEX_op_deposit_i64:
+        if (rule_deposit(p, op, out[0], in[0], in[1])) {
+            p->has_env_ofs[temp_idx(out[0])] = false;
+            emit(s, op);
+            return;
+        }
+        break;
 
     case INDEX_op_call:
         if (!taint_target_call_rule(p, op, (void *)op->args[nout + nin],
