@@ -8,7 +8,9 @@
  * shadow of its outputs from the shadows of its inputs:
  *
  *   moves, extensions      copy (extensions keep the bytes they keep)
- *   arithmetic and logic   union of the operands
+ *   arithmetic and logic   union of the operands (setcond: of the
+ *                          compared values; movcond: of the two values
+ *                          it selects from, not of the condition)
  *   shifts, rotates, mul,  union, spread over all bytes
  *   div, bswap, bit counts
  *   constants              clean
@@ -627,10 +629,20 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
 
     /* Everything else computes its outputs from its inputs. */
     for (int i = 0; i < nin; i++) {
-        sh[i] = temp_idx(in[i]) == taint_pc_global ? zero() : taint_pass_in(p, in[i]);
+        sh[i] = temp_idx(in[i]) == taint_pc_global ? zero()
+                                                   : taint_pass_in(p, in[i]);
     }
     acc = scratch();
-    r = union_all(sh, nin, acc);
+    if (c == INDEX_op_movcond_i32 || c == INDEX_op_movcond_i64) {
+        /*
+         * The selected values only: a condition is control, not data.
+         * (cmov on a dirty checksum's verdict picks kernel function
+         * pointers; tainting them would be a false AEC.)
+         */
+        r = union_all(sh + 2, 2, acc);
+    } else {
+        r = union_all(sh, nin, acc);
+    }
     for (int i = 0; i < nout; i++) {
         TCGTemp *d;
 
