@@ -15,6 +15,7 @@
  *   div, bswap, bit counts
  *   constants              clean
  *   env loads and stores   the CPU state's shadow (SSE/AVX registers...)
+ *   host vector ops        a shadow word per 8 bytes, lane-wise
  *   guest loads and stores shadow memory, through helpers that find the
  *                          RAM the access used in the softmmu TLB
  *   helper calls           a target rule, else the union of the inputs
@@ -42,9 +43,13 @@ size_t taint_env_size;
 size_t taint_global_shadow[TCG_MAX_TEMPS];
 size_t taint_pc_global;
 
+/* A vector value has a shadow word per 8 bytes (up to 256 bits). */
+#define TAINT_VEC_WORDS 4
+
 struct TaintPass {
     TCGTemp *env;
     TCGTemp *shadow[TCG_MAX_TEMPS];     /* of each temp, by index */
+    TCGTemp *vshadow[TCG_MAX_TEMPS][TAINT_VEC_WORDS];   /* vector temps */
     bool has_env_ofs[TCG_MAX_TEMPS];    /* the temp is env + env_ofs */
     intptr_t env_ofs[TCG_MAX_TEMPS];
 };
@@ -388,25 +393,85 @@ static void rule_env_st(TaintPass *p, TCGOp *op, TCGTemp *val,
     }
 }
 
-static void rule_vec_mem(TaintPass *p, TCGOp *op, TCGTemp *val,
-                         TCGTemp *base)
+/* Shadow word k of a vector temp (allocated on first use, clean). */
+static TCGTemp *vec_word(TaintPass *p, TCGTemp *t, int k)
 {
-    unsigned bytes = 8u << TCGOP_VECL(op);
-    intptr_t o;
-    TCGTemp *d;
+    TCGTemp **w = &p->vshadow[temp_idx(t)][k];
 
-    if (op->opc == INDEX_op_st_vec) {
-        if (env_offset(p, base, op->args[2], &o)) {
-            gen_env_region_store(taint_pass_in(p, val), o, bytes);
+    if (!is_temp(t)) {
+        return zero();          /* a vector constant */
+    }
+    if (!*w) {
+        *w = new_shadow(t);
+        tcg_gen_movi_i64(v64(*w), 0);
+    }
+    return *w;
+}
+
+/*
+ * Vector ops (host SIMD through gvec: SSE/AVX moves, pxor, pcmpeqb...):
+ * lane-wise, so output word k comes from the inputs' words k; env loads
+ * and stores move the words of the CPU state's shadow.
+ */
+static void rule_vec(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
+                     TCGTemp **out, int nout)
+{
+    int words = MIN(1 << TCGOP_VECL(op), TAINT_VEC_WORDS);
+    TCGTemp *acc = scratch();
+    intptr_t o;
+
+    switch (op->opc) {
+    case INDEX_op_ld_vec:
+        for (int k = 0; k < words; k++) {
+            TCGTemp *d = vec_word(p, out[0], k);
+
+            if (env_offset(p, in[0], op->args[2] + 8 * k, &o)) {
+                tcg_gen_ld_i64(v64(d), cpu_env, env_word(o));
+            } else {
+                tcg_gen_movi_i64(v64(d), 0);
+            }
         }
-        return;
+        break;
+    case INDEX_op_st_vec:
+        for (int k = 0; k < words; k++) {
+            if (env_offset(p, in[1], op->args[2] + 8 * k, &o)) {
+                tcg_gen_st_i64(v64(vec_word(p, in[0], k)), cpu_env,
+                               env_word(o));
+            }
+        }
+        break;
+    case INDEX_op_dupm_vec:
+        /* One element, replicated: its word's shadow everywhere. */
+        if (env_offset(p, in[0], op->args[2], &o)) {
+            tcg_gen_ld_i64(v64(acc), cpu_env, env_word(o));
+            gen_spread(acc, acc);
+        } else {
+            tcg_gen_movi_i64(v64(acc), 0);
+        }
+        for (int k = 0; k < words; k++) {
+            tcg_gen_mov_i64(v64(vec_word(p, out[0], k)), v64(acc));
+        }
+        break;
+    default:
+        for (int k = 0; k < words; k++) {
+            TCGTemp *sh[MAX_OPC_PARAM], *r;
+
+            for (int i = 0; i < nin; i++) {
+                sh[i] = tcg_op_defs[op->opc].flags & TCG_OPF_VECTOR &&
+                        in[i]->base_type >= TCG_TYPE_V64
+                        ? vec_word(p, in[i], k) : taint_pass_in(p, in[i]);
+            }
+            r = union_all(sh, nin, acc);
+            for (int i = 0; i < nout; i++) {
+                TCGTemp *d = vec_word(p, out[i], k);
+
+                if (d != r) {
+                    tcg_gen_mov_i64(v64(d), v64(r));
+                }
+            }
+        }
     }
-    d = taint_pass_out(p, val);
-    if (!env_offset(p, base, op->args[2], &o)) {
-        tcg_gen_movi_i64(v64(d), 0);
-    } else {
-        gen_env_region(d, o, op->opc == INDEX_op_dupm_vec ? 1 : bytes);
-    }
+    scratch_free(acc);
 }
 
 /* The generic helper rule; the target's rule may have run first. */
@@ -592,16 +657,6 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
         emit(s, op);
         return;
 
-    case INDEX_op_ld_vec:
-    case INDEX_op_dupm_vec:
-        rule_vec_mem(p, op, out[0], in[0]);
-        emit(s, op);
-        return;
-
-    case INDEX_op_st_vec:
-        rule_vec_mem(p, op, in[0], in[1]);
-        emit(s, op);
-        return;
 
     case INDEX_op_deposit_i32:
     case INDEX_op_deposit_i64:
@@ -624,6 +679,11 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
         return;
 
     default:
+        if (def->flags & TCG_OPF_VECTOR) {
+            rule_vec(p, op, in, nin, out, nout);
+            emit(s, op);
+            return;
+        }
         break;
     }
 
@@ -694,6 +754,7 @@ void taint_tcg_instrument(TCGContext *s)
         return;
     }
     memset(p->shadow, 0, sizeof(p->shadow));
+    memset(p->vshadow, 0, sizeof(p->vshadow));
     memset(p->has_env_ofs, 0, sizeof(p->has_env_ofs));
     p->env = tcgv_ptr_temp(cpu_env);
     /*

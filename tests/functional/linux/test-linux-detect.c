@@ -5,6 +5,9 @@
  * the saved return address; thousands of benign requests (copied by the
  * services with glibc's vector memcpy and string functions) raise
  * nothing, with the default CPU and with -cpu max (AVX2 string code).
+ * vg-ctld's overwritten handler pointer is trapped at the call (AEC) and
+ * its execve of a path from the network at the syscall (AFA); with taint
+ * off the program runs.
  *
  * Guest: $VIGILANTE_LINUX_GUEST.  Arguments besides GTest's:
  * --client=PROGRAM --exploit=PROGRAM.
@@ -27,17 +30,22 @@
 /* Where the exploit messages put the saved return address. */
 #define UDP_RET_IN_MSG      (4 + VGL_UDP_RET_OFFSET)        /* after 'VG' op len */
 #define TCP_RET_IN_MSG      (5 + VGL_TCP_RET_OFFSET)        /* after "NAME " */
+/* vg-ctld's name field, before its handler pointer. */
+#define CTL_NAME_LEN        24
+#define VGL_MARK_PWNED_AFA  "VG-PWNED linux-afa"
 
 static char *guest_dir, *client_path, *exploit_path;
 
 typedef struct {
     const char *nic;
     const char *cpu;            /* -cpu value or NULL */
+    const char *object;         /* -object, default: action=pause */
+    gboolean taint_off;
 } Config;
 
 typedef struct {
     VgGuest *g;
-    guint16 udp_port, tcp_port;
+    guint16 udp_port, tcp_port, ctl_port;
 } Fixture;
 
 static char *guest_file(const char *name)
@@ -54,20 +62,27 @@ static void setup(Fixture *f, gconstpointer data)
     g_autofree char *initrd = guest_file("initramfs.cpio.gz");
     g_autofree char *netdev = NULL, *dev = NULL;
 
-    f->udp_port = vg_free_port(TRUE);
+    do {
+        f->udp_port = vg_free_port(TRUE);
+        f->ctl_port = vg_free_port(TRUE);
+    } while (f->udp_port == f->ctl_port);
     f->tcp_port = vg_free_port(FALSE);
     netdev = g_strdup_printf("user,id=n0,"
                              "hostfwd=udp:127.0.0.1:%u-" VGL_GUEST_IP ":%u,"
-                             "hostfwd=tcp:127.0.0.1:%u-" VGL_GUEST_IP ":%u",
+                             "hostfwd=tcp:127.0.0.1:%u-" VGL_GUEST_IP ":%u,"
+                             "hostfwd=udp:127.0.0.1:%u-" VGL_GUEST_IP ":%u",
                              f->udp_port, VGL_UDP_PORT,
-                             f->tcp_port, VGL_TCP_PORT);
+                             f->tcp_port, VGL_TCP_PORT,
+                             f->ctl_port, VGL_CTL_PORT);
     dev = g_strdup_printf("%s,netdev=n0,romfile=", c->nic);
     {
         const char *args[] = {
-            "-accel", "tcg,taint=on", "-m", "256", "-no-reboot",
+            "-m", "256", "-no-reboot",
             "-kernel", kernel, "-initrd", initrd,
             "-append", VGL_KERNEL_CMDLINE, "-netdev", netdev,
-            "-device", dev, "-object", "vigilante,id=v0,action=pause",
+            "-device", dev, "-object", c->object ? c->object
+                                       : "vigilante,id=v0,action=pause",
+            "-accel", c->taint_off ? "tcg,taint=off" : "tcg,taint=on",
             c->cpu ? "-cpu" : NULL, c->cpu, NULL,
         };
         f->g = vg_guest_start(args, VGL_MARK_READY, BOOT_TIMEOUT_MS);
@@ -118,11 +133,17 @@ static guint64 message_le64(const GByteArray *msg, gsize at)
     return GUINT64_FROM_LE(v);
 }
 
-/* An AEC at a ret, whose target and labels are the message's bytes. */
-static void assert_aec(Fixture *f, guint64 want_target, guint64 frame_off)
+/*
+ * Wait for an alert of @want_type at an instruction starting with
+ * @want_insn; @want_target unless 0; @nlabels labels from one frame, at
+ * consecutive offsets from @frame_off.  The VM must be paused.
+ */
+static char *assert_alert(Fixture *f, const char *want_type,
+                          const char *want_insn, guint64 want_target,
+                          guint64 frame_off, int nlabels)
 {
-    g_autofree char *ev = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT",
-                                            ALERT_TIMEOUT_MS);
+    char *ev = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT",
+                                 ALERT_TIMEOUT_MS);
     g_autofree char *type = NULL, *insn = NULL, *st = NULL, *reply = NULL;
     guint64 target, event0 = 0;
     const char *p;
@@ -132,12 +153,13 @@ static void assert_aec(Fixture *f, guint64 want_target, guint64 frame_off)
     g_test_message("alert: %s", ev);
     type = vg_qmp_get_string(ev, "type");
     insn = vg_qmp_get_string(ev, "insn");
-    g_assert_cmpstr(type, ==, "aec");
-    g_assert_cmpstr(insn, ==, "ret ");
+    g_assert_cmpstr(type, ==, want_type);
+    g_assert_true(g_str_has_prefix(insn, want_insn));
     g_assert_true(vg_qmp_get_uint(ev, "target", &target));
-    g_assert_cmphex(target, ==, want_target);
+    if (want_target) {
+        g_assert_cmphex(target, ==, want_target);
+    }
 
-    /* Eight labels: one frame, the offsets of the return address. */
     p = strstr(ev, "\"labels\"");
     g_assert_nonnull(p);
     while ((p = strstr(p, "{\"offset\"")) != NULL) {
@@ -153,12 +175,19 @@ static void assert_aec(Fixture *f, guint64 want_target, guint64 frame_off)
         n++;
         p++;
     }
-    g_assert_cmpint(n, ==, 8);
+    g_assert_cmpint(n, ==, nlabels);
 
     reply = vg_qmp_command(f->g->qmp, "{\"execute\":\"query-status\"}",
                            QMP_TIMEOUT_MS);
     st = vg_qmp_get_string(reply, "status");
     g_assert_cmpstr(st, ==, "paused");
+    return ev;
+}
+
+/* An AEC at a ret: eight labels, the saved return address's. */
+static void assert_aec(Fixture *f, guint64 want_target, guint64 frame_off)
+{
+    g_free(assert_alert(f, "aec", "ret", want_target, frame_off, 8));
 }
 
 static void test_udp(Fixture *f, gconstpointer data)
@@ -189,11 +218,74 @@ static void test_tcp(Fixture *f, gconstpointer data)
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_TCP, 500));
 }
 
+/* vg-ctld requests, sent and answered over the forwarded port. */
+static gssize ctl(Fixture *f, const void *req, gsize len, char *reply,
+                  gsize max)
+{
+    return vg_udp_exchange_retry(f->ctl_port, req, len, reply, max, 300,
+                                 ALERT_TIMEOUT_MS);
+}
+
+/* Overwrite vg-ctld's handler pointer: the call through it is an AEC. */
+static void test_fnptr(Fixture *f, gconstpointer data)
+{
+    const guint64 target = G_GUINT64_CONSTANT(0x00000000deadbeef);
+    guint8 req[1 + CTL_NAME_LEN + 8];
+    guint64 le = GUINT64_TO_LE(target);
+    char reply[128];
+
+    for (int i = 0; i < 300; i++) {
+        g_autofree char *hello = g_strdup_printf("Hvisitor-%d", i);
+        g_autofree char *want = g_strdup_printf("HELLO visitor-%d", i);
+        gssize n = ctl(f, hello, strlen(hello) + 1, reply, sizeof(reply) - 1);
+
+        g_assert_cmpint(n, >, 0);
+        reply[n] = '\0';
+        g_assert_cmpstr(reply, ==, want);
+    }
+    assert_no_alert(f);
+    req[0] = 'H';
+    memset(req + 1, 'A', CTL_NAME_LEN);
+    memcpy(req + 1 + CTL_NAME_LEN, &le, 8);
+    g_assert_cmpint(vg_udp_exchange(f->ctl_port, req, sizeof(req), NULL, 0,
+                                    0), ==, 0);
+    g_free(assert_alert(f, "aec", "call", target,
+                        UDP_PAYLOAD_OFFSET + 1 + CTL_NAME_LEN, 8));
+}
+
+/* Make vg-ctld execute a path it was sent: AFA, at the syscall. */
+static void test_afa(Fixture *f, gconstpointer data)
+{
+    static const char req[] = "X/bin/echo\0" VGL_MARK_PWNED_AFA;
+    char reply[128];
+    gssize n;
+
+    if (((const Config *)data)->taint_off) {
+        /* Without taint the program runs: the service reports it. */
+        n = ctl(f, req, sizeof(req), reply, sizeof(reply) - 1);
+        g_assert_cmpint(n, >, 0);
+        reply[n] = '\0';
+        g_assert_cmpstr(reply, ==, "RAN /bin/echo status 0");
+        g_assert_true(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA,
+                                        ALERT_TIMEOUT_MS));
+        assert_no_alert(f);
+        return;
+    }
+    g_assert_cmpint(vg_udp_exchange(f->ctl_port, req, sizeof(req), NULL, 0,
+                                    0), ==, 0);
+    /* The path's bytes and its terminator, right after the 'X'. */
+    g_free(assert_alert(f, "afa", "syscall", 0, UDP_PAYLOAD_OFFSET + 1,
+                        strlen("/bin/echo") + 1));
+    g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA, 500));
+}
+
 int main(int argc, char **argv)
 {
-    static const Config virtio = { "virtio-net-pci", NULL };
-    static const Config e1000 = { "e1000", NULL };
-    static const Config virtio_max = { "virtio-net-pci", "max" };
+    static const Config virtio = { .nic = "virtio-net-pci" };
+    static const Config e1000 = { .nic = "e1000" };
+    static const Config virtio_max = { .nic = "virtio-net-pci", .cpu = "max" };
+    static const Config taint_off = { .nic = "virtio-net-pci",
+                                      .taint_off = TRUE };
 
     g_test_init(&argc, &argv, NULL);
     guest_dir = g_strdup(g_getenv("VIGILANTE_LINUX_GUEST"));
@@ -210,5 +302,11 @@ int main(int argc, char **argv)
                test_udp, teardown);
     g_test_add("/linux-detect/tcp-cpu-max", Fixture, &virtio_max, setup,
                test_tcp, teardown);
+    g_test_add("/linux-detect/fnptr", Fixture, &virtio, setup,
+               test_fnptr, teardown);
+    g_test_add("/linux-detect/afa", Fixture, &virtio, setup,
+               test_afa, teardown);
+    g_test_add("/linux-detect/afa-taint-off", Fixture, &taint_off, setup,
+               test_afa, teardown);
     return g_test_run();
 }

@@ -32,6 +32,7 @@ supervise() {
 }
 supervise vg-udpd &
 supervise vg-tcpd &
+supervise vg-ctld &
 
 # /etc/vg-modules has one line per NIC family: "<family> <mod.ko>...",
 # modules listed in load order (dependencies first).
@@ -96,10 +97,10 @@ else
     say "ERROR: no eth0"
 fi
 
-# Ready once udp/5001 is bound and tcp/5002 listens (ports are hex in
-# /proc/net; TCP state 0A is LISTEN).
+# Ready once udp/5001 and udp/5004 are bound and tcp/5002 listens (ports
+# are hex in /proc/net; TCP state 0A is LISTEN).
 n=0
-until grep -q ':1389 ' /proc/net/udp &&
+until grep -q ':1389 ' /proc/net/udp && grep -q ':138C ' /proc/net/udp &&
       grep -q ':138A [0-9A-F:]* 0A ' /proc/net/tcp; do
     usleep 50000
     n=$((n + 1))

@@ -1,0 +1,134 @@
+/*
+ * vg-ctld: deliberately vulnerable UDP control service for the Linux
+ * test guest (port 5004).  Statically linked, run by the guest's /init.
+ *
+ * Request 'H' name...: "hello through a handler".  The name is copied
+ * into a 24-byte field that sits just before the handler pointer, with
+ * the request's length (BUG, on purpose): a longer name overwrites the
+ * pointer, and the call through it goes where the request says (AEC).
+ *   reply: "HELLO <name>"
+ *
+ * Request 'X' path '\0' arg '\0': "run a diagnostic tool".  The service
+ * forks and executes path with one argument, trusting the path it was
+ * sent (BUG, on purpose): the attacker chooses the program (AFA).
+ *   reply: "RAN <path> status <n>"
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define UDP_PORT 5004
+#define PKT_MAX  2048
+#define NAME_MAX_LEN 24
+
+typedef int Handler(char *reply, size_t max, const char *name);
+
+struct hook {
+    char name[NAME_MAX_LEN];
+    /* volatile: the call must load the pointer the copy may overwrite */
+    Handler *volatile handler;
+};
+
+static int greet(char *reply, size_t max, const char *name)
+{
+    return snprintf(reply, max, "HELLO %s", name);
+}
+
+static __attribute__((noinline)) int
+do_hello(const uint8_t *req, size_t n, char *reply, size_t max)
+{
+    struct hook h;
+
+    h.handler = greet;
+    memset(h.name, 0, sizeof(h.name));
+    /* BUG: n - 1 is not checked against sizeof(h.name). */
+    memcpy(h.name, req + 1, n - 1);
+    h.name[NAME_MAX_LEN - 1] = '\0';
+    return h.handler(reply, max, h.name);
+}
+
+static int do_exec(const uint8_t *req, size_t n, char *reply, size_t max)
+{
+    char path[256], arg[256];
+    const char *p = (const char *)req + 1;
+    size_t plen = strnlen(p, n - 1);
+    size_t alen;
+    int status = -1;
+    pid_t pid;
+
+    if (plen == n - 1 || plen >= sizeof(path)) {
+        return snprintf(reply, max, "ERR bad path");
+    }
+    alen = strnlen(p + plen + 1, n - 2 - plen);
+    if (alen == n - 2 - plen || alen >= sizeof(arg)) {
+        return snprintf(reply, max, "ERR bad argument");
+    }
+    memcpy(path, p, plen + 1);
+    memcpy(arg, p + plen + 1, alen + 1);
+
+    pid = fork();
+    if (pid == 0) {
+        char *argv[] = { path, arg, NULL };
+        char *envp[] = { NULL };
+
+        /* BUG: path comes from the network and is not checked. */
+        execve(path, argv, envp);
+        _exit(127);
+    }
+    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
+        status = WEXITSTATUS(status);
+    }
+    return snprintf(reply, max, "RAN %s status %d", path, status);
+}
+
+int main(void)
+{
+    uint8_t pkt[PKT_MAX];
+    char reply[PKT_MAX + 64];
+    struct sockaddr_in addr = {
+        .sin_family = AF_INET,
+        .sin_port = htons(UDP_PORT),
+        .sin_addr.s_addr = htonl(INADDR_ANY),
+    };
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        perror("vg-ctld: socket/bind");
+        return 1;
+    }
+    dprintf(1, "vg-ctld: listening on udp/%d\n", UDP_PORT);
+
+    for (;;) {
+        struct sockaddr_in peer;
+        socklen_t plen = sizeof(peer);
+        ssize_t n = recvfrom(fd, pkt, sizeof(pkt), 0,
+                             (struct sockaddr *)&peer, &plen);
+        int len;
+
+        if (n < 2) {
+            continue;
+        }
+        switch (pkt[0]) {
+        case 'H':
+            len = do_hello(pkt, (size_t)n, reply, sizeof(reply));
+            break;
+        case 'X':
+            len = do_exec(pkt, (size_t)n, reply, sizeof(reply));
+            break;
+        default:
+            len = snprintf(reply, sizeof(reply), "ERR bad request");
+        }
+        if (len > 0) {
+            if ((size_t)len >= sizeof(reply)) {
+                len = sizeof(reply) - 1;
+            }
+            sendto(fd, reply, (size_t)len, 0,
+                   (struct sockaddr *)&peer, plen);
+        }
+    }
+}
