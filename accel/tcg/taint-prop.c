@@ -481,7 +481,7 @@ static void rule_call(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
     const TCGHelperInfo *info = (void *)op->args[nout + nin + 1];
     TCGTemp *sh[MAX_OPC_PARAM];
     TCGTemp *regions[MAX_OPC_PARAM];
-    TCGTemp *acc, *r;
+    TCGTemp *acc, *r, *dest = NULL;
     intptr_t dest_ofs = -1;
     unsigned dest_bytes = 0;
     int n = 0, nregions = 0;
@@ -500,14 +500,20 @@ static void rule_call(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
             r = scratch();
             gen_env_region(r, o, bytes);
             regions[nregions++] = r;
-            sh[n++] = r;
             if (dest_ofs < 0) {
+                /* The destination: last, so the sources' labels win. */
                 dest_ofs = o;
                 dest_bytes = bytes;
+                dest = r;
+                continue;
             }
+            sh[n++] = r;
             continue;
         }
         sh[n++] = taint_pass_in(p, in[i]);
+    }
+    if (dest) {
+        sh[n++] = dest;
     }
     acc = scratch();
     r = union_all(sh, n, acc);

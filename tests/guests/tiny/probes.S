@@ -1,0 +1,244 @@
+/*
+ * The taint probes (probes.h): void probe_<name>(const uint8_t *in,
+ * uint8_t *out).  Each runs one class of operation on the input bytes
+ * and leaves the result in out; in is %esi and out is %edi in the bodies.
+ * sse_enable() turns on SSE for the SSE probes (CR0.EM off, CR0.MP and
+ * CR4.OSFXSR/OSXMMEXCPT on).
+ */
+    .text
+
+.macro PROBE name
+    .globl probe_\name
+    .type probe_\name, @function
+probe_\name:
+    push %ebp
+    push %ebx
+    push %esi
+    push %edi
+    mov 20(%esp), %esi
+    mov 24(%esp), %edi
+.endm
+
+.macro END_PROBE name
+    pop %edi
+    pop %esi
+    pop %ebx
+    pop %ebp
+    ret
+    .size probe_\name, . - probe_\name
+.endm
+
+PROBE mov32
+    mov (%esi), %eax
+    mov %eax, (%edi)
+END_PROBE mov32
+
+PROBE movzx8
+    movzbl 1(%esi), %eax
+    mov %eax, (%edi)
+END_PROBE movzx8
+
+PROBE movsx8
+    movsbl 2(%esi), %eax
+    mov %eax, (%edi)
+END_PROBE movsx8
+
+PROBE add_imm
+    mov (%esi), %eax
+    add $0x01010101, %eax
+    mov %eax, (%edi)
+END_PROBE add_imm
+
+PROBE add_reg
+    mov (%esi), %eax
+    mov 4(%esi), %ecx
+    add %ecx, %eax
+    mov %eax, (%edi)
+END_PROBE add_reg
+
+PROBE xor_self
+    mov (%esi), %eax
+    xor %eax, %eax
+    mov %eax, (%edi)
+END_PROBE xor_self
+
+PROBE clean_store
+    mov (%esi), %eax
+    mov %eax, (%edi)
+    movl $0x12345678, (%edi)
+END_PROBE clean_store
+
+PROBE shl_imm
+    mov (%esi), %eax
+    shl $3, %eax
+    mov %eax, (%edi)
+END_PROBE shl_imm
+
+PROBE shl_dirty
+    movzbl (%esi), %ecx
+    mov $1, %eax
+    shl %cl, %eax
+    mov %eax, (%edi)
+END_PROBE shl_dirty
+
+PROBE imul
+    mov (%esi), %eax
+    imul $3, %eax, %eax
+    mov %eax, (%edi)
+END_PROBE imul
+
+PROBE div
+    mov (%esi), %eax
+    xor %edx, %edx
+    mov $7, %ecx
+    div %ecx
+    mov %eax, (%edi)
+    mov %edx, 4(%edi)
+END_PROBE div
+
+PROBE setcc
+    xor %ecx, %ecx
+    cmpb $0x41, (%esi)
+    sete %cl
+    mov %ecx, (%edi)
+END_PROBE setcc
+
+PROBE cmov
+    mov $0x11111111, %edx
+    mov $0x22222222, %eax
+    cmpb $0x41, (%esi)
+    cmove %edx, %eax
+    mov %eax, (%edi)
+END_PROBE cmov
+
+PROBE push_pop
+    mov (%esi), %eax
+    push %eax
+    pop %ecx
+    mov %ecx, (%edi)
+END_PROBE push_pop
+
+PROBE xchg_reg
+    mov (%esi), %eax
+    mov 4(%esi), %ecx
+    xchg %eax, %ecx
+    mov %eax, (%edi)
+    mov %ecx, 4(%edi)
+END_PROBE xchg_reg
+
+PROBE xchg_mem
+    mov (%esi), %eax
+    mov %eax, (%edi)
+    mov 4(%esi), %ecx
+    xchg %ecx, (%edi)
+    mov %ecx, 4(%edi)
+END_PROBE xchg_mem
+
+PROBE cmpxchg
+    mov (%esi), %eax
+    mov %eax, (%edi)
+    mov 4(%esi), %ecx
+    lock cmpxchg %ecx, (%edi)
+END_PROBE cmpxchg
+
+PROBE rep_movsb
+    cld
+    mov $16, %ecx
+    rep movsb
+END_PROBE rep_movsb
+
+PROBE rep_stosb
+    cld
+    mov (%esi), %eax
+    mov %eax, (%edi)
+    mov %eax, 4(%edi)
+    xor %eax, %eax
+    mov $8, %ecx
+    rep stosb
+END_PROBE rep_stosb
+
+PROBE rep_movsd
+    cld
+    inc %esi
+    mov $3, %ecx
+    rep movsl
+END_PROBE rep_movsd
+
+PROBE bswap
+    mov (%esi), %eax
+    bswap %eax
+    mov %eax, (%edi)
+END_PROBE bswap
+
+PROBE byte_loop
+    xor %ecx, %ecx
+1:
+    mov (%esi,%ecx), %al
+    mov %al, (%edi,%ecx)
+    inc %ecx
+    cmp $8, %ecx
+    jne 1b
+END_PROBE byte_loop
+
+PROBE mov16
+    xor %eax, %eax
+    mov (%esi), %ax
+    mov %eax, (%edi)
+END_PROBE mov16
+
+PROBE page_cross
+    mov (%esi), %eax
+    mov %eax, 14(%edi)
+END_PROBE page_cross
+
+PROBE movdqu
+    movdqu (%esi), %xmm0
+    movdqu %xmm0, (%edi)
+END_PROBE movdqu
+
+PROBE pxor_self
+    movdqu (%esi), %xmm0
+    pxor %xmm0, %xmm0
+    movdqu %xmm0, (%edi)
+END_PROBE pxor_self
+
+PROBE pmovmskb
+    movdqu (%esi), %xmm0
+    pxor %xmm1, %xmm1
+    pcmpeqb %xmm0, %xmm1
+    pmovmskb %xmm1, %eax
+    mov %eax, (%edi)
+END_PROBE pmovmskb
+
+PROBE movd
+    movd (%esi), %xmm0
+    movd %xmm0, %eax
+    mov %eax, (%edi)
+END_PROBE movd
+
+PROBE paddb
+    movdqu (%esi), %xmm0
+    paddb %xmm0, %xmm0
+    movdqu %xmm0, (%edi)
+END_PROBE paddb
+
+PROBE pshufd
+    movdqu (%esi), %xmm0
+    pshufd $0x1b, %xmm0, %xmm1
+    movdqu %xmm1, (%edi)
+END_PROBE pshufd
+
+    .globl sse_enable
+    .type sse_enable, @function
+sse_enable:
+    mov %cr0, %eax
+    and $~0x4, %eax             /* EM off */
+    or $0x2, %eax               /* MP on */
+    mov %eax, %cr0
+    mov %cr4, %eax
+    or $0x600, %eax             /* OSFXSR, OSXMMEXCPT */
+    mov %eax, %cr4
+    ret
+    .size sse_enable, . - sse_enable
+
+    .section .note.GNU-stack, "", @progbits
