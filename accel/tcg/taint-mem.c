@@ -26,6 +26,28 @@ static bool labels_dirty(const TaintLabel *l, unsigned n)
 }
 
 /*
+ * The host address of a RAM page the CPU has just accessed, from the TLB
+ * entry as it is: tlb_vaddr_to_host() refuses pages whose writes take the
+ * slow path (TLB_NOTDIRTY: pages holding translated code), and those are
+ * exactly the pages where dirty bytes written over code must be seen.
+ */
+static void *tlb_host(CPUArchState *env, target_ulong addr,
+                      MMUAccessType type, int mmu_idx)
+{
+    CPUTLBEntry *e = tlb_entry(env, mmu_idx, addr);
+    target_ulong tlb_addr = type == MMU_DATA_STORE ? tlb_addr_write(e)
+                                                   : e->addr_read;
+
+    if (tlb_hit(tlb_addr, addr)) {
+        if (tlb_addr & (TLB_MMIO | TLB_DISCARD_WRITE)) {
+            return NULL;
+        }
+        return (void *)((uintptr_t)addr + e->addend);
+    }
+    return tlb_vaddr_to_host(env, addr, type, mmu_idx);
+}
+
+/*
  * Labels of the `size` (<= 8) bytes at addr, lowest address first; false
  * when no byte was found in RAM (MMIO, or the page left the TLB).  With
  * out == NULL, write `in` instead of reading.
@@ -41,7 +63,7 @@ static bool access_labels(CPUArchState *env, target_ulong addr,
         target_ulong a = addr + done;
         unsigned n = MIN(size - done,
                          TARGET_PAGE_SIZE - (a & ~TARGET_PAGE_MASK));
-        void *host = tlb_vaddr_to_host(env, a, type, mmu_idx);
+        void *host = tlb_host(env, a, type, mmu_idx);
         ram_addr_t ram = host ? qemu_ram_addr_from_host(host)
                               : RAM_ADDR_INVALID;
 

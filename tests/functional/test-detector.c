@@ -158,6 +158,30 @@ static gboolean wait_marker_count(Fixture *f, const char *marker, int count)
     return FALSE;
 }
 
+/* The same code copied over code that was translated clean at boot. */
+static void test_ace_over_code(Fixture *f, gconstpointer data)
+{
+    g_autofree char *ev = NULL, *type = NULL;
+    guint8 req[RUN_ATTACK_MAX];
+    gsize len = run_build_attack(req);
+    guint64 offset;
+    const char *labels;
+
+    req[0] = TINY_PLUGIN_MAGIC;
+    g_assert_cmpint(vg_udp_exchange(f->run_port, req, len, NULL, 0, 0), ==, 0);
+    ev = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", ALERT_TIMEOUT_MS);
+    g_assert_nonnull(ev);
+    g_test_message("alert: %s", ev);
+    type = vg_qmp_get_string(ev, "type");
+    g_assert_cmpstr(type, ==, "ace");
+    labels = strstr(ev, "\"labels\"");
+    g_assert_nonnull(labels);
+    g_assert_true(vg_qmp_get_uint(labels, "offset", &offset));
+    g_assert_cmpuint(offset, ==, RUN_CODE_OFFSET);
+    g_assert_true(vg_vm_wait_serial(f->vm, "updating the", 1000));
+    g_assert_false(vg_vm_wait_serial(f->vm, RUN_MARKER, 500));
+}
+
 static void test_ace_continue(Fixture *f, gconstpointer data)
 {
     g_autofree char *ev = NULL, *again = NULL, *st = NULL;
@@ -330,6 +354,7 @@ int main(int argc, char **argv)
 #define ADD(path, cfg, fn) \
     g_test_add(path, Fixture, &cfg, setup, fn, teardown)
     ADD("/detector/ace/pause", pause, test_ace_pause);
+    ADD("/detector/ace/over-translated-code", pause, test_ace_over_code);
     ADD("/detector/ace/continue", cont, test_ace_continue);
     ADD("/detector/ace/policy-off", ace_off, test_ace_policy_off);
     ADD("/detector/benign-quiet", on, test_benign_quiet);

@@ -47,6 +47,8 @@
 
 /* First byte of a request the "run" service executes in place. */
 #define TINY_RUN_MAGIC          0x58    /* 'X' */
+#define TINY_PLUGIN_MAGIC       0x50    /* 'P' */
+#define TINY_PLUGIN_SLOT_SIZE   128
 
 /* Serial markers for the harness. */
 #define TINY_MARK_BOOT          "VG-BOOT tiny"

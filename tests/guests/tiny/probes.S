@@ -228,6 +228,14 @@ PROBE pshufd
     movdqu %xmm1, (%edi)
 END_PROBE pshufd
 
+/* Code that the run service's 'P' requests overwrite (services.c). */
+    .globl plugin_slot
+    .type plugin_slot, @function
+plugin_slot:
+    ret
+    .fill 127, 1, 0x90
+    .size plugin_slot, . - plugin_slot
+
     .globl sse_enable
     .type sse_enable, @function
 sse_enable:

@@ -10,7 +10,10 @@
  *   first byte is 'X' is taken for a precompiled handler and called in
  *   place, right in the NIC's receive buffer, through a pointer the
  *   guest computed itself (dirty bytes executed through a clean pointer:
- *   the ACE case).  Anything else is answered "run ignored".
+ *   the ACE case).  A request whose first byte is 'P' is a "plugin
+ *   update": its bytes are copied over plugin_slot(), code that already
+ *   ran (and was translated) at boot, and called (ACE on code that was
+ *   translated clean).  Anything else is answered "run ignored".
  * probe (port 4448): the taint probes of probes.h.
  */
 #include "services.h"
@@ -25,6 +28,7 @@ TINY_PROBES(PROBE_DECLARE)
 #define PROBE_ENTRY(id, name) [id] = probe_##name,
 static Probe *const probes[TINY_PROBE_COUNT] = { TINY_PROBES(PROBE_ENTRY) };
 void sse_enable(void);
+void plugin_slot(void);
 
 /* Two pages, so that out can straddle their boundary (probe page_cross). */
 static uint8_t probe_area[8192] __attribute__((aligned(4096)));
@@ -88,7 +92,12 @@ static void run_handler(const struct udp_request *req, uint8_t *payload,
 {
     static const char ignored_text[] = "run ignored";
 
-    if (len > 1 && payload[0] == TINY_RUN_MAGIC) {
+    if (len > 1 && len - 1 <= TINY_PLUGIN_SLOT_SIZE &&
+        payload[0] == TINY_PLUGIN_MAGIC) {
+        kprintf("run: updating the %u-byte plugin\n", (unsigned)len - 1);
+        memcpy((void *)plugin_slot, payload + 1, len - 1);
+        plugin_slot();
+    } else if (len > 1 && payload[0] == TINY_RUN_MAGIC) {
         void (*handler)(void) = (void (*)(void))(payload + 1);
 
         kprintf("run: calling %u-byte handler\n", (unsigned)len - 1);
@@ -126,6 +135,7 @@ static void probe_handler(const struct udp_request *req, uint8_t *payload,
 void services_init(void)
 {
     sse_enable();
+    plugin_slot();              /* runs (and is translated) once, clean */
     udp_listen(TINY_UDP_PROBE_PORT, probe_handler);
     udp_listen(TINY_UDP_ECHO_PORT, echo_handler);
     udp_listen(TINY_UDP_FIG1_PORT, fig1_handler);
