@@ -31,6 +31,31 @@ static uint64_t dirty_pages;
  */
 static GMutex lock;
 
+/* Called, outside the lock, after a page got its first dirty byte. */
+static void (*new_page_hook)(void);
+static bool page_created;       /* since the lock was taken */
+
+void taint_shadow_set_new_page_hook(void (*fn)(void))
+{
+    new_page_hook = fn;
+}
+
+static void lock_shadow(void)
+{
+    g_mutex_lock(&lock);
+    page_created = false;
+}
+
+static void unlock_shadow(void)
+{
+    bool created = page_created;
+
+    g_mutex_unlock(&lock);
+    if (created && new_page_hook) {
+        new_page_hook();
+    }
+}
+
 static TaintPage **slot(uint64_t addr, bool create)
 {
     uint64_t pfn = addr >> TAINT_PAGE_BITS;
@@ -64,6 +89,7 @@ static TaintPage *page_get_or_create(uint64_t addr)
     if (!*s) {
         *s = g_new0(TaintPage, 1);
         dirty_pages++;
+        page_created = true;
     }
     return *s;
 }
@@ -128,16 +154,16 @@ static void set_range(uint64_t addr, uint64_t len, TaintLabel first,
 
 void taint_shadow_set_seq(uint64_t addr, uint64_t len, TaintLabel first)
 {
-    g_mutex_lock(&lock);
+    lock_shadow();
     set_range(addr, len, first, 1);
-    g_mutex_unlock(&lock);
+    unlock_shadow();
 }
 
 void taint_shadow_fill(uint64_t addr, uint64_t len, TaintLabel label)
 {
-    g_mutex_lock(&lock);
+    lock_shadow();
     set_range(addr, len, label, 0);
-    g_mutex_unlock(&lock);
+    unlock_shadow();
 }
 
 /* Labels one by one, each 0 (clean) or not; within one page. */
@@ -166,7 +192,7 @@ static void write_page(uint64_t addr, uint64_t n, const TaintLabel *labels)
 
 void taint_shadow_write(uint64_t addr, uint64_t len, const TaintLabel *labels)
 {
-    g_mutex_lock(&lock);
+    lock_shadow();
     while (len) {
         uint64_t n = MIN(len, (uint64_t)TAINT_PAGE_SIZE -
                               (addr & (TAINT_PAGE_SIZE - 1)));
@@ -176,7 +202,7 @@ void taint_shadow_write(uint64_t addr, uint64_t len, const TaintLabel *labels)
         labels += n;
         len -= n;
     }
-    g_mutex_unlock(&lock);
+    unlock_shadow();
 }
 
 TaintLabel taint_shadow_get(uint64_t addr)
@@ -184,10 +210,10 @@ TaintLabel taint_shadow_get(uint64_t addr)
     TaintPage *p;
     TaintLabel l;
 
-    g_mutex_lock(&lock);
+    lock_shadow();
     p = page_get(addr);
     l = p ? p->label[addr & (TAINT_PAGE_SIZE - 1)] : 0;
-    g_mutex_unlock(&lock);
+    unlock_shadow();
     return l;
 }
 
@@ -223,9 +249,9 @@ uint64_t taint_shadow_read(uint64_t addr, uint64_t len, TaintLabel *out)
 {
     uint64_t ndirty;
 
-    g_mutex_lock(&lock);
+    lock_shadow();
     ndirty = read_range(addr, len, out);
-    g_mutex_unlock(&lock);
+    unlock_shadow();
     return ndirty;
 }
 
@@ -241,7 +267,7 @@ void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
         uint64_t s = backwards ? src + len - n : src;
         uint64_t d = backwards ? dst + len - n : dst;
 
-        g_mutex_lock(&lock);
+        lock_shadow();
         if (read_range(s, n, buf) == 0) {
             set_range(d, n, 0, 0);
         } else {
@@ -249,7 +275,7 @@ void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
                 set_range(d + i, 1, buf[i], 0);
             }
         }
-        g_mutex_unlock(&lock);
+        unlock_shadow();
         if (!backwards) {
             src += n;
             dst += n;
@@ -282,7 +308,7 @@ uint64_t taint_shadow_dirty_pages(void)
 
 void taint_shadow_reset(void)
 {
-    g_mutex_lock(&lock);
+    lock_shadow();
     for (unsigned i = 0; i < L1_SIZE; i++) {
         if (!directory[i]) {
             continue;
@@ -295,5 +321,5 @@ void taint_shadow_reset(void)
     }
     dirty_bytes = 0;
     dirty_pages = 0;
-    g_mutex_unlock(&lock);
+    unlock_shadow();
 }

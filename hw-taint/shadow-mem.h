@@ -59,4 +59,10 @@ uint64_t taint_shadow_dirty_pages(void);
 /* Clean everything and free all label pages. */
 void taint_shadow_reset(void);
 
+/*
+ * fn is called (from the thread that labelled, without the shadow's
+ * lock) whenever a page gets its first dirty byte.
+ */
+void taint_shadow_set_new_page_hook(void (*fn)(void));
+
 #endif

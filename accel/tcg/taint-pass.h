@@ -47,6 +47,12 @@ bool taint_is_zero(TCGTemp *t);
  */
 bool taint_target_call_rule(TaintPass *p, TCGOp *op, void *func,
                             TCGTemp **in, int nin, TCGTemp **out, int nout);
+/*
+ * Only the checks of a helper call that look at memory (AFA, iret/lret
+ * targets), for clean-mode TBs; emitted at the end of the op list.
+ */
+void taint_target_sink_rule(TaintPass *p, void *func, TCGTemp **in,
+                            int nin);
 /* Bytes behind a pointer into env that a helper takes (its name says). */
 unsigned taint_target_ptr_bytes(const char *helper, intptr_t env_ofs);
 

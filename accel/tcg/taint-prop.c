@@ -750,7 +750,37 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
     scratch_free(acc);
 }
 
-void taint_tcg_instrument(TCGContext *s)
+/* Clean mode: only the sinks that look at memory, not at shadows. */
+static void instrument_sinks(TaintPass *p, TCGContext *s)
+{
+    TCGOp *op;
+
+    QTAILQ_FOREACH(op, &s->ops, link) {
+        TCGTemp *in[MAX_OPC_PARAM];
+        int nout, nin;
+        TCGOp *mark;
+
+        if (op->opc != INDEX_op_call) {
+            continue;
+        }
+        nout = TCGOP_CALLO(op);
+        nin = TCGOP_CALLI(op);
+        for (int i = 0; i < nin; i++) {
+            in[i] = arg_temp(op->args[nout + i]);
+        }
+        /* Emit at the end of the list, then move before the call. */
+        mark = tcg_last_op();
+        taint_target_sink_rule(p, (void *)op->args[nout + nin], in, nin);
+        while (QTAILQ_NEXT(mark, link)) {
+            TCGOp *new = QTAILQ_NEXT(mark, link);
+
+            QTAILQ_REMOVE(&s->ops, new, link);
+            QTAILQ_INSERT_BEFORE(op, new, link);
+        }
+    }
+}
+
+void taint_tcg_instrument(TCGContext *s, const TranslationBlock *tb)
 {
     QTAILQ_HEAD(, TCGOp) old = QTAILQ_HEAD_INITIALIZER(old);
     TaintPass *p = &the_pass;
@@ -768,6 +798,11 @@ void taint_tcg_instrument(TCGContext *s)
      * fresh ones, never a reuse of those.
      */
     memset(&s->free_temps, 0, sizeof(s->free_temps));
+
+    if (!(tb_cflags(tb) & CF_TAINT)) {
+        instrument_sinks(p, s);
+        return;
+    }
 
     QTAILQ_FOREACH_SAFE(op, &s->ops, link, next) {
         QTAILQ_REMOVE(&s->ops, op, link);

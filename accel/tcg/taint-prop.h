@@ -5,12 +5,27 @@
 #define ACCEL_TCG_TAINT_PROP_H
 
 #include "exec/memopidx.h"
+#include "exec/cpu-common.h"
 
 /* Create the shadow globals; called at the end of tcg_x86_init(). */
 void taint_tcg_x86_init(void);
 
-/* Instrument the TB's ops, between the front end and tcg_gen_code(). */
-void taint_tcg_instrument(TCGContext *s);
+/*
+ * Instrument the TB's ops, between the front end and tcg_gen_code():
+ * fully for a CF_TAINT (dirty mode) TB, else only the sink checks that
+ * read memory.
+ */
+void taint_tcg_instrument(TCGContext *s, const TranslationBlock *tb);
+
+/* Elastic mode (taint-mode.c). */
+void taint_mode_init(void);
+/* TLB_TAINT for a RAM page with dirty bytes, while cpu is in clean mode. */
+int taint_tlb_fill_flags(CPUState *cpu, ram_addr_t ram);
+/* The slow path of a load or store to a TLB_TAINT page. */
+void taint_tlb_access(CPUArchState *env, target_ulong addr, void *host,
+                      int size, bool store, uintptr_t retaddr);
+/* Back to clean mode if no shadow register is dirty; true if switched. */
+bool taint_cpu_maybe_clean(CPUState *cpu);
 
 /* A store made by a C helper (cpu_st*_mmu): it cleans what it wrote. */
 void taint_helper_store(CPUArchState *env, target_ulong addr, MemOpIdx oi);

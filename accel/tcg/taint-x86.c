@@ -83,6 +83,7 @@ void taint_tcg_x86_init(void)
         }
     }
     qemu_register_reset(taint_x86_reset, NULL);
+    taint_mode_init();
 }
 
 unsigned taint_target_ptr_bytes(const char *helper, intptr_t env_ofs)
@@ -136,6 +137,22 @@ static void check_stack_target(TCGTemp *shift)
         bytes = 2 << shift->val;
     }
     gen_helper_taint_aec_stack(cpu_env, tcg_constant_i32(bytes));
+}
+
+void taint_target_sink_rule(TaintPass *p, void *func, TCGTemp **in,
+                            int nin)
+{
+    if (func == helper_syscall) {
+        gen_helper_taint_afa(cpu_env, tcg_constant_i32(ENTRY_SYSCALL));
+    } else if (func == helper_sysenter) {
+        gen_helper_taint_afa(cpu_env, tcg_constant_i32(ENTRY_SYSENTER));
+    } else if (func == helper_raise_interrupt && nin >= 2 &&
+               in[1]->kind == TEMP_CONST && in[1]->val == 0x80) {
+        gen_helper_taint_afa(cpu_env, tcg_constant_i32(ENTRY_INT80));
+    } else if (func == helper_iret_protected || func == helper_iret_real ||
+               func == helper_lret_protected) {
+        check_stack_target(in[1]);
+    }
 }
 
 bool taint_target_call_rule(TaintPass *p, TCGOp *op, void *func,
