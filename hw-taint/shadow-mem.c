@@ -16,18 +16,22 @@
 
 typedef struct TaintPage {
     uint32_t ndirty;                    /* dirty bytes in this page */
+    struct TaintPage *next_retired;
     TaintLabel label[TAINT_PAGE_SIZE];
 } TaintPage;
 
 static TaintPage **directory[L1_SIZE];
+static TaintPage *retired;      /* unlinked clean pages, not yet freed */
 static uint64_t dirty_bytes;
 static uint64_t dirty_pages;
 
 /*
  * The vCPU thread (guest stores) and the main loop (device DMA) both
- * write labels: every entry point that reads or writes label pages holds
- * this lock, since a page may be freed under a reader otherwise.  The
- * unlocked checks (taint_shadow_any, taint_shadow_page_dirty) are hints.
+ * write labels: writers hold this lock.  Readers do not (the vCPU reads
+ * labels for every guest load while dirty data flows): directory and page
+ * pointers are published with release stores, and a page that becomes
+ * clean is unlinked and retired, not freed, until taint_shadow_reclaim()
+ * runs at a point where no reader can hold it.
  */
 static GMutex lock;
 
@@ -60,26 +64,29 @@ static TaintPage **slot(uint64_t addr, bool create)
 {
     uint64_t pfn = addr >> TAINT_PAGE_BITS;
     uint64_t l1 = pfn >> L2_BITS;
+    TaintPage **dir;
 
     if (l1 >= L1_SIZE) {
         /* Beyond any RAM QEMU can map here: never dirty. */
         g_assert(!create);
         return NULL;
     }
-    if (!directory[l1]) {
+    dir = __atomic_load_n(&directory[l1], __ATOMIC_ACQUIRE);
+    if (!dir) {
         if (!create) {
             return NULL;
         }
-        directory[l1] = g_new0(TaintPage *, L2_SIZE);
+        dir = g_new0(TaintPage *, L2_SIZE);
+        __atomic_store_n(&directory[l1], dir, __ATOMIC_RELEASE);
     }
-    return &directory[l1][pfn & (L2_SIZE - 1)];
+    return &dir[pfn & (L2_SIZE - 1)];
 }
 
 static TaintPage *page_get(uint64_t addr)
 {
     TaintPage **s = slot(addr, false);
 
-    return s ? *s : NULL;
+    return s ? __atomic_load_n(s, __ATOMIC_ACQUIRE) : NULL;
 }
 
 static TaintPage *page_get_or_create(uint64_t addr)
@@ -87,7 +94,7 @@ static TaintPage *page_get_or_create(uint64_t addr)
     TaintPage **s = slot(addr, true);
 
     if (!*s) {
-        *s = g_new0(TaintPage, 1);
+        __atomic_store_n(s, g_new0(TaintPage, 1), __ATOMIC_RELEASE);
         dirty_pages++;
         page_created = true;
     }
@@ -97,10 +104,12 @@ static TaintPage *page_get_or_create(uint64_t addr)
 static void page_release_if_clean(uint64_t addr)
 {
     TaintPage **s = slot(addr, false);
+    TaintPage *p = s ? *s : NULL;
 
-    if (s && *s && (*s)->ndirty == 0) {
-        g_free(*s);
-        *s = NULL;
+    if (p && p->ndirty == 0) {
+        __atomic_store_n(s, NULL, __ATOMIC_RELEASE);
+        p->next_retired = retired;
+        retired = p;
         dirty_pages--;
     }
 }
@@ -207,14 +216,9 @@ void taint_shadow_write(uint64_t addr, uint64_t len, const TaintLabel *labels)
 
 TaintLabel taint_shadow_get(uint64_t addr)
 {
-    TaintPage *p;
-    TaintLabel l;
+    TaintPage *p = page_get(addr);
 
-    lock_shadow();
-    p = page_get(addr);
-    l = p ? p->label[addr & (TAINT_PAGE_SIZE - 1)] : 0;
-    unlock_shadow();
-    return l;
+    return p ? p->label[addr & (TAINT_PAGE_SIZE - 1)] : 0;
 }
 
 static uint64_t read_range(uint64_t addr, uint64_t len, TaintLabel *out)
@@ -247,12 +251,28 @@ static uint64_t read_range(uint64_t addr, uint64_t len, TaintLabel *out)
 
 uint64_t taint_shadow_read(uint64_t addr, uint64_t len, TaintLabel *out)
 {
-    uint64_t ndirty;
+    return read_range(addr, len, out);
+}
+
+bool taint_shadow_retired(void)
+{
+    return __atomic_load_n(&retired, __ATOMIC_RELAXED) != NULL;
+}
+
+void taint_shadow_reclaim(void)
+{
+    TaintPage *p;
 
     lock_shadow();
-    ndirty = read_range(addr, len, out);
+    p = retired;
+    retired = NULL;
     unlock_shadow();
-    return ndirty;
+    while (p) {
+        TaintPage *next = p->next_retired;
+
+        g_free(p);
+        p = next;
+    }
 }
 
 void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
@@ -321,5 +341,11 @@ void taint_shadow_reset(void)
     }
     dirty_bytes = 0;
     dirty_pages = 0;
+    while (retired) {
+        TaintPage *next = retired->next_retired;
+
+        g_free(retired);
+        retired = next;
+    }
     unlock_shadow();
 }

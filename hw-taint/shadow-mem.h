@@ -60,6 +60,16 @@ uint64_t taint_shadow_dirty_pages(void);
 void taint_shadow_reset(void);
 
 /*
+ * Readers (taint_shadow_get/read/page_dirty/any) take no lock.  Pages that
+ * become clean are unlinked at once (counters drop) but freed only by
+ * taint_shadow_reclaim(), which must run when no reader can be inside a
+ * read: in QEMU, on the vCPU thread between TBs, holding the BQL (the
+ * other readers hold it).  taint_shadow_retired(): is there any to free?
+ */
+bool taint_shadow_retired(void);
+void taint_shadow_reclaim(void);
+
+/*
  * fn is called (from the thread that labelled, without the shadow's
  * lock) whenever a page gets its first dirty byte.
  */

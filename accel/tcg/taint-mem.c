@@ -15,6 +15,29 @@
 #include "taint-shadow.h"
 #include "taint-prop.h"
 
+/*
+ * ram_addr of a host address in guest RAM.  The last page's translation
+ * is kept: the vCPU's accesses mostly stay on a page, and RAM blocks do
+ * not move while the guest runs.
+ */
+static ram_addr_t host_to_ram(void *host)
+{
+    static uintptr_t last_host = -1;
+    static ram_addr_t last_ram;
+    uintptr_t page = (uintptr_t)host & TARGET_PAGE_MASK;
+    ram_addr_t ram;
+
+    if (page == last_host) {
+        return last_ram + ((uintptr_t)host & ~TARGET_PAGE_MASK);
+    }
+    ram = qemu_ram_addr_from_host(host);
+    if (ram != RAM_ADDR_INVALID) {
+        last_host = page;
+        last_ram = ram & TARGET_PAGE_MASK;
+    }
+    return ram;
+}
+
 static bool labels_dirty(const TaintLabel *l, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
@@ -64,8 +87,7 @@ static bool access_labels(CPUArchState *env, target_ulong addr,
         unsigned n = MIN(size - done,
                          TARGET_PAGE_SIZE - (a & ~TARGET_PAGE_MASK));
         void *host = tlb_host(env, a, type, mmu_idx);
-        ram_addr_t ram = host ? qemu_ram_addr_from_host(host)
-                              : RAM_ADDR_INVALID;
+        ram_addr_t ram = host ? host_to_ram(host) : RAM_ADDR_INVALID;
 
         if (ram == RAM_ADDR_INVALID) {
             if (out) {

@@ -20,6 +20,7 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
+#include "qemu/main-loop.h"
 #include "cpu.h"
 #include "exec/exec-all.h"
 #include "exec/cpu_ldst.h"
@@ -121,6 +122,12 @@ static bool cpu_shadow_clean(CPUState *cpu)
 
 bool taint_cpu_maybe_clean(CPUState *cpu)
 {
+    /* Between TBs, with the BQL: no reader of shadow pages is running. */
+    if (taint_shadow_retired()) {
+        qemu_mutex_lock_iothread();
+        taint_shadow_reclaim();
+        qemu_mutex_unlock_iothread();
+    }
     if (!dirty_mode(cpu) ||
         qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - dirty_since <
         DIRTY_MODE_MIN_NS ||

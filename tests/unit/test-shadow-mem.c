@@ -56,6 +56,30 @@ static void test_clean_frees_pages(void)
     g_assert_cmpuint(taint_shadow_dirty_bytes(), ==, 0);
     g_assert_cmpuint(taint_shadow_dirty_pages(), ==, 0);
     g_assert_false(taint_shadow_any());
+    /* Unlinked at once, freed by reclaim (readers take no lock). */
+    g_assert_true(taint_shadow_retired());
+    taint_shadow_reclaim();
+    g_assert_false(taint_shadow_retired());
+    g_assert_cmpuint(taint_shadow_get(PAGE), ==, 0);
+}
+
+/* Labels written one by one, as CPU stores write them. */
+static void test_write_labels(void)
+{
+    const TaintLabel in[6] = { 5, 0, 9, 9, 0, 1 };
+    TaintLabel out[6];
+
+    setup();
+    taint_shadow_write(PAGE - 3, 6, in);
+    g_assert_cmpuint(taint_shadow_dirty_bytes(), ==, 4);
+    g_assert_cmpuint(taint_shadow_dirty_pages(), ==, 2);
+    g_assert_cmpuint(taint_shadow_read(PAGE - 3, 6, out), ==, 4);
+    g_assert_cmpmem(out, sizeof(out), in, sizeof(in));
+    /* Clean labels over the second page's only dirty byte free it. */
+    taint_shadow_write(PAGE, 3, (const TaintLabel[3]) { 0 });
+    g_assert_cmpuint(taint_shadow_dirty_pages(), ==, 1);
+    g_assert_false(taint_shadow_page_dirty(PAGE));
+    taint_shadow_reclaim();
 }
 
 static void test_fill_and_overwrite(void)
@@ -165,6 +189,7 @@ int main(int argc, char **argv)
     g_test_add_func("/shadow/clean-at-start", test_clean_at_start);
     g_test_add_func("/shadow/seq-across-pages", test_seq_across_pages);
     g_test_add_func("/shadow/clean-frees-pages", test_clean_frees_pages);
+    g_test_add_func("/shadow/write-labels", test_write_labels);
     g_test_add_func("/shadow/fill-and-overwrite", test_fill_and_overwrite);
     g_test_add_func("/shadow/high-addresses", test_high_addresses);
     g_test_add_func("/shadow/copy-overlapping", test_copy_overlapping);

@@ -7,7 +7,7 @@
  * nothing, with the default CPU and with -cpu max (AVX2 string code).
  * vg-ctld's overwritten handler pointer is trapped at the call (AEC) and
  * its execve of a path from the network at the syscall (AFA); with taint
- * off the program runs.
+ * off, or the afa policy off, the program runs.
  *
  * Guest: $VIGILANTE_LINUX_GUEST.  Arguments besides GTest's:
  * --client=PROGRAM --exploit=PROGRAM.
@@ -260,8 +260,9 @@ static void test_afa(Fixture *f, gconstpointer data)
     char reply[128];
     gssize n;
 
-    if (((const Config *)data)->taint_off) {
-        /* Without taint the program runs: the service reports it. */
+    if (((const Config *)data)->taint_off ||
+        ((const Config *)data)->object) {
+        /* Without taint, or with afa=off, the program runs. */
         n = ctl(f, req, sizeof(req), reply, sizeof(reply) - 1);
         g_assert_cmpint(n, >, 0);
         reply[n] = '\0';
@@ -286,6 +287,10 @@ int main(int argc, char **argv)
     static const Config virtio_max = { .nic = "virtio-net-pci", .cpu = "max" };
     static const Config taint_off = { .nic = "virtio-net-pci",
                                       .taint_off = TRUE };
+    static const Config afa_off = {
+        .nic = "virtio-net-pci",
+        .object = "vigilante,id=v0,action=pause,afa=off",
+    };
 
     g_test_init(&argc, &argv, NULL);
     guest_dir = g_strdup(g_getenv("VIGILANTE_LINUX_GUEST"));
@@ -307,6 +312,8 @@ int main(int argc, char **argv)
     g_test_add("/linux-detect/afa", Fixture, &virtio, setup,
                test_afa, teardown);
     g_test_add("/linux-detect/afa-taint-off", Fixture, &taint_off, setup,
+               test_afa, teardown);
+    g_test_add("/linux-detect/afa-policy-off", Fixture, &afa_off, setup,
                test_afa, teardown);
     return g_test_run();
 }
