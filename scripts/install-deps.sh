@@ -11,6 +11,8 @@ PACKAGES=(
     libfdt-dev libaio-dev
     # project dependencies
     libssl-dev libvirt-dev libpcap-dev
+    # the SCA decoder's fuzz test (libFuzzer)
+    clang
     # firmware the emulator loads at run time
     seabios ipxe-qemu qemu-system-data
     # baseline emulator for benchmarks, image tools

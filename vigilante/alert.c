@@ -2,12 +2,14 @@
  * Alerts: the QMP event, the log line, and the action.
  */
 #include "qemu/osdep.h"
+#include "qapi/error.h"
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "qapi/qapi-events-vigilante.h"
 #include "sysemu/runstate.h"
 #include "hw-taint/input.h"
 #include "vigilante/vigilante-object.h"
+#include "vigilante/sca-gen.h"
 
 #define ALERT_MAX_LABELS 64
 
@@ -75,6 +77,8 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
 {
     uint64_t key = ((uint64_t)spec->type << 62) ^ spec->site;
     VigilanteLabelList *labels;
+    g_autofree char *sca = NULL;
+    Error *err = NULL;
 
     if (v->stopping) {
         return true;            /* reported already; the VM is stopping */
@@ -86,10 +90,22 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
     v->nalerts++;
     labels = label_list(spec);
     log_alert(v, spec, labels);
+    if (v->alert_dir) {
+        sca = vigilante_sca_write(v, spec, v->nalerts, &err);
+        if (sca) {
+            info_report("vigilante: alert %" PRIu64 ": SCA written to %s",
+                        v->nalerts, sca);
+        } else {
+            warn_report("vigilante: alert %" PRIu64 ": no SCA: %s",
+                        v->nalerts, error_get_pretty(err));
+        }
+    }
     qapi_event_send_vigilante_alert(v->nalerts, spec->type, spec->pc,
                                     spec->insn, spec->target, labels,
-                                    v->action);
+                                    v->action, !!sca, sca, !!err,
+                                    err ? error_get_pretty(err) : NULL);
     qapi_free_VigilanteLabelList(labels);
+    error_free(err);
 
     switch (v->action) {
     case VIGILANTE_ACTION_PAUSE:

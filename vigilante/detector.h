@@ -22,6 +22,8 @@ typedef struct VigilanteAlertSpec {
      * the type): the trap's pc, or for ace a hash of the dirty code,
      * which lands at a new address with each receive buffer. */
     uint64_t site;
+    uint8_t code_bits;          /* ace: 16, 32 or 64 */
+    uint8_t afa_call;           /* afa: 1 execve, 2 execveat (SCA codes) */
 } VigilanteAlertSpec;
 
 /* Has an alert asked the VM to pause or quit, which has not happened yet? */

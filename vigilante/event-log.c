@@ -54,6 +54,33 @@ void vigilante_event_log_start(uint32_t n)
     }
 }
 
+void vigilante_event_log_foreach(VigilanteFrameFn *fn, void *opaque)
+{
+    uint64_t held = MIN(nlogged, (uint64_t)capacity);
+
+    for (uint64_t i = nlogged - held; i < nlogged; i++) {
+        const LoggedFrame *f = &frames[i % capacity];
+
+        fn(f->event, f->data, f->len, opaque);
+    }
+}
+
+const uint8_t *vigilante_event_log_frame(uint64_t event, size_t *len)
+{
+    uint64_t held = MIN(nlogged, (uint64_t)capacity);
+
+    /* Newest first: an alert's frame is usually recent. */
+    for (uint64_t i = nlogged; i > nlogged - held; i--) {
+        const LoggedFrame *f = &frames[(i - 1) % capacity];
+
+        if (f->event == event) {
+            *len = f->len;
+            return f->data;
+        }
+    }
+    return NULL;
+}
+
 bool vigilante_event_log_dump_pcap(const char *filename, Error **errp)
 {
     uint64_t held = MIN(nlogged, (uint64_t)capacity);

@@ -10,6 +10,15 @@
 /* Start recording into a ring of `capacity` frames (0: stop). */
 void vigilante_event_log_start(uint32_t capacity);
 
+/* The logged frame of input event `event`, or NULL (not logged, or
+ * overwritten since).  Valid until the next frame is logged (BQL). */
+const uint8_t *vigilante_event_log_frame(uint64_t event, size_t *len);
+
+/* Call fn on every frame held, oldest first. */
+typedef void VigilanteFrameFn(uint64_t event, const uint8_t *data,
+                              size_t len, void *opaque);
+void vigilante_event_log_foreach(VigilanteFrameFn *fn, void *opaque);
+
 /* Write the frames held, oldest first, as a pcap file (Ethernet). */
 bool vigilante_event_log_dump_pcap(const char *filename, Error **errp);
 

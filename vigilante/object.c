@@ -135,6 +135,77 @@ static void set_log_frames(Object *obj, Visitor *visitor, const char *name,
     v->log_frames = value;
 }
 
+static char *get_alert_dir(Object *obj, Error **errp)
+{
+    return g_strdup(VIGILANTE(obj)->alert_dir);
+}
+
+static void set_alert_dir(Object *obj, const char *value, Error **errp)
+{
+    Vigilante *v = VIGILANTE(obj);
+
+    if (value[0] && !g_file_test(value, G_FILE_TEST_IS_DIR)) {
+        error_setg(errp, "alert-dir '%s' is not a directory", value);
+        return;
+    }
+    g_free(v->alert_dir);
+    v->alert_dir = value[0] ? g_strdup(value) : NULL;
+}
+
+static char *get_program(Object *obj, Error **errp)
+{
+    return g_strdup(VIGILANTE(obj)->program);
+}
+
+static void set_program(Object *obj, const char *value, Error **errp)
+{
+    Vigilante *v = VIGILANTE(obj);
+    size_t n = strlen(value);
+
+    if (n == 0 || n > 64 ||
+        strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789._-") != n) {
+        error_setg(errp, "program must be 1 to 64 letters, digits, '.', "
+                   "'_' or '-'");
+        return;
+    }
+    g_free(v->program);
+    v->program = g_strdup(value);
+}
+
+static char *get_program_digest(Object *obj, Error **errp)
+{
+    Vigilante *v = VIGILANTE(obj);
+    GString *s = g_string_new(NULL);
+
+    for (int i = 0; i < 32; i++) {
+        g_string_append_printf(s, "%02x", v->program_digest[i]);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void set_program_digest(Object *obj, const char *value, Error **errp)
+{
+    Vigilante *v = VIGILANTE(obj);
+    uint8_t d[32];
+
+    if (strlen(value) != 64) {
+        error_setg(errp, "program-digest must be 64 hex digits (SHA-256)");
+        return;
+    }
+    for (int i = 0; i < 32; i++) {
+        int hi = g_ascii_xdigit_value(value[2 * i]);
+        int lo = g_ascii_xdigit_value(value[2 * i + 1]);
+
+        if (hi < 0 || lo < 0) {
+            error_setg(errp, "program-digest must be 64 hex digits (SHA-256)");
+            return;
+        }
+        d[i] = hi << 4 | lo;
+    }
+    memcpy(v->program_digest, d, sizeof(d));
+}
+
 static void vigilante_instance_init(Object *obj)
 {
     Vigilante *v = VIGILANTE(obj);
@@ -142,6 +213,7 @@ static void vigilante_instance_init(Object *obj)
     v->aec = v->ace = v->afa = true;
     v->action = VIGILANTE_ACTION_PAUSE;
     v->log_frames = DEFAULT_LOG_FRAMES;
+    v->program = g_strdup("guest");
     v->reported = g_hash_table_new_full(g_int64_hash, g_int64_equal,
                                         g_free, NULL);
 }
@@ -157,6 +229,8 @@ static void vigilante_instance_finalize(Object *obj)
         qemu_del_vm_change_state_handler(v->vmse);
     }
     g_hash_table_destroy(v->reported);
+    g_free(v->alert_dir);
+    g_free(v->program);
 }
 
 static void vigilante_class_init(ObjectClass *oc, void *data)
@@ -183,6 +257,17 @@ static void vigilante_class_init(ObjectClass *oc, void *data)
                               set_log_frames, NULL, NULL);
     object_class_property_set_description(oc, "log-frames",
         "How many of the last received frames the event log keeps");
+    object_class_property_add_str(oc, "alert-dir", get_alert_dir,
+                                  set_alert_dir);
+    object_class_property_set_description(oc, "alert-dir",
+        "Directory for the self-certifying alerts (sca-ID.bin)");
+    object_class_property_add_str(oc, "program", get_program, set_program);
+    object_class_property_set_description(oc, "program",
+        "The protected program's name in SCAs");
+    object_class_property_add_str(oc, "program-digest", get_program_digest,
+                                  set_program_digest);
+    object_class_property_set_description(oc, "program-digest",
+        "SHA-256 of the program's image (hex) in SCAs");
 }
 
 static const TypeInfo vigilante_info = {

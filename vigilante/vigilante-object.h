@@ -17,6 +17,9 @@ struct Vigilante {
     bool aec, ace, afa;
     VigilanteAction action;
     uint32_t log_frames;        /* event log capacity, frames */
+    char *alert_dir;            /* where SCAs go, or NULL */
+    char *program;              /* program name in SCAs */
+    uint8_t program_digest[32];
 
     uint64_t nalerts;
     GHashTable *reported;       /* (type, pc) keys, for action=continue */

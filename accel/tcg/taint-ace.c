@@ -117,6 +117,8 @@ static bool tb_code_alert(CPUState *cpu, TranslationBlock *tb)
         .labels = dirty,
         .nlabels = ndirty,
         .site = site,
+        .code_bits = tb->flags & HF_CS64_MASK ? 64 :
+                     tb->flags & HF_CS32_MASK ? 32 : 16,
     };
     return vigilante_alert(&spec);
 }

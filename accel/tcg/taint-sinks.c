@@ -65,7 +65,8 @@ static char *disas_one(CPUArchState *env, uint64_t pc)
 
 /* Report; if the action stops the guest, leave before the insn runs. */
 static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
-                 const TaintLabel *labels, size_t nlabels, uintptr_t ra)
+                 const TaintLabel *labels, size_t nlabels, uint8_t afa_call,
+                 uintptr_t ra)
 {
     CPUState *cs = env_cpu(env);
     g_autofree TaintLabel *dirty = g_new(TaintLabel, MAX(nlabels, 1));
@@ -96,6 +97,7 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
         .labels = dirty,
         .nlabels = ndirty,
         .site = pc,
+        .afa_call = afa_call,
     };
     if (vigilante_alert(&spec)) {
         cs->exception_index = EXCP_INTERRUPT;
@@ -111,7 +113,7 @@ void HELPER(taint_aec)(CPUArchState *env, uint64_t target, uint64_t sh)
         return;
     }
     taint_sh_to_labels(sh, l, 8);
-    trap(env, VIGILANTE_ALERT_TYPE_AEC, target, l, 8, GETPC());
+    trap(env, VIGILANTE_ALERT_TYPE_AEC, target, l, 8, 0, GETPC());
 }
 
 /*
@@ -173,12 +175,16 @@ void HELPER(taint_aec_stack)(CPUArchState *env, uint32_t bytes)
         return;
     }
     cpu_memory_rw_debug(cs, sp, &target, bytes, false);
-    trap(env, VIGILANTE_ALERT_TYPE_AEC, le64_to_cpu(target), l, bytes,
+    trap(env, VIGILANTE_ALERT_TYPE_AEC, le64_to_cpu(target), l, bytes, 0,
          GETPC());
 }
 
-/* Which argument of this system call is a path to execute, if any. */
-static bool exec_path_arg(CPUArchState *env, uint32_t entry, uint64_t *path)
+/*
+ * Which argument of this system call is a path to execute, if any; *call
+ * is 1 for execve, 2 for execveat (the SCA format's codes).
+ */
+static bool exec_path_arg(CPUArchState *env, uint32_t entry, uint64_t *path,
+                          uint8_t *call)
 {
     uint64_t nr = env->regs[R_EAX];
 
@@ -188,10 +194,12 @@ static bool exec_path_arg(CPUArchState *env, uint32_t entry, uint64_t *path)
         /* x86-64: execve(rdi, ...), execveat(dfd, rsi, ...) */
         if (nr == 59) {
             *path = env->regs[R_EDI];
+            *call = 1;
             return true;
         }
         if (nr == 322) {
             *path = env->regs[R_ESI];
+            *call = 2;
             return true;
         }
         return false;
@@ -201,10 +209,12 @@ static bool exec_path_arg(CPUArchState *env, uint32_t entry, uint64_t *path)
     nr = (uint32_t)nr;
     if (nr == 11) {
         *path = (uint32_t)env->regs[R_EBX];
+        *call = 1;
         return true;
     }
     if (nr == 358) {
         *path = (uint32_t)env->regs[R_ECX];
+        *call = 2;
         return true;
     }
     return false;
@@ -215,10 +225,11 @@ void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
     CPUState *cs = env_cpu(env);
     g_autofree TaintLabel *labels = NULL;
     uint64_t path;
+    uint8_t call = 0;
     size_t n = 0;
     bool dirty = false;
 
-    if (!taint_shadow_any() || !exec_path_arg(env, entry, &path)) {
+    if (!taint_shadow_any() || !exec_path_arg(env, entry, &path, &call)) {
         return;
     }
     labels = g_new(TaintLabel, AFA_PATH_MAX);
@@ -236,6 +247,6 @@ void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
         }
     }
     if (dirty) {
-        trap(env, VIGILANTE_ALERT_TYPE_AFA, path, labels, n, GETPC());
+        trap(env, VIGILANTE_ALERT_TYPE_AFA, path, labels, n, call, GETPC());
     }
 }

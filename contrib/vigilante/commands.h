@@ -14,5 +14,6 @@ enum {
 };
 
 int vigilante_cmd_qmp(int argc, char **argv);
+int vigilante_cmd_sca(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ typedef struct VigilanteCommand {
 
 static const VigilanteCommand commands[] = {
     { "qmp", "run one QMP command on a running emulator", vigilante_cmd_qmp },
+    { "sca", "show or check a self-certifying alert", vigilante_cmd_sca },
     { NULL, NULL, NULL }
 };
 

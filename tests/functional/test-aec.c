@@ -9,11 +9,13 @@
  *
  * Arguments besides GTest's: --guest=ELF (the tiny guest).
  */
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "guest.h"
 #include "layout.h"
 #include "fig1-payload.h"
+#include "sca.h"
 
 #define BOOT_TIMEOUT_MS     10000
 #define REPLY_TIMEOUT_MS    3000
@@ -33,12 +35,13 @@ typedef struct {
 typedef struct {
     VgGuest *g;
     guint16 echo_port, fig1_port;
+    char *alert_dir;
 } Fixture;
 
 static void setup(Fixture *f, gconstpointer data)
 {
     const Config *c = data;
-    g_autofree char *netdev = NULL;
+    g_autofree char *netdev = NULL, *object = NULL;
     char reply[16];
 
     do {
@@ -50,11 +53,15 @@ static void setup(Fixture *f, gconstpointer data)
                              "hostfwd=udp:127.0.0.1:%u-" TINY_IP_ADDR ":%u",
                              f->echo_port, TINY_UDP_ECHO_PORT,
                              f->fig1_port, TINY_UDP_FIG1_PORT);
+    f->alert_dir = g_dir_make_tmp("vg-aec-XXXXXX", NULL);
+    g_assert_nonnull(f->alert_dir);
+    object = g_strdup_printf("%s,alert-dir=%s,program=tiny-fig1", c->object,
+                             f->alert_dir);
     {
         const char *args[] = {
             "-accel", c->accel, "-m", "32", "-kernel", guest_path,
             "-netdev", netdev, "-device", "e1000,netdev=n0,romfile=",
-            c->object ? "-object" : NULL, c->object, NULL,
+            "-object", object, NULL,
         };
         f->g = vg_guest_start(args, TINY_MARK_READY, BOOT_TIMEOUT_MS);
     }
@@ -65,7 +72,17 @@ static void setup(Fixture *f, gconstpointer data)
 
 static void teardown(Fixture *f, gconstpointer data)
 {
+    g_autoptr(GDir) dir = g_dir_open(f->alert_dir, 0, NULL);
+    const char *name;
+
     vg_guest_stop(f->g);
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *path = g_build_filename(f->alert_dir, name, NULL);
+
+        g_unlink(path);
+    }
+    g_rmdir(f->alert_dir);
+    g_free(f->alert_dir);
 }
 
 static void send_fig1(Fixture *f)
@@ -92,6 +109,38 @@ static int alert_labels(const char *ev, guint64 *events, guint64 *offsets,
         p++;
     }
     return n;
+}
+
+/* The alert's SCA: the datagram, the return address's four bytes. */
+static void check_sca(const char *ev)
+{
+    g_autofree char *path = vg_qmp_get_string(ev, "sca");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Sca) sca = NULL;
+    g_autofree char *data = NULL;
+    guint8 attack[FIG1_ATTACK_LEN];
+    gsize alen = fig1_build_attack(attack, fig1_default_target()), flen;
+    const ScaMessage *m;
+
+    g_assert_nonnull(path);
+    g_assert_true(g_file_get_contents(path, &data, &flen, NULL));
+    sca = sca_decode((const uint8_t *)data, flen, &err);
+    g_assert_no_error(err);
+    g_test_message("SCA %s: %zu bytes for a %zu-byte datagram", path, flen,
+                   alen);
+    g_assert_cmpint(sca->type, ==, SCA_TYPE_AEC);
+    g_assert_cmpstr(sca->name, ==, "tiny-fig1");
+    g_assert_cmpuint(sca->messages->len, ==, 1);
+    m = sca_message(sca, 0);
+    g_assert_cmpint(m->transport, ==, SCA_TRANSPORT_UDP);
+    g_assert_cmpuint(m->port, ==, TINY_UDP_FIG1_PORT);
+    g_assert_cmpmem(g_bytes_get_data(m->payload, NULL),
+                    g_bytes_get_size(m->payload), attack, alen);
+    g_assert_cmpuint(sca->hint_message, ==, 0);
+    g_assert_cmpuint(sca->hint_offset, ==, FIG1_RET_ADDR_OFFSET);
+    g_assert_cmpuint(sca->hint_length, ==, 4);
+    /* The payload and a small header. */
+    g_assert_cmpuint(flen, <, alen + 128);
 }
 
 static void test_fig1_trapped(Fixture *f, gconstpointer data)
@@ -126,6 +175,7 @@ static void test_fig1_trapped(Fixture *f, gconstpointer data)
     st = vg_qmp_get_string(reply, "status");
     g_assert_cmpstr(st, ==, "paused");
     g_assert_false(vg_vm_wait_serial(f->g->vm, TINY_MARK_PWNED, 500));
+    check_sca(ev);
 }
 
 /*

@@ -12,11 +12,13 @@
  * Guest: $VIGILANTE_LINUX_GUEST.  Arguments besides GTest's:
  * --client=PROGRAM --exploit=PROGRAM.
  */
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "guest.h"
 #include "linux-guest.h"
 #include "payloads.h"
+#include "sca.h"
 
 #define BOOT_TIMEOUT_MS     90000
 #define PROGRAM_TIMEOUT_MS  120000
@@ -46,6 +48,7 @@ typedef struct {
 typedef struct {
     VgGuest *g;
     guint16 udp_port, tcp_port, ctl_port;
+    char *alert_dir;
 } Fixture;
 
 static char *guest_file(const char *name)
@@ -60,7 +63,7 @@ static void setup(Fixture *f, gconstpointer data)
     g_autofree char *kernel = g_file_test(vmlinux, G_FILE_TEST_IS_REGULAR)
                               ? g_strdup(vmlinux) : guest_file("vmlinuz");
     g_autofree char *initrd = guest_file("initramfs.cpio.gz");
-    g_autofree char *netdev = NULL, *dev = NULL;
+    g_autofree char *netdev = NULL, *dev = NULL, *object = NULL;
 
     do {
         f->udp_port = vg_free_port(TRUE);
@@ -75,13 +78,18 @@ static void setup(Fixture *f, gconstpointer data)
                              f->tcp_port, VGL_TCP_PORT,
                              f->ctl_port, VGL_CTL_PORT);
     dev = g_strdup_printf("%s,netdev=n0,romfile=", c->nic);
+    f->alert_dir = g_dir_make_tmp("vg-linux-XXXXXX", NULL);
+    g_assert_nonnull(f->alert_dir);
+    object = g_strdup_printf("%s,alert-dir=%s,program=vg-linux",
+                             c->object ? c->object
+                                       : "vigilante,id=v0,action=pause",
+                             f->alert_dir);
     {
         const char *args[] = {
             "-m", "256", "-no-reboot",
             "-kernel", kernel, "-initrd", initrd,
             "-append", VGL_KERNEL_CMDLINE, "-netdev", netdev,
-            "-device", dev, "-object", c->object ? c->object
-                                       : "vigilante,id=v0,action=pause",
+            "-device", dev, "-object", object,
             "-accel", c->taint_off ? "tcg,taint=off" : "tcg,taint=on",
             c->cpu ? "-cpu" : NULL, c->cpu, NULL,
         };
@@ -91,7 +99,52 @@ static void setup(Fixture *f, gconstpointer data)
 
 static void teardown(Fixture *f, gconstpointer data)
 {
+    g_autoptr(GDir) dir = g_dir_open(f->alert_dir, 0, NULL);
+    const char *name;
+
     vg_guest_stop(f->g);
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *path = g_build_filename(f->alert_dir, name, NULL);
+
+        g_unlink(path);
+    }
+    g_rmdir(f->alert_dir);
+    g_free(f->alert_dir);
+}
+
+/*
+ * The alert's SCA: its type, the message holding the hint (the last one:
+ * the attack), its transport and port, the hint; `want` (if given) is
+ * the whole attacking message.
+ */
+static void check_sca(const char *ev, ScaType type, ScaTransport transport,
+                      guint16 port, guint32 hint_offset, guint32 hint_length,
+                      const GByteArray *want)
+{
+    g_autofree char *path = vg_qmp_get_string(ev, "sca");
+    g_autofree char *data = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Sca) sca = NULL;
+    const ScaMessage *m;
+    gsize len;
+
+    g_assert_nonnull(path);
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    sca = sca_decode((const uint8_t *)data, len, &err);
+    g_assert_no_error(err);
+    g_test_message("SCA %s: %zu bytes, %u message(s)", path, len,
+                   sca->messages->len);
+    g_assert_cmpint(sca->type, ==, type);
+    g_assert_cmpuint(sca->hint_message, ==, sca->messages->len - 1);
+    m = sca_message(sca, sca->hint_message);
+    g_assert_cmpint(m->transport, ==, transport);
+    g_assert_cmpuint(m->port, ==, port);
+    g_assert_cmpuint(sca->hint_offset, ==, hint_offset);
+    g_assert_cmpuint(sca->hint_length, ==, hint_length);
+    if (want) {
+        g_assert_cmpmem(g_bytes_get_data(m->payload, NULL),
+                        g_bytes_get_size(m->payload), want->data, want->len);
+    }
 }
 
 static void run(const char *program, const char *proto, guint16 port,
@@ -185,22 +238,25 @@ static char *assert_alert(Fixture *f, const char *want_type,
 }
 
 /* An AEC at a ret: eight labels, the saved return address's. */
-static void assert_aec(Fixture *f, guint64 want_target, guint64 frame_off)
+static char *assert_aec(Fixture *f, guint64 want_target, guint64 frame_off)
 {
-    g_free(assert_alert(f, "aec", "ret", want_target, frame_off, 8));
+    return assert_alert(f, "aec", "ret", want_target, frame_off, 8);
 }
 
 static void test_udp(Fixture *f, gconstpointer data)
 {
     VglTarget t = { VGL_UDP_PKT_ADDR, 0 };
     g_autoptr(GByteArray) msg = vgl_udp_exploit(&t, NULL);
+    g_autofree char *ev = NULL;
 
     g_assert_nonnull(msg);
     run(client_path, "udp", f->udp_port, BENIGN_ROUNDS);
     assert_no_alert(f);
     run(exploit_path, "udp", f->udp_port, NULL);
-    assert_aec(f, message_le64(msg, UDP_RET_IN_MSG),
-               UDP_PAYLOAD_OFFSET + UDP_RET_IN_MSG);
+    ev = assert_aec(f, message_le64(msg, UDP_RET_IN_MSG),
+                    UDP_PAYLOAD_OFFSET + UDP_RET_IN_MSG);
+    check_sca(ev, SCA_TYPE_AEC, SCA_TRANSPORT_UDP, VGL_UDP_PORT,
+              UDP_RET_IN_MSG, 8, msg);
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_UDP, 500));
 }
 
@@ -208,13 +264,16 @@ static void test_tcp(Fixture *f, gconstpointer data)
 {
     VglTarget t = { VGL_TCP_LINE_ADDR, 0 };
     g_autoptr(GByteArray) msg = vgl_tcp_exploit(&t, NULL);
+    g_autofree char *ev = NULL;
 
     g_assert_nonnull(msg);
     run(client_path, "tcp", f->tcp_port, BENIGN_ROUNDS);
     assert_no_alert(f);
     run(exploit_path, "tcp", f->tcp_port, NULL);
-    assert_aec(f, message_le64(msg, TCP_RET_IN_MSG),
-               TCP_PAYLOAD_OFFSET + TCP_RET_IN_MSG);
+    ev = assert_aec(f, message_le64(msg, TCP_RET_IN_MSG),
+                    TCP_PAYLOAD_OFFSET + TCP_RET_IN_MSG);
+    check_sca(ev, SCA_TYPE_AEC, SCA_TRANSPORT_TCP, VGL_TCP_PORT,
+              TCP_RET_IN_MSG, 8, msg);
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_TCP, 500));
 }
 
@@ -232,6 +291,7 @@ static void test_fnptr(Fixture *f, gconstpointer data)
     const guint64 target = G_GUINT64_CONSTANT(0x00000000deadbeef);
     guint8 req[1 + CTL_NAME_LEN + 8];
     guint64 le = GUINT64_TO_LE(target);
+    g_autofree char *ev = NULL;
     char reply[128];
 
     for (int i = 0; i < 300; i++) {
@@ -249,14 +309,17 @@ static void test_fnptr(Fixture *f, gconstpointer data)
     memcpy(req + 1 + CTL_NAME_LEN, &le, 8);
     g_assert_cmpint(vg_udp_exchange(f->ctl_port, req, sizeof(req), NULL, 0,
                                     0), ==, 0);
-    g_free(assert_alert(f, "aec", "call", target,
-                        UDP_PAYLOAD_OFFSET + 1 + CTL_NAME_LEN, 8));
+    ev = assert_alert(f, "aec", "call", target,
+                      UDP_PAYLOAD_OFFSET + 1 + CTL_NAME_LEN, 8);
+    check_sca(ev, SCA_TYPE_AEC, SCA_TRANSPORT_UDP, VGL_CTL_PORT,
+              1 + CTL_NAME_LEN, 8, NULL);
 }
 
 /* Make vg-ctld execute a path it was sent: AFA, at the syscall. */
 static void test_afa(Fixture *f, gconstpointer data)
 {
     static const char req[] = "X/bin/echo\0" VGL_MARK_PWNED_AFA;
+    g_autofree char *ev = NULL;
     char reply[128];
     gssize n;
 
@@ -275,8 +338,10 @@ static void test_afa(Fixture *f, gconstpointer data)
     g_assert_cmpint(vg_udp_exchange(f->ctl_port, req, sizeof(req), NULL, 0,
                                     0), ==, 0);
     /* The path's bytes and its terminator, right after the 'X'. */
-    g_free(assert_alert(f, "afa", "syscall", 0, UDP_PAYLOAD_OFFSET + 1,
-                        strlen("/bin/echo") + 1));
+    ev = assert_alert(f, "afa", "syscall", 0, UDP_PAYLOAD_OFFSET + 1,
+                      strlen("/bin/echo") + 1);
+    check_sca(ev, SCA_TYPE_AFA, SCA_TRANSPORT_UDP, VGL_CTL_PORT, 1,
+              strlen("/bin/echo") + 1, NULL);
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA, 500));
 }
 

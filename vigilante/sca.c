@@ -1,0 +1,563 @@
+/*
+ * Self-certifying alerts: encoder, decoder, JSON view.  The layout is
+ * specified byte by byte in docs/sca-format.md; keep the two in step.
+ */
+#include "sca.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int b = 0; b < 8; b++) {
+            crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+        }
+    }
+    return crc;
+}
+
+uint32_t sca_crc32(const uint8_t *p, size_t n)
+{
+    return ~crc32_update(0xffffffffu, p, n);
+}
+
+/* The checksum covers every byte but its own four (header bytes 12-15). */
+static uint32_t encoding_crc(const uint8_t *p, size_t n)
+{
+    uint32_t crc = crc32_update(0xffffffffu, p, 12);
+
+    return ~crc32_update(crc, p + SCA_HEADER_SIZE, n - SCA_HEADER_SIZE);
+}
+
+const char *sca_type_name(ScaType type)
+{
+    switch (type) {
+    case SCA_TYPE_AEC: return "aec";
+    case SCA_TYPE_ACE: return "ace";
+    case SCA_TYPE_AFA: return "afa";
+    }
+    return "?";
+}
+
+const char *sca_transport_name(ScaTransport t)
+{
+    return t == SCA_TRANSPORT_TCP ? "tcp" : t == SCA_TRANSPORT_UDP ? "udp"
+                                                                   : "?";
+}
+
+const char *sca_call_name(ScaCall call)
+{
+    switch (call) {
+    case SCA_CALL_NONE: return "none";
+    case SCA_CALL_EXECVE: return "execve";
+    case SCA_CALL_EXECVEAT: return "execveat";
+    }
+    return "?";
+}
+
+static bool name_char_ok(char c)
+{
+    return g_ascii_isalnum(c) || c == '.' || c == '_' || c == '-';
+}
+
+static bool text_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 0x20 || s[i] > 0x7e) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void message_free(gpointer p)
+{
+    ScaMessage *m = p;
+
+    g_bytes_unref(m->payload);
+    g_free(m);
+}
+
+Sca *sca_new(ScaType type, const char *name)
+{
+    Sca *sca = g_new0(Sca, 1);
+
+    sca->type = type;
+    g_strlcpy(sca->name, name ? name : "", sizeof(sca->name));
+    sca->messages = g_ptr_array_new_with_free_func(message_free);
+    return sca;
+}
+
+void sca_free(Sca *sca)
+{
+    if (sca) {
+        g_ptr_array_unref(sca->messages);
+        g_free(sca);
+    }
+}
+
+void sca_add_message(Sca *sca, ScaTransport transport, uint16_t port,
+                     const void *payload, size_t len)
+{
+    ScaMessage *m = g_new0(ScaMessage, 1);
+
+    m->transport = transport;
+    m->port = port;
+    m->payload = g_bytes_new(payload, len);
+    g_ptr_array_add(sca->messages, m);
+}
+
+const ScaMessage *sca_message(const Sca *sca, unsigned i)
+{
+    return i < sca->messages->len ? g_ptr_array_index(sca->messages, i)
+                                  : NULL;
+}
+
+/* ---- validation (shared by the encoder and the decoder) ----------------- */
+
+#define FAIL(...) \
+    do { \
+        g_set_error(errp, SCA_ERROR, 0, __VA_ARGS__); \
+        return false; \
+    } while (0)
+
+bool sca_validate(const Sca *sca, GError **errp)
+{
+    size_t nlen = strlen(sca->name);
+    const ScaMessage *hm;
+
+    if (sca->type < SCA_TYPE_AEC || sca->type > SCA_TYPE_AFA) {
+        FAIL("unknown alert type %d", sca->type);
+    }
+    if (nlen == 0 || nlen > SCA_NAME_MAX) {
+        FAIL("program name must have 1 to %d characters", SCA_NAME_MAX);
+    }
+    for (size_t i = 0; i < nlen; i++) {
+        if (!name_char_ok(sca->name[i])) {
+            FAIL("program name may hold only letters, digits, '.', '_' "
+                 "and '-'");
+        }
+    }
+    if (sca->messages->len == 0 || sca->messages->len > SCA_MAX_MESSAGES) {
+        FAIL("an SCA has 1 to %d messages, not %u", SCA_MAX_MESSAGES,
+             sca->messages->len);
+    }
+    for (unsigned i = 0; i < sca->messages->len; i++) {
+        const ScaMessage *m = sca_message(sca, i);
+
+        if (m->transport != SCA_TRANSPORT_TCP &&
+            m->transport != SCA_TRANSPORT_UDP) {
+            FAIL("message %u: unknown transport %d", i, m->transport);
+        }
+        if (m->port == 0) {
+            FAIL("message %u: destination port 0", i);
+        }
+        if (g_bytes_get_size(m->payload) == 0) {
+            FAIL("message %u: empty payload", i);
+        }
+        if (m->transport == SCA_TRANSPORT_UDP &&
+            g_bytes_get_size(m->payload) > 65507) {
+            FAIL("message %u: a UDP payload holds at most 65507 bytes", i);
+        }
+    }
+    hm = sca_message(sca, sca->hint_message);
+    if (!hm) {
+        FAIL("hint names message %u of %u", sca->hint_message,
+             sca->messages->len);
+    }
+    if (sca->hint_length == 0 ||
+        (uint64_t)sca->hint_offset + sca->hint_length >
+        g_bytes_get_size(hm->payload)) {
+        FAIL("hint bytes %u+%u lie outside message %u (%zu bytes)",
+             sca->hint_offset, sca->hint_length, sca->hint_message,
+             g_bytes_get_size(hm->payload));
+    }
+    if (sca->type == SCA_TYPE_ACE) {
+        if (sca->code_bits != 16 && sca->code_bits != 32 &&
+            sca->code_bits != 64) {
+            FAIL("an ACE hint needs a code size of 16, 32 or 64 bits");
+        }
+    } else if (sca->code_bits != 0) {
+        FAIL("only an ACE hint has a code size");
+    }
+    if (sca->type == SCA_TYPE_AFA) {
+        if (sca->call != SCA_CALL_EXECVE && sca->call != SCA_CALL_EXECVEAT) {
+            FAIL("an AFA hint needs the call (execve or execveat)");
+        }
+        if (sca->call_arg > 5) {
+            FAIL("argument index %u: calls take at most 6", sca->call_arg);
+        }
+    } else if (sca->call != SCA_CALL_NONE || sca->call_arg != 0) {
+        FAIL("only an AFA hint names a call");
+    }
+    if (strlen(sca->generator) > SCA_GENERATOR_MAX ||
+        !text_ok(sca->generator, strlen(sca->generator))) {
+        FAIL("generator text must be printable ASCII");
+    }
+    return true;
+}
+
+/* ---- encoding ------------------------------------------------------------ */
+
+static void put_u8(GByteArray *b, uint8_t v)
+{
+    g_byte_array_append(b, &v, 1);
+}
+
+static void put_u16(GByteArray *b, uint16_t v)
+{
+    uint8_t le[2] = { v, v >> 8 };
+
+    g_byte_array_append(b, le, 2);
+}
+
+static void put_u32(GByteArray *b, uint32_t v)
+{
+    uint8_t le[4] = { v, v >> 8, v >> 16, v >> 24 };
+
+    g_byte_array_append(b, le, 4);
+}
+
+static void put_u64(GByteArray *b, uint64_t v)
+{
+    put_u32(b, (uint32_t)v);
+    put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void set_u32(GByteArray *b, size_t at, uint32_t v)
+{
+    b->data[at] = v;
+    b->data[at + 1] = v >> 8;
+    b->data[at + 2] = v >> 16;
+    b->data[at + 3] = v >> 24;
+}
+
+GBytes *sca_encode(const Sca *sca, GError **errp)
+{
+    g_autoptr(GByteArray) b = NULL;
+    size_t nlen, glen;
+
+    if (!sca_validate(sca, errp)) {
+        return NULL;
+    }
+    b = g_byte_array_new();
+    g_byte_array_append(b, (const uint8_t *)SCA_MAGIC, 4);
+    put_u8(b, SCA_VERSION);
+    put_u8(b, sca->type);
+    put_u16(b, 0);                      /* flags */
+    put_u32(b, 0);                      /* total length, below */
+    put_u32(b, 0);                      /* checksum, below */
+
+    nlen = strlen(sca->name);
+    put_u8(b, nlen);
+    g_byte_array_append(b, (const uint8_t *)sca->name, nlen);
+    g_byte_array_append(b, sca->digest, SCA_DIGEST_SIZE);
+
+    put_u16(b, sca->messages->len);
+    for (unsigned i = 0; i < sca->messages->len; i++) {
+        const ScaMessage *m = sca_message(sca, i);
+        size_t len;
+        const uint8_t *data = g_bytes_get_data(m->payload, &len);
+
+        put_u8(b, m->transport);
+        put_u16(b, m->port);
+        put_u32(b, len);
+        g_byte_array_append(b, data, len);
+    }
+
+    put_u16(b, sca->hint_message);
+    put_u32(b, sca->hint_offset);
+    put_u32(b, sca->hint_length);
+    put_u8(b, sca->code_bits);
+    put_u8(b, sca->call);
+    put_u8(b, sca->call_arg);
+
+    glen = strlen(sca->generator);
+    put_u8(b, glen);
+    g_byte_array_append(b, (const uint8_t *)sca->generator, glen);
+    put_u64(b, sca->time);
+
+    if (b->len > SCA_MAX_SIZE) {
+        g_set_error(errp, SCA_ERROR, 0, "the SCA would take %u bytes, more "
+                    "than the %u allowed", b->len, SCA_MAX_SIZE);
+        return NULL;
+    }
+    set_u32(b, 8, b->len);
+    set_u32(b, 12, encoding_crc(b->data, b->len));
+    return g_byte_array_free_to_bytes(g_steal_pointer(&b));
+}
+
+/* ---- decoding ------------------------------------------------------------ */
+
+typedef struct {
+    const uint8_t *p;
+    size_t left;
+    size_t pos;                 /* offset in the input, for messages */
+} Reader;
+
+static bool take(Reader *r, size_t n, const uint8_t **out, const char *what,
+                 GError **errp)
+{
+    if (r->left < n) {
+        FAIL("truncated: %s needs %zu bytes at offset %zu, %zu left", what,
+             n, r->pos, r->left);
+    }
+    *out = r->p;
+    r->p += n;
+    r->left -= n;
+    r->pos += n;
+    return true;
+}
+
+static bool get_u8(Reader *r, uint8_t *v, const char *what, GError **errp)
+{
+    const uint8_t *p;
+
+    if (!take(r, 1, &p, what, errp)) {
+        return false;
+    }
+    *v = p[0];
+    return true;
+}
+
+static bool get_u16(Reader *r, uint16_t *v, const char *what, GError **errp)
+{
+    const uint8_t *p;
+
+    if (!take(r, 2, &p, what, errp)) {
+        return false;
+    }
+    *v = p[0] | p[1] << 8;
+    return true;
+}
+
+static bool get_u32(Reader *r, uint32_t *v, const char *what, GError **errp)
+{
+    const uint8_t *p;
+
+    if (!take(r, 4, &p, what, errp)) {
+        return false;
+    }
+    *v = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+    return true;
+}
+
+static bool get_u64(Reader *r, uint64_t *v, const char *what, GError **errp)
+{
+    uint32_t lo, hi;
+
+    if (!get_u32(r, &lo, what, errp) || !get_u32(r, &hi, what, errp)) {
+        return false;
+    }
+    *v = (uint64_t)hi << 32 | lo;
+    return true;
+}
+
+static bool decode_body(Reader *r, Sca *sca, GError **errp)
+{
+    const uint8_t *p;
+    uint8_t nlen, glen, u8;
+    uint16_t count;
+
+    if (!get_u8(r, &nlen, "program name length", errp) ||
+        !take(r, nlen, &p, "program name", errp)) {
+        return false;
+    }
+    if (nlen == 0 || nlen > SCA_NAME_MAX) {
+        FAIL("program name length %u (1 to %d)", nlen, SCA_NAME_MAX);
+    }
+    memcpy(sca->name, p, nlen);
+    sca->name[nlen] = '\0';
+    if (strlen(sca->name) != nlen) {
+        FAIL("program name holds a zero byte");
+    }
+    if (!take(r, SCA_DIGEST_SIZE, &p, "program digest", errp)) {
+        return false;
+    }
+    memcpy(sca->digest, p, SCA_DIGEST_SIZE);
+
+    if (!get_u16(r, &count, "message count", errp)) {
+        return false;
+    }
+    if (count == 0 || count > SCA_MAX_MESSAGES) {
+        FAIL("message count %u (1 to %d)", count, SCA_MAX_MESSAGES);
+    }
+    for (unsigned i = 0; i < count; i++) {
+        uint8_t transport;
+        uint16_t port;
+        uint32_t len;
+
+        if (!get_u8(r, &transport, "message transport", errp) ||
+            !get_u16(r, &port, "message port", errp) ||
+            !get_u32(r, &len, "message length", errp)) {
+            return false;
+        }
+        if (len > r->left) {
+            FAIL("truncated: message %u says %u bytes, %zu left", i, len,
+                 r->left);
+        }
+        take(r, len, &p, "message payload", errp);
+        sca_add_message(sca, transport, port, p, len);
+    }
+
+    if (!get_u16(r, &sca->hint_message, "hint message", errp) ||
+        !get_u32(r, &sca->hint_offset, "hint offset", errp) ||
+        !get_u32(r, &sca->hint_length, "hint length", errp) ||
+        !get_u8(r, &sca->code_bits, "hint code size", errp) ||
+        !get_u8(r, &u8, "hint call", errp) ||
+        !get_u8(r, &sca->call_arg, "hint call argument", errp)) {
+        return false;
+    }
+    sca->call = u8;
+
+    if (!get_u8(r, &glen, "generator length", errp) ||
+        !take(r, glen, &p, "generator", errp)) {
+        return false;
+    }
+    memcpy(sca->generator, p, glen);
+    sca->generator[glen] = '\0';
+    if (strlen(sca->generator) != glen) {
+        FAIL("generator text holds a zero byte");
+    }
+    if (!get_u64(r, &sca->time, "generation time", errp)) {
+        return false;
+    }
+    if (r->left) {
+        FAIL("%zu bytes after the end of the SCA", r->left);
+    }
+    return true;
+}
+
+Sca *sca_decode(const uint8_t *buf, size_t len, GError **errp)
+{
+    g_autoptr(Sca) sca = NULL;
+    Reader r;
+    uint32_t total, crc;
+    uint16_t flags;
+
+    if (len < SCA_HEADER_SIZE) {
+        g_set_error(errp, SCA_ERROR, 0, "truncated: %zu bytes, the header "
+                    "alone takes %d", len, SCA_HEADER_SIZE);
+        return NULL;
+    }
+    if (memcmp(buf, SCA_MAGIC, 4) != 0) {
+        g_set_error(errp, SCA_ERROR, 0, "not an SCA (bad magic)");
+        return NULL;
+    }
+    if (buf[4] != SCA_VERSION) {
+        g_set_error(errp, SCA_ERROR, 0, "SCA version %u, this reader knows "
+                    "version %d", buf[4], SCA_VERSION);
+        return NULL;
+    }
+    flags = buf[6] | buf[7] << 8;
+    total = buf[8] | buf[9] << 8 | buf[10] << 16 | (uint32_t)buf[11] << 24;
+    crc = buf[12] | buf[13] << 8 | buf[14] << 16 | (uint32_t)buf[15] << 24;
+    if (total > SCA_MAX_SIZE || len > SCA_MAX_SIZE) {
+        g_set_error(errp, SCA_ERROR, 0, "oversized: an SCA takes at most %u "
+                    "bytes", SCA_MAX_SIZE);
+        return NULL;
+    }
+    if (total != len) {
+        g_set_error(errp, SCA_ERROR, 0, "%s: the header says %u bytes, "
+                    "there are %zu", total > len ? "truncated" : "too long",
+                    total, len);
+        return NULL;
+    }
+    if (flags != 0) {
+        g_set_error(errp, SCA_ERROR, 0, "unknown flags 0x%04x", flags);
+        return NULL;
+    }
+    if (encoding_crc(buf, len) != crc) {
+        g_set_error(errp, SCA_ERROR, 0, "corrupted: checksum mismatch");
+        return NULL;
+    }
+    sca = sca_new(buf[5], "");
+    r = (Reader) { buf + SCA_HEADER_SIZE, len - SCA_HEADER_SIZE,
+                   SCA_HEADER_SIZE };
+    if (!decode_body(&r, sca, errp) || !sca_validate(sca, errp)) {
+        return NULL;
+    }
+    return g_steal_pointer(&sca);
+}
+
+Sca *sca_load(const char *path, GError **errp)
+{
+    g_autofree char *data = NULL;
+    gsize len;
+    GStatBuf st;
+
+    if (g_stat(path, &st) == 0 && st.st_size > SCA_MAX_SIZE) {
+        g_set_error(errp, SCA_ERROR, 0, "%s: oversized (%lld bytes, at most "
+                    "%u)", path, (long long)st.st_size, SCA_MAX_SIZE);
+        return NULL;
+    }
+    if (!g_file_get_contents(path, &data, &len, errp)) {
+        return NULL;
+    }
+    return sca_decode((const uint8_t *)data, len, errp);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void append_hex(GString *s, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        g_string_append_printf(s, "%02x", p[i]);
+    }
+}
+
+static void append_json_string(GString *s, const char *text)
+{
+    g_string_append_c(s, '"');
+    for (const char *c = text; *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            g_string_append_c(s, '\\');
+        }
+        g_string_append_c(s, *c);
+    }
+    g_string_append_c(s, '"');
+}
+
+char *sca_to_json(const Sca *sca)
+{
+    GString *s = g_string_new(NULL);
+
+    g_string_append_printf(s, "{\"version\": %d, \"type\": \"%s\", "
+                           "\"program\": {\"name\": ", SCA_VERSION,
+                           sca_type_name(sca->type));
+    append_json_string(s, sca->name);
+    g_string_append(s, ", \"digest\": \"");
+    append_hex(s, sca->digest, SCA_DIGEST_SIZE);
+    g_string_append(s, "\"}, \"messages\": [");
+    for (unsigned i = 0; i < sca->messages->len; i++) {
+        const ScaMessage *m = sca_message(sca, i);
+        size_t len;
+        const uint8_t *data = g_bytes_get_data(m->payload, &len);
+
+        g_string_append_printf(s, "%s{\"transport\": \"%s\", \"port\": %u, "
+                               "\"length\": %zu, \"payload\": \"",
+                               i ? ", " : "",
+                               sca_transport_name(m->transport), m->port, len);
+        append_hex(s, data, len);
+        g_string_append(s, "\"}");
+    }
+    g_string_append_printf(s, "], \"hint\": {\"message\": %u, \"offset\": %u, "
+                           "\"length\": %u", sca->hint_message,
+                           sca->hint_offset, sca->hint_length);
+    if (sca->type == SCA_TYPE_ACE) {
+        g_string_append_printf(s, ", \"code-bits\": %u", sca->code_bits);
+    }
+    if (sca->type == SCA_TYPE_AFA) {
+        g_string_append_printf(s, ", \"call\": \"%s\", \"argument\": %u",
+                               sca_call_name(sca->call), sca->call_arg);
+    }
+    g_string_append(s, "}, \"generator\": {\"name\": ");
+    append_json_string(s, sca->generator);
+    g_string_append_printf(s, ", \"time\": %" G_GUINT64_FORMAT "}}",
+                           sca->time);
+    return g_string_free(s, FALSE);
+}
