@@ -188,6 +188,13 @@ for svc in "${SERVICES[@]}"; do
     strip -o "$ROOT/sbin/$svc" "$WORK/$svc"
     cp "$WORK/$svc" "$OUT/$svc"
 done
+# vg-ctld again as an i386 program (port 5005): the i386 system call ABI.
+note "compiling vg-ctld32 (i386)"
+gcc "${SVC_CFLAGS[@]}" -m32 -DVG_CTLD_PORT=5005 -o "$WORK/vg-ctld32" \
+    "$GUEST_SRC/services/vg-ctld.c" ||
+    die "compiling vg-ctld32 failed (static i386 glibc: package gcc-multilib)"
+strip -o "$ROOT/sbin/vg-ctld32" "$WORK/vg-ctld32"
+cp "$WORK/vg-ctld32" "$OUT/vg-ctld32"
 install -m 0755 "$GUEST_SRC/init.sh" "$ROOT/init"
 
 # ---- uncompressed kernel for PVH boot ---------------------------------

@@ -47,7 +47,7 @@ typedef struct {
 
 typedef struct {
     VgGuest *g;
-    guint16 udp_port, tcp_port, ctl_port;
+    guint16 udp_port, tcp_port, ctl_port, ctl32_port;
     char *alert_dir;
 } Fixture;
 
@@ -68,15 +68,19 @@ static void setup(Fixture *f, gconstpointer data)
     do {
         f->udp_port = vg_free_port(TRUE);
         f->ctl_port = vg_free_port(TRUE);
-    } while (f->udp_port == f->ctl_port);
+        f->ctl32_port = vg_free_port(TRUE);
+    } while (f->udp_port == f->ctl_port || f->udp_port == f->ctl32_port ||
+             f->ctl_port == f->ctl32_port);
     f->tcp_port = vg_free_port(FALSE);
     netdev = g_strdup_printf("user,id=n0,"
                              "hostfwd=udp:127.0.0.1:%u-" VGL_GUEST_IP ":%u,"
                              "hostfwd=tcp:127.0.0.1:%u-" VGL_GUEST_IP ":%u,"
+                             "hostfwd=udp:127.0.0.1:%u-" VGL_GUEST_IP ":%u,"
                              "hostfwd=udp:127.0.0.1:%u-" VGL_GUEST_IP ":%u",
                              f->udp_port, VGL_UDP_PORT,
                              f->tcp_port, VGL_TCP_PORT,
-                             f->ctl_port, VGL_CTL_PORT);
+                             f->ctl_port, VGL_CTL_PORT,
+                             f->ctl32_port, VGL_CTL32_PORT);
     dev = g_strdup_printf("%s,netdev=n0,romfile=", c->nic);
     f->alert_dir = g_dir_make_tmp("vg-linux-XXXXXX", NULL);
     g_assert_nonnull(f->alert_dir);
@@ -345,6 +349,21 @@ static void test_afa(Fixture *f, gconstpointer data)
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA, 500));
 }
 
+/* The same through the i386 system call ABI (vg-ctld32). */
+static void test_afa_i386(Fixture *f, gconstpointer data)
+{
+    static const char req[] = "X/bin/echo\0" VGL_MARK_PWNED_AFA;
+    g_autofree char *ev = NULL;
+
+    g_assert_cmpint(vg_udp_exchange(f->ctl32_port, req, sizeof(req), NULL,
+                                    0, 0), ==, 0);
+    ev = assert_alert(f, "afa", "", 0, UDP_PAYLOAD_OFFSET + 1,
+                      strlen("/bin/echo") + 1);
+    check_sca(ev, SCA_TYPE_AFA, SCA_TRANSPORT_UDP, VGL_CTL32_PORT, 1,
+              strlen("/bin/echo") + 1, NULL);
+    g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA, 500));
+}
+
 int main(int argc, char **argv)
 {
     static const Config virtio = { .nic = "virtio-net-pci" };
@@ -376,6 +395,8 @@ int main(int argc, char **argv)
                test_fnptr, teardown);
     g_test_add("/linux-detect/afa", Fixture, &virtio, setup,
                test_afa, teardown);
+    g_test_add("/linux-detect/afa-i386", Fixture, &virtio, setup,
+               test_afa_i386, teardown);
     g_test_add("/linux-detect/afa-taint-off", Fixture, &taint_off, setup,
                test_afa, teardown);
     g_test_add("/linux-detect/afa-policy-off", Fixture, &afa_off, setup,

@@ -1,6 +1,8 @@
 /*
  * vg-ctld: deliberately vulnerable UDP control service for the Linux
  * test guest (port 5004).  Statically linked, run by the guest's /init.
+ * It is also built as an i386 program, vg-ctld32 (port 5005), for the
+ * i386 system call ABI.
  *
  * Request 'H' name...: "hello through a handler".  The name is copied
  * into a 24-byte field that sits just before the handler pointer, with
@@ -22,7 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define UDP_PORT 5004
+#ifndef VG_CTLD_PORT
+#define VG_CTLD_PORT 5004       /* the i386 build (vg-ctld32) uses 5005 */
+#endif
+#define UDP_PORT VG_CTLD_PORT
 #define PKT_MAX  2048
 #define NAME_MAX_LEN 24
 
