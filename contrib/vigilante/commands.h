@@ -15,5 +15,6 @@ enum {
 
 int vigilante_cmd_qmp(int argc, char **argv);
 int vigilante_cmd_sca(int argc, char **argv);
+int vigilante_cmd_honeypot(int argc, char **argv);
 
 #endif

@@ -1,0 +1,328 @@
+/*
+ * vigilante honeypot PROFILE --alert-dir DIR [options]
+ *
+ * Boot the profile's guest with taint tracking and the detector, keep it
+ * serving (action continue: each distinct attack is reported once), and
+ * print one line per alert with the SCA written for it.  The profile's
+ * ports are forwarded from free ports on 127.0.0.1, printed when the
+ * guest is ready.
+ */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "profile.h"
+#include "qmp-client.h"
+
+#define QMP_TIMEOUT_MS 10000
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "Usage: vigilante honeypot PROFILE --alert-dir DIR [OPTIONS]\n"
+        "\n"
+        "Boot PROFILE's guest with taint tracking on, keep it serving, and\n"
+        "print one line per alert; each alert's self-certifying alert is\n"
+        "written to DIR/sca-ID.bin.  Stops on SIGINT or SIGTERM.\n"
+        "\n"
+        "Options:\n"
+        "  --alert-dir DIR   where SCAs go (must exist)\n"
+        "  --action A        continue (default: keep serving, report each\n"
+        "                    distinct attack once) or pause (stop at the\n"
+        "                    first)\n"
+        "  --max-alerts N    stop after N alerts (default: no limit)\n"
+        "  --timeout S       stop after S seconds (default: no limit)\n"
+        "  --qemu PATH       the emulator (default: $VIGILANTE_QEMU, else\n"
+        "                    the one built next to this tool)\n"
+        "Exit status: 0 stopped as asked, 1 the guest stopped by itself,\n"
+        "2 bad usage, 3 it could not be started.\n");
+}
+
+/* The emulator: --qemu, $VIGILANTE_QEMU, or build/qemu-system-x86_64. */
+static char *find_qemu(const char *given)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+    const char *env = g_getenv("VIGILANTE_QEMU");
+
+    if (given) {
+        return g_strdup(given);
+    }
+    if (env && env[0]) {
+        return g_strdup(env);
+    }
+    if (dir) {
+        /* build/host/contrib/vigilante/vigilante -> build/ */
+        char *p = g_build_filename(dir, "..", "..", "..",
+                                   "qemu-system-x86_64", NULL);
+
+        if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE)) {
+            return p;
+        }
+        g_free(p);
+    }
+    return g_strdup("/opt/vigilante-qemu/bin/qemu-system-x86_64");
+}
+
+/* A port on 127.0.0.1 that is free now. */
+static unsigned free_port(bool udp)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    unsigned port = 0;
+
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
+        port = ntohs(a.sin_port);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    return port;
+}
+
+static bool wait_ready(GSubprocess *proc, const char *serial,
+                       const char *marker, unsigned timeout_s)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time() < deadline && !stop_requested) {
+        g_autofree char *text = NULL;
+
+        if (g_file_get_contents(serial, &text, NULL, NULL) &&
+            strstr(text, marker)) {
+            return true;
+        }
+        if (!g_subprocess_get_identifier(proc)) {
+            return false;       /* it has exited */
+        }
+        g_usleep(50000);
+    }
+    return false;
+}
+
+static void remove_dir(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *p = g_build_filename(dir, name, NULL);
+
+        g_unlink(p);
+    }
+    g_rmdir(dir);
+}
+
+/* One line for an alert event. */
+static void print_alert(const char *ev)
+{
+    g_autofree char *type = vg_qmp_get_string(ev, "type");
+    g_autofree char *insn = vg_qmp_get_string(ev, "insn");
+    g_autofree char *sca = vg_qmp_get_string(ev, "sca");
+    g_autofree char *sca_err = vg_qmp_get_string(ev, "sca-error");
+    guint64 id = 0, pc = 0, target = 0;
+
+    vg_qmp_get_uint(ev, "id", &id);
+    vg_qmp_get_uint(ev, "pc", &pc);
+    vg_qmp_get_uint(ev, "target", &target);
+    printf("alert %" G_GUINT64_FORMAT ": %s at pc 0x%" G_GINT64_MODIFIER "x"
+           " (%s), target 0x%" G_GINT64_MODIFIER "x; %s%s\n", id,
+           type ? type : "?", pc, insn ? insn : "?", target,
+           sca ? "SCA " : "no SCA: ", sca ? sca : sca_err ? sca_err : "?");
+    fflush(stdout);
+}
+
+int vigilante_cmd_honeypot(int argc, char **argv)
+{
+    const char *alert_dir = NULL, *action = "continue", *qemu_opt = NULL;
+    guint64 max_alerts = 0, timeout_s = 0, nalerts = 0;
+    g_autoptr(VgProfile) prof = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autoptr(VgQmp) qmp = NULL;
+    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) fwd = g_string_new("user,id=n0");
+    g_autoptr(GString) ports = g_string_new(NULL);
+    g_autofree char *work = NULL, *serial = NULL, *sock = NULL, *log = NULL;
+    g_autofree char *qemu = NULL, *digest = NULL;
+    const char *profile_path = NULL;
+    gint64 start, deadline;
+    int status = VIGILANTE_EXIT_OK;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return VIGILANTE_EXIT_OK;
+        } else if (!strcmp(a, "--alert-dir") && has_value) {
+            alert_dir = argv[++i];
+        } else if (!strcmp(a, "--action") && has_value) {
+            action = argv[++i];
+        } else if (!strcmp(a, "--qemu") && has_value) {
+            qemu_opt = argv[++i];
+        } else if (!strcmp(a, "--max-alerts") && has_value) {
+            if (!g_ascii_string_to_unsigned(argv[++i], 10, 1, G_MAXUINT32,
+                                            &max_alerts, NULL)) {
+                usage(stderr);
+                return VIGILANTE_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--timeout") && has_value) {
+            if (!g_ascii_string_to_unsigned(argv[++i], 10, 1, 86400 * 365,
+                                            &timeout_s, NULL)) {
+                usage(stderr);
+                return VIGILANTE_EXIT_USAGE;
+            }
+        } else if (a[0] != '-' && !profile_path) {
+            profile_path = a;
+        } else {
+            usage(stderr);
+            return VIGILANTE_EXIT_USAGE;
+        }
+    }
+    if (!profile_path || !alert_dir ||
+        (strcmp(action, "continue") && strcmp(action, "pause"))) {
+        usage(stderr);
+        return VIGILANTE_EXIT_USAGE;
+    }
+    if (!g_file_test(alert_dir, G_FILE_TEST_IS_DIR)) {
+        fprintf(stderr, "vigilante honeypot: %s is not a directory\n",
+                alert_dir);
+        return VIGILANTE_EXIT_USAGE;
+    }
+    prof = vg_profile_load(profile_path, &err);
+    if (!prof) {
+        fprintf(stderr, "vigilante honeypot: %s\n", err->message);
+        return VIGILANTE_EXIT_ERROR;
+    }
+    qemu = find_qemu(qemu_opt);
+    work = g_dir_make_tmp("vg-honeypot-XXXXXX", &err);
+    if (!work) {
+        fprintf(stderr, "vigilante honeypot: %s\n", err->message);
+        return VIGILANTE_EXIT_ERROR;
+    }
+    serial = g_build_filename(work, "serial.log", NULL);
+    sock = g_build_filename(work, "qmp.sock", NULL);
+    log = g_build_filename(work, "emulator.log", NULL);
+    digest = vg_profile_digest_hex(prof);
+
+    for (guint i = 0; i < prof->ports->len; i++) {
+        VgProfilePort *p = &g_array_index(prof->ports, VgProfilePort, i);
+        unsigned host = free_port(!strcmp(p->transport, "udp"));
+
+        g_string_append_printf(fwd, ",hostfwd=%s:127.0.0.1:%u-:%u",
+                               p->transport, host, p->port);
+        g_string_append_printf(ports, "%s%s %u -> 127.0.0.1:%u",
+                               i ? "; " : "", p->transport, p->port, host);
+    }
+
+#define ARG(...) g_ptr_array_add(args, g_strdup_printf(__VA_ARGS__))
+    ARG("%s", qemu);
+    ARG("-nodefaults"); ARG("-display"); ARG("none"); ARG("-no-reboot");
+    ARG("-accel"); ARG("tcg,taint=on");
+    ARG("-m"); ARG("%u", prof->memory_mib);
+    ARG("-kernel"); ARG("%s", prof->kernel);
+    if (prof->initrd) {
+        ARG("-initrd"); ARG("%s", prof->initrd);
+    }
+    if (prof->append) {
+        ARG("-append"); ARG("%s", prof->append);
+    }
+    if (prof->cpu) {
+        ARG("-cpu"); ARG("%s", prof->cpu);
+    }
+    ARG("-serial"); ARG("file:%s", serial);
+    ARG("-qmp"); ARG("unix:%s,server=on,wait=off", sock);
+    ARG("-netdev"); ARG("%s", fwd->str);
+    ARG("-device"); ARG("%s,netdev=n0,romfile=", prof->nic);
+    ARG("-object");
+    ARG("vigilante,id=vg0,action=%s,alert-dir=%s,program=%s,"
+        "program-digest=%s", action, alert_dir, prof->name, digest);
+#undef ARG
+    g_ptr_array_add(args, NULL);
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    start = g_get_monotonic_time();
+    {
+        g_autoptr(GSubprocessLauncher) l =
+            g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
+
+        g_subprocess_launcher_set_stdout_file_path(l, log);
+        proc = g_subprocess_launcher_spawnv(l,
+                                            (const char *const *)args->pdata,
+                                            &err);
+    }
+    if (!proc) {
+        fprintf(stderr, "vigilante honeypot: %s: %s\n", qemu, err->message);
+        remove_dir(work);
+        return VIGILANTE_EXIT_ERROR;
+    }
+    if (!wait_ready(proc, serial, prof->ready_marker, prof->ready_timeout_s)) {
+        g_autofree char *text = NULL;
+
+        g_file_get_contents(log, &text, NULL, NULL);
+        fprintf(stderr, "vigilante honeypot: %s did not become ready "
+                "(\"%s\" within %u s)%s%s\n", prof->name, prof->ready_marker,
+                prof->ready_timeout_s, text && text[0] ? "; emulator: " : "",
+                text ? text : "");
+        g_subprocess_force_exit(proc);
+        g_subprocess_wait(proc, NULL, NULL);
+        remove_dir(work);
+        return stop_requested ? VIGILANTE_EXIT_OK : VIGILANTE_EXIT_ERROR;
+    }
+    qmp = vg_qmp_connect(sock, QMP_TIMEOUT_MS, &err);
+    if (!qmp) {
+        fprintf(stderr, "vigilante honeypot: QMP: %s\n", err->message);
+        g_subprocess_force_exit(proc);
+        g_subprocess_wait(proc, NULL, NULL);
+        remove_dir(work);
+        return VIGILANTE_EXIT_ERROR;
+    }
+    printf("honeypot: %s ready in %.2f s (taint on, action %s); %s\n",
+           prof->name, (g_get_monotonic_time() - start) / 1e6, action,
+           ports->str);
+    fflush(stdout);
+
+    deadline = timeout_s ? g_get_monotonic_time() +
+                           (gint64)timeout_s * G_USEC_PER_SEC : 0;
+    while (!stop_requested && (!max_alerts || nalerts < max_alerts) &&
+           (!deadline || g_get_monotonic_time() < deadline)) {
+        g_autofree char *ev = vg_qmp_wait_event(qmp, "VIGILANTE_ALERT", 200);
+
+        if (ev) {
+            print_alert(ev);
+            nalerts++;
+        } else if (!g_subprocess_get_identifier(proc)) {
+            fprintf(stderr, "vigilante honeypot: the emulator exited\n");
+            status = VIGILANTE_EXIT_FAILED;
+            break;
+        }
+    }
+    g_free(vg_qmp_command(qmp, "{\"execute\":\"quit\"}", QMP_TIMEOUT_MS));
+    g_clear_pointer(&qmp, vg_qmp_close);
+    if (!g_subprocess_wait(proc, NULL, NULL)) {
+        g_subprocess_force_exit(proc);
+    }
+    printf("honeypot: stopped after %" G_GUINT64_FORMAT " alert(s)\n",
+           nalerts);
+    remove_dir(work);
+    return status;
+}

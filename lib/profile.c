@@ -1,0 +1,188 @@
+/*
+ * Service profiles (profile.h, docs/profiles.md).
+ */
+#include "profile.h"
+
+#include <openssl/evp.h>
+#include <string.h>
+
+#define FAIL(...) \
+    do { \
+        g_set_error(errp, VG_PROFILE_ERROR, 0, __VA_ARGS__); \
+        return NULL; \
+    } while (0)
+
+void vg_profile_free(VgProfile *p)
+{
+    if (!p) {
+        return;
+    }
+    g_free(p->path);
+    g_free(p->name);
+    g_free(p->kernel);
+    g_free(p->initrd);
+    g_free(p->append);
+    g_free(p->nic);
+    g_free(p->cpu);
+    if (p->ports) {
+        g_array_free(p->ports, TRUE);
+    }
+    g_free(p->ready_marker);
+    g_free(p->snapshot);
+    g_free(p);
+}
+
+/* An optional string key; NULL when absent or empty. */
+static char *opt_string(GKeyFile *kf, const char *group, const char *key)
+{
+    char *v = g_key_file_get_string(kf, group, key, NULL);
+
+    if (v && !v[0]) {
+        g_clear_pointer(&v, g_free);
+    }
+    return v;
+}
+
+/* A path relative to the profile's directory, made absolute. */
+static char *resolve(const char *dir, const char *path)
+{
+    if (!path) {
+        return NULL;
+    }
+    return g_path_is_absolute(path) ? g_strdup(path)
+                                    : g_canonicalize_filename(path, dir);
+}
+
+static bool hash_file(EVP_MD_CTX *ctx, const char *path, GError **errp)
+{
+    g_autoptr(GMappedFile) m = g_mapped_file_new(path, FALSE, errp);
+
+    if (!m) {
+        return false;
+    }
+    EVP_DigestUpdate(ctx, g_mapped_file_get_contents(m),
+                     g_mapped_file_get_length(m));
+    return true;
+}
+
+static bool parse_ports(VgProfile *p, char **list, GError **errp)
+{
+    p->ports = g_array_new(FALSE, TRUE, sizeof(VgProfilePort));
+    for (char **s = list; s && *s; s++) {
+        VgProfilePort port = { 0 };
+        char *colon = strchr(*s, ':');
+        guint64 n;
+
+        if (!colon || colon - *s != 3 ||
+            (strncmp(*s, "udp", 3) && strncmp(*s, "tcp", 3)) ||
+            !g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &n, NULL)) {
+            g_set_error(errp, VG_PROFILE_ERROR, 0, "%s: [service] ports: "
+                        "'%s' is not udp:PORT or tcp:PORT", p->path, *s);
+            return false;
+        }
+        memcpy(port.transport, *s, 3);
+        port.port = n;
+        g_array_append_val(p->ports, port);
+    }
+    if (p->ports->len == 0) {
+        g_set_error(errp, VG_PROFILE_ERROR, 0, "%s: [service] ports is "
+                    "empty", p->path);
+        return false;
+    }
+    return true;
+}
+
+VgProfile *vg_profile_load(const char *path, GError **errp)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(VgProfile) p = g_new0(VgProfile, 1);
+    g_autofree char *dir = NULL, *kernel = NULL, *initrd = NULL;
+    g_autofree char *snapshot = NULL;
+    g_auto(GStrv) ports = NULL;
+    g_autoptr(GError) err = NULL;
+    EVP_MD_CTX *ctx;
+    unsigned dlen;
+    bool ok;
+
+    p->path = g_strdup(path);
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &err)) {
+        FAIL("%s: %s", path, err->message);
+    }
+    {
+        g_autofree char *abs = g_canonicalize_filename(path, NULL);
+
+        dir = g_path_get_dirname(abs);
+    }
+    p->name = opt_string(kf, "program", "name");
+    if (!p->name) {
+        FAIL("%s: [program] name is missing", path);
+    }
+    if (strlen(p->name) > 64 ||
+        strspn(p->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789._-") != strlen(p->name)) {
+        FAIL("%s: [program] name must be 1 to 64 letters, digits, '.', '_' "
+             "or '-'", path);
+    }
+    kernel = opt_string(kf, "vm", "kernel");
+    if (!kernel) {
+        FAIL("%s: [vm] kernel is missing", path);
+    }
+    p->kernel = resolve(dir, kernel);
+    initrd = opt_string(kf, "vm", "initrd");
+    p->initrd = resolve(dir, initrd);
+    p->append = opt_string(kf, "vm", "append");
+    p->nic = opt_string(kf, "vm", "nic");
+    if (!p->nic) {
+        p->nic = g_strdup("e1000");
+    }
+    p->cpu = opt_string(kf, "vm", "cpu");
+    p->memory_mib = g_key_file_get_integer(kf, "vm", "memory", &err);
+    if (err) {
+        FAIL("%s: [vm] memory: %s", path, err->message);
+    }
+    if (p->memory_mib < 16 || p->memory_mib > 65536) {
+        FAIL("%s: [vm] memory must be 16 to 65536 (MiB)", path);
+    }
+    ports = g_key_file_get_string_list(kf, "service", "ports", NULL, NULL);
+    if (!parse_ports(p, ports, errp)) {
+        return NULL;
+    }
+    p->ready_marker = opt_string(kf, "service", "ready-marker");
+    if (!p->ready_marker) {
+        FAIL("%s: [service] ready-marker is missing", path);
+    }
+    p->ready_timeout_s = 60;
+    if (g_key_file_has_key(kf, "service", "ready-timeout", NULL)) {
+        int t = g_key_file_get_integer(kf, "service", "ready-timeout", NULL);
+
+        if (t < 1 || t > 3600) {
+            FAIL("%s: [service] ready-timeout must be 1 to 3600 (s)", path);
+        }
+        p->ready_timeout_s = t;
+    }
+    snapshot = opt_string(kf, "snapshot", "path");
+    p->snapshot = resolve(dir, snapshot);
+
+    /* The program's identity in SCAs: its kernel and initrd images. */
+    ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    ok = hash_file(ctx, p->kernel, errp) &&
+         (!p->initrd || hash_file(ctx, p->initrd, errp));
+    EVP_DigestFinal_ex(ctx, p->digest, &dlen);
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
+        g_prefix_error(errp, "%s: ", path);
+        return NULL;
+    }
+    return g_steal_pointer(&p);
+}
+
+char *vg_profile_digest_hex(const VgProfile *p)
+{
+    GString *s = g_string_new(NULL);
+
+    for (int i = 0; i < 32; i++) {
+        g_string_append_printf(s, "%02x", p->digest[i]);
+    }
+    return g_string_free(s, FALSE);
+}

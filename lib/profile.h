@@ -1,0 +1,44 @@
+/*
+ * Service profiles: how to boot the VM of one protected program, which
+ * ports it serves, how to tell it is ready, where its ready snapshot
+ * lives.  A GKeyFile; the format is in docs/profiles.md.
+ */
+#ifndef VIGILANTE_PROFILE_H
+#define VIGILANTE_PROFILE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    char transport[4];          /* "udp" or "tcp" */
+    uint16_t port;
+} VgProfilePort;
+
+typedef struct {
+    char *path;                 /* the profile file */
+    char *name;                 /* [program] name */
+    char *kernel;               /* [vm] kernel, absolute */
+    char *initrd;               /* [vm] initrd, absolute, or NULL */
+    char *append;               /* [vm] append, or NULL */
+    char *nic;                  /* [vm] nic model */
+    char *cpu;                  /* [vm] cpu model, or NULL */
+    unsigned memory_mib;        /* [vm] memory */
+    GArray *ports;              /* [service] ports, of VgProfilePort */
+    char *ready_marker;         /* [service] ready-marker */
+    unsigned ready_timeout_s;   /* [service] ready-timeout */
+    char *snapshot;             /* [snapshot] path, absolute, or NULL */
+    uint8_t digest[32];         /* SHA-256 of kernel, then initrd */
+} VgProfile;
+
+/* Load and check a profile; relative paths are relative to its file. */
+VgProfile *vg_profile_load(const char *path, GError **errp);
+void vg_profile_free(VgProfile *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgProfile, vg_profile_free)
+
+/* The digest as 64 hex digits. */
+char *vg_profile_digest_hex(const VgProfile *p);
+
+#define VG_PROFILE_ERROR (g_quark_from_static_string("vigilante-profile"))
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * vigilante honeypot on the tiny guest's profile (profiles/tiny-fig1.profile):
+ * it boots the guest with taint on and prints where the profile's ports
+ * are forwarded; a benign request is answered; the Figure-1 attack gives
+ * one line per alert (the AEC at the ret, then, as the honeypot keeps
+ * serving, the ACE of the shellcode) and SCAs naming the program and the
+ * SHA-256 of its image.  Bad profiles are refused with a reason.
+ *
+ * Arguments besides GTest's: --cli=PROGRAM (the vigilante CLI).
+ */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "guest.h"
+#include "layout.h"
+#include "fig1-payload.h"
+#include "sca.h"
+
+#define LINE_TIMEOUT_S 60
+
+static const char *cli_path;
+
+static char *profile_path(const char *name)
+{
+    return g_build_filename(g_getenv("VIGILANTE_SOURCE_ROOT"), "profiles",
+                            name, NULL);
+}
+
+/* SCAs keep coming until the emulator has quit: remove whatever is there. */
+static void remove_dir(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *f = g_build_filename(dir, name, NULL);
+
+        g_unlink(f);
+    }
+    g_assert_cmpint(g_rmdir(dir), ==, 0);
+}
+
+/* The next line of the honeypot's output (NULL at the end). */
+static char *next_line(GDataInputStream *in)
+{
+    g_autoptr(GError) err = NULL;
+    char *line = g_data_input_stream_read_line_utf8(in, NULL, NULL, &err);
+
+    g_assert_no_error(err);
+    if (line) {
+        g_test_message("honeypot: %s", line);
+    }
+    return line;
+}
+
+static void test_attack(void)
+{
+    g_autofree char *profile = profile_path("tiny-fig1.profile");
+    g_autofree char *dir = g_dir_make_tmp("vg-honeypot-test-XXXXXX", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autoptr(GDataInputStream) in = NULL;
+    g_autofree char *ready = NULL, *a1 = NULL, *a2 = NULL, *end = NULL;
+    g_autofree char *sca_path = NULL, *elf_data = NULL, *sca_data = NULL;
+    g_autofree char *elf = vg_build_file("tests/guests/tiny/tiny-guest.elf");
+    g_autoptr(Sca) sca = NULL;
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    guint8 req[FIG1_ATTACK_LEN], digest[32];
+    gsize len, dlen = sizeof(digest);
+    char reply[64];
+    const char *p;
+    guint64 port;
+
+    proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, cli_path,
+                            "honeypot", profile, "--alert-dir", dir,
+                            "--max-alerts", "2", "--timeout", "120",
+                            "--qemu", vg_qemu_path(), NULL);
+    g_assert_no_error(err);
+    in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+    ready = next_line(in);
+    g_assert_nonnull(ready);
+    g_assert_true(g_str_has_prefix(ready, "honeypot: tiny-fig1 ready"));
+    p = strstr(ready, "udp 4444 -> 127.0.0.1:");
+    g_assert_nonnull(p);
+    port = g_ascii_strtoull(strchr(p, ':') + 1, NULL, 10);
+    g_assert_cmpuint(port, >, 0);
+    g_assert_cmpuint(port, <, 65536);
+
+    /* Served like any guest; then attacked. */
+    len = fig1_build_benign(req, sizeof(req), "hello honeypot");
+    g_assert_cmpint(vg_udp_exchange_retry(port, req, len, reply,
+                                          sizeof(reply), 200, 5000), >, 0);
+    len = fig1_build_attack(req, fig1_default_target());
+    g_assert_cmpint(vg_udp_exchange(port, req, len, NULL, 0, 0), ==, 0);
+    a1 = next_line(in);
+    a2 = next_line(in);
+    end = next_line(in);
+    g_assert_nonnull(a1);
+    g_assert_true(g_str_has_prefix(a1, "alert 1: aec at pc"));
+    g_assert_nonnull(a2);
+    g_assert_true(g_str_has_prefix(a2, "alert 2: ace at pc"));
+    g_assert_cmpstr(end, ==, "honeypot: stopped after 2 alert(s)");
+    g_assert_true(g_subprocess_wait_check(proc, NULL, &err));
+    g_assert_no_error(err);
+
+    /* The SCA names the program and its image. */
+    sca_path = g_strdup(strstr(a1, "SCA ") + 4);
+    g_assert_true(g_file_get_contents(sca_path, &sca_data, &len, NULL));
+    sca = sca_decode((const uint8_t *)sca_data, len, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(sca->name, ==, "tiny-fig1");
+    g_assert_true(g_file_get_contents(elf, &elf_data, &len, NULL));
+    g_checksum_update(sum, (const guchar *)elf_data, len);
+    g_checksum_get_digest(sum, digest, &dlen);
+    g_assert_cmpmem(sca->digest, 32, digest, 32);
+    g_assert_cmpuint(sca->hint_offset, ==, FIG1_RET_ADDR_OFFSET);
+
+    remove_dir(dir);
+}
+
+/* A profile that cannot be used: exit status 3 and the reason. */
+static void check_refused(const char *text, const char *why)
+{
+    g_autofree char *dir = g_dir_make_tmp("vg-honeypot-bad-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "bad.profile", NULL);
+    g_autofree char *out = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GSubprocess) proc = NULL;
+
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDERR_PIPE, &err, cli_path,
+                            "honeypot", path, "--alert-dir", dir, NULL);
+    g_assert_no_error(err);
+    g_assert_true(g_subprocess_communicate_utf8(proc, NULL, NULL, NULL, &out,
+                                                &err));
+    g_assert_cmpint(g_subprocess_get_exit_status(proc), ==, 3);
+    g_test_message("refused: %s", out);
+    g_assert_nonnull(strstr(out, why));
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
+static void test_bad_profiles(void)
+{
+    check_refused("[program]\nname=x\n[vm]\nmemory=32\n"
+                  "[service]\nports=udp:1\nready-marker=R\n",
+                  "[vm] kernel is missing");
+    check_refused("[program]\nname=x\n[vm]\nkernel=/nonexistent\nmemory=32\n"
+                  "[service]\nports=udp:1\nready-marker=R\n",
+                  "/nonexistent");
+    check_refused("[program]\nname=x\n[vm]\nkernel=/bin/sh\nmemory=32\n"
+                  "[service]\nports=icmp:1\nready-marker=R\n",
+                  "is not udp:PORT or tcp:PORT");
+    check_refused("[program]\nname=bad/name\n", "[program] name");
+    check_refused("not a key file", "bad.profile");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    cli_path = vg_arg_value(argc, argv, "--cli=");
+    g_assert_nonnull(cli_path);
+    g_test_add_func("/honeypot/attack", test_attack);
+    g_test_add_func("/honeypot/bad-profiles", test_bad_profiles);
+    return g_test_run();
+}
