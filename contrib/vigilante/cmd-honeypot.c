@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "profile.h"
 #include "qmp-client.h"
+#include "sca-verify.h"
 
 #define QMP_TIMEOUT_MS 10000
 
@@ -49,32 +50,6 @@ static void usage(FILE *out)
         "                    the one built next to this tool)\n"
         "Exit status: 0 stopped as asked, 1 the guest stopped by itself,\n"
         "2 bad usage, 3 it could not be started.\n");
-}
-
-/* The emulator: --qemu, $VIGILANTE_QEMU, or build/qemu-system-x86_64. */
-static char *find_qemu(const char *given)
-{
-    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
-    const char *env = g_getenv("VIGILANTE_QEMU");
-
-    if (given) {
-        return g_strdup(given);
-    }
-    if (env && env[0]) {
-        return g_strdup(env);
-    }
-    if (dir) {
-        /* build/host/contrib/vigilante/vigilante -> build/ */
-        char *p = g_build_filename(dir, "..", "..", "..",
-                                   "qemu-system-x86_64", NULL);
-
-        if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE)) {
-            return p;
-        }
-        g_free(p);
-    }
-    return g_strdup("/opt/vigilante-qemu/bin/qemu-system-x86_64");
 }
 
 /* A port on 127.0.0.1 that is free now. */
@@ -212,7 +187,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
         fprintf(stderr, "vigilante honeypot: %s\n", err->message);
         return VIGILANTE_EXIT_ERROR;
     }
-    qemu = find_qemu(qemu_opt);
+    qemu = vg_find_qemu(qemu_opt);
     work = g_dir_make_tmp("vg-honeypot-XXXXXX", &err);
     if (!work) {
         fprintf(stderr, "vigilante honeypot: %s\n", err->message);

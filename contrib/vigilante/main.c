@@ -20,6 +20,9 @@ static const VigilanteCommand commands[] = {
     { "sca", "show or check a self-certifying alert", vigilante_cmd_sca },
     { "honeypot", "run a profile's guest as a honeypot, collecting SCAs",
       vigilante_cmd_honeypot },
+    { "snapshot", "save a profile's ready snapshot", vigilante_cmd_snapshot },
+    { "verify", "verify an SCA by replaying it in a snapshot VM",
+      vigilante_cmd_verify },
     { NULL, NULL, NULL }
 };
 

@@ -1,0 +1,514 @@
+/*
+ * Ready snapshots and SCA verification (sca-verify.h).
+ *
+ * Snapshots are migration streams (exec:cat), restored with -incoming and
+ * -S; the verifier's VM runs with taint tracking off, its user-mode NIC
+ * restricted (restrict=on: the guest can reach nothing; only our host
+ * forwards reach it), and the verifier's trap (QMP vigilante-verify-arm)
+ * armed on the nonce before the guest runs.
+ */
+#include "sca-verify.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <openssl/rand.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "qmp-client.h"
+
+#define QMP_TIMEOUT_MS 10000
+
+char *vg_find_qemu(const char *given)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+    const char *env = g_getenv("VIGILANTE_QEMU");
+
+    if (given) {
+        return g_strdup(given);
+    }
+    if (env && env[0]) {
+        return g_strdup(env);
+    }
+    if (dir) {
+        /* build/host/contrib/vigilante/vigilante -> build/ */
+        char *p = g_build_filename(dir, "..", "..", "..",
+                                   "qemu-system-x86_64", NULL);
+
+        if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE)) {
+            return p;
+        }
+        g_free(p);
+    }
+    return g_strdup("/opt/vigilante-qemu/bin/qemu-system-x86_64");
+}
+
+/* A VM of a profile, in a private work directory. */
+typedef struct {
+    GSubprocess *proc;
+    VgQmp *qmp;
+    char *work, *serial, *sock, *log;
+    GArray *host_ports;         /* per profile port */
+} Vm;
+
+static unsigned free_port(bool udp)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    unsigned port = 0;
+
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
+        port = ntohs(a.sin_port);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    return port;
+}
+
+static void vm_free(Vm *vm)
+{
+    if (!vm) {
+        return;
+    }
+    if (vm->qmp) {
+        g_free(vg_qmp_command(vm->qmp, "{\"execute\":\"quit\"}", 2000));
+        vg_qmp_close(vm->qmp);
+    }
+    if (vm->proc) {
+        if (g_subprocess_get_identifier(vm->proc)) {
+            g_usleep(20000);
+        }
+        if (g_subprocess_get_identifier(vm->proc)) {
+            g_subprocess_force_exit(vm->proc);
+        }
+        g_subprocess_wait(vm->proc, NULL, NULL);
+        g_object_unref(vm->proc);
+    }
+    if (vm->work) {
+        g_autoptr(GDir) d = g_dir_open(vm->work, 0, NULL);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+            g_autofree char *f = g_build_filename(vm->work, name, NULL);
+
+            g_unlink(f);
+        }
+        g_rmdir(vm->work);
+    }
+    g_free(vm->work);
+    g_free(vm->serial);
+    g_free(vm->sock);
+    g_free(vm->log);
+    if (vm->host_ports) {
+        g_array_free(vm->host_ports, TRUE);
+    }
+    g_free(vm);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Vm, vm_free)
+
+static Vm *vm_start(const VgProfile *p, const char *qemu, bool restrict_net,
+                    const char *incoming, GError **errp)
+{
+    g_autoptr(Vm) vm = g_new0(Vm, 1);
+    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) net = g_string_new("user,id=n0");
+    g_autoptr(GSubprocessLauncher) l = NULL;
+
+    vm->work = g_dir_make_tmp("vg-vm-XXXXXX", errp);
+    if (!vm->work) {
+        return NULL;
+    }
+    vm->serial = g_build_filename(vm->work, "serial.log", NULL);
+    vm->sock = g_build_filename(vm->work, "qmp.sock", NULL);
+    vm->log = g_build_filename(vm->work, "emulator.log", NULL);
+    vm->host_ports = g_array_new(FALSE, TRUE, sizeof(unsigned));
+    if (restrict_net) {
+        g_string_append(net, ",restrict=on");
+    }
+    for (guint i = 0; i < p->ports->len; i++) {
+        const VgProfilePort *pp = &g_array_index(p->ports, VgProfilePort, i);
+        unsigned host = free_port(!strcmp(pp->transport, "udp"));
+
+        g_array_append_val(vm->host_ports, host);
+        g_string_append_printf(net, ",hostfwd=%s:127.0.0.1:%u-:%u",
+                               pp->transport, host, pp->port);
+    }
+
+#define ARG(...) g_ptr_array_add(args, g_strdup_printf(__VA_ARGS__))
+    ARG("%s", qemu);
+    ARG("-nodefaults"); ARG("-display"); ARG("none"); ARG("-no-reboot");
+    ARG("-accel"); ARG("tcg,taint=off");
+    ARG("-m"); ARG("%u", p->memory_mib);
+    ARG("-kernel"); ARG("%s", p->kernel);
+    if (p->initrd) {
+        ARG("-initrd"); ARG("%s", p->initrd);
+    }
+    if (p->append) {
+        ARG("-append"); ARG("%s", p->append);
+    }
+    if (p->cpu) {
+        ARG("-cpu"); ARG("%s", p->cpu);
+    }
+    ARG("-serial"); ARG("file:%s", vm->serial);
+    ARG("-qmp"); ARG("unix:%s,server=on,wait=off", vm->sock);
+    ARG("-netdev"); ARG("%s", net->str);
+    ARG("-device"); ARG("%s,netdev=n0,romfile=", p->nic);
+    if (incoming) {
+        ARG("-S");
+        ARG("-incoming"); ARG("exec:cat '%s'", incoming);
+    }
+#undef ARG
+    g_ptr_array_add(args, NULL);
+
+    l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    g_subprocess_launcher_set_stdout_file_path(l, vm->log);
+    vm->proc = g_subprocess_launcher_spawnv(l, (const char *const *)args->pdata,
+                                            errp);
+    if (!vm->proc) {
+        return NULL;
+    }
+    vm->qmp = vg_qmp_connect(vm->sock, QMP_TIMEOUT_MS, errp);
+    if (!vm->qmp) {
+        return NULL;
+    }
+    return g_steal_pointer(&vm);
+}
+
+static bool vm_wait_serial(Vm *vm, const char *marker, unsigned timeout_s)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time() < deadline) {
+        g_autofree char *text = NULL;
+
+        if (g_file_get_contents(vm->serial, &text, NULL, NULL) &&
+            strstr(text, marker)) {
+            return true;
+        }
+        if (!g_subprocess_get_identifier(vm->proc)) {
+            return false;
+        }
+        g_usleep(20000);
+    }
+    return false;
+}
+
+/* Poll a query until its "status" is one of `want` (NULL-terminated). */
+static char *wait_status(Vm *vm, const char *query, const char *const *want,
+                         unsigned timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+    g_autofree char *cmd = g_strdup_printf("{\"execute\":\"%s\"}", query);
+
+    while (g_get_monotonic_time() < deadline) {
+        g_autofree char *reply = vg_qmp_command(vm->qmp, cmd, QMP_TIMEOUT_MS);
+        g_autofree char *st = reply ? vg_qmp_get_string(reply, "status")
+                                    : NULL;
+
+        for (int i = 0; st && want[i]; i++) {
+            if (!strcmp(st, want[i])) {
+                return g_steal_pointer(&st);
+            }
+        }
+        if (!reply) {
+            return NULL;
+        }
+        g_usleep(5000);
+    }
+    return NULL;
+}
+
+bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
+                      GError **errp)
+{
+    static const char *const done[] = { "completed", "failed", NULL };
+    g_autoptr(Vm) vm = NULL;
+    g_autofree char *tmp = NULL, *dir = NULL, *cmd = NULL, *st = NULL;
+    gint64 start = g_get_monotonic_time();
+
+    if (!p->snapshot) {
+        g_set_error(errp, VG_PROFILE_ERROR, 0, "%s: [snapshot] path is "
+                    "missing", p->path);
+        return false;
+    }
+    dir = g_path_get_dirname(p->snapshot);
+    g_mkdir_with_parents(dir, 0755);
+    vm = vm_start(p, qemu, true, NULL, errp);
+    if (!vm) {
+        return false;
+    }
+    if (!vm_wait_serial(vm, p->ready_marker, p->ready_timeout_s)) {
+        g_set_error(errp, VG_PROFILE_ERROR, 0, "%s did not become ready "
+                    "(\"%s\" within %u s)", p->name, p->ready_marker,
+                    p->ready_timeout_s);
+        return false;
+    }
+    g_free(vg_qmp_command(vm->qmp, "{\"execute\":\"stop\"}", QMP_TIMEOUT_MS));
+    tmp = g_strdup_printf("%s.tmp", p->snapshot);
+    cmd = g_strdup_printf("{\"execute\":\"migrate\", \"arguments\":"
+                          " {\"uri\": \"exec:cat > '%s'\"}}", tmp);
+    g_free(vg_qmp_command(vm->qmp, cmd, QMP_TIMEOUT_MS));
+    st = wait_status(vm, "query-migrate", done, 120000);
+    if (!st || strcmp(st, "completed")) {
+        g_unlink(tmp);
+        g_set_error(errp, VG_PROFILE_ERROR, 0, "saving the snapshot of %s "
+                    "failed (migration %s)", p->name, st ? st : "timed out");
+        return false;
+    }
+    if (g_rename(tmp, p->snapshot) != 0) {
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "%s: %s", p->snapshot, g_strerror(errno));
+        return false;
+    }
+    *secs = (g_get_monotonic_time() - start) / 1e6;
+    return true;
+}
+
+void vg_verdict_clear(VgVerdict *v)
+{
+    g_clear_pointer(&v->reason, g_free);
+}
+
+static VgVerdict verdict(VgVerdictKind kind, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+static VgVerdict verdict(VgVerdictKind kind, const char *fmt, ...)
+{
+    VgVerdict v = { .kind = kind };
+    va_list ap;
+
+    if (fmt) {
+        va_start(ap, fmt);
+        v.reason = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+    }
+    return v;
+}
+
+/*
+ * The nonce: each hinted byte replaced by a random one of its class, so
+ * that the message still reaches the same code: a zero stays a zero
+ * (string terminators, the high bytes of an address), anything else
+ * becomes a random printable, non-space byte (no terminator, separator
+ * or line end for the service to stop at; an x86-64 address stays
+ * canonical).
+ */
+static bool make_nonce(const uint8_t *orig, uint8_t *out, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t r;
+
+        if (orig[i] == 0) {
+            out[i] = 0;
+            continue;
+        }
+        do {
+            if (RAND_bytes(&r, 1) != 1) {
+                return false;
+            }
+        } while (r < 0x21 || r > 0x7e || r == orig[i]);
+        out[i] = r;
+    }
+    return true;
+}
+
+static int connect_tcp(unsigned port)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static void send_udp(unsigned port, const uint8_t *p, size_t n)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    if (fd >= 0) {
+        sendto(fd, p, n, 0, (struct sockaddr *)&a, sizeof(a));
+        close(fd);
+    }
+}
+
+VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
+                    unsigned timeout_ms)
+{
+    static const char *const paused[] = { "paused", "prelaunch", NULL };
+    static const uint8_t zero[32];
+    gint64 start = g_get_monotonic_time(), deadline;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Vm) vm = NULL;
+    g_autofree char *st = NULL, *arm = NULL, *ev = NULL;
+    g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    unsigned hport[SCA_MAX_MESSAGES];
+    const ScaMessage *hm = sca_message(sca, sca->hint_message);
+    const uint8_t *hinted;
+    uint8_t nonce[8], planted[8] = { 0 };
+    bool has_tcp = false;
+    int tcp_fd = -1;
+    VgVerdict v;
+
+    /* What this verifier can check, and whether it is this program. */
+    if (sca->type != SCA_TYPE_AEC) {
+        return verdict(VG_VERDICT_ERROR, "verifying %s SCAs is not "
+                       "implemented yet", sca_type_name(sca->type));
+    }
+    if (strcmp(sca->name, p->name) ||
+        (memcmp(sca->digest, zero, 32) && memcmp(sca->digest, p->digest, 32))) {
+        return verdict(VG_VERDICT_NOT_VERIFIED, "the SCA is for program %s, "
+                       "not %s (or another image of it)", sca->name, p->name);
+    }
+    if (sca->hint_length < 2 || sca->hint_length > 8) {
+        return verdict(VG_VERDICT_NOT_VERIFIED, "an AEC hint of %u bytes "
+                       "cannot be a code address", sca->hint_length);
+    }
+    for (guint i = 0; i < sca->messages->len; i++) {
+        const ScaMessage *m = sca_message(sca, i);
+        const char *t = sca_transport_name(m->transport);
+
+        hport[i] = 0;
+        for (guint k = 0; k < p->ports->len; k++) {
+            const VgProfilePort *pp = &g_array_index(p->ports,
+                                                     VgProfilePort, k);
+
+            if (pp->port == m->port && !strcmp(pp->transport, t)) {
+                hport[i] = k + 1;
+            }
+        }
+        if (!hport[i]) {
+            return verdict(VG_VERDICT_NOT_VERIFIED, "message %u goes to %s "
+                           "port %u, which %s does not serve", i, t, m->port,
+                           p->name);
+        }
+        has_tcp |= m->transport == SCA_TRANSPORT_TCP;
+    }
+    if (!p->snapshot || !g_file_test(p->snapshot, G_FILE_TEST_IS_REGULAR)) {
+        return verdict(VG_VERDICT_ERROR, "no snapshot of %s at %s (run "
+                       "vigilante snapshot first)", p->name,
+                       p->snapshot ? p->snapshot : "(no [snapshot] path)");
+    }
+
+    /* The messages, with the nonce planted in the hinted bytes. */
+    hinted = (const uint8_t *)g_bytes_get_data(hm->payload, NULL) +
+             sca->hint_offset;
+    if (!make_nonce(hinted, nonce, sca->hint_length)) {
+        return verdict(VG_VERDICT_ERROR, "RAND_bytes failed");
+    }
+    memcpy(planted, nonce, sca->hint_length);
+    for (guint i = 0; i < sca->messages->len; i++) {
+        const ScaMessage *m = sca_message(sca, i);
+        size_t len;
+        const uint8_t *data = g_bytes_get_data(m->payload, &len);
+        uint8_t *copy = g_memdup2(data, len);
+
+        if (i == sca->hint_message) {
+            memcpy(copy + sca->hint_offset, nonce, sca->hint_length);
+        }
+        g_ptr_array_add(msgs, g_bytes_new_take(copy, len));
+    }
+
+    vm = vm_start(p, qemu, true, p->snapshot, &err);
+    if (!vm) {
+        return verdict(VG_VERDICT_ERROR, "starting the verifier VM: %s",
+                       err->message);
+    }
+    st = wait_status(vm, "query-status", paused, 30000);
+    if (!st) {
+        return verdict(VG_VERDICT_ERROR, "the snapshot of %s did not load",
+                       p->name);
+    }
+    v = verdict(VG_VERDICT_NOT_VERIFIED, NULL);
+    v.nonce = GUINT64_FROM_LE(*(uint64_t *)planted);
+    arm = g_strdup_printf("{\"execute\":\"vigilante-verify-arm\", "
+                          "\"arguments\": {\"target\": %" G_GUINT64_FORMAT
+                          "}}", v.nonce);
+    g_free(vg_qmp_command(vm->qmp, arm, QMP_TIMEOUT_MS));
+    g_free(vg_qmp_command(vm->qmp, "{\"execute\":\"cont\"}", QMP_TIMEOUT_MS));
+    v.restore_ms = (g_get_monotonic_time() - start) / 1e3;
+
+    /* Replay: TCP over one fresh connection; UDP again until an answer
+     * (slirp drops a first datagram to a guest it has not heard yet). */
+    deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+    if (has_tcp) {
+        tcp_fd = connect_tcp(g_array_index(vm->host_ports, unsigned,
+                                           hport[0] - 1));
+    }
+    for (int round = 0; !ev && g_get_monotonic_time() < deadline; round++) {
+        for (guint i = 0; i < msgs->len && (round == 0 || !has_tcp); i++) {
+            const ScaMessage *m = sca_message(sca, i);
+            unsigned host = g_array_index(vm->host_ports, unsigned,
+                                          hport[i] - 1);
+            size_t len;
+            const uint8_t *data = g_bytes_get_data(msgs->pdata[i], &len);
+
+            if (m->transport == SCA_TRANSPORT_UDP) {
+                send_udp(host, data, len);
+            } else if (tcp_fd >= 0 &&
+                       write(tcp_fd, data, len) != (ssize_t)len) {
+                break;
+            }
+        }
+        ev = vg_qmp_wait_event(vm->qmp, "VIGILANTE_VERIFIED", 250);
+    }
+    if (tcp_fd >= 0) {
+        close(tcp_fd);
+    }
+    v.total_ms = (g_get_monotonic_time() - start) / 1e3;
+    if (ev) {
+        v.kind = VG_VERDICT_VERIFIED;
+    } else {
+        v.reason = g_strdup_printf("the guest did not jump to the nonce "
+                                   "within %u ms", timeout_ms);
+    }
+    return v;
+}
+
+char *vg_verdict_json(const VgVerdict *v, const Sca *sca)
+{
+    static const char *const kinds[] = {
+        [VG_VERDICT_VERIFIED] = "verified",
+        [VG_VERDICT_NOT_VERIFIED] = "not-verified",
+        [VG_VERDICT_ERROR] = "error",
+    };
+    GString *s = g_string_new(NULL);
+
+    g_string_append_printf(s, "{\"verdict\": \"%s\"", kinds[v->kind]);
+    if (sca) {
+        g_string_append_printf(s, ", \"type\": \"%s\", \"program\": \"%s\"",
+                               sca_type_name(sca->type), sca->name);
+    }
+    if (v->kind == VG_VERDICT_VERIFIED) {
+        g_string_append_printf(s, ", \"nonce\": \"0x%" G_GINT64_MODIFIER "x\"",
+                               v->nonce);
+    }
+    if (v->reason) {
+        g_autofree char *r = g_strescape(v->reason, NULL);
+
+        g_string_append_printf(s, ", \"reason\": \"%s\"", r);
+    }
+    if (v->total_ms > 0) {
+        g_string_append_printf(s, ", \"restore-ms\": %.1f, \"total-ms\": %.1f",
+                               v->restore_ms, v->total_ms);
+    }
+    g_string_append_c(s, '}');
+    return g_string_free(s, FALSE);
+}

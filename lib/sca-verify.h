@@ -1,0 +1,50 @@
+/*
+ * Ready snapshots and SCA verification (docs/verification.md): the
+ * library entry the CLI (vigilante snapshot / verify) and the agent use.
+ */
+#ifndef VIGILANTE_VERIFY_LIB_H
+#define VIGILANTE_VERIFY_LIB_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "profile.h"
+#include "sca.h"
+
+typedef enum {
+    VG_VERDICT_VERIFIED,
+    VG_VERDICT_NOT_VERIFIED,
+    VG_VERDICT_ERROR,
+} VgVerdictKind;
+
+typedef struct {
+    VgVerdictKind kind;
+    char *reason;               /* not verified / error: why */
+    uint64_t nonce;             /* the planted target */
+    double restore_ms;          /* snapshot to guest running */
+    double total_ms;            /* SCA in hand to verdict */
+} VgVerdict;
+
+/* Boot the profile's guest (taint off), wait until ready, save the
+ * snapshot at the profile's [snapshot] path.  Seconds taken in *secs. */
+bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
+                      GError **errp);
+
+/*
+ * Verify sca against the profile's snapshot: restore it in an isolated
+ * VM (its NIC reaches only our forwarded ports, nothing leaves), replay
+ * the messages with the hinted bytes replaced by a nonce from
+ * RAND_bytes, and wait at most timeout_ms for the guest to be about to
+ * execute at the nonce.
+ */
+VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
+                    unsigned timeout_ms);
+void vg_verdict_clear(VgVerdict *v);
+
+/* One JSON line for a verdict (no newline). */
+char *vg_verdict_json(const VgVerdict *v, const Sca *sca);
+
+/* The emulator: given, $VIGILANTE_QEMU, or build/qemu-system-x86_64. */
+char *vg_find_qemu(const char *given);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * SCA verification on the tiny guest: the detector's SCA of the Figure-1
+ * attack verifies against a fresh snapshot of the program (taint off,
+ * nonce planted in the hinted bytes); forged variants (wrong offset, a
+ * benign message, a truncated message, random bytes, another program)
+ * do not; 200 verifications in a row leave no temporary files, no
+ * processes and no memory growth behind.
+ *
+ * Arguments besides GTest's: --guest=ELF (the tiny guest).
+ */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "guest.h"
+#include "layout.h"
+#include "fig1-payload.h"
+#include "profile.h"
+#include "sca.h"
+#include "sca-verify.h"
+
+#define BOOT_TIMEOUT_MS     10000
+#define ALERT_TIMEOUT_MS    5000
+#define VERIFY_TIMEOUT_MS   3000
+
+static char *guest_path;
+static char *work;              /* profile, snapshot, alerts */
+static VgProfile *profile;
+static GBytes *genuine;         /* the detector's SCA, encoded */
+
+/* A profile for the tiny guest with its snapshot in our directory. */
+static void make_profile(void)
+{
+    g_autofree char *path = g_build_filename(work, "tiny.profile", NULL);
+    g_autofree char *text = g_strdup_printf(
+        "[program]\nname=tiny-fig1\n"
+        "[vm]\nkernel=%s\nmemory=32\nnic=e1000\n"
+        "[service]\nports=udp:4444;udp:7\nready-marker=" TINY_MARK_READY "\n"
+        "[snapshot]\npath=%s/snapshot\n", guest_path, work);
+    g_autoptr(GError) err = NULL;
+    double secs;
+
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    profile = vg_profile_load(path, &err);
+    g_assert_no_error(err);
+    g_assert_true(vg_snapshot_make(profile, vg_qemu_path(), &secs, &err));
+    g_assert_no_error(err);
+    g_test_message("snapshot saved in %.2f s", secs);
+}
+
+/* The detector's SCA: a taint-on honeypot run, attacked once. */
+static void make_genuine(void)
+{
+    g_autofree char *object = g_strdup_printf(
+        "vigilante,id=v0,action=pause,alert-dir=%s,program=tiny-fig1,"
+        "program-digest=%s", work, vg_profile_digest_hex(profile));
+    g_autofree char *netdev = NULL, *ev = NULL, *path = NULL, *data = NULL;
+    guint16 port = vg_free_port(TRUE);
+    guint8 req[FIG1_ATTACK_LEN];
+    gsize len = fig1_build_attack(req, fig1_default_target());
+    VgGuest *g;
+
+    netdev = g_strdup_printf("user,id=n0,hostfwd=udp:127.0.0.1:%u-"
+                             TINY_IP_ADDR ":%u", port, TINY_UDP_FIG1_PORT);
+    {
+        const char *args[] = {
+            "-accel", "tcg,taint=on", "-m", "32", "-kernel", guest_path,
+            "-netdev", netdev, "-device", "e1000,netdev=n0,romfile=",
+            "-object", object, NULL,
+        };
+        g = vg_guest_start(args, TINY_MARK_READY, BOOT_TIMEOUT_MS);
+    }
+    /* slirp may drop the first datagram to a guest it has not heard. */
+    for (int i = 0; i < 10 && !ev; i++) {
+        g_assert_cmpint(vg_udp_exchange(port, req, len, NULL, 0, 0), ==, 0);
+        ev = vg_qmp_wait_event(g->qmp, "VIGILANTE_ALERT", 500);
+    }
+    g_assert_nonnull(ev);
+    path = vg_qmp_get_string(ev, "sca");
+    g_assert_nonnull(path);
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    genuine = g_bytes_new(data, len);
+    vg_guest_stop(g);
+}
+
+static Sca *genuine_copy(void)
+{
+    g_autoptr(GError) err = NULL;
+    Sca *sca = sca_decode(g_bytes_get_data(genuine, NULL),
+                          g_bytes_get_size(genuine), &err);
+
+    g_assert_no_error(err);
+    return sca;
+}
+
+static VgVerdictKind verify(const Sca *sca)
+{
+    VgVerdict v = vg_verify(profile, vg_qemu_path(), sca, VERIFY_TIMEOUT_MS);
+    g_autofree char *json = vg_verdict_json(&v, sca);
+    VgVerdictKind kind = v.kind;
+
+    g_test_message("%s", json);
+    vg_verdict_clear(&v);
+    return kind;
+}
+
+static void test_genuine(void)
+{
+    g_autoptr(Sca) sca = genuine_copy();
+
+    g_assert_cmpint(verify(sca), ==, VG_VERDICT_VERIFIED);
+}
+
+/* Replace message 0 with other bytes (the hint kept inside it). */
+static void replace_message(Sca *sca, const void *p, size_t n)
+{
+    ScaMessage *m = g_ptr_array_index(sca->messages, 0);
+
+    g_bytes_unref(m->payload);
+    m->payload = g_bytes_new(p, n);
+}
+
+static void test_forged(void)
+{
+    guint8 benign[FIG1_ATTACK_LEN], random[FIG1_ATTACK_LEN];
+    gsize blen = sizeof(benign);
+    GRand *rand = g_rand_new_with_seed(3);
+
+    /* As long as the attack, but without Figure 1's magic first byte:
+     * the service only answers "fig1 ignored". */
+    memset(benign, 'b', sizeof(benign) - 1);
+    benign[sizeof(benign) - 1] = 0;
+    for (gsize i = 0; i < sizeof(random); i++) {
+        random[i] = g_rand_int(rand);
+    }
+    g_rand_free(rand);
+    {
+        g_autoptr(Sca) sca = genuine_copy();
+
+        sca->hint_offset -= 8;              /* the wrong offset */
+        g_assert_cmpint(verify(sca), ==, VG_VERDICT_NOT_VERIFIED);
+    }
+    {
+        g_autoptr(Sca) sca = genuine_copy();
+
+        g_assert_cmpuint(blen, >=, sca->hint_offset + sca->hint_length);
+        replace_message(sca, benign, blen);  /* a benign message */
+        g_assert_cmpint(verify(sca), ==, VG_VERDICT_NOT_VERIFIED);
+    }
+    {
+        g_autoptr(Sca) sca = genuine_copy();
+        size_t len;
+        const uint8_t *p = g_bytes_get_data(sca_message(sca, 0)->payload,
+                                            &len);
+        g_autofree uint8_t *cut = g_memdup2(p, len);
+
+        /* Cut inside the 64-byte buffer (the hint moved into what is
+         * left): the copy no longer reaches the return address. */
+        replace_message(sca, cut, 60);
+        sca->hint_offset = 56;
+        g_assert_cmpint(verify(sca), ==, VG_VERDICT_NOT_VERIFIED);
+    }
+    {
+        g_autoptr(Sca) sca = genuine_copy();
+
+        replace_message(sca, random, sizeof(random));   /* random bytes */
+        g_assert_cmpint(verify(sca), ==, VG_VERDICT_NOT_VERIFIED);
+    }
+    {
+        g_autoptr(Sca) sca = genuine_copy();
+
+        g_strlcpy(sca->name, "another-program", sizeof(sca->name));
+        g_assert_cmpint(verify(sca), ==, VG_VERDICT_NOT_VERIFIED);
+    }
+}
+
+static unsigned count_tmp_vms(void)
+{
+    g_autoptr(GDir) d = g_dir_open(g_get_tmp_dir(), 0, NULL);
+    const char *name;
+    unsigned n = 0;
+
+    while (d && (name = g_dir_read_name(d))) {
+        n += g_str_has_prefix(name, "vg-vm-");
+    }
+    return n;
+}
+
+static long rss_kib(void)
+{
+    g_autofree char *status = NULL;
+    const char *p;
+
+    g_assert_true(g_file_get_contents("/proc/self/status", &status, NULL,
+                                      NULL));
+    p = strstr(status, "VmRSS:");
+    g_assert_nonnull(p);
+    return strtol(p + 6, NULL, 10);
+}
+
+/* No emulator left running: none of our children is alive. */
+static unsigned count_children(void)
+{
+    g_autoptr(GDir) d = g_dir_open("/proc", 0, NULL);
+    g_autofree char *me = g_strdup_printf(" %d ", getpid());
+    const char *name;
+    unsigned n = 0;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = g_strdup_printf("/proc/%s/stat", name);
+        g_autofree char *stat = NULL;
+        const char *rp;
+
+        if (!g_ascii_isdigit(name[0]) ||
+            !g_file_get_contents(path, &stat, NULL, NULL)) {
+            continue;
+        }
+        /* pid (comm) state ppid ...: ppid after the last ')' */
+        rp = strrchr(stat, ')');
+        if (rp && g_str_has_prefix(rp + 3, me + 1)) {
+            n++;
+        }
+    }
+    return n;
+}
+
+static void test_200_in_a_row(void)
+{
+    g_autoptr(Sca) sca = genuine_copy();
+    unsigned tmp0 = count_tmp_vms(), verified = 0;
+    long rss0 = 0;
+    gint64 t0 = g_get_monotonic_time();
+
+    for (int i = 0; i < 200; i++) {
+        VgVerdict v = vg_verify(profile, vg_qemu_path(), sca,
+                                VERIFY_TIMEOUT_MS);
+
+        verified += v.kind == VG_VERDICT_VERIFIED;
+        vg_verdict_clear(&v);
+        if (i == 19) {
+            rss0 = rss_kib();   /* after warm-up */
+        }
+    }
+    g_test_message("200 verifications in %.1f s, %u verified; RSS %ld -> "
+                   "%ld KiB", (g_get_monotonic_time() - t0) / 1e6, verified,
+                   rss0, rss_kib());
+    g_assert_cmpuint(verified, ==, 200);
+    g_assert_cmpuint(count_tmp_vms(), ==, tmp0);
+    g_assert_cmpuint(count_children(), ==, 0);
+    g_assert_cmpint(rss_kib() - rss0, <, 4096);
+}
+
+static void cleanup(void)
+{
+    g_autoptr(GDir) d = g_dir_open(work, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *p = g_build_filename(work, name, NULL);
+
+        g_unlink(p);
+    }
+    g_rmdir(work);
+}
+
+int main(int argc, char **argv)
+{
+    int ret;
+
+    g_test_init(&argc, &argv, NULL);
+    guest_path = vg_tiny_guest_arg(argc, argv);
+    work = g_dir_make_tmp("vg-verify-test-XXXXXX", NULL);
+    g_assert_nonnull(work);
+    make_profile();
+    make_genuine();
+    g_test_add_func("/verify/genuine", test_genuine);
+    g_test_add_func("/verify/forged", test_forged);
+    g_test_add_func("/verify/200-in-a-row", test_200_in_a_row);
+    ret = g_test_run();
+    cleanup();
+    return ret;
+}
