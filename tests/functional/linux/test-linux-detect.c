@@ -19,6 +19,7 @@
 #include "linux-guest.h"
 #include "payloads.h"
 #include "sca.h"
+#include "sca-verify.h"
 
 #define BOOT_TIMEOUT_MS     90000
 #define PROGRAM_TIMEOUT_MS  120000
@@ -37,6 +38,10 @@
 #define VGL_MARK_PWNED_AFA  "VG-PWNED linux-afa"
 
 static char *guest_dir, *client_path, *exploit_path;
+
+/* The Linux guest's profile and ready snapshot, made on first use. */
+static char *verify_dir;
+static VgProfile *verify_profile;
 
 typedef struct {
     const char *nic;
@@ -116,10 +121,54 @@ static void teardown(Fixture *f, gconstpointer data)
     g_free(f->alert_dir);
 }
 
+static VgProfile *linux_profile(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *path = NULL, *text = NULL, *kernel = NULL;
+    g_autofree char *initrd = NULL;
+    double secs;
+
+    if (verify_profile) {
+        return verify_profile;
+    }
+    verify_dir = g_dir_make_tmp("vg-linux-verify-XXXXXX", NULL);
+    g_assert_nonnull(verify_dir);
+    kernel = guest_file("vmlinux");
+    initrd = guest_file("initramfs.cpio.gz");
+    path = g_build_filename(verify_dir, "linux.profile", NULL);
+    text = g_strdup_printf(
+        "[program]\nname=vg-linux\n"
+        "[vm]\nkernel=%s\ninitrd=%s\nappend=" VGL_KERNEL_CMDLINE "\n"
+        "memory=256\nnic=virtio-net-pci\n"
+        "[service]\nports=udp:%d;tcp:%d;udp:%d\n"
+        "ready-marker=" VGL_MARK_READY "\nready-timeout=90\n"
+        "[snapshot]\npath=%s/snapshot\n", kernel, initrd, VGL_UDP_PORT,
+        VGL_TCP_PORT, VGL_CTL_PORT, verify_dir);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    verify_profile = vg_profile_load(path, &err);
+    g_assert_no_error(err);
+    g_assert_true(vg_snapshot_make(verify_profile, vg_qemu_path(), &secs,
+                                   &err));
+    g_assert_no_error(err);
+    g_test_message("Linux guest snapshot saved in %.2f s", secs);
+    return verify_profile;
+}
+
+/* The SCA verifies on a fresh snapshot of the program, taint off. */
+static void check_verifies(const Sca *sca)
+{
+    VgVerdict v = vg_verify(linux_profile(), vg_qemu_path(), sca, 10000);
+    g_autofree char *json = vg_verdict_json(&v, sca);
+
+    g_test_message("verify: %s", json);
+    g_assert_cmpint(v.kind, ==, VG_VERDICT_VERIFIED);
+    vg_verdict_clear(&v);
+}
+
 /*
  * The alert's SCA: its type, the message holding the hint (the last one:
  * the attack), its transport and port, the hint; `want` (if given) is
- * the whole attacking message.
+ * the whole attacking message.  An AEC SCA must also verify.
  */
 static void check_sca(const char *ev, ScaType type, ScaTransport transport,
                       guint16 port, guint32 hint_offset, guint32 hint_length,
@@ -148,6 +197,9 @@ static void check_sca(const char *ev, ScaType type, ScaTransport transport,
     if (want) {
         g_assert_cmpmem(g_bytes_get_data(m->payload, NULL),
                         g_bytes_get_size(m->payload), want->data, want->len);
+    }
+    if (type == SCA_TYPE_AEC) {
+        check_verifies(sca);
     }
 }
 
@@ -366,6 +418,7 @@ static void test_afa_i386(Fixture *f, gconstpointer data)
 
 int main(int argc, char **argv)
 {
+    int ret;
     static const Config virtio = { .nic = "virtio-net-pci" };
     static const Config e1000 = { .nic = "e1000" };
     static const Config virtio_max = { .nic = "virtio-net-pci", .cpu = "max" };
@@ -401,5 +454,16 @@ int main(int argc, char **argv)
                test_afa, teardown);
     g_test_add("/linux-detect/afa-policy-off", Fixture, &afa_off, setup,
                test_afa, teardown);
-    return g_test_run();
+    ret = g_test_run();
+    if (verify_dir) {
+        g_autofree char *snap = g_build_filename(verify_dir, "snapshot",
+                                                 NULL);
+        g_autofree char *prof = g_build_filename(verify_dir, "linux.profile",
+                                                 NULL);
+
+        g_unlink(snap);
+        g_unlink(prof);
+        g_rmdir(verify_dir);
+    }
+    return ret;
 }
