@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "host-util.h"
 #include "qmp-client.h"
 
 #define QMP_TIMEOUT_MS 10000
@@ -56,24 +57,6 @@ typedef struct {
     GArray *host_ports;         /* per profile port */
 } Vm;
 
-static unsigned free_port(bool udp)
-{
-    struct sockaddr_in a = { .sin_family = AF_INET,
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
-    unsigned port = 0;
-
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
-        port = ntohs(a.sin_port);
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return port;
-}
-
 static void vm_free(Vm *vm)
 {
     if (!vm) {
@@ -94,15 +77,7 @@ static void vm_free(Vm *vm)
         g_object_unref(vm->proc);
     }
     if (vm->work) {
-        g_autoptr(GDir) d = g_dir_open(vm->work, 0, NULL);
-        const char *name;
-
-        while (d && (name = g_dir_read_name(d))) {
-            g_autofree char *f = g_build_filename(vm->work, name, NULL);
-
-            g_unlink(f);
-        }
-        g_rmdir(vm->work);
+        vg_dir_remove(vm->work);
     }
     g_free(vm->work);
     g_free(vm->serial);
@@ -136,7 +111,7 @@ static Vm *vm_start(const VgProfile *p, const char *qemu, bool restrict_net,
     }
     for (guint i = 0; i < p->ports->len; i++) {
         const VgProfilePort *pp = &g_array_index(p->ports, VgProfilePort, i);
-        unsigned host = free_port(!strcmp(pp->transport, "udp"));
+        unsigned host = vg_local_free_port(!strcmp(pp->transport, "udp"));
 
         g_array_append_val(vm->host_ports, host);
         g_string_append_printf(net, ",hostfwd=%s:127.0.0.1:%u-:%u",

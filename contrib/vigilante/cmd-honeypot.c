@@ -9,15 +9,13 @@
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "profile.h"
+#include "host-util.h"
 #include "qmp-client.h"
 #include "sca-verify.h"
 
@@ -52,25 +50,6 @@ static void usage(FILE *out)
         "2 bad usage, 3 it could not be started.\n");
 }
 
-/* A port on 127.0.0.1 that is free now. */
-static unsigned free_port(bool udp)
-{
-    struct sockaddr_in a = { .sin_family = AF_INET,
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
-    unsigned port = 0;
-
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
-        port = ntohs(a.sin_port);
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return port;
-}
-
 static bool wait_ready(GSubprocess *proc, const char *serial,
                        const char *marker, unsigned timeout_s)
 {
@@ -89,19 +68,6 @@ static bool wait_ready(GSubprocess *proc, const char *serial,
         g_usleep(50000);
     }
     return false;
-}
-
-static void remove_dir(const char *dir)
-{
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(dir, name, NULL);
-
-        g_unlink(p);
-    }
-    g_rmdir(dir);
 }
 
 /* One line for an alert event. */
@@ -200,7 +166,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
 
     for (guint i = 0; i < prof->ports->len; i++) {
         VgProfilePort *p = &g_array_index(prof->ports, VgProfilePort, i);
-        unsigned host = free_port(!strcmp(p->transport, "udp"));
+        unsigned host = vg_local_free_port(!strcmp(p->transport, "udp"));
 
         g_string_append_printf(fwd, ",hostfwd=%s:127.0.0.1:%u-:%u",
                                p->transport, host, p->port);
@@ -247,7 +213,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     }
     if (!proc) {
         fprintf(stderr, "vigilante honeypot: %s: %s\n", qemu, err->message);
-        remove_dir(work);
+        vg_dir_remove(work);
         return VIGILANTE_EXIT_ERROR;
     }
     if (!wait_ready(proc, serial, prof->ready_marker, prof->ready_timeout_s)) {
@@ -260,7 +226,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
                 text ? text : "");
         g_subprocess_force_exit(proc);
         g_subprocess_wait(proc, NULL, NULL);
-        remove_dir(work);
+        vg_dir_remove(work);
         return stop_requested ? VIGILANTE_EXIT_OK : VIGILANTE_EXIT_ERROR;
     }
     qmp = vg_qmp_connect(sock, QMP_TIMEOUT_MS, &err);
@@ -268,7 +234,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
         fprintf(stderr, "vigilante honeypot: QMP: %s\n", err->message);
         g_subprocess_force_exit(proc);
         g_subprocess_wait(proc, NULL, NULL);
-        remove_dir(work);
+        vg_dir_remove(work);
         return VIGILANTE_EXIT_ERROR;
     }
     printf("honeypot: %s ready in %.2f s (taint on, action %s); %s\n",
@@ -298,6 +264,6 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     }
     printf("honeypot: stopped after %" G_GUINT64_FORMAT " alert(s)\n",
            nalerts);
-    remove_dir(work);
+    vg_dir_remove(work);
     return status;
 }

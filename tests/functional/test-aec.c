@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "guest.h"
+#include "host-util.h"
 #include "layout.h"
 #include "fig1-payload.h"
 #include "sca.h"
@@ -72,16 +73,8 @@ static void setup(Fixture *f, gconstpointer data)
 
 static void teardown(Fixture *f, gconstpointer data)
 {
-    g_autoptr(GDir) dir = g_dir_open(f->alert_dir, 0, NULL);
-    const char *name;
-
     vg_guest_stop(f->g);
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *path = g_build_filename(f->alert_dir, name, NULL);
-
-        g_unlink(path);
-    }
-    g_rmdir(f->alert_dir);
+    vg_dir_remove(f->alert_dir);
     g_free(f->alert_dir);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "guest.h"
+#include "host-util.h"
 #include "layout.h"
 #include "fig1-payload.h"
 #include "sca.h"
@@ -25,20 +26,6 @@ static char *profile_path(const char *name)
 {
     return g_build_filename(g_getenv("VIGILANTE_SOURCE_ROOT"), "profiles",
                             name, NULL);
-}
-
-/* SCAs keep coming until the emulator has quit: remove whatever is there. */
-static void remove_dir(const char *dir)
-{
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *f = g_build_filename(dir, name, NULL);
-
-        g_unlink(f);
-    }
-    g_assert_cmpint(g_rmdir(dir), ==, 0);
 }
 
 /* The next line of the honeypot's output (NULL at the end). */
@@ -116,7 +103,8 @@ static void test_attack(void)
     g_assert_cmpmem(sca->digest, 32, digest, 32);
     g_assert_cmpuint(sca->hint_offset, ==, FIG1_RET_ADDR_OFFSET);
 
-    remove_dir(dir);
+    /* SCAs keep coming until the emulator has quit: all of them go. */
+    g_assert_true(vg_dir_remove(dir));
 }
 
 /* A profile that cannot be used: exit status 3 and the reason. */

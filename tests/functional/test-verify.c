@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "guest.h"
+#include "host-util.h"
 #include "layout.h"
 #include "fig1-payload.h"
 #include "profile.h"
@@ -249,19 +250,6 @@ static void test_200_in_a_row(void)
     g_assert_cmpint(rss_kib() - rss0, <, 4096);
 }
 
-static void cleanup(void)
-{
-    g_autoptr(GDir) d = g_dir_open(work, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(work, name, NULL);
-
-        g_unlink(p);
-    }
-    g_rmdir(work);
-}
-
 int main(int argc, char **argv)
 {
     int ret;
@@ -276,6 +264,6 @@ int main(int argc, char **argv)
     g_test_add_func("/verify/forged", test_forged);
     g_test_add_func("/verify/200-in-a-row", test_200_in_a_row);
     ret = g_test_run();
-    cleanup();
+    vg_dir_remove(work);
     return ret;
 }

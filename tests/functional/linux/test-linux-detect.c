@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "guest.h"
+#include "host-util.h"
 #include "linux-guest.h"
 #include "payloads.h"
 #include "sca.h"
@@ -108,16 +109,8 @@ static void setup(Fixture *f, gconstpointer data)
 
 static void teardown(Fixture *f, gconstpointer data)
 {
-    g_autoptr(GDir) dir = g_dir_open(f->alert_dir, 0, NULL);
-    const char *name;
-
     vg_guest_stop(f->g);
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *path = g_build_filename(f->alert_dir, name, NULL);
-
-        g_unlink(path);
-    }
-    g_rmdir(f->alert_dir);
+    vg_dir_remove(f->alert_dir);
     g_free(f->alert_dir);
 }
 
@@ -456,14 +449,7 @@ int main(int argc, char **argv)
                test_afa, teardown);
     ret = g_test_run();
     if (verify_dir) {
-        g_autofree char *snap = g_build_filename(verify_dir, "snapshot",
-                                                 NULL);
-        g_autofree char *prof = g_build_filename(verify_dir, "linux.profile",
-                                                 NULL);
-
-        g_unlink(snap);
-        g_unlink(prof);
-        g_rmdir(verify_dir);
+        vg_dir_remove(verify_dir);
     }
     return ret;
 }

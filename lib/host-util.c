@@ -1,0 +1,41 @@
+/*
+ * Small helpers shared by the host tools and the tests (host-util.h).
+ */
+#include "host-util.h"
+
+#include <arpa/inet.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+unsigned vg_local_free_port(bool udp)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    unsigned port = 0;
+
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
+        port = ntohs(a.sin_port);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    return port;
+}
+
+bool vg_dir_remove(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+
+        g_unlink(path);
+    }
+    return g_rmdir(dir) == 0;
+}
