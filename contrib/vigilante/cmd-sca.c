@@ -1,12 +1,14 @@
 /*
  * vigilante sca show [--json] FILE
  * vigilante sca check FILE
+ * vigilante sca minimise PROFILE IN OUT [--timeout MS]
  *
  * show: the alert's type, program, messages as hex dumps with the hint's
  * bytes marked, and for ACE a disassembly of the hinted code; --json
  * prints the JSON view instead.  check: validate only.  Exit status 0
  * for a well-formed SCA, 1 for a malformed one, 2 on bad usage, 3 when
- * the file cannot be read.
+ * the file cannot be read.  minimise: write a smaller SCA that still
+ * verifies against PROFILE (docs/verification.md).
  */
 #include <capstone.h>
 #include <errno.h>
@@ -17,11 +19,14 @@
 
 #include "commands.h"
 #include "sca.h"
+#include "sca-minimise.h"
 
 static int usage(void)
 {
     fprintf(stderr, "usage: vigilante sca show [--json] FILE\n"
-                    "       vigilante sca check FILE\n");
+                    "       vigilante sca check FILE\n"
+                    "       vigilante sca minimise PROFILE IN OUT "
+                    "[--timeout MS]\n");
     return VIGILANTE_EXIT_USAGE;
 }
 
@@ -151,10 +156,60 @@ static int show(const char *path, bool json)
     return VIGILANTE_EXIT_OK;
 }
 
+static int minimise(int argc, char **argv)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VgProfile) prof = NULL;
+    g_autoptr(Sca) sca = NULL, small = NULL;
+    g_autoptr(GBytes) in = NULL, out = NULL;
+    g_autofree char *qemu = vg_find_qemu(NULL);
+    guint64 timeout_ms = 3000;
+    VgMinimiseStats st;
+    int status = VIGILANTE_EXIT_OK;
+
+    if (argc == 7 && !strcmp(argv[5], "--timeout")) {
+        if (!g_ascii_string_to_unsigned(argv[6], 10, 100, 600000,
+                                        &timeout_ms, NULL)) {
+            return usage();
+        }
+    } else if (argc != 5) {
+        return usage();
+    }
+    prof = vg_profile_load(argv[2], &err);
+    if (!prof) {
+        fprintf(stderr, "vigilante sca: %s\n", err->message);
+        return VIGILANTE_EXIT_ERROR;
+    }
+    sca = load(argv[3], &status);
+    if (!sca) {
+        return status;
+    }
+    small = vg_sca_minimise(prof, qemu, sca, timeout_ms, &st, &err);
+    if (!small) {
+        fprintf(stderr, "vigilante sca: %s: %s\n", argv[3], err->message);
+        return VIGILANTE_EXIT_FAILED;
+    }
+    in = sca_encode(sca, NULL);
+    out = sca_encode(small, &err);
+    if (!out || !g_file_set_contents(argv[4], g_bytes_get_data(out, NULL),
+                                     g_bytes_get_size(out), &err)) {
+        fprintf(stderr, "vigilante sca: %s: %s\n", argv[4], err->message);
+        return VIGILANTE_EXIT_ERROR;
+    }
+    printf("%s: %zu -> %zu bytes, %u message(s) dropped, %u byte(s) "
+           "replaced by filler, %u replays\n", argv[4],
+           g_bytes_get_size(in), g_bytes_get_size(out), st.messages_dropped,
+           st.bytes_filled, st.replays);
+    return VIGILANTE_EXIT_OK;
+}
+
 int vigilante_cmd_sca(int argc, char **argv)
 {
     int status = VIGILANTE_EXIT_OK;
 
+    if (argc >= 2 && !strcmp(argv[1], "minimise")) {
+        return minimise(argc, argv);
+    }
     if (argc == 3 && !strcmp(argv[1], "show")) {
         return show(argv[2], false);
     }

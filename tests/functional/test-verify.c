@@ -3,8 +3,9 @@
  * attack verifies against a fresh snapshot of the program (taint off,
  * nonce planted in the hinted bytes); forged variants (wrong offset, a
  * benign message, a truncated message, random bytes, another program)
- * do not; 200 verifications in a row leave no temporary files, no
- * processes and no memory growth behind.
+ * do not; minimisation replaces the worm's code with filler and the
+ * result still verifies; 200 verifications in a row leave no temporary
+ * files, no processes and no memory growth behind.
  *
  * Arguments besides GTest's: --guest=ELF (the tiny guest).
  */
@@ -18,6 +19,7 @@
 #include "profile.h"
 #include "sca.h"
 #include "sca-verify.h"
+#include "sca-minimise.h"
 
 #define BOOT_TIMEOUT_MS     10000
 #define ALERT_TIMEOUT_MS    5000
@@ -174,6 +176,31 @@ static void test_forged(void)
     }
 }
 
+/* Minimised: the worm's code and text replaced, still verifying. */
+static void test_minimise(void)
+{
+    g_autoptr(Sca) sca = genuine_copy(), small = NULL;
+    g_autoptr(GError) err = NULL;
+    VgMinimiseStats st;
+    size_t len;
+    const uint8_t *p;
+
+    small = vg_sca_minimise(profile, vg_qemu_path(), sca, 1000, &st, &err);
+    g_assert_no_error(err);
+    g_test_message("minimised: %u replays, %u bytes replaced", st.replays,
+                   st.bytes_filled);
+    p = g_bytes_get_data(sca_message(small, 0)->payload, &len);
+    g_assert_cmpuint(len, ==, FIG1_ATTACK_LEN);
+    g_assert_null(memmem(p, len, "VG-PWNED", 8));
+    g_assert_cmpuint(st.bytes_filled, >=, 48);
+    g_assert_cmpuint(small->hint_offset, ==, sca->hint_offset);
+    g_assert_cmpmem(p + small->hint_offset, small->hint_length,
+                    (const uint8_t *)g_bytes_get_data(
+                        sca_message(sca, 0)->payload, NULL) + sca->hint_offset,
+                    sca->hint_length);
+    g_assert_cmpint(verify(small), ==, VG_VERDICT_VERIFIED);
+}
+
 static unsigned count_tmp_vms(void)
 {
     g_autoptr(GDir) d = g_dir_open(g_get_tmp_dir(), 0, NULL);
@@ -262,6 +289,7 @@ int main(int argc, char **argv)
     make_genuine();
     g_test_add_func("/verify/genuine", test_genuine);
     g_test_add_func("/verify/forged", test_forged);
+    g_test_add_func("/verify/minimise", test_minimise);
     g_test_add_func("/verify/200-in-a-row", test_200_in_a_row);
     ret = g_test_run();
     vg_dir_remove(work);

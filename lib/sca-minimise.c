@@ -1,0 +1,153 @@
+/*
+ * SCA minimisation (sca-minimise.h) by replay in snapshot VMs: drop the
+ * messages that are not needed (the shortest suffix of the message list
+ * that still verifies, as the paper's suffix search), then replace runs
+ * of bytes that are not needed to take control (the worm's code,
+ * fillers) with innocuous ones, keeping each change only if the SCA
+ * still verifies.
+ */
+#include "sca-minimise.h"
+
+#include <string.h>
+
+/* An innocuous byte: printable, not a separator, not a terminator. */
+#define FILLER 'A'
+
+static bool verifies(const VgProfile *p, const char *qemu, const Sca *sca,
+                     unsigned timeout_ms, unsigned *replays)
+{
+    VgVerdict v = vg_verify(p, qemu, sca, timeout_ms);
+    bool ok = v.kind == VG_VERDICT_VERIFIED;
+
+    (*replays)++;
+    vg_verdict_clear(&v);
+    return ok;
+}
+
+static Sca *copy_sca(const Sca *sca)
+{
+    g_autoptr(GBytes) b = sca_encode(sca, NULL);
+
+    return b ? sca_decode(g_bytes_get_data(b, NULL), g_bytes_get_size(b),
+                          NULL) : NULL;
+}
+
+/* The SCA without its first `drop` messages. */
+static Sca *suffix(const Sca *sca, unsigned drop)
+{
+    Sca *s = copy_sca(sca);
+
+    g_ptr_array_remove_range(s->messages, 0, drop);
+    s->hint_message -= drop;
+    return s;
+}
+
+/* Replace payload bytes [from, to) of message i with the filler. */
+static void fill(Sca *sca, unsigned i, size_t from, size_t to)
+{
+    ScaMessage *m = g_ptr_array_index(sca->messages, i);
+    size_t len;
+    uint8_t *p = g_memdup2(g_bytes_get_data(m->payload, &len),
+                           g_bytes_get_size(m->payload));
+
+    memset(p + from, FILLER, to - from);
+    g_bytes_unref(m->payload);
+    m->payload = g_bytes_new_take(p, len);
+}
+
+/* Is any byte of [from, to) of message i not the filler already? */
+static bool fillable(const Sca *sca, unsigned i, size_t from, size_t to)
+{
+    const uint8_t *p = g_bytes_get_data(sca_message(sca, i)->payload, NULL);
+
+    for (size_t k = from; k < to; k++) {
+        if (p[k] != FILLER) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Try filling [from, to); on failure, split it, down to `min` bytes. */
+static void fill_range(Sca **sca, unsigned i, size_t from, size_t to,
+                       size_t min, const VgProfile *p, const char *qemu,
+                       unsigned timeout_ms, unsigned *replays)
+{
+    g_autoptr(Sca) trial = NULL;
+
+    if (from >= to || !fillable(*sca, i, from, to)) {
+        return;
+    }
+    /* Never touch the hint: those bytes are the claim. */
+    if (i == (*sca)->hint_message && from < (*sca)->hint_offset +
+        (*sca)->hint_length && to > (*sca)->hint_offset) {
+        if (to - from <= min) {
+            return;
+        }
+    } else {
+        trial = copy_sca(*sca);
+        fill(trial, i, from, to);
+        if (verifies(p, qemu, trial, timeout_ms, replays)) {
+            sca_free(*sca);
+            *sca = g_steal_pointer(&trial);
+            return;
+        }
+        if (to - from <= min) {
+            return;
+        }
+    }
+    fill_range(sca, i, from, from + (to - from) / 2, min, p, qemu,
+               timeout_ms, replays);
+    fill_range(sca, i, from + (to - from) / 2, to, min, p, qemu, timeout_ms,
+               replays);
+}
+
+Sca *vg_sca_minimise(const VgProfile *p, const char *qemu, const Sca *sca,
+                     unsigned timeout_ms, VgMinimiseStats *stats,
+                     GError **errp)
+{
+    VgMinimiseStats st = { 0 };
+    g_autoptr(Sca) unfilled = NULL;
+    Sca *best;
+
+    if (!verifies(p, qemu, sca, timeout_ms, &st.replays)) {
+        g_set_error(errp, SCA_ERROR, 0, "the SCA does not verify: nothing to "
+                    "minimise");
+        return NULL;
+    }
+    /* Suffix search: the fewest last messages that still take control. */
+    best = copy_sca(sca);
+    for (unsigned drop = sca->hint_message; drop > 0; drop--) {
+        g_autoptr(Sca) s = suffix(sca, drop);
+
+        if (verifies(p, qemu, s, timeout_ms, &st.replays)) {
+            sca_free(best);
+            best = g_steal_pointer(&s);
+            break;
+        }
+    }
+    st.messages_dropped = sca->messages->len - best->messages->len;
+
+    /* Fillers: halves of each message, down to 8-byte runs. */
+    unfilled = copy_sca(best);
+    for (unsigned i = 0; i < best->messages->len; i++) {
+        size_t len = g_bytes_get_size(sca_message(best, i)->payload);
+
+        fill_range(&best, i, 0, len, 8, p, qemu, timeout_ms, &st.replays);
+    }
+    for (unsigned i = 0; i < best->messages->len; i++) {
+        const uint8_t *a = g_bytes_get_data(sca_message(best, i)->payload,
+                                            NULL);
+        const uint8_t *b = g_bytes_get_data(sca_message(unfilled, i)->payload,
+                                            NULL);
+        size_t len = g_bytes_get_size(sca_message(best, i)->payload);
+
+        for (size_t k = 0; k < len; k++) {
+            st.bytes_filled += a[k] != b[k];
+        }
+    }
+    if (stats) {
+        *stats = st;
+    }
+    return best;
+}

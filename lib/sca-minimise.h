@@ -1,0 +1,24 @@
+/*
+ * SCA minimisation by replay (sca-minimise.c): fewer messages, and the
+ * bytes not needed to take control replaced by a filler.
+ */
+#ifndef VIGILANTE_SCA_MINIMISE_H
+#define VIGILANTE_SCA_MINIMISE_H
+
+#include "sca-verify.h"
+
+typedef struct {
+    unsigned replays;           /* verifications run */
+    unsigned messages_dropped;
+    unsigned bytes_filled;      /* payload bytes replaced by the filler */
+} VgMinimiseStats;
+
+/*
+ * A minimised copy of sca that still verifies against the profile's
+ * snapshot; NULL with *errp set if sca itself does not verify.
+ */
+Sca *vg_sca_minimise(const VgProfile *p, const char *qemu, const Sca *sca,
+                     unsigned timeout_ms, VgMinimiseStats *stats,
+                     GError **errp);
+
+#endif
