@@ -270,6 +270,46 @@ static VgVerdict verdict(VgVerdictKind kind, const char *fmt, ...)
 }
 
 /*
+ * ACE: code planted at the hinted offset that jumps to a random address,
+ * "mov eax, imm32; jmp eax" (7 bytes) or "mov rax, imm64; jmp rax" (12);
+ * the address is a random user-space one that the program cannot have
+ * mapped by chance (the verifier only needs the jump to be attempted).
+ */
+static bool plant_jump(unsigned bits, uint8_t *code, size_t *len,
+                       uint64_t *target)
+{
+    uint8_t r[4];
+
+    if (RAND_bytes(r, sizeof(r)) != 1) {
+        return false;
+    }
+    if (bits == 64) {
+        /* 0x0000_10xx_xxxx_xxx0 .. below 0x7fff_ffff_ffff: canonical */
+        *target = 0x100000000000ull | (uint64_t)r[0] << 32 |
+                  (uint64_t)r[1] << 24 | r[2] << 16 | r[3] << 8;
+        code[0] = 0x48;
+        code[1] = 0xb8;
+        for (int i = 0; i < 8; i++) {
+            code[2 + i] = *target >> (8 * i);
+        }
+        code[10] = 0xff;
+        code[11] = 0xe0;
+        *len = 12;
+    } else {
+        *target = 0x40000000u | (uint32_t)(r[0] & 0x3f) << 24 |
+                  r[1] << 16 | r[2] << 8 | (r[3] & 0xf0);
+        code[0] = 0xb8;
+        for (int i = 0; i < 4; i++) {
+            code[1 + i] = *target >> (8 * i);
+        }
+        code[5] = 0xff;
+        code[6] = 0xe0;
+        *len = 7;
+    }
+    return true;
+}
+
+/*
  * The nonce: each hinted byte replaced by a random one of its class, so
  * that the message still reaches the same code: a zero stays a zero
  * (string terminators, the high bytes of an address), anything else
@@ -337,13 +377,15 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
     unsigned hport[SCA_MAX_MESSAGES];
     const ScaMessage *hm = sca_message(sca, sca->hint_message);
     const uint8_t *hinted;
-    uint8_t nonce[8], planted[8] = { 0 };
+    uint8_t nonce[8], planted[8] = { 0 }, code[12];
+    size_t code_len = 0;
+    uint64_t ace_target = 0;
     bool has_tcp = false;
     int tcp_fd = -1;
     VgVerdict v;
 
     /* What this verifier can check, and whether it is this program. */
-    if (sca->type != SCA_TYPE_AEC) {
+    if (sca->type == SCA_TYPE_AFA) {
         return verdict(VG_VERDICT_ERROR, "verifying %s SCAs is not "
                        "implemented yet", sca_type_name(sca->type));
     }
@@ -352,9 +394,19 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
         return verdict(VG_VERDICT_NOT_VERIFIED, "the SCA is for program %s, "
                        "not %s (or another image of it)", sca->name, p->name);
     }
-    if (sca->hint_length < 2 || sca->hint_length > 8) {
+    if (sca->type == SCA_TYPE_AEC &&
+        (sca->hint_length < 2 || sca->hint_length > 8)) {
         return verdict(VG_VERDICT_NOT_VERIFIED, "an AEC hint of %u bytes "
                        "cannot be a code address", sca->hint_length);
+    }
+    if (sca->type == SCA_TYPE_ACE &&
+        sca->hint_length < (sca->code_bits == 64 ? 12 : 7)) {
+        return verdict(VG_VERDICT_NOT_VERIFIED, "an ACE hint of %u bytes "
+                       "is too short to plant a jump in", sca->hint_length);
+    }
+    if (sca->type == SCA_TYPE_ACE && sca->code_bits == 16) {
+        return verdict(VG_VERDICT_ERROR, "verifying 16-bit ACE SCAs is not "
+                       "implemented yet");
     }
     for (guint i = 0; i < sca->messages->len; i++) {
         const ScaMessage *m = sca_message(sca, i);
@@ -385,17 +437,25 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
     /* The messages, with the nonce planted in the hinted bytes. */
     hinted = (const uint8_t *)g_bytes_get_data(hm->payload, NULL) +
              sca->hint_offset;
-    if (!make_nonce(hinted, nonce, sca->hint_length)) {
-        return verdict(VG_VERDICT_ERROR, "RAND_bytes failed");
+    if (sca->type == SCA_TYPE_ACE) {
+        if (!plant_jump(sca->code_bits, code, &code_len, &ace_target)) {
+            return verdict(VG_VERDICT_ERROR, "RAND_bytes failed");
+        }
+    } else {
+        if (!make_nonce(hinted, nonce, sca->hint_length)) {
+            return verdict(VG_VERDICT_ERROR, "RAND_bytes failed");
+        }
+        memcpy(planted, nonce, sca->hint_length);
     }
-    memcpy(planted, nonce, sca->hint_length);
     for (guint i = 0; i < sca->messages->len; i++) {
         const ScaMessage *m = sca_message(sca, i);
         size_t len;
         const uint8_t *data = g_bytes_get_data(m->payload, &len);
         uint8_t *copy = g_memdup2(data, len);
 
-        if (i == sca->hint_message) {
+        if (i == sca->hint_message && sca->type == SCA_TYPE_ACE) {
+            memcpy(copy + sca->hint_offset, code, code_len);
+        } else if (i == sca->hint_message) {
             memcpy(copy + sca->hint_offset, nonce, sca->hint_length);
         }
         g_ptr_array_add(msgs, g_bytes_new_take(copy, len));
@@ -412,7 +472,8 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
                        p->name);
     }
     v = verdict(VG_VERDICT_NOT_VERIFIED, NULL);
-    v.nonce = GUINT64_FROM_LE(*(uint64_t *)planted);
+    v.nonce = sca->type == SCA_TYPE_ACE ? ace_target
+                                        : GUINT64_FROM_LE(*(uint64_t *)planted);
     arm = g_strdup_printf("{\"execute\":\"vigilante-verify-arm\", "
                           "\"arguments\": {\"target\": %" G_GUINT64_FORMAT
                           "}}", v.nonce);

@@ -16,6 +16,7 @@
 #include "host-util.h"
 #include "layout.h"
 #include "fig1-payload.h"
+#include "run-payload.h"
 #include "profile.h"
 #include "sca.h"
 #include "sca-verify.h"
@@ -37,7 +38,8 @@ static void make_profile(void)
     g_autofree char *text = g_strdup_printf(
         "[program]\nname=tiny-fig1\n"
         "[vm]\nkernel=%s\nmemory=32\nnic=e1000\n"
-        "[service]\nports=udp:4444;udp:7\nready-marker=" TINY_MARK_READY "\n"
+        "[service]\nports=udp:4444;udp:4446\nready-marker=" TINY_MARK_READY
+        "\n"
         "[snapshot]\npath=%s/snapshot\n", guest_path, work);
     g_autoptr(GError) err = NULL;
     double secs;
@@ -50,20 +52,32 @@ static void make_profile(void)
     g_test_message("snapshot saved in %.2f s", secs);
 }
 
-/* The detector's SCA: a taint-on honeypot run, attacked once. */
+/* The detector's SCA of one request to one of the tiny guest's ports. */
+static GBytes *detector_sca(guint16 guest_port, const guint8 *req,
+                            gsize len);
+
 static void make_genuine(void)
+{
+    guint8 req[FIG1_ATTACK_LEN];
+    gsize len = fig1_build_attack(req, fig1_default_target());
+
+    genuine = detector_sca(TINY_UDP_FIG1_PORT, req, len);
+}
+
+static GBytes *detector_sca(guint16 guest_port, const guint8 *req,
+                            gsize len)
 {
     g_autofree char *object = g_strdup_printf(
         "vigilante,id=v0,action=pause,alert-dir=%s,program=tiny-fig1,"
         "program-digest=%s", work, vg_profile_digest_hex(profile));
     g_autofree char *netdev = NULL, *ev = NULL, *path = NULL, *data = NULL;
     guint16 port = vg_free_port(TRUE);
-    guint8 req[FIG1_ATTACK_LEN];
-    gsize len = fig1_build_attack(req, fig1_default_target());
+    gsize dlen;
+    GBytes *sca;
     VgGuest *g;
 
     netdev = g_strdup_printf("user,id=n0,hostfwd=udp:127.0.0.1:%u-"
-                             TINY_IP_ADDR ":%u", port, TINY_UDP_FIG1_PORT);
+                             TINY_IP_ADDR ":%u", port, guest_port);
     {
         const char *args[] = {
             "-accel", "tcg,taint=on", "-m", "32", "-kernel", guest_path,
@@ -80,9 +94,10 @@ static void make_genuine(void)
     g_assert_nonnull(ev);
     path = vg_qmp_get_string(ev, "sca");
     g_assert_nonnull(path);
-    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-    genuine = g_bytes_new(data, len);
+    g_assert_true(g_file_get_contents(path, &data, &dlen, NULL));
+    sca = g_bytes_new(data, dlen);
     vg_guest_stop(g);
+    return sca;
 }
 
 static Sca *genuine_copy(void)
@@ -104,6 +119,26 @@ static VgVerdictKind verify(const Sca *sca)
     g_test_message("%s", json);
     vg_verdict_clear(&v);
     return kind;
+}
+
+/* ACE: the run service's SCA; a jump to a random address is planted in
+ * the hinted code.  Planted where the code does not start, it fails. */
+static void test_ace(void)
+{
+    guint8 req[RUN_ATTACK_MAX];
+    gsize len = run_build_attack(req);
+    g_autoptr(GBytes) b = detector_sca(TINY_UDP_RUN_PORT, req, len);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Sca) sca = sca_decode(g_bytes_get_data(b, NULL),
+                                    g_bytes_get_size(b), &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpint(sca->type, ==, SCA_TYPE_ACE);
+    g_assert_cmpuint(sca->code_bits, ==, 32);
+    g_assert_cmpuint(sca->hint_offset, ==, 1);
+    g_assert_cmpint(verify(sca), ==, VG_VERDICT_VERIFIED);
+    sca->hint_offset = 0;       /* over the request's 'X': not run */
+    g_assert_cmpint(verify(sca), ==, VG_VERDICT_NOT_VERIFIED);
 }
 
 static void test_genuine(void)
@@ -289,6 +324,7 @@ int main(int argc, char **argv)
     make_genuine();
     g_test_add_func("/verify/genuine", test_genuine);
     g_test_add_func("/verify/forged", test_forged);
+    g_test_add_func("/verify/ace", test_ace);
     g_test_add_func("/verify/minimise", test_minimise);
     g_test_add_func("/verify/200-in-a-row", test_200_in_a_row);
     ret = g_test_run();
