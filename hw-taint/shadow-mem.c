@@ -313,7 +313,8 @@ bool taint_shadow_page_dirty(uint64_t addr)
 
 bool taint_shadow_any(void)
 {
-    return dirty_pages != 0;
+    /* Read unlocked by the vCPU: a hint, updated under the lock. */
+    return __atomic_load_n(&dirty_pages, __ATOMIC_RELAXED) != 0;
 }
 
 uint64_t taint_shadow_dirty_bytes(void)

@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "host-util.h"
@@ -139,7 +140,9 @@ static Vm *vm_start(const VgProfile *p, const char *qemu, bool restrict_net,
     ARG("-device"); ARG("%s,netdev=n0,romfile=", p->nic);
     if (incoming) {
         ARG("-S");
-        ARG("-incoming"); ARG("exec:cat '%s'", incoming);
+        g_autofree char *quoted = g_shell_quote(incoming);
+
+        ARG("-incoming"); ARG("exec:cat %s", quoted);
     }
 #undef ARG
     g_ptr_array_add(args, NULL);
@@ -229,8 +232,14 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
     }
     g_free(vg_qmp_command(vm->qmp, "{\"execute\":\"stop\"}", QMP_TIMEOUT_MS));
     tmp = g_strdup_printf("%s.tmp", p->snapshot);
-    cmd = g_strdup_printf("{\"execute\":\"migrate\", \"arguments\":"
-                          " {\"uri\": \"exec:cat > '%s'\"}}", tmp);
+    {
+        g_autofree char *quoted = g_shell_quote(tmp);
+        g_autofree char *uri = g_strdup_printf("exec:cat > %s", quoted);
+        g_autofree char *json = g_strescape(uri, NULL);
+
+        cmd = g_strdup_printf("{\"execute\":\"migrate\", \"arguments\":"
+                              " {\"uri\": \"%s\"}}", json);
+    }
     g_free(vg_qmp_command(vm->qmp, cmd, QMP_TIMEOUT_MS));
     st = wait_status(vm, "query-migrate", done, 120000);
     if (!st || strcmp(st, "completed")) {
@@ -240,6 +249,7 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
         return false;
     }
     if (g_rename(tmp, p->snapshot) != 0) {
+        g_unlink(tmp);
         g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
                     "%s: %s", p->snapshot, g_strerror(errno));
         return false;
@@ -341,8 +351,12 @@ static int connect_tcp(unsigned port)
     struct sockaddr_in a = { .sin_family = AF_INET,
                              .sin_port = htons(port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct timeval tv = { .tv_sec = 1 };   /* a guest that stops reading */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    }
     if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
         close(fd);
         fd = -1;
@@ -484,9 +498,13 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
     /* Replay: TCP over one fresh connection; UDP again until an answer
      * (slirp drops a first datagram to a guest it has not heard yet). */
     deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
-    if (has_tcp) {
-        tcp_fd = connect_tcp(g_array_index(vm->host_ports, unsigned,
-                                           hport[0] - 1));
+    for (guint i = 0; i < msgs->len && has_tcp; i++) {
+        if (sca_message(sca, i)->transport == SCA_TRANSPORT_TCP) {
+            /* One connection, to the first TCP message's port. */
+            tcp_fd = connect_tcp(g_array_index(vm->host_ports, unsigned,
+                                               hport[i] - 1));
+            break;
+        }
     }
     for (int round = 0; !ev && g_get_monotonic_time() < deadline; round++) {
         for (guint i = 0; i < msgs->len && (round == 0 || !has_tcp); i++) {
@@ -499,8 +517,8 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
             if (m->transport == SCA_TRANSPORT_UDP) {
                 send_udp(host, data, len);
             } else if (tcp_fd >= 0 &&
-                       write(tcp_fd, data, len) != (ssize_t)len) {
-                break;
+                       send(tcp_fd, data, len, MSG_NOSIGNAL) != (ssize_t)len) {
+                break;          /* reset by the guest: the verdict decides */
             }
         }
         ev = vg_qmp_wait_event(vm->qmp, "VIGILANTE_VERIFIED", 250);

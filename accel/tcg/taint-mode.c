@@ -84,6 +84,8 @@ void taint_tlb_access(CPUArchState *env, target_ulong addr, void *host,
     if (dirty_mode(cpu)) {
         return;                 /* instrumented code keeps the shadow */
     }
+    /* This page only: the slow path visits the next one separately. */
+    size = MIN(size, TARGET_PAGE_SIZE - (addr & ~TARGET_PAGE_MASK));
     if (store) {
         ram_addr_t ram = qemu_ram_addr_from_host(host);
 
@@ -103,8 +105,9 @@ void taint_tlb_access(CPUArchState *env, target_ulong addr, void *host,
         tlb_flush(cpu);
         cpu_loop_exit_restore(cpu, retaddr);
     }
-    /* A load from C code (a helper): it goes on, and what follows runs
-     * instrumented. */
+    /* A load from C code (a helper): it goes on, and the CPU leaves its
+     * TB chain at the next TB so that what follows runs instrumented. */
+    cpu_exit(cpu);
 }
 
 /* Is every shadow register of this vCPU clean? */

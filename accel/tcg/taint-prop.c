@@ -408,6 +408,23 @@ static TCGTemp *vec_word(TaintPass *p, TCGTemp *t, int k)
     return *w;
 }
 
+/* Vector ops whose lanes mix bytes: broadcasts, shifts, rotates, mul. */
+static bool vec_spreads(TCGOpcode c)
+{
+    switch (c) {
+    case INDEX_op_dup_vec: case INDEX_op_dup2_vec:
+    case INDEX_op_shli_vec: case INDEX_op_shri_vec: case INDEX_op_sari_vec:
+    case INDEX_op_rotli_vec: case INDEX_op_shls_vec: case INDEX_op_shrs_vec:
+    case INDEX_op_sars_vec: case INDEX_op_rotls_vec:
+    case INDEX_op_shlv_vec: case INDEX_op_shrv_vec: case INDEX_op_sarv_vec:
+    case INDEX_op_rotlv_vec: case INDEX_op_rotrv_vec:
+    case INDEX_op_mul_vec:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /*
  * Vector ops (host SIMD through gvec: SSE/AVX moves, pxor, pcmpeqb...):
  * lane-wise, so output word k comes from the inputs' words k; env loads
@@ -465,7 +482,9 @@ static void rule_vec(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
             for (int i = 0; i < nout; i++) {
                 TCGTemp *d = vec_word(p, out[i], k);
 
-                if (d != r) {
+                if (vec_spreads(op->opc)) {
+                    gen_spread(d, r);
+                } else if (d != r) {
                     tcg_gen_mov_i64(v64(d), v64(r));
                 }
             }

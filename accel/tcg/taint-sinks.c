@@ -69,11 +69,12 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
                  uintptr_t ra)
 {
     CPUState *cs = env_cpu(env);
-    g_autofree TaintLabel *dirty = g_new(TaintLabel, MAX(nlabels, 1));
-    g_autofree char *insn = NULL;
+    TaintLabel *dirty;
+    char *insn;
     VigilanteAlertSpec spec;
     size_t ndirty = 0;
     uint64_t pc;
+    bool stop;
 
     if (!vigilante_policy_enabled(type)) {
         return;
@@ -82,6 +83,8 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
         cs->exception_index = EXCP_INTERRUPT;
         cpu_loop_exit_restore(cs, ra);
     }
+    /* Freed by hand: the exit below longjmps past any auto cleanup. */
+    dirty = g_new(TaintLabel, MAX(nlabels, 1));
     for (size_t i = 0; i < nlabels; i++) {
         if (labels[i]) {
             dirty[ndirty++] = labels[i];
@@ -99,7 +102,10 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
         .site = pc,
         .afa_call = afa_call,
     };
-    if (vigilante_alert(&spec)) {
+    stop = vigilante_alert(&spec);
+    g_free(dirty);
+    g_free(insn);
+    if (stop) {
         cs->exception_index = EXCP_INTERRUPT;
         cpu_loop_exit_restore(cs, ra);
     }
@@ -222,8 +228,9 @@ static bool exec_path_arg(CPUArchState *env, uint32_t entry, uint64_t *path,
 
 void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
 {
+    /* Static (one vCPU with taint on): the trap may longjmp out. */
+    static TaintLabel labels[AFA_PATH_MAX];
     CPUState *cs = env_cpu(env);
-    g_autofree TaintLabel *labels = NULL;
     uint64_t path;
     uint8_t call = 0;
     size_t n = 0;
@@ -232,7 +239,6 @@ void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
     if (!taint_shadow_any() || !exec_path_arg(env, entry, &path, &call)) {
         return;
     }
-    labels = g_new(TaintLabel, AFA_PATH_MAX);
     while (n < AFA_PATH_MAX) {
         uint8_t c;
 
