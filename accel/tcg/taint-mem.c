@@ -15,29 +15,6 @@
 #include "taint-shadow.h"
 #include "taint-prop.h"
 
-/*
- * ram_addr of a host address in guest RAM.  The last page's translation
- * is kept: the vCPU's accesses mostly stay on a page, and RAM blocks do
- * not move while the guest runs.
- */
-static ram_addr_t host_to_ram(void *host)
-{
-    static uintptr_t last_host = -1;
-    static ram_addr_t last_ram;
-    uintptr_t page = (uintptr_t)host & TARGET_PAGE_MASK;
-    ram_addr_t ram;
-
-    if (page == last_host) {
-        return last_ram + ((uintptr_t)host & ~TARGET_PAGE_MASK);
-    }
-    ram = qemu_ram_addr_from_host(host);
-    if (ram != RAM_ADDR_INVALID) {
-        last_host = page;
-        last_ram = ram & TARGET_PAGE_MASK;
-    }
-    return ram;
-}
-
 static bool labels_dirty(const TaintLabel *l, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
@@ -49,25 +26,35 @@ static bool labels_dirty(const TaintLabel *l, unsigned n)
 }
 
 /*
- * The host address of a RAM page the CPU has just accessed, from the TLB
- * entry as it is: tlb_vaddr_to_host() refuses pages whose writes take the
- * slow path (TLB_NOTDIRTY: pages holding translated code), and those are
- * exactly the pages where dirty bytes written over code must be seen.
+ * The ram_addr of a guest address the CPU has just accessed, or
+ * RAM_ADDR_INVALID.  On a TLB hit it comes straight from the entry, as
+ * notdirty_write() computes it: no host-address lookup on the hot path,
+ * and pages whose writes take the slow path (TLB_NOTDIRTY: pages holding
+ * translated code, exactly where dirty bytes written over code must be
+ * seen) work too, which tlb_vaddr_to_host() refuses.
  */
-static void *tlb_host(CPUArchState *env, target_ulong addr,
-                      MMUAccessType type, int mmu_idx)
+static ram_addr_t tlb_ram(CPUArchState *env, target_ulong addr,
+                          MMUAccessType type, int mmu_idx)
 {
     CPUTLBEntry *e = tlb_entry(env, mmu_idx, addr);
     target_ulong tlb_addr = type == MMU_DATA_STORE ? tlb_addr_write(e)
                                                    : e->addr_read;
+    void *host;
 
     if (tlb_hit(tlb_addr, addr)) {
         if (tlb_addr & (TLB_MMIO | TLB_DISCARD_WRITE)) {
-            return NULL;
+            return RAM_ADDR_INVALID;
         }
-        return (void *)((uintptr_t)addr + e->addend);
+        /* A readable page whose writes go to MMIO is a ROM device: its
+         * xlat_section is no ram_addr; leave it to the slow lookup. */
+        if (type == MMU_DATA_STORE || !(tlb_addr_write(e) & TLB_MMIO)) {
+            return addr + env_tlb(env)->d[mmu_idx]
+                              .fulltlb[tlb_index(env, mmu_idx, addr)]
+                              .xlat_section;
+        }
     }
-    return tlb_vaddr_to_host(env, addr, type, mmu_idx);
+    host = tlb_vaddr_to_host(env, addr, type, mmu_idx);
+    return host ? qemu_ram_addr_from_host(host) : RAM_ADDR_INVALID;
 }
 
 /*
@@ -86,8 +73,7 @@ static bool access_labels(CPUArchState *env, target_ulong addr,
         target_ulong a = addr + done;
         unsigned n = MIN(size - done,
                          TARGET_PAGE_SIZE - (a & ~TARGET_PAGE_MASK));
-        void *host = tlb_host(env, a, type, mmu_idx);
-        ram_addr_t ram = host ? host_to_ram(host) : RAM_ADDR_INVALID;
+        ram_addr_t ram = tlb_ram(env, a, type, mmu_idx);
 
         if (ram == RAM_ADDR_INVALID) {
             if (out) {

@@ -712,7 +712,12 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
         break;
     }
 
-    /* Everything else computes its outputs from its inputs. */
+    /* Everything else computes its outputs from its inputs; ops without
+     * outputs (branches, barriers, insn_start) need no shadow work. */
+    if (nout == 0) {
+        emit(s, op);
+        return;
+    }
     for (int i = 0; i < nin; i++) {
         sh[i] = temp_idx(in[i]) == taint_pc_global ? zero()
                                                    : taint_pass_in(p, in[i]);
