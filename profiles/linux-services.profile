@@ -11,7 +11,7 @@ memory=256
 nic=virtio-net-pci
 
 [service]
-ports=udp:5001;tcp:5002;udp:5004;udp:5005
+ports=udp:5001;tcp:5002;udp:5004;udp:5005;tcp:5006
 ready-marker=VG-LINUX-READY
 ready-timeout=90
 

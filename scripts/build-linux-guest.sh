@@ -26,7 +26,7 @@ BUSYBOX=/bin/busybox
 SVC_CFLAGS=(-O2 -g -Wall -Wextra -static -fno-stack-protector -z execstack
             -no-pie -fno-pie -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=0
             -fcf-protection=none)
-SERVICES=(vg-udpd vg-tcpd vg-ctld)
+SERVICES=(vg-udpd vg-tcpd vg-ctld vg-logind)
 # Modules the guest may need, grouped by NIC family: "family:module ...".
 NIC_FAMILIES=("e1000:e1000" "virtio:virtio_pci virtio_net")
 

@@ -13,13 +13,17 @@
  * --client=PROGRAM --exploit=PROGRAM.
  */
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "guest.h"
 #include "host-util.h"
 #include "linux-guest.h"
 #include "payloads.h"
 #include "sca.h"
+#include "sca-minimise.h"
 #include "sca-verify.h"
 
 #define BOOT_TIMEOUT_MS     90000
@@ -36,6 +40,8 @@
 #define TCP_RET_IN_MSG      (5 + VGL_TCP_RET_OFFSET)        /* after "NAME " */
 /* vg-ctld's name field, before its handler pointer. */
 #define CTL_NAME_LEN        24
+/* vg-logind's note field, before its show pointer. */
+#define LOGIN_NOTE_LEN      32
 #define VGL_MARK_PWNED_AFA  "VG-PWNED linux-afa"
 
 static char *guest_dir, *client_path, *exploit_path;
@@ -53,7 +59,7 @@ typedef struct {
 
 typedef struct {
     VgGuest *g;
-    guint16 udp_port, tcp_port, ctl_port, ctl32_port;
+    guint16 udp_port, tcp_port, ctl_port, ctl32_port, login_port;
     char *alert_dir;
 } Fixture;
 
@@ -77,16 +83,21 @@ static void setup(Fixture *f, gconstpointer data)
         f->ctl32_port = vg_free_port(TRUE);
     } while (f->udp_port == f->ctl_port || f->udp_port == f->ctl32_port ||
              f->ctl_port == f->ctl32_port);
-    f->tcp_port = vg_free_port(FALSE);
+    do {
+        f->tcp_port = vg_free_port(FALSE);
+        f->login_port = vg_free_port(FALSE);
+    } while (f->tcp_port == f->login_port);
     netdev = g_strdup_printf("user,id=n0,"
                              "hostfwd=udp:127.0.0.1:%u-" VGL_GUEST_IP ":%u,"
                              "hostfwd=tcp:127.0.0.1:%u-" VGL_GUEST_IP ":%u,"
                              "hostfwd=udp:127.0.0.1:%u-" VGL_GUEST_IP ":%u,"
-                             "hostfwd=udp:127.0.0.1:%u-" VGL_GUEST_IP ":%u",
+                             "hostfwd=udp:127.0.0.1:%u-" VGL_GUEST_IP ":%u,"
+                             "hostfwd=tcp:127.0.0.1:%u-" VGL_GUEST_IP ":%u",
                              f->udp_port, VGL_UDP_PORT,
                              f->tcp_port, VGL_TCP_PORT,
                              f->ctl_port, VGL_CTL_PORT,
-                             f->ctl32_port, VGL_CTL32_PORT);
+                             f->ctl32_port, VGL_CTL32_PORT,
+                             f->login_port, VGL_LOGIN_PORT);
     dev = g_strdup_printf("%s,netdev=n0,romfile=", c->nic);
     f->alert_dir = g_dir_make_tmp("vg-linux-XXXXXX", NULL);
     g_assert_nonnull(f->alert_dir);
@@ -133,10 +144,11 @@ static VgProfile *linux_profile(void)
         "[program]\nname=vg-linux\n"
         "[vm]\nkernel=%s\ninitrd=%s\nappend=" VGL_KERNEL_CMDLINE "\n"
         "memory=256\nnic=virtio-net-pci\n"
-        "[service]\nports=udp:%d;tcp:%d;udp:%d\n"
+        "[service]\nports=udp:%d;tcp:%d;udp:%d;udp:%d;tcp:%d\n"
         "ready-marker=" VGL_MARK_READY "\nready-timeout=90\n"
         "[snapshot]\npath=%s/snapshot\n", kernel, initrd, VGL_UDP_PORT,
-        VGL_TCP_PORT, VGL_CTL_PORT, verify_dir);
+        VGL_TCP_PORT, VGL_CTL_PORT, VGL_CTL32_PORT, VGL_LOGIN_PORT,
+        verify_dir);
     g_assert_true(g_file_set_contents(path, text, -1, NULL));
     verify_profile = vg_profile_load(path, &err);
     g_assert_no_error(err);
@@ -158,20 +170,13 @@ static void check_verifies(const Sca *sca)
     vg_verdict_clear(&v);
 }
 
-/*
- * The alert's SCA: its type, the message holding the hint (the last one:
- * the attack), its transport and port, the hint; `want` (if given) is
- * the whole attacking message.  An AEC SCA must also verify.
- */
-static void check_sca(const char *ev, ScaType type, ScaTransport transport,
-                      guint16 port, guint32 hint_offset, guint32 hint_length,
-                      const GByteArray *want)
+/* The SCA file an alert event names, decoded. */
+static Sca *load_sca(const char *ev)
 {
     g_autofree char *path = vg_qmp_get_string(ev, "sca");
     g_autofree char *data = NULL;
     g_autoptr(GError) err = NULL;
-    g_autoptr(Sca) sca = NULL;
-    const ScaMessage *m;
+    Sca *sca;
     gsize len;
 
     g_assert_nonnull(path);
@@ -180,6 +185,21 @@ static void check_sca(const char *ev, ScaType type, ScaTransport transport,
     g_assert_no_error(err);
     g_test_message("SCA %s: %zu bytes, %u message(s)", path, len,
                    sca->messages->len);
+    return sca;
+}
+
+/*
+ * The alert's SCA: its type, the message holding the hint (the last one:
+ * the attack), its transport and port, the hint; `want` (if given) is
+ * the whole attacking message.  The SCA must also verify.
+ */
+static void check_sca(const char *ev, ScaType type, ScaTransport transport,
+                      guint16 port, guint32 hint_offset, guint32 hint_length,
+                      const GByteArray *want)
+{
+    g_autoptr(Sca) sca = load_sca(ev);
+    const ScaMessage *m;
+
     g_assert_cmpint(sca->type, ==, type);
     g_assert_cmpuint(sca->hint_message, ==, sca->messages->len - 1);
     m = sca_message(sca, sca->hint_message);
@@ -191,9 +211,7 @@ static void check_sca(const char *ev, ScaType type, ScaTransport transport,
         g_assert_cmpmem(g_bytes_get_data(m->payload, NULL),
                         g_bytes_get_size(m->payload), want->data, want->len);
     }
-    if (type == SCA_TYPE_AEC) {
-        check_verifies(sca);
-    }
+    check_verifies(sca);
 }
 
 static void run(const char *program, const char *proto, guint16 port,
@@ -409,6 +427,143 @@ static void test_afa_i386(Fixture *f, gconstpointer data)
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA, 500));
 }
 
+/* Send one request line on a vg-logind connection and read its answer. */
+static char *login_line(int fd, const char *line, gsize len)
+{
+    GString *r = g_string_new(NULL);
+    gint64 deadline = g_get_monotonic_time() + ALERT_TIMEOUT_MS * 1000LL;
+
+    g_assert_cmpint(send(fd, line, len, MSG_NOSIGNAL), ==, (gssize)len);
+    while (!strchr(r->str, '\n') && g_get_monotonic_time() < deadline) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        char buf[256];
+        gssize n;
+
+        if (poll(&pfd, 1, 100) <= 0) {
+            continue;
+        }
+        n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0) {
+            break;
+        }
+        g_string_append_len(r, buf, n);
+    }
+    return g_string_free(r, FALSE);
+}
+
+/*
+ * The multi-message exploit: vg-logind's overflow is reachable only after
+ * LOGIN, and the attacker sends an unrelated TIME first, each line its own
+ * segment of one connection.  The alert's tentative SCA holds all three
+ * messages; minimisation by replay (the suffix search) drops TIME, keeps
+ * LOGIN, and the result verifies.
+ */
+static void test_login(Fixture *f, gconstpointer data)
+{
+    static const char time_req[] = "TIME\n";
+    static const char login_req[] = "LOGIN mallory " VGL_LOGIN_PASSWORD "\n";
+    const guint64 target = G_GUINT64_CONSTANT(0x00000000deadbeef);
+    guint64 le = GUINT64_TO_LE(target);
+    g_autoptr(GByteArray) note = g_byte_array_new();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Sca) sca = NULL, min = NULL;
+    g_autofree char *ev = NULL, *r = NULL;
+    VgMinimiseStats st;
+    const guint32 hint_at = 5 + LOGIN_NOTE_LEN;
+    gint64 t0 = g_get_monotonic_time();
+    int fd;
+
+    /* Benign sessions: every command, notes that fit. */
+    for (int i = 0; i < 60; i++) {
+        g_autofree char *req = g_strdup_printf(
+            "HELLO\nLOGIN user%d " VGL_LOGIN_PASSWORD "\nTIME\n"
+            "NOTE meeting at %d o'clock\nQUIT\n", i, i % 24);
+        g_autofree char *want = g_strdup_printf(
+            "HI vg-logind\nOK user%d\n", i);
+        char reply[512];
+        gssize n = vg_tcp_request(f->login_port, req, strlen(req), reply,
+                                  sizeof(reply) - 1, ALERT_TIMEOUT_MS);
+
+        g_assert_cmpint(n, >, 0);
+        reply[n] = '\0';
+        g_assert_true(g_str_has_prefix(reply, want));
+        g_assert_nonnull(strstr(reply, "NOTED meeting at"));
+        g_assert_true(g_str_has_suffix(reply, "BYE\n"));
+    }
+    g_test_message("60 benign vg-logind sessions in %.1f s",
+                   (g_get_monotonic_time() - t0) / 1e6);
+    assert_no_alert(f);
+
+    /* Without the login the note is refused: the login is needed. */
+    fd = vg_tcp_connect(f->login_port, ALERT_TIMEOUT_MS);
+    g_assert_cmpint(fd, >=, 0);
+    r = login_line(fd, "NOTE x\n", 7);
+    g_assert_cmpstr(r, ==, "ERR not logged in\n");
+    g_clear_pointer(&r, g_free);
+    close(fd);
+
+    g_byte_array_append(note, (const guint8 *)"NOTE ", 5);
+    for (int i = 0; i < LOGIN_NOTE_LEN; i++) {
+        g_byte_array_append(note, (const guint8 *)"N", 1);
+    }
+    g_byte_array_append(note, (const guint8 *)&le, 8);
+    g_byte_array_append(note, (const guint8 *)"\n", 1);
+
+    fd = vg_tcp_connect(f->login_port, ALERT_TIMEOUT_MS);
+    g_assert_cmpint(fd, >=, 0);
+    r = login_line(fd, time_req, strlen(time_req));
+    g_assert_true(g_str_has_prefix(r, "TIME "));
+    g_clear_pointer(&r, g_free);
+    r = login_line(fd, login_req, strlen(login_req));
+    g_assert_cmpstr(r, ==, "OK mallory\n");
+    g_assert_cmpint(send(fd, note->data, note->len, MSG_NOSIGNAL), ==,
+                    (gssize)note->len);
+    ev = assert_alert(f, "aec", "call", target, TCP_PAYLOAD_OFFSET + hint_at,
+                      8);
+    close(fd);
+
+    /* The tentative SCA: the connection's three messages, in order. */
+    sca = load_sca(ev);
+    g_assert_cmpint(sca->type, ==, SCA_TYPE_AEC);
+    g_assert_cmpuint(sca->messages->len, ==, 3);
+    g_assert_cmpuint(sca->hint_message, ==, 2);
+    g_assert_cmpuint(sca->hint_offset, ==, hint_at);
+    g_assert_cmpuint(sca->hint_length, ==, 8);
+    for (guint i = 0; i < 3; i++) {
+        g_assert_cmpint(sca_message(sca, i)->transport, ==,
+                        SCA_TRANSPORT_TCP);
+        g_assert_cmpuint(sca_message(sca, i)->port, ==, VGL_LOGIN_PORT);
+    }
+    g_assert_cmpmem(g_bytes_get_data(sca_message(sca, 0)->payload, NULL),
+                    g_bytes_get_size(sca_message(sca, 0)->payload),
+                    time_req, strlen(time_req));
+    g_assert_cmpmem(g_bytes_get_data(sca_message(sca, 2)->payload, NULL),
+                    g_bytes_get_size(sca_message(sca, 2)->payload),
+                    note->data, note->len);
+
+    /* Minimised by replay: TIME dropped, LOGIN kept, still verified. */
+    min = vg_sca_minimise(linux_profile(), vg_qemu_path(), sca, 10000, &st,
+                          &err);
+    g_assert_no_error(err);
+    {
+        g_autoptr(GBytes) a = sca_encode(sca, NULL);
+        g_autoptr(GBytes) b = sca_encode(min, NULL);
+
+        g_test_message("login SCA: %zu bytes tentative, %zu minimised "
+                       "(%u replays, %u message(s) dropped, %u bytes "
+                       "filled)", g_bytes_get_size(a), g_bytes_get_size(b),
+                       st.replays, st.messages_dropped, st.bytes_filled);
+    }
+    g_assert_cmpuint(min->messages->len, ==, 2);
+    g_assert_cmpuint(st.messages_dropped, ==, 1);
+    g_assert_cmpuint(min->hint_message, ==, 1);
+    g_assert_cmpuint(min->hint_offset, ==, hint_at);
+    g_assert_cmpuint(g_bytes_get_size(sca_message(min, 0)->payload), >, 6);
+    g_assert_cmpint(memcmp(g_bytes_get_data(sca_message(min, 0)->payload,
+                                            NULL), "LOGIN ", 6), ==, 0);
+    check_verifies(min);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -443,6 +598,8 @@ int main(int argc, char **argv)
                test_afa, teardown);
     g_test_add("/linux-detect/afa-i386", Fixture, &virtio, setup,
                test_afa_i386, teardown);
+    g_test_add("/linux-detect/login-tcp", Fixture, &virtio, setup,
+               test_login, teardown);
     g_test_add("/linux-detect/afa-taint-off", Fixture, &taint_off, setup,
                test_afa, teardown);
     g_test_add("/linux-detect/afa-policy-off", Fixture, &afa_off, setup,

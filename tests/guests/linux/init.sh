@@ -34,6 +34,7 @@ supervise vg-udpd &
 supervise vg-tcpd &
 supervise vg-ctld &
 supervise vg-ctld32 &
+supervise vg-logind &
 
 # /etc/vg-modules has one line per NIC family: "<family> <mod.ko>...",
 # modules listed in load order (dependencies first).
@@ -98,12 +99,13 @@ else
     say "ERROR: no eth0"
 fi
 
-# Ready once udp/5001, 5004 and 5005 are bound and tcp/5002 listens (ports
-# are hex in /proc/net; TCP state 0A is LISTEN).
+# Ready once udp/5001, 5004 and 5005 are bound and tcp/5002 and 5006
+# listen (ports are hex in /proc/net; TCP state 0A is LISTEN).
 n=0
 until grep -q ':1389 ' /proc/net/udp && grep -q ':138C ' /proc/net/udp &&
       grep -q ':138D ' /proc/net/udp &&
-      grep -q ':138A [0-9A-F:]* 0A ' /proc/net/tcp; do
+      grep -q ':138A [0-9A-F:]* 0A ' /proc/net/tcp &&
+      grep -q ':138E [0-9A-F:]* 0A ' /proc/net/tcp; do
     usleep 50000
     n=$((n + 1))
     if [ $n -gt 200 ]; then
