@@ -261,6 +261,7 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
 void vg_verdict_clear(VgVerdict *v)
 {
     g_clear_pointer(&v->reason, g_free);
+    g_clear_pointer(&v->nonce_path, g_free);
 }
 
 static VgVerdict verdict(VgVerdictKind kind, const char *fmt, ...)
@@ -346,6 +347,68 @@ static bool make_nonce(const uint8_t *orig, uint8_t *out, unsigned n)
     return true;
 }
 
+/*
+ * AFA: the hinted bytes are a path and its terminator; the shortest
+ * planted path still has to be a nonce nobody can guess.
+ */
+#define AFA_NONCE_MIN 4
+
+static bool afa_path_ok(const Sca *sca, const char **why)
+{
+    const uint8_t *h = (const uint8_t *)g_bytes_get_data(
+        sca_message(sca, sca->hint_message)->payload, NULL) + sca->hint_offset;
+    const uint8_t *nul = memchr(h, 0, sca->hint_length);
+    unsigned random = 0;
+
+    if (sca->call != SCA_CALL_EXECVE && sca->call != SCA_CALL_EXECVEAT) {
+        *why = "the AFA SCA names no call this verifier knows";
+        return false;
+    }
+    if (!nul) {
+        *why = "the AFA hint does not end the path (no terminator in it)";
+        return false;
+    }
+    for (const uint8_t *p = h; p < nul; p++) {
+        random += *p != '/';
+    }
+    if (random < AFA_NONCE_MIN) {
+        *why = "the AFA hint's path is too short to carry a nonce";
+        return false;
+    }
+    return true;
+}
+
+/*
+ * AFA: the path up to its terminator with every byte but '/' replaced by
+ * a random letter or digit (separators stay, so that a service that
+ * checks a path's shape still takes it).
+ */
+static char *make_path_nonce(const uint8_t *orig, unsigned n)
+{
+    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "abcdefghijklmnopqrstuvwxyz0123456789";
+    const uint8_t *nul = memchr(orig, 0, n);
+    size_t len = nul - orig;
+    g_autofree char *path = g_malloc(len + 1);
+
+    for (size_t i = 0; i < len; i++) {
+        uint8_t r;
+
+        if (orig[i] == '/') {
+            path[i] = '/';
+            continue;
+        }
+        do {
+            if (RAND_bytes(&r, 1) != 1) {
+                return NULL;
+            }
+        } while (r >= 248 || alnum[r % 62] == orig[i]);   /* unbiased */
+        path[i] = alnum[r % 62];
+    }
+    path[len] = '\0';
+    return g_steal_pointer(&path);
+}
+
 static int connect_tcp(unsigned port)
 {
     struct sockaddr_in a = { .sin_family = AF_INET,
@@ -385,7 +448,9 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
     gint64 start = g_get_monotonic_time(), deadline;
     g_autoptr(GError) err = NULL;
     g_autoptr(Vm) vm = NULL;
-    g_autofree char *st = NULL, *arm = NULL, *ev = NULL;
+    g_autofree char *st = NULL, *arm = NULL, *ev = NULL, *armed = NULL;
+    g_autofree char *afa_path = NULL;
+    const char *why = NULL;
     g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func(
         (GDestroyNotify)g_bytes_unref);
     unsigned hport[SCA_MAX_MESSAGES];
@@ -399,10 +464,6 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
     VgVerdict v;
 
     /* What this verifier can check, and whether it is this program. */
-    if (sca->type == SCA_TYPE_AFA) {
-        return verdict(VG_VERDICT_ERROR, "verifying %s SCAs is not "
-                       "implemented yet", sca_type_name(sca->type));
-    }
     if (strcmp(sca->name, p->name) ||
         (memcmp(sca->digest, zero, 32) && memcmp(sca->digest, p->digest, 32))) {
         return verdict(VG_VERDICT_NOT_VERIFIED, "the SCA is for program %s, "
@@ -417,6 +478,9 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
         sca->hint_length < (sca->code_bits == 64 ? 12 : 7)) {
         return verdict(VG_VERDICT_NOT_VERIFIED, "an ACE hint of %u bytes "
                        "is too short to plant a jump in", sca->hint_length);
+    }
+    if (sca->type == SCA_TYPE_AFA && !afa_path_ok(sca, &why)) {
+        return verdict(VG_VERDICT_NOT_VERIFIED, "%s", why);
     }
     if (sca->type == SCA_TYPE_ACE && sca->code_bits == 16) {
         return verdict(VG_VERDICT_ERROR, "verifying 16-bit ACE SCAs is not "
@@ -455,6 +519,11 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
         if (!plant_jump(sca->code_bits, code, &code_len, &ace_target)) {
             return verdict(VG_VERDICT_ERROR, "RAND_bytes failed");
         }
+    } else if (sca->type == SCA_TYPE_AFA) {
+        afa_path = make_path_nonce(hinted, sca->hint_length);
+        if (!afa_path) {
+            return verdict(VG_VERDICT_ERROR, "RAND_bytes failed");
+        }
     } else {
         if (!make_nonce(hinted, nonce, sca->hint_length)) {
             return verdict(VG_VERDICT_ERROR, "RAND_bytes failed");
@@ -469,6 +538,8 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
 
         if (i == sca->hint_message && sca->type == SCA_TYPE_ACE) {
             memcpy(copy + sca->hint_offset, code, code_len);
+        } else if (i == sca->hint_message && sca->type == SCA_TYPE_AFA) {
+            memcpy(copy + sca->hint_offset, afa_path, strlen(afa_path));
         } else if (i == sca->hint_message) {
             memcpy(copy + sca->hint_offset, nonce, sca->hint_length);
         }
@@ -486,12 +557,31 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
                        p->name);
     }
     v = verdict(VG_VERDICT_NOT_VERIFIED, NULL);
-    v.nonce = sca->type == SCA_TYPE_ACE ? ace_target
-                                        : GUINT64_FROM_LE(*(uint64_t *)planted);
-    arm = g_strdup_printf("{\"execute\":\"vigilante-verify-arm\", "
-                          "\"arguments\": {\"target\": %" G_GUINT64_FORMAT
-                          "}}", v.nonce);
-    g_free(vg_qmp_command(vm->qmp, arm, QMP_TIMEOUT_MS));
+    if (sca->type == SCA_TYPE_AFA) {
+        v.nonce_path = g_strdup(afa_path);
+        /* The path is alphanumeric and '/': nothing to escape. */
+        arm = g_strdup_printf("{\"execute\":\"vigilante-verify-arm-call\", "
+                              "\"arguments\": {\"call\": \"%s\", "
+                              "\"path\": \"%s\"}}",
+                              sca->call == SCA_CALL_EXECVEAT ? "execveat"
+                                                             : "execve",
+                              afa_path);
+    } else {
+        v.nonce = sca->type == SCA_TYPE_ACE
+                  ? ace_target : GUINT64_FROM_LE(*(uint64_t *)planted);
+        arm = g_strdup_printf("{\"execute\":\"vigilante-verify-arm\", "
+                              "\"arguments\": {\"target\": %"
+                              G_GUINT64_FORMAT "}}", v.nonce);
+    }
+    armed = vg_qmp_command(vm->qmp, arm, QMP_TIMEOUT_MS);
+    if (!armed || !strstr(armed, "\"return\"")) {
+        g_autofree char *desc = armed ? vg_qmp_get_string(armed, "desc")
+                                      : NULL;
+
+        vg_verdict_clear(&v);
+        return verdict(VG_VERDICT_ERROR, "arming the verifier's trap "
+                       "failed: %s", desc ? desc : "no answer");
+    }
     g_free(vg_qmp_command(vm->qmp, "{\"execute\":\"cont\"}", QMP_TIMEOUT_MS));
     v.restore_ms = (g_get_monotonic_time() - start) / 1e3;
 
@@ -529,6 +619,11 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
     v.total_ms = (g_get_monotonic_time() - start) / 1e3;
     if (ev) {
         v.kind = VG_VERDICT_VERIFIED;
+    } else if (sca->type == SCA_TYPE_AFA) {
+        v.reason = g_strdup_printf("the guest did not make the %s call with "
+                                   "the nonce path within %u ms",
+                                   sca->call == SCA_CALL_EXECVEAT
+                                   ? "execveat" : "execve", timeout_ms);
     } else {
         v.reason = g_strdup_printf("the guest did not jump to the nonce "
                                    "within %u ms", timeout_ms);
@@ -550,7 +645,10 @@ char *vg_verdict_json(const VgVerdict *v, const Sca *sca)
         g_string_append_printf(s, ", \"type\": \"%s\", \"program\": \"%s\"",
                                sca_type_name(sca->type), sca->name);
     }
-    if (v->kind == VG_VERDICT_VERIFIED) {
+    if (v->kind == VG_VERDICT_VERIFIED && v->nonce_path) {
+        g_string_append_printf(s, ", \"nonce-path\": \"%s\"",
+                               v->nonce_path);
+    } else if (v->kind == VG_VERDICT_VERIFIED) {
         g_string_append_printf(s, ", \"nonce\": \"0x%" G_GINT64_MODIFIER "x\"",
                                v->nonce);
     }

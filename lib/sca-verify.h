@@ -20,7 +20,8 @@ typedef enum {
 typedef struct {
     VgVerdictKind kind;
     char *reason;               /* not verified / error: why */
-    uint64_t nonce;             /* the planted target */
+    uint64_t nonce;             /* the planted target (AEC, ACE) */
+    char *nonce_path;           /* the planted path (AFA) */
     double restore_ms;          /* snapshot to guest running */
     double total_ms;            /* SCA in hand to verdict */
 } VgVerdict;
@@ -35,7 +36,8 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
  * VM (its NIC reaches only our forwarded ports, nothing leaves), replay
  * the messages with the hinted bytes replaced by a nonce from
  * RAND_bytes, and wait at most timeout_ms for the guest to be about to
- * execute at the nonce.
+ * execute at the nonce (AEC; ACE: at the target of a planted jump), or
+ * to make the SCA's system call with the nonce path (AFA).
  */
 VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
                     unsigned timeout_ms);

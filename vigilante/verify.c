@@ -1,30 +1,36 @@
 /*
- * The verifier's trap: QMP vigilante-verify-arm sets the address (the
- * nonce planted in the hinted bytes of an AEC SCA); every TB lookup
- * compares the guest's next pc with it, so the guest is caught the
- * moment it is about to execute there, whether the jump comes through
- * the main loop or an indirect-jump lookup.  The hit emits
- * VIGILANTE_VERIFIED and pauses the VM.  No taint tracking is involved.
+ * The verifier's trap.  QMP vigilante-verify-arm sets an address (the
+ * nonce planted in the hinted bytes of an AEC SCA, or the target of the
+ * jump planted for an ACE SCA); vigilante-verify-arm-call sets a system
+ * call and a path (the nonce planted for an AFA SCA).  While armed, every
+ * TB lookup compares the guest's next pc with the address, or with the
+ * kernel's system call entry points, where the call's number and path
+ * argument are read from the registers and guest memory as the kernel
+ * would.  So the guest is caught the moment it is about to execute at the
+ * nonce, or to make the call, whether control arrives through the main
+ * loop or an indirect-jump lookup.  A hit emits VIGILANTE_VERIFIED and
+ * pauses the VM.  No taint tracking is involved.
  */
 #include "qemu/osdep.h"
 #include "qemu/main-loop.h"
+#include "qapi/error.h"
 #include "qapi/qapi-commands-vigilante.h"
 #include "qapi/qapi-events-vigilante.h"
+#include "hw/core/cpu.h"
 #include "sysemu/runstate.h"
 #include "vigilante/verify.h"
 
-bool vigilante_verify_armed;
-uint64_t vigilante_verify_target;
+VigilanteVerifyTrap vigilante_verify;
 
-void vigilante_verify_hit(uint64_t pc)
+static void verify_hit(uint64_t pc)
 {
     bool locked = qemu_mutex_iothread_locked();
 
     if (!locked) {
         qemu_mutex_lock_iothread();
     }
-    if (vigilante_verify_armed) {
-        vigilante_verify_armed = false;
+    if (vigilante_verify.armed) {
+        vigilante_verify.armed = false;
         qapi_event_send_vigilante_verified(pc);
         qemu_system_vmstop_request_prepare();
         qemu_system_vmstop_request(RUN_STATE_PAUSED);
@@ -34,8 +40,66 @@ void vigilante_verify_hit(uint64_t pc)
     }
 }
 
+void vigilante_verify_lookup(CPUState *cpu, uint64_t pc)
+{
+    const VigilanteVerifyTrap *t = &vigilante_verify;
+
+    if (t->on_pc) {
+        if (pc == t->pc) {
+            verify_hit(pc);
+        }
+        return;
+    }
+    for (unsigned i = 0; i < t->nentries; i++) {
+        if (pc == t->entries[i] && vigilante_verify_call_matches(cpu, t, i)) {
+            verify_hit(pc);
+            return;
+        }
+    }
+}
+
+/* Disarm; armed only after the new settings are complete (BQL held,
+ * vCPUs may read them from their lookups). */
+static void verify_disarm(void)
+{
+    qatomic_set(&vigilante_verify.armed, false);
+    g_free(vigilante_verify.path);
+    vigilante_verify.path = NULL;
+    vigilante_verify.on_pc = false;
+    vigilante_verify.nentries = 0;
+}
+
 void qmp_vigilante_verify_arm(uint64_t target, Error **errp)
 {
-    vigilante_verify_target = target;
-    vigilante_verify_armed = true;
+    verify_disarm();
+    vigilante_verify.on_pc = true;
+    vigilante_verify.pc = target;
+    qatomic_set(&vigilante_verify.armed, true);
+}
+
+void qmp_vigilante_verify_arm_call(VigilanteVerifyCall call,
+                                   const char *path, Error **errp)
+{
+    CPUState *cpu = first_cpu;
+
+    verify_disarm();
+    if (!path[0]) {
+        error_setg(errp, "the path to watch for is empty");
+        return;
+    }
+    if (runstate_is_running()) {
+        error_setg(errp, "stop the VM before arming a system call trap");
+        return;
+    }
+    /* The entry points as the guest's kernel has set them up. */
+    if (!cpu || !vigilante_verify_find_entries(cpu, &vigilante_verify,
+                                               errp)) {
+        if (!cpu) {
+            error_setg(errp, "no vCPU");
+        }
+        return;
+    }
+    vigilante_verify.call = call == VIGILANTE_VERIFY_CALL_EXECVEAT ? 2 : 1;
+    vigilante_verify.path = g_strdup(path);
+    qatomic_set(&vigilante_verify.armed, true);
 }

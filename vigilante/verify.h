@@ -1,7 +1,8 @@
 /*
  * The verifier's trap (vigilante/verify.c): with taint tracking off, a
  * replayed SCA is verified when the guest is about to run code at the
- * nonce the verifier planted.
+ * nonce the verifier planted (AEC, ACE), or enters the kernel for the
+ * dangerous system call with the nonce as its argument (AFA).
  */
 #ifndef VIGILANTE_VERIFY_H
 #define VIGILANTE_VERIFY_H
@@ -9,18 +10,42 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-extern bool vigilante_verify_armed;
-extern uint64_t vigilante_verify_target;
+#define VIGILANTE_VERIFY_MAX_ENTRIES 4
 
-/* Called from the TB lookup (patch 0017) when armed and pc matches. */
-void vigilante_verify_hit(uint64_t pc);
+typedef struct VigilanteVerifyTrap {
+    bool armed;
+    /* AEC, ACE: the nonce pc. */
+    bool on_pc;
+    uint64_t pc;
+    /* AFA: the kernel's system call entry points, the call, the path. */
+    unsigned nentries;
+    uint64_t entries[VIGILANTE_VERIFY_MAX_ENTRIES];
+    bool entry_i386[VIGILANTE_VERIFY_MAX_ENTRIES];
+    bool entry_cstar[VIGILANTE_VERIFY_MAX_ENTRIES];
+    int call;                   /* 1 execve, 2 execveat (SCA codes) */
+    char *path;
+} VigilanteVerifyTrap;
 
-static inline void vigilante_verify_check(uint64_t pc)
+extern VigilanteVerifyTrap vigilante_verify;
+
+/* Called from the TB lookup (patch 0017) while armed. */
+void vigilante_verify_lookup(CPUState *cpu, uint64_t pc);
+
+static inline void vigilante_verify_check(CPUState *cpu, uint64_t pc)
 {
-    if (__builtin_expect(vigilante_verify_armed, 0) &&
-        pc == vigilante_verify_target) {
-        vigilante_verify_hit(pc);
+    if (__builtin_expect(vigilante_verify.armed, 0)) {
+        vigilante_verify_lookup(cpu, pc);
     }
 }
+
+/*
+ * Target code (verify-x86.c): the system call entry points of the
+ * guest's kernel as it stands, and whether the guest, entering at
+ * entry `i`, makes `call` with `path`.
+ */
+bool vigilante_verify_find_entries(CPUState *cpu, VigilanteVerifyTrap *t,
+                                   Error **errp);
+bool vigilante_verify_call_matches(CPUState *cpu,
+                                   const VigilanteVerifyTrap *t, unsigned i);
 
 #endif

@@ -382,6 +382,45 @@ static void test_fnptr(Fixture *f, gconstpointer data)
               1 + CTL_NAME_LEN, 8, NULL);
 }
 
+/* A copy of an SCA, for forging. */
+static Sca *sca_copy(const Sca *sca)
+{
+    g_autoptr(GBytes) b = sca_encode(sca, NULL);
+
+    g_assert_nonnull(b);
+    return sca_decode(g_bytes_get_data(b, NULL), g_bytes_get_size(b), NULL);
+}
+
+static void check_not_verified(const Sca *sca, const char *what)
+{
+    VgVerdict v = vg_verify(linux_profile(), vg_qemu_path(), sca, 3000);
+    g_autofree char *json = vg_verdict_json(&v, sca);
+
+    g_test_message("forged (%s): %s", what, json);
+    g_assert_cmpint(v.kind, ==, VG_VERDICT_NOT_VERIFIED);
+    vg_verdict_clear(&v);
+}
+
+/*
+ * Forged AFA SCAs: the hint on the argument instead of the path, the
+ * wrong call, a hint without the path's terminator.
+ */
+static void check_afa_forgeries(const char *ev)
+{
+    g_autoptr(Sca) sca = load_sca(ev);
+    g_autoptr(Sca) on_arg = sca_copy(sca);
+    g_autoptr(Sca) other_call = sca_copy(sca);
+    g_autoptr(Sca) no_nul = sca_copy(sca);
+
+    on_arg->hint_offset = 1 + strlen("/bin/echo") + 1;
+    on_arg->hint_length = strlen(VGL_MARK_PWNED_AFA) + 1;
+    check_not_verified(on_arg, "hint on the argument");
+    other_call->call = SCA_CALL_EXECVEAT;
+    check_not_verified(other_call, "execveat instead of execve");
+    no_nul->hint_length--;
+    check_not_verified(no_nul, "no terminator in the hint");
+}
+
 /* Make vg-ctld execute a path it was sent: AFA, at the syscall. */
 static void test_afa(Fixture *f, gconstpointer data)
 {
@@ -409,6 +448,7 @@ static void test_afa(Fixture *f, gconstpointer data)
                       strlen("/bin/echo") + 1);
     check_sca(ev, SCA_TYPE_AFA, SCA_TRANSPORT_UDP, VGL_CTL_PORT, 1,
               strlen("/bin/echo") + 1, NULL);
+    check_afa_forgeries(ev);
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA, 500));
 }
 

@@ -1,0 +1,119 @@
+/*
+ * The verifier's system call trap on x86 (vigilante/verify.c): where the
+ * guest's kernel is entered for a system call, and which registers carry
+ * the number and the path there.  At the first TB of an entry point the
+ * registers still hold what user space passed (the kernel has not run
+ * yet) and the user's page tables are live, so the path is read as the
+ * kernel is about to read it.
+ */
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "cpu.h"
+#include "exec/cpu-common.h"
+#include "vigilante/verify.h"
+
+/* Longest path compared: the kernel's PATH_MAX. */
+#define VERIFY_PATH_MAX 4096
+
+static void add_entry(VigilanteVerifyTrap *t, uint64_t pc, bool i386,
+                      bool cstar)
+{
+    if (!pc || t->nentries == VIGILANTE_VERIFY_MAX_ENTRIES) {
+        return;
+    }
+    for (unsigned i = 0; i < t->nentries; i++) {
+        if (t->entries[i] == pc) {
+            return;
+        }
+    }
+    t->entries[t->nentries] = pc;
+    t->entry_i386[t->nentries] = i386;
+    t->entry_cstar[t->nentries] = cstar;
+    t->nentries++;
+}
+
+/* The handler of interrupt gate 0x80 (the i386 ABI's int $0x80). */
+static uint64_t int80_handler(CPUState *cs, CPUX86State *env)
+{
+    uint8_t g[16];
+
+    if (env->hflags & HF_LMA_MASK) {
+        if (env->idt.limit < 0x80 * 16 + 15 ||
+            cpu_memory_rw_debug(cs, env->idt.base + 0x80 * 16, g, 16,
+                                false)) {
+            return 0;
+        }
+        return lduw_le_p(g) | (uint64_t)lduw_le_p(g + 6) << 16 |
+               (uint64_t)ldl_le_p(g + 8) << 32;
+    }
+    if (env->idt.limit < 0x80 * 8 + 7 ||
+        cpu_memory_rw_debug(cs, env->idt.base + 0x80 * 8, g, 8, false)) {
+        return 0;
+    }
+    return lduw_le_p(g) | (uint32_t)lduw_le_p(g + 6) << 16;
+}
+
+bool vigilante_verify_find_entries(CPUState *cs, VigilanteVerifyTrap *t,
+                                   Error **errp)
+{
+    CPUX86State *env = &X86_CPU(cs)->env;
+
+    t->nentries = 0;
+#ifdef TARGET_X86_64
+    if (env->hflags & HF_LMA_MASK) {
+        add_entry(t, env->lstar, false, false);
+        add_entry(t, env->cstar, true, true);
+    }
+#endif
+    if (!(env->hflags & HF_LMA_MASK) && (env->efer & MSR_EFER_SCE)) {
+        add_entry(t, (uint32_t)env->star, true, false);
+    }
+    add_entry(t, env->sysenter_eip, true, false);
+    add_entry(t, int80_handler(cs, env), true, false);
+    if (!t->nentries) {
+        error_setg(errp, "the guest's kernel has set up no system call "
+                   "entry point yet");
+        return false;
+    }
+    return true;
+}
+
+bool vigilante_verify_call_matches(CPUState *cs, const VigilanteVerifyTrap *t,
+                                   unsigned i)
+{
+    CPUX86State *env = &X86_CPU(cs)->env;
+    uint64_t nr = env->regs[R_EAX], path;
+    size_t len = strlen(t->path);
+    g_autofree uint8_t *buf = NULL;
+
+    if (!t->entry_i386[i]) {
+        /* x86-64: execve(rdi, ...), execveat(dfd, rsi, ...) */
+        if (nr == 59 && t->call == 1) {
+            path = env->regs[R_EDI];
+        } else if (nr == 322 && t->call == 2) {
+            path = env->regs[R_ESI];
+        } else {
+            return false;
+        }
+    } else {
+        /* i386: execve(ebx, ...), execveat(dfd, ecx, ...); a compat
+         * syscall has moved the second argument to ebp (ecx holds the
+         * return address). */
+        nr = (uint32_t)nr;
+        if (nr == 11 && t->call == 1) {
+            path = (uint32_t)env->regs[R_EBX];
+        } else if (nr == 358 && t->call == 2) {
+            path = (uint32_t)env->regs[t->entry_cstar[i] ? R_EBP : R_ECX];
+        } else {
+            return false;
+        }
+    }
+    if (len >= VERIFY_PATH_MAX) {
+        return false;
+    }
+    buf = g_malloc(len + 1);
+    if (cpu_memory_rw_debug(cs, path, buf, len + 1, false)) {
+        return false;
+    }
+    return !memcmp(buf, t->path, len + 1);
+}
