@@ -5,7 +5,9 @@
  * serving (action continue: each distinct attack is reported once), and
  * print one line per alert with the SCA written for it.  The profile's
  * ports are forwarded from free ports on 127.0.0.1, printed when the
- * guest is ready.
+ * guest is ready.  When the profile's ready snapshot exists, each SCA is
+ * then minimised by replay against it (which also verifies it), and the
+ * minimised SCA written beside it.
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -17,6 +19,7 @@
 #include "profile.h"
 #include "host-util.h"
 #include "qmp-client.h"
+#include "sca-minimise.h"
 #include "sca-verify.h"
 
 #define QMP_TIMEOUT_MS 10000
@@ -44,6 +47,11 @@ static void usage(FILE *out)
         "                    first)\n"
         "  --max-alerts N    stop after N alerts (default: no limit)\n"
         "  --timeout S       stop after S seconds (default: no limit)\n"
+        "  --minimise        minimise each SCA by replay against the\n"
+        "                    profile's snapshot, written as DIR/sca-ID.min.bin\n"
+        "                    (default when the snapshot exists; vigilante\n"
+        "                    snapshot makes it)\n"
+        "  --no-minimise     write the tentative SCA only\n"
         "  --qemu PATH       the emulator (default: $VIGILANTE_QEMU, else\n"
         "                    the one built next to this tool)\n"
         "Exit status: 0 stopped as asked, 1 the guest stopped by itself,\n"
@@ -70,6 +78,63 @@ static bool wait_ready(GSubprocess *proc, const char *serial,
     return false;
 }
 
+/*
+ * Minimise the SCA of an alert against the profile's snapshot: one line,
+ * with the minimised SCA's path, or why there is none (an SCA that does
+ * not verify is worth a look: the detector and the replay disagree).
+ */
+static void minimise_alert(const char *ev, const VgProfile *prof,
+                           const char *qemu)
+{
+    g_autofree char *path = vg_qmp_get_string(ev, "sca");
+    g_autofree char *data = NULL, *out = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Sca) sca = NULL, min = NULL;
+    g_autoptr(GBytes) enc = NULL;
+    VgMinimiseStats st;
+    guint64 id = 0;
+    gsize len;
+    gint64 t0 = g_get_monotonic_time();
+
+    vg_qmp_get_uint(ev, "id", &id);
+    if (!path) {
+        return;
+    }
+    if (!g_file_get_contents(path, &data, &len, &err) ||
+        !(sca = sca_decode((const uint8_t *)data, len, &err))) {
+        printf("alert %" G_GUINT64_FORMAT ": not minimised: %s\n", id,
+               err->message);
+        fflush(stdout);
+        return;
+    }
+    min = vg_sca_minimise(prof, qemu, sca, 3000, &st, &err);
+    if (min) {
+        enc = sca_encode(min, &err);
+    }
+    if (enc) {
+        g_autofree char *base = g_strndup(path, strlen(path) -
+                                          (g_str_has_suffix(path, ".bin")
+                                           ? 4 : 0));
+
+        out = g_strdup_printf("%s.min.bin", base);
+        if (!g_file_set_contents(out, g_bytes_get_data(enc, NULL),
+                                 g_bytes_get_size(enc), &err)) {
+            g_clear_pointer(&out, g_free);
+        }
+    }
+    if (!out) {
+        printf("alert %" G_GUINT64_FORMAT ": not minimised: %s\n", id,
+               err ? err->message : "?");
+    } else {
+        printf("alert %" G_GUINT64_FORMAT ": verified and minimised: %s, "
+               "%zu -> %zu bytes, %u message(s) dropped, %u byte(s) filled "
+               "(%u replays, %.1f s)\n", id, out, len,
+               g_bytes_get_size(enc), st.messages_dropped, st.bytes_filled,
+               st.replays, (g_get_monotonic_time() - t0) / 1e6);
+    }
+    fflush(stdout);
+}
+
 /* One line for an alert event. */
 static void print_alert(const char *ev)
 {
@@ -93,6 +158,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
 {
     const char *alert_dir = NULL, *action = "continue", *qemu_opt = NULL;
     guint64 max_alerts = 0, timeout_s = 0, nalerts = 0;
+    int minimise = -1;          /* -1: when the snapshot exists */
     g_autoptr(VgProfile) prof = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(GSubprocess) proc = NULL;
@@ -117,6 +183,10 @@ int vigilante_cmd_honeypot(int argc, char **argv)
             alert_dir = argv[++i];
         } else if (!strcmp(a, "--action") && has_value) {
             action = argv[++i];
+        } else if (!strcmp(a, "--minimise")) {
+            minimise = 1;
+        } else if (!strcmp(a, "--no-minimise")) {
+            minimise = 0;
         } else if (!strcmp(a, "--qemu") && has_value) {
             qemu_opt = argv[++i];
         } else if (!strcmp(a, "--max-alerts") && has_value) {
@@ -152,6 +222,17 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     if (!prof) {
         fprintf(stderr, "vigilante honeypot: %s\n", err->message);
         return VIGILANTE_EXIT_ERROR;
+    }
+    if (minimise < 0) {
+        minimise = prof->snapshot &&
+                   g_file_test(prof->snapshot, G_FILE_TEST_IS_REGULAR);
+    } else if (minimise && (!prof->snapshot ||
+               !g_file_test(prof->snapshot, G_FILE_TEST_IS_REGULAR))) {
+        fprintf(stderr, "vigilante honeypot: --minimise needs the ready "
+                "snapshot of %s at %s (run vigilante snapshot first)\n",
+                prof->name, prof->snapshot ? prof->snapshot
+                                           : "(no [snapshot] path)");
+        return VIGILANTE_EXIT_USAGE;
     }
     qemu = vg_find_qemu(qemu_opt);
     work = g_dir_make_tmp("vg-honeypot-XXXXXX", &err);
@@ -237,9 +318,9 @@ int vigilante_cmd_honeypot(int argc, char **argv)
         vg_dir_remove(work);
         return VIGILANTE_EXIT_ERROR;
     }
-    printf("honeypot: %s ready in %.2f s (taint on, action %s); %s\n",
+    printf("honeypot: %s ready in %.2f s (taint on, action %s%s); %s\n",
            prof->name, (g_get_monotonic_time() - start) / 1e6, action,
-           ports->str);
+           minimise ? ", SCAs minimised" : "", ports->str);
     fflush(stdout);
 
     deadline = timeout_s ? g_get_monotonic_time() +
@@ -250,6 +331,9 @@ int vigilante_cmd_honeypot(int argc, char **argv)
 
         if (ev) {
             print_alert(ev);
+            if (minimise) {
+                minimise_alert(ev, prof, qemu);
+            }
             nalerts++;
         } else if (!g_subprocess_get_identifier(proc)) {
             fprintf(stderr, "vigilante honeypot: the emulator exited\n");

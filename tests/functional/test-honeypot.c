@@ -22,12 +22,6 @@
 
 static const char *cli_path;
 
-static char *profile_path(const char *name)
-{
-    return g_build_filename(g_getenv("VIGILANTE_SOURCE_ROOT"), "profiles",
-                            name, NULL);
-}
-
 /* The next line of the honeypot's output (NULL at the end). */
 static char *next_line(GDataInputStream *in)
 {
@@ -41,10 +35,40 @@ static char *next_line(GDataInputStream *in)
     return line;
 }
 
+/*
+ * The tiny guest's profile, with its snapshot in `dir` (made here): the
+ * honeypot minimises each SCA against it.
+ */
+static char *profile_with_snapshot(const char *dir)
+{
+    g_autofree char *elf = vg_build_file("tests/guests/tiny/tiny-guest.elf");
+    g_autofree char *text = g_strdup_printf(
+        "[program]\nname=tiny-fig1\n[vm]\nkernel=%s\nmemory=32\nnic=e1000\n"
+        "[service]\nports=udp:4444;udp:7;udp:4446\nready-marker=VG-READY\n"
+        "[snapshot]\npath=%s/snapshot\n", elf, dir);
+    char *path = g_build_filename(dir, "tiny.profile", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autofree char *out = NULL;
+
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, cli_path,
+                            "snapshot", path, "--qemu", vg_qemu_path(), NULL);
+    g_assert_no_error(err);
+    g_assert_true(g_subprocess_communicate_utf8(proc, NULL, NULL, &out, NULL,
+                                                &err));
+    g_assert_no_error(err);
+    g_test_message("%s", out);
+    g_assert_cmpint(g_subprocess_get_exit_status(proc), ==, 0);
+    return path;
+}
+
 static void test_attack(void)
 {
-    g_autofree char *profile = profile_path("tiny-fig1.profile");
     g_autofree char *dir = g_dir_make_tmp("vg-honeypot-test-XXXXXX", NULL);
+    g_autofree char *profile = profile_with_snapshot(dir);
+    g_autofree char *m1 = NULL, *m2 = NULL, *min_data = NULL;
+    g_autoptr(Sca) min = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(GSubprocess) proc = NULL;
     g_autoptr(GDataInputStream) in = NULL;
@@ -81,12 +105,18 @@ static void test_attack(void)
     len = fig1_build_attack(req, fig1_default_target());
     g_assert_cmpint(vg_udp_exchange(port, req, len, NULL, 0, 0), ==, 0);
     a1 = next_line(in);
+    m1 = next_line(in);
     a2 = next_line(in);
+    m2 = next_line(in);
     end = next_line(in);
     g_assert_nonnull(a1);
     g_assert_true(g_str_has_prefix(a1, "alert 1: aec at pc"));
+    g_assert_nonnull(m1);
+    g_assert_true(g_str_has_prefix(m1, "alert 1: verified and minimised: "));
     g_assert_nonnull(a2);
     g_assert_true(g_str_has_prefix(a2, "alert 2: ace at pc"));
+    g_assert_nonnull(m2);
+    g_assert_true(g_str_has_prefix(m2, "alert 2: verified and minimised: "));
     g_assert_cmpstr(end, ==, "honeypot: stopped after 2 alert(s)");
     g_assert_true(g_subprocess_wait_check(proc, NULL, &err));
     g_assert_no_error(err);
@@ -102,6 +132,25 @@ static void test_attack(void)
     g_checksum_get_digest(sum, digest, &dlen);
     g_assert_cmpmem(sca->digest, 32, digest, 32);
     g_assert_cmpuint(sca->hint_offset, ==, FIG1_RET_ADDR_OFFSET);
+
+    /* Minimised: the same claim, the sled and shellcode filler. */
+    p = strstr(m1, "minimised: ") + strlen("minimised: ");
+    {
+        g_autofree char *min_path = g_strndup(p, strcspn(p, ","));
+
+        g_assert_true(g_str_has_suffix(min_path, "sca-1.min.bin"));
+        g_assert_true(g_file_get_contents(min_path, &min_data, &len, NULL));
+    }
+    min = sca_decode((const uint8_t *)min_data, len, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(min->hint_offset, ==, sca->hint_offset);
+    g_assert_cmpuint(min->hint_length, ==, sca->hint_length);
+    g_assert_cmpmem(g_bytes_get_data(sca_message(min, 0)->payload, NULL) +
+                    min->hint_offset, min->hint_length,
+                    g_bytes_get_data(sca_message(sca, 0)->payload, NULL) +
+                    sca->hint_offset, sca->hint_length);
+    g_assert_nonnull(strstr(m1, "byte(s) filled"));
+    g_assert_null(strstr(m1, " 0 byte(s) filled"));
 
     /* SCAs keep coming until the emulator has quit: all of them go. */
     g_assert_true(vg_dir_remove(dir));
@@ -144,6 +193,31 @@ static void test_bad_profiles(void)
     check_refused("not a key file", "bad.profile");
 }
 
+/* --minimise without the profile's snapshot: bad usage, and why. */
+static void test_minimise_needs_snapshot(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vg-honeypot-nosnap-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "t.profile", NULL);
+    g_autofree char *out = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GSubprocess) proc = NULL;
+
+    g_assert_true(g_file_set_contents(path,
+        "[program]\nname=x\n[vm]\nkernel=/bin/sh\nmemory=32\n"
+        "[service]\nports=udp:1\nready-marker=R\n"
+        "[snapshot]\npath=/nonexistent/snap\n", -1, NULL));
+    proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDERR_PIPE, &err, cli_path,
+                            "honeypot", path, "--alert-dir", dir,
+                            "--minimise", NULL);
+    g_assert_no_error(err);
+    g_assert_true(g_subprocess_communicate_utf8(proc, NULL, NULL, NULL, &out,
+                                                &err));
+    g_test_message("refused: %s", out);
+    g_assert_cmpint(g_subprocess_get_exit_status(proc), ==, 2);
+    g_assert_nonnull(strstr(out, "needs the ready snapshot"));
+    g_assert_true(vg_dir_remove(dir));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -151,5 +225,7 @@ int main(int argc, char **argv)
     g_assert_nonnull(cli_path);
     g_test_add_func("/honeypot/attack", test_attack);
     g_test_add_func("/honeypot/bad-profiles", test_bad_profiles);
+    g_test_add_func("/honeypot/minimise-needs-snapshot",
+                    test_minimise_needs_snapshot);
     return g_test_run();
 }
