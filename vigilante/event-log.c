@@ -12,13 +12,7 @@
 
 #include <pcap/pcap.h>
 
-typedef struct LoggedFrame {
-    uint64_t event;
-    int64_t time_us;            /* host real time of receipt */
-    char nic[32];
-    size_t len;
-    uint8_t *data;
-} LoggedFrame;
+typedef VigilanteLoggedFrame LoggedFrame;
 
 static LoggedFrame *frames;
 static uint32_t capacity;
@@ -54,6 +48,11 @@ void vigilante_event_log_start(uint32_t n)
     }
 }
 
+bool vigilante_event_log_active(void)
+{
+    return frames != NULL;
+}
+
 void vigilante_event_log_foreach(VigilanteFrameFn *fn, void *opaque)
 {
     uint64_t held = MIN(nlogged, (uint64_t)capacity);
@@ -61,7 +60,7 @@ void vigilante_event_log_foreach(VigilanteFrameFn *fn, void *opaque)
     for (uint64_t i = nlogged - held; i < nlogged; i++) {
         const LoggedFrame *f = &frames[i % capacity];
 
-        fn(f->event, f->data, f->len, opaque);
+        fn(f, opaque);
     }
 }
 

@@ -10,13 +10,24 @@
 /* Start recording into a ring of `capacity` frames (0: stop). */
 void vigilante_event_log_start(uint32_t capacity);
 
+/* Is the log recording? */
+bool vigilante_event_log_active(void);
+
 /* The logged frame of input event `event`, or NULL (not logged, or
  * overwritten since).  Valid until the next frame is logged (BQL). */
 const uint8_t *vigilante_event_log_frame(uint64_t event, size_t *len);
 
+/* A frame held in the log. */
+typedef struct VigilanteLoggedFrame {
+    uint64_t event;
+    int64_t time_us;            /* host real time of receipt */
+    char nic[32];               /* the NIC's QOM id or model */
+    size_t len;
+    uint8_t *data;
+} VigilanteLoggedFrame;
+
 /* Call fn on every frame held, oldest first. */
-typedef void VigilanteFrameFn(uint64_t event, const uint8_t *data,
-                              size_t len, void *opaque);
+typedef void VigilanteFrameFn(const VigilanteLoggedFrame *f, void *opaque);
 void vigilante_event_log_foreach(VigilanteFrameFn *fn, void *opaque);
 
 /* Write the frames held, oldest first, as a pcap file (Ethernet). */

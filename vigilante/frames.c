@@ -42,6 +42,7 @@ bool vigilante_frame_parse(const uint8_t *f, size_t len,
             return false;
         }
         out->seq = 0;
+        out->tcp_flags = 0;
         break;
     case 6:
         if (total < ihl + 20) {
@@ -52,6 +53,7 @@ bool vigilante_frame_parse(const uint8_t *f, size_t len,
             return false;
         }
         out->seq = be32(f + l4 + 4);
+        out->tcp_flags = f[l4 + 13];
         break;
     default:
         return false;

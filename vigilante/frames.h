@@ -5,6 +5,8 @@
 #ifndef VIGILANTE_FRAMES_H
 #define VIGILANTE_FRAMES_H
 
+#define VIGILANTE_TCP_SYN 0x02
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@ typedef struct {
     uint32_t src_ip, dst_ip;    /* host order */
     uint16_t src_port, dst_port;
     uint32_t seq;               /* TCP sequence number of the payload */
+    uint8_t tcp_flags;          /* FIN 0x01, SYN 0x02, RST 0x04, ... */
     size_t payload_offset;      /* in the frame */
     size_t payload_len;
 } VigilanteFrameInfo;

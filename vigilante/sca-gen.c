@@ -1,7 +1,8 @@
 /*
  * SCA generation.  The alert's first dirty byte names an input event and
  * an offset; the event log holds that frame; its UDP datagram, or the
- * payloads of its TCP connection up to and including the segment, become
+ * messages of its TCP connection (flows.c) up to and including the
+ * segment, become
  * the SCA's messages (application payloads, so that a verifier can replay
  * TCP messages over a fresh connection), and the run of consecutive
  * dirty bytes from that offset becomes the hint.
@@ -13,69 +14,35 @@
 #include "qapi/error.h"
 #include "hw-taint/input.h"
 #include "vigilante/event-log.h"
+#include "vigilante/flows.h"
 #include "vigilante/frames.h"
 #include "vigilante/sca.h"
 #include "vigilante/sca-gen.h"
 
-typedef struct {
-    const VigilanteFrameInfo *key;      /* the attacking segment */
-    GArray *segments;                   /* of Segment */
-} FlowWalk;
-
-typedef struct {
-    uint32_t seq;
-    const uint8_t *data;
-    size_t len;
-} Segment;
-
-/* Collect the flow's data segments, each sequence number once. */
-static void collect_segment(uint64_t event, const uint8_t *data, size_t len,
-                            void *opaque)
-{
-    FlowWalk *w = opaque;
-    VigilanteFrameInfo fi;
-
-    if (!vigilante_frame_parse(data, len, &fi) || fi.transport != 6 ||
-        fi.payload_len == 0 || fi.src_ip != w->key->src_ip ||
-        fi.dst_ip != w->key->dst_ip || fi.src_port != w->key->src_port ||
-        fi.dst_port != w->key->dst_port ||
-        (int32_t)(fi.seq - w->key->seq) > 0) {
-        return;
-    }
-    for (guint i = 0; i < w->segments->len; i++) {
-        if (g_array_index(w->segments, Segment, i).seq == fi.seq) {
-            return;             /* a retransmission */
-        }
-    }
-    g_array_append_val(w->segments, ((Segment) {
-        fi.seq, data + fi.payload_offset, fi.payload_len }));
-}
-
-static gint segment_order(gconstpointer a, gconstpointer b)
-{
-    int32_t d = ((const Segment *)a)->seq - ((const Segment *)b)->seq;
-
-    return d < 0 ? -1 : d > 0;
-}
-
-/* The TCP messages of the attacking connection; returns the hint's. */
+/* The TCP messages of the attacking connection up to and including the
+ * attacking segment (at most SCA_MAX_MESSAGES, the attack last); returns
+ * the hint's message index. */
 static unsigned add_tcp_messages(Sca *sca, const VigilanteFrameInfo *fi)
 {
-    FlowWalk w = { fi, g_array_new(FALSE, FALSE, sizeof(Segment)) };
-    guint first;
+    g_autoptr(GPtrArray) flows = vigilante_flows_build();
+    const VigilanteFlow *fl = vigilante_flows_find(flows, fi);
+    guint end = 0, first;
 
-    vigilante_event_log_foreach(collect_segment, &w);
-    g_array_sort(w.segments, segment_order);
-    /* At most SCA_MAX_MESSAGES, the attacking one last. */
-    first = w.segments->len > SCA_MAX_MESSAGES
-            ? w.segments->len - SCA_MAX_MESSAGES : 0;
-    for (guint i = first; i < w.segments->len; i++) {
-        const Segment *s = &g_array_index(w.segments, Segment, i);
-
-        sca_add_message(sca, SCA_TRANSPORT_TCP, fi->dst_port, s->data,
-                        s->len);
+    /* The attacking segment is in the log, so its flow is there. */
+    g_assert(fl);
+    while (end < fl->messages->len &&
+           (int32_t)(g_array_index(fl->messages, VigilanteMessage,
+                                   end).seq - fi->seq) <= 0) {
+        end++;
     }
-    g_array_free(w.segments, TRUE);
+    first = end > SCA_MAX_MESSAGES ? end - SCA_MAX_MESSAGES : 0;
+    for (guint i = first; i < end; i++) {
+        const VigilanteMessage *m = &g_array_index(fl->messages,
+                                                   VigilanteMessage, i);
+
+        sca_add_message(sca, SCA_TRANSPORT_TCP, fi->dst_port, m->data,
+                        m->len);
+    }
     return sca->messages->len - 1;
 }
 

@@ -562,6 +562,45 @@ static void test_login(Fixture *f, gconstpointer data)
                       8);
     close(fd);
 
+    /* The event log's flows: the exploit connection is the last one to
+     * the port, with its three messages at their stream offsets. */
+    {
+        g_autofree char *flows = vg_qmp_command(
+            f->g->qmp, "{\"execute\":\"query-vigilante-flows\"}",
+            QMP_TIMEOUT_MS);
+        const char *p = flows, *last = NULL;
+        const guint64 lens[] = { strlen(time_req), strlen(login_req),
+                                 note->len };
+        guint64 offset = 0;
+        int nflows = 0;
+
+        g_assert_nonnull(flows);
+        while ((p = strstr(p, "\"destination\": \"" VGL_GUEST_IP ":5006\""))) {
+            last = p++;
+            nflows++;
+        }
+        /* 60 benign sessions, the refused note, the exploit. */
+        g_assert_cmpint(nflows, ==, 62);
+        g_test_message("the exploit's flow: %s", last);
+        p = strstr(last, "\"messages\": [");
+        g_assert_nonnull(p);
+        for (int i = 0; i < 3; i++) {
+            g_autofree char *m = NULL;
+            guint64 len, off;
+
+            p = strchr(p, '{');
+            g_assert_nonnull(p);
+            m = g_strndup(p, strchr(p, '}') + 1 - p);
+            g_assert_true(vg_qmp_get_uint(m, "length", &len));
+            g_assert_true(vg_qmp_get_uint(m, "stream-offset", &off));
+            g_assert_cmpuint(len, ==, lens[i]);
+            g_assert_cmpuint(off, ==, offset);
+            offset += len;
+            p++;
+        }
+        g_assert_null(strchr(p, '{'));
+    }
+
     /* The tentative SCA: the connection's three messages, in order. */
     sca = load_sca(ev);
     g_assert_cmpint(sca->type, ==, SCA_TYPE_AEC);
