@@ -13,6 +13,8 @@
  * --client=PROGRAM --exploit=PROGRAM.
  */
 #include <glib/gstdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -467,6 +469,79 @@ static void test_afa_i386(Fixture *f, gconstpointer data)
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA, 500));
 }
 
+/* A TCP listener on 127.0.0.1 (an ephemeral port, in *port). */
+static int listen_loopback(guint16 *port)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t alen = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&a, sizeof(a)), ==, 0);
+    g_assert_cmpint(listen(fd, 4), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&a, &alen), ==, 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* Did anything connect within timeout_ms?  (Accepted and closed.) */
+static gboolean connected(int lfd, int timeout_ms)
+{
+    struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+    if (poll(&pfd, 1, timeout_ms) <= 0) {
+        return FALSE;
+    }
+    close(accept(lfd, NULL, NULL));
+    return TRUE;
+}
+
+/*
+ * The verifier's VM cannot send traffic out.  The probe: vg-ctld told to
+ * run busybox wget against 10.0.2.2 (slirp's alias of the host), which a
+ * normal VM reaches (checked first, taint off).  Then an SCA whose first
+ * message is that probe, replayed verbatim, and whose hint (on echo's
+ * argument, not its path) cannot verify, so the verifier's VM runs the
+ * probe for the whole timeout: nothing may connect.
+ */
+static void test_verifier_no_egress(Fixture *f, gconstpointer data)
+{
+    guint16 port;
+    int lfd = listen_loopback(&port);
+    g_autofree char *url = g_strdup_printf("http://10.0.2.2:%u/", port);
+    g_autoptr(GByteArray) probe = g_byte_array_new();
+    static const char echo[] = "X/bin/echo\0hello-world";
+    g_autoptr(Sca) sca = sca_new(SCA_TYPE_AFA, "vg-linux");
+    VgVerdict v;
+    g_autofree char *json = NULL;
+
+    g_byte_array_append(probe, (const guint8 *)"X/bin/wget", 11);
+    g_byte_array_append(probe, (const guint8 *)url, strlen(url) + 1);
+
+    /* From a normal VM the probe gets out. */
+    g_assert_cmpint(vg_udp_exchange(f->ctl_port, probe->data, probe->len,
+                                    NULL, 0, 0), ==, 0);
+    g_assert_true(connected(lfd, 20000));
+
+    sca_add_message(sca, SCA_TRANSPORT_UDP, VGL_CTL_PORT, probe->data,
+                    probe->len);
+    sca_add_message(sca, SCA_TRANSPORT_UDP, VGL_CTL32_PORT,
+                    (const uint8_t *)echo, sizeof(echo));
+    sca->hint_message = 1;
+    sca->hint_offset = strlen("X/bin/echo") + 1;
+    sca->hint_length = strlen("hello-world") + 1;
+    sca->call = SCA_CALL_EXECVE;
+    v = vg_verify(linux_profile(), vg_qemu_path(), sca, 5000);
+    json = vg_verdict_json(&v, sca);
+    g_test_message("probe SCA: %s", json);
+    g_assert_cmpint(v.kind, ==, VG_VERDICT_NOT_VERIFIED);
+    g_assert_cmpfloat(v.total_ms, >=, 5000);
+    vg_verdict_clear(&v);
+    g_assert_false(connected(lfd, 1000));
+    close(lfd);
+}
+
 /* Send one request line on a vg-logind connection and read its answer. */
 static char *login_line(int fd, const char *line, gsize len)
 {
@@ -679,6 +754,8 @@ int main(int argc, char **argv)
                test_afa_i386, teardown);
     g_test_add("/linux-detect/login-tcp", Fixture, &virtio, setup,
                test_login, teardown);
+    g_test_add("/linux-detect/verifier-no-egress", Fixture, &taint_off,
+               setup, test_verifier_no_egress, teardown);
     g_test_add("/linux-detect/afa-taint-off", Fixture, &taint_off, setup,
                test_afa, teardown);
     g_test_add("/linux-detect/afa-policy-off", Fixture, &afa_off, setup,
