@@ -4,7 +4,8 @@
  * that still verifies, as the paper's suffix search), then replace runs
  * of bytes that are not needed to take control (the worm's code,
  * fillers) with innocuous ones, keeping each change only if the SCA
- * still verifies.
+ * still verifies.  A verifier with a spare VM restores the snapshot for
+ * the next trial while one runs.
  */
 #include "sca-minimise.h"
 
@@ -21,10 +22,10 @@
 #define TRIAL_FACTOR     4
 #define TRIAL_MIN_MS     1000
 
-static bool verifies(const VgProfile *p, const char *qemu, const Sca *sca,
+static bool verifies(VgVerifier *vf, const Sca *sca,
                      unsigned timeout_ms, unsigned *replays)
 {
-    VgVerdict v = vg_verify(p, qemu, sca, timeout_ms);
+    VgVerdict v = vg_verifier_verify(vf, sca, timeout_ms);
     bool ok = v.kind == VG_VERDICT_VERIFIED;
 
     (*replays)++;
@@ -33,11 +34,11 @@ static bool verifies(const VgProfile *p, const char *qemu, const Sca *sca,
 }
 
 /* Verify the original; on success, the timeout for the trials. */
-static unsigned trial_timeout(const VgProfile *p, const char *qemu,
+static unsigned trial_timeout(VgVerifier *vf,
                               const Sca *sca, unsigned timeout_ms,
                               unsigned *replays, GError **errp)
 {
-    VgVerdict v = vg_verify(p, qemu, sca, timeout_ms);
+    VgVerdict v = vg_verifier_verify(vf, sca, timeout_ms);
     unsigned t = 0;
 
     (*replays)++;
@@ -102,7 +103,7 @@ static bool fillable(const Sca *sca, unsigned i, size_t from, size_t to)
 
 /* Try filling [from, to); on failure, split it, down to `min` bytes. */
 static void fill_range(Sca **sca, unsigned i, size_t from, size_t to,
-                       size_t min, const VgProfile *p, const char *qemu,
+                       size_t min, VgVerifier *vf,
                        unsigned timeout_ms, unsigned *replays)
 {
     g_autoptr(Sca) trial = NULL;
@@ -119,7 +120,7 @@ static void fill_range(Sca **sca, unsigned i, size_t from, size_t to,
     } else {
         trial = copy_sca(*sca);
         fill(trial, i, from, to);
-        if (verifies(p, qemu, trial, timeout_ms, replays)) {
+        if (verifies(vf, trial, timeout_ms, replays)) {
             sca_free(*sca);
             *sca = g_steal_pointer(&trial);
             return;
@@ -128,9 +129,9 @@ static void fill_range(Sca **sca, unsigned i, size_t from, size_t to,
             return;
         }
     }
-    fill_range(sca, i, from, from + (to - from) / 2, min, p, qemu,
+    fill_range(sca, i, from, from + (to - from) / 2, min, vf,
                timeout_ms, replays);
-    fill_range(sca, i, from + (to - from) / 2, to, min, p, qemu, timeout_ms,
+    fill_range(sca, i, from + (to - from) / 2, to, min, vf, timeout_ms,
                replays);
 }
 
@@ -138,11 +139,12 @@ Sca *vg_sca_minimise(const VgProfile *p, const char *qemu, const Sca *sca,
                      unsigned timeout_ms, VgMinimiseStats *stats,
                      GError **errp)
 {
+    g_autoptr(VgVerifier) vf = vg_verifier_new(p, qemu);
     VgMinimiseStats st = { 0 };
     g_autoptr(Sca) unfilled = NULL;
     Sca *best;
 
-    timeout_ms = trial_timeout(p, qemu, sca, timeout_ms, &st.replays, errp);
+    timeout_ms = trial_timeout(vf, sca, timeout_ms, &st.replays, errp);
     if (!timeout_ms) {
         return NULL;
     }
@@ -151,7 +153,7 @@ Sca *vg_sca_minimise(const VgProfile *p, const char *qemu, const Sca *sca,
     for (unsigned drop = sca->hint_message; drop > 0; drop--) {
         g_autoptr(Sca) s = suffix(sca, drop);
 
-        if (verifies(p, qemu, s, timeout_ms, &st.replays)) {
+        if (verifies(vf, s, timeout_ms, &st.replays)) {
             sca_free(best);
             best = g_steal_pointer(&s);
             break;
@@ -164,7 +166,7 @@ Sca *vg_sca_minimise(const VgProfile *p, const char *qemu, const Sca *sca,
     for (unsigned i = 0; i < best->messages->len; i++) {
         size_t len = g_bytes_get_size(sca_message(best, i)->payload);
 
-        fill_range(&best, i, 0, len, 8, p, qemu, timeout_ms, &st.replays);
+        fill_range(&best, i, 0, len, 8, vf, timeout_ms, &st.replays);
     }
     for (unsigned i = 0; i < best->messages->len; i++) {
         const uint8_t *a = g_bytes_get_data(sca_message(best, i)->payload,

@@ -56,6 +56,7 @@ typedef struct {
     VgQmp *qmp;
     char *work, *serial, *sock, *log;
     GArray *host_ports;         /* per profile port */
+    bool ready;                 /* restored and paused */
 } Vm;
 
 static void vm_free(Vm *vm)
@@ -91,7 +92,8 @@ static void vm_free(Vm *vm)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Vm, vm_free)
 
-static Vm *vm_start(const VgProfile *p, const char *qemu, bool restrict_net,
+/* Start the emulator; QMP is connected by vm_connect(). */
+static Vm *vm_spawn(const VgProfile *p, const char *qemu, bool restrict_net,
                     const char *incoming, GError **errp)
 {
     g_autoptr(Vm) vm = g_new0(Vm, 1);
@@ -154,8 +156,23 @@ static Vm *vm_start(const VgProfile *p, const char *qemu, bool restrict_net,
     if (!vm->proc) {
         return NULL;
     }
-    vm->qmp = vg_qmp_connect(vm->sock, QMP_TIMEOUT_MS, errp);
+    return g_steal_pointer(&vm);
+}
+
+static bool vm_connect(Vm *vm, GError **errp)
+{
     if (!vm->qmp) {
+        vm->qmp = vg_qmp_connect(vm->sock, QMP_TIMEOUT_MS, errp);
+    }
+    return vm->qmp != NULL;
+}
+
+static Vm *vm_start(const VgProfile *p, const char *qemu, bool restrict_net,
+                    const char *incoming, GError **errp)
+{
+    g_autoptr(Vm) vm = vm_spawn(p, qemu, restrict_net, incoming, errp);
+
+    if (!vm || !vm_connect(vm, errp)) {
         return NULL;
     }
     return g_steal_pointer(&vm);
@@ -203,6 +220,41 @@ static char *wait_status(Vm *vm, const char *query, const char *const *want,
         g_usleep(5000);
     }
     return NULL;
+}
+
+/* Wait until a VM started from the snapshot has loaded it (paused). */
+static bool vm_restored(Vm *vm, const VgProfile *p, GError **errp)
+{
+    static const char *const paused[] = { "paused", "prelaunch", NULL };
+    g_autofree char *st = NULL;
+
+    if (vm->ready) {
+        return true;
+    }
+    if (!vm_connect(vm, errp)) {
+        return false;
+    }
+    st = wait_status(vm, "query-status", paused, 30000);
+    if (!st) {
+        g_set_error(errp, VG_PROFILE_ERROR, 0, "the snapshot of %s did not "
+                    "load", p->name);
+        return false;
+    }
+    vm->ready = true;
+    return true;
+}
+
+/* A VM that restores the profile's snapshot in the background. */
+static Vm *vm_spawn_restore(const VgProfile *p, const char *qemu,
+                            GError **errp)
+{
+    return vm_spawn(p, qemu, true, p->snapshot, errp);
+}
+
+/* SNAPSHOT.digest: the image digest the snapshot was made from. */
+static char *snapshot_digest_path(const VgProfile *p)
+{
+    return g_strdup_printf("%s.digest", p->snapshot);
 }
 
 bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
@@ -254,7 +306,41 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
                     "%s: %s", p->snapshot, g_strerror(errno));
         return false;
     }
+    {
+        /* Which image the snapshot is of: verification checks it. */
+        g_autofree char *hex = vg_profile_digest_hex(p);
+        g_autofree char *text = g_strdup_printf("%s\n", hex);
+        g_autofree char *side = snapshot_digest_path(p);
+
+        if (!g_file_set_contents(side, text, -1, errp)) {
+            return false;
+        }
+    }
     *secs = (g_get_monotonic_time() - start) / 1e6;
+    return true;
+}
+
+/*
+ * Is the snapshot of the profile's image as it is now?  A guest rebuilt
+ * since would be verified against the old program.
+ */
+static bool snapshot_current(const VgProfile *p, char **why)
+{
+    g_autofree char *side = snapshot_digest_path(p);
+    g_autofree char *text = NULL, *hex = vg_profile_digest_hex(p);
+
+    if (!g_file_get_contents(side, &text, NULL, NULL)) {
+        *why = g_strdup_printf("the snapshot of %s has no record of its "
+                               "image (%s): run vigilante snapshot again",
+                               p->name, side);
+        return false;
+    }
+    if (strncmp(g_strstrip(text), hex, 64) || strlen(text) != 64) {
+        *why = g_strdup_printf("the snapshot of %s is of another image of "
+                               "it (rebuilt since?): run vigilante snapshot "
+                               "again", p->name);
+        return false;
+    }
     return true;
 }
 
@@ -440,15 +526,23 @@ static void send_udp(unsigned port, const uint8_t *p, size_t n)
     }
 }
 
-VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
-                    unsigned timeout_ms)
+struct VgVerifier {
+    const VgProfile *profile;
+    char *qemu;
+    Vm *spare;                  /* restoring or restored, not yet used */
+};
+
+/* Verify on the verifier's spare VM (then start the next), or on a VM of
+ * its own when there is no verifier. */
+static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
+                           const char *qemu, const Sca *sca,
+                           unsigned timeout_ms)
 {
-    static const char *const paused[] = { "paused", "prelaunch", NULL };
     static const uint8_t zero[32];
     gint64 start = g_get_monotonic_time(), deadline;
     g_autoptr(GError) err = NULL;
     g_autoptr(Vm) vm = NULL;
-    g_autofree char *st = NULL, *arm = NULL, *ev = NULL, *armed = NULL;
+    g_autofree char *arm = NULL, *ev = NULL, *armed = NULL;
     g_autofree char *afa_path = NULL;
     const char *why = NULL;
     g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func(
@@ -511,6 +605,13 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
                        "vigilante snapshot first)", p->name,
                        p->snapshot ? p->snapshot : "(no [snapshot] path)");
     }
+    {
+        g_autofree char *stale = NULL;
+
+        if (!snapshot_current(p, &stale)) {
+            return verdict(VG_VERDICT_ERROR, "%s", stale);
+        }
+    }
 
     /* The messages, with the nonce planted in the hinted bytes. */
     hinted = (const uint8_t *)g_bytes_get_data(hm->payload, NULL) +
@@ -546,15 +647,21 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
         g_ptr_array_add(msgs, g_bytes_new_take(copy, len));
     }
 
-    vm = vm_start(p, qemu, true, p->snapshot, &err);
+    if (pool && pool->spare) {
+        vm = g_steal_pointer(&pool->spare);
+    } else {
+        vm = vm_spawn_restore(p, qemu, &err);
+    }
+    if (pool) {
+        /* The next verification's VM restores while this one runs. */
+        pool->spare = vm_spawn_restore(p, qemu, NULL);
+    }
     if (!vm) {
         return verdict(VG_VERDICT_ERROR, "starting the verifier VM: %s",
                        err->message);
     }
-    st = wait_status(vm, "query-status", paused, 30000);
-    if (!st) {
-        return verdict(VG_VERDICT_ERROR, "the snapshot of %s did not load",
-                       p->name);
+    if (!vm_restored(vm, p, &err)) {
+        return verdict(VG_VERDICT_ERROR, "%s", err->message);
     }
     v = verdict(VG_VERDICT_NOT_VERIFIED, NULL);
     if (sca->type == SCA_TYPE_AFA) {
@@ -629,6 +736,54 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
                                    "within %u ms", timeout_ms);
     }
     return v;
+}
+
+VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
+                    unsigned timeout_ms)
+{
+    return verify_on(NULL, p, qemu, sca, timeout_ms);
+}
+
+VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu)
+{
+    VgVerifier *v = g_new0(VgVerifier, 1);
+
+    v->profile = p;
+    v->qemu = g_strdup(qemu);
+    if (p->snapshot && g_file_test(p->snapshot, G_FILE_TEST_IS_REGULAR)) {
+        v->spare = vm_spawn_restore(p, qemu, NULL);
+    }
+    return v;
+}
+
+bool vg_verifier_wait_ready(VgVerifier *v, GError **errp)
+{
+    if (!v->spare) {
+        v->spare = vm_spawn_restore(v->profile, v->qemu, errp);
+        if (!v->spare) {
+            return false;
+        }
+    }
+    if (!vm_restored(v->spare, v->profile, errp)) {
+        g_clear_pointer(&v->spare, vm_free);
+        return false;
+    }
+    return true;
+}
+
+VgVerdict vg_verifier_verify(VgVerifier *v, const Sca *sca,
+                             unsigned timeout_ms)
+{
+    return verify_on(v, v->profile, v->qemu, sca, timeout_ms);
+}
+
+void vg_verifier_free(VgVerifier *v)
+{
+    if (v) {
+        g_clear_pointer(&v->spare, vm_free);
+        g_free(v->qemu);
+        g_free(v);
+    }
 }
 
 char *vg_verdict_json(const VgVerdict *v, const Sca *sca)

@@ -22,7 +22,9 @@ typedef struct {
     char *reason;               /* not verified / error: why */
     uint64_t nonce;             /* the planted target (AEC, ACE) */
     char *nonce_path;           /* the planted path (AFA) */
-    double restore_ms;          /* snapshot to guest running */
+    double restore_ms;          /* SCA in hand to the VM restored and
+                                 * armed (a verifier's spare VM may have
+                                 * restored before) */
     double total_ms;            /* SCA in hand to verdict */
 } VgVerdict;
 
@@ -41,6 +43,22 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
  */
 VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
                     unsigned timeout_ms);
+
+/*
+ * A verifier that keeps one VM restoring the snapshot in the background,
+ * so that an SCA that arrives finds it restored (an agent, minimisation,
+ * a batch of SCAs): each verification uses the spare VM and starts the
+ * next.  The profile must outlive the verifier.
+ */
+typedef struct VgVerifier VgVerifier;
+
+VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu);
+/* Block until the spare VM has restored the snapshot. */
+bool vg_verifier_wait_ready(VgVerifier *v, GError **errp);
+VgVerdict vg_verifier_verify(VgVerifier *v, const Sca *sca,
+                             unsigned timeout_ms);
+void vg_verifier_free(VgVerifier *v);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgVerifier, vg_verifier_free)
 void vg_verdict_clear(VgVerdict *v);
 
 /* One JSON line for a verdict (no newline). */

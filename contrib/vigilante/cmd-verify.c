@@ -1,6 +1,6 @@
 /*
  * vigilante snapshot PROFILE [--qemu PATH]
- * vigilante verify PROFILE SCA [--timeout MS] [--qemu PATH]
+ * vigilante verify PROFILE SCA... [--timeout MS] [--warm] [--qemu PATH]
  *
  * snapshot: boot the profile's guest (taint off), wait until it is
  * ready, save its ready snapshot.  verify: check an SCA against the
@@ -23,8 +23,15 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: vigilante snapshot PROFILE [--qemu PATH]\n"
-            "       vigilante verify PROFILE SCA [--timeout MS] "
-            "[--qemu PATH]\n");
+            "       vigilante verify PROFILE SCA... [--timeout MS] "
+            "[--warm] [--qemu PATH]\n"
+            "\n"
+            "verify prints one JSON line per SCA.  With several SCAs, the\n"
+            "next one's VM restores the snapshot while one is verified;\n"
+            "--warm also waits before each SCA until that VM has restored\n"
+            "(as in an agent whose VM is ready when an SCA arrives), so the\n"
+            "times are from SCA in hand to verdict with a restored VM.\n"
+            "Exit status: 0 all verified, 1 some not verified, 3 an error.\n");
     return VIGILANTE_EXIT_USAGE;
 }
 
@@ -56,21 +63,52 @@ int vigilante_cmd_snapshot(int argc, char **argv)
     return VIGILANTE_EXIT_OK;
 }
 
+/* One SCA file: its verdict line; returns the verdict's kind. */
+static VgVerdictKind verify_file(const char *path, const VgProfile *prof,
+                                 const char *qemu, VgVerifier *verifier,
+                                 unsigned timeout_ms)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(Sca) sca = sca_load(path, &err);
+    g_autofree char *json = NULL;
+    VgVerdictKind kind;
+    VgVerdict v;
+
+    if (!sca) {
+        g_autofree char *r = g_strescape(err->message, NULL);
+
+        /* A malformed SCA is not verified; an unreadable file is an error. */
+        printf("{\"verdict\": \"%s\", \"reason\": \"%s\"}\n",
+               err->domain == G_FILE_ERROR ? "error" : "not-verified", r);
+        fflush(stdout);
+        return err->domain == G_FILE_ERROR ? VG_VERDICT_ERROR
+                                           : VG_VERDICT_NOT_VERIFIED;
+    }
+    v = verifier ? vg_verifier_verify(verifier, sca, timeout_ms)
+                 : vg_verify(prof, qemu, sca, timeout_ms);
+    json = vg_verdict_json(&v, sca);
+    printf("%s\n", json);
+    fflush(stdout);
+    kind = v.kind;
+    vg_verdict_clear(&v);
+    return kind;
+}
+
 int vigilante_cmd_verify(int argc, char **argv)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(VgProfile) prof = NULL;
-    g_autoptr(Sca) sca = NULL;
-    g_autofree char *qemu = NULL, *json = NULL;
+    g_autoptr(VgVerifier) verifier = NULL;
+    g_autoptr(GPtrArray) scas = g_ptr_array_new();
+    g_autofree char *qemu = NULL;
     const char *qemu_opt = NULL;
     guint64 timeout_ms = DEFAULT_TIMEOUT_MS;
-    VgVerdict v;
-    int status;
+    bool warm = false, any_error = false, all_verified = true;
 
     if (argc < 3) {
         return usage();
     }
-    for (int i = 3; i < argc; i++) {
+    for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--qemu") && i + 1 < argc) {
             qemu_opt = argv[++i];
         } else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
@@ -78,9 +116,16 @@ int vigilante_cmd_verify(int argc, char **argv)
                                             &timeout_ms, NULL)) {
                 return usage();
             }
+        } else if (!strcmp(argv[i], "--warm")) {
+            warm = true;
+        } else if (argv[i][0] != '-') {
+            g_ptr_array_add(scas, argv[i]);
         } else {
             return usage();
         }
+    }
+    if (!scas->len) {
+        return usage();
     }
     prof = vg_profile_load(argv[1], &err);
     if (!prof) {
@@ -88,23 +133,24 @@ int vigilante_cmd_verify(int argc, char **argv)
         printf("{\"verdict\": \"error\", \"reason\": \"bad profile\"}\n");
         return VIGILANTE_EXIT_ERROR;
     }
-    sca = sca_load(argv[2], &err);
-    if (!sca) {
-        g_autofree char *r = g_strescape(err->message, NULL);
-
-        /* A malformed SCA is not verified; an unreadable file is an error. */
-        printf("{\"verdict\": \"%s\", \"reason\": \"%s\"}\n",
-               err->domain == G_FILE_ERROR ? "error" : "not-verified", r);
-        return err->domain == G_FILE_ERROR ? VIGILANTE_EXIT_ERROR
-                                           : VIGILANTE_EXIT_FAILED;
-    }
     qemu = vg_find_qemu(qemu_opt);
-    v = vg_verify(prof, qemu, sca, timeout_ms);
-    json = vg_verdict_json(&v, sca);
-    printf("%s\n", json);
-    status = v.kind == VG_VERDICT_VERIFIED ? VIGILANTE_EXIT_OK :
-             v.kind == VG_VERDICT_NOT_VERIFIED ? VIGILANTE_EXIT_FAILED :
-             VIGILANTE_EXIT_ERROR;
-    vg_verdict_clear(&v);
-    return status;
+    /* Several SCAs, or --warm: a spare VM restores in the background. */
+    if (warm || scas->len > 1) {
+        verifier = vg_verifier_new(prof, qemu);
+    }
+    for (guint i = 0; i < scas->len; i++) {
+        VgVerdictKind k;
+
+        if (warm && !vg_verifier_wait_ready(verifier, &err)) {
+            g_autofree char *r = g_strescape(err->message, NULL);
+
+            printf("{\"verdict\": \"error\", \"reason\": \"%s\"}\n", r);
+            return VIGILANTE_EXIT_ERROR;
+        }
+        k = verify_file(scas->pdata[i], prof, qemu, verifier, timeout_ms);
+        any_error |= k == VG_VERDICT_ERROR;
+        all_verified &= k == VG_VERDICT_VERIFIED;
+    }
+    return any_error ? VIGILANTE_EXIT_ERROR :
+           all_verified ? VIGILANTE_EXIT_OK : VIGILANTE_EXIT_FAILED;
 }

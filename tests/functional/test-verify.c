@@ -312,6 +312,67 @@ static void test_200_in_a_row(void)
     g_assert_cmpint(rss_kib() - rss0, <, 4096);
 }
 
+/* A snapshot of another image (or of unknown image) is refused. */
+static void test_stale_snapshot(void)
+{
+    g_autoptr(Sca) sca = genuine_copy();
+    g_autofree char *side = g_strdup_printf("%s.digest", profile->snapshot);
+    g_autofree char *good = NULL;
+    VgVerdict v;
+
+    g_assert_true(g_file_get_contents(side, &good, NULL, NULL));
+    g_assert_true(g_file_set_contents(side, "00000000000000000000000000000000"
+                                      "00000000000000000000000000000000\n",
+                                      -1, NULL));
+    v = vg_verify(profile, vg_qemu_path(), sca, VERIFY_TIMEOUT_MS);
+    g_test_message("%s", v.reason);
+    g_assert_cmpint(v.kind, ==, VG_VERDICT_ERROR);
+    g_assert_nonnull(strstr(v.reason, "another image"));
+    vg_verdict_clear(&v);
+    g_unlink(side);
+    v = vg_verify(profile, vg_qemu_path(), sca, VERIFY_TIMEOUT_MS);
+    g_assert_cmpint(v.kind, ==, VG_VERDICT_ERROR);
+    g_assert_nonnull(strstr(v.reason, "no record of its image"));
+    vg_verdict_clear(&v);
+    g_assert_true(g_file_set_contents(side, good, -1, NULL));
+    g_assert_cmpint(verify(sca), ==, VG_VERDICT_VERIFIED);
+}
+
+/*
+ * A verifier with a spare VM (as the agent keeps): each SCA finds a VM
+ * restored; forged ones still fail; nothing is left once it is freed.
+ */
+static void test_warm_verifier(void)
+{
+    g_autoptr(Sca) sca = genuine_copy();
+    g_autoptr(Sca) forged = genuine_copy();
+    g_autoptr(GError) err = NULL;
+    unsigned tmp0 = count_tmp_vms();
+    VgVerifier *vf = vg_verifier_new(profile, vg_qemu_path());
+    double worst = 0;
+
+    forged->hint_offset -= 2;
+    for (int i = 0; i < 20; i++) {
+        VgVerdict v;
+
+        g_assert_true(vg_verifier_wait_ready(vf, &err));
+        g_assert_no_error(err);
+        v = vg_verifier_verify(vf, i % 5 == 4 ? forged : sca,
+                               VERIFY_TIMEOUT_MS);
+        g_assert_cmpint(v.kind, ==, i % 5 == 4 ? VG_VERDICT_NOT_VERIFIED
+                                               : VG_VERDICT_VERIFIED);
+        if (v.kind == VG_VERDICT_VERIFIED) {
+            worst = MAX(worst, v.total_ms);
+        }
+        vg_verdict_clear(&v);
+    }
+    g_test_message("warm verifier: slowest verified SCA %.1f ms from SCA "
+                   "in hand to verdict", worst);
+    vg_verifier_free(vf);
+    g_assert_cmpuint(count_tmp_vms(), ==, tmp0);
+    g_assert_cmpuint(count_children(), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -327,6 +388,8 @@ int main(int argc, char **argv)
     g_test_add_func("/verify/ace", test_ace);
     g_test_add_func("/verify/minimise", test_minimise);
     g_test_add_func("/verify/200-in-a-row", test_200_in_a_row);
+    g_test_add_func("/verify/stale-snapshot", test_stale_snapshot);
+    g_test_add_func("/verify/warm-verifier", test_warm_verifier);
     ret = g_test_run();
     vg_dir_remove(work);
     return ret;
