@@ -18,6 +18,12 @@ TaintInfo *qmp_query_taint(Error **errp)
     info->dirty_pages = taint_shadow_dirty_pages();
     info->input_events = hw_taint_input_events();
     info->input_bytes = hw_taint_input_bytes();
+    if (hw_taint_on) {
+        uint64_t ns;
+
+        taint_mode_stats(&info->dirty_mode_entries, &ns);
+        info->dirty_mode_ms = ns / 1000000;
+    }
     return info;
 }
 

@@ -27,13 +27,13 @@ static uint64_t dirty_pages;
 
 /*
  * The vCPU thread (guest stores) and the main loop (device DMA) both
- * write labels: writers hold this lock.  Readers do not (the vCPU reads
+ * write labels: writers hold this lock (lock_shadow()).  Readers do not (the vCPU reads
  * labels for every guest load while dirty data flows): directory and page
  * pointers are published with release stores, and a page that becomes
  * clean is unlinked and retired, not freed, until taint_shadow_reclaim()
  * runs at a point where no reader can hold it.
  */
-static GMutex lock;
+static int lock_word;
 
 /* Called, outside the lock, after a page got its first dirty byte. */
 static void (*new_page_hook)(void);
@@ -44,9 +44,23 @@ void taint_shadow_set_new_page_hook(void (*fn)(void))
     new_page_hook = fn;
 }
 
+/*
+ * A spin lock, not a mutex: the vCPU takes it for every store that
+ * changes labels while dirty data flows, holders never block, and the
+ * other writer (DMA of one frame) holds it briefly.  A waiter that spins
+ * long yields, in case the holder's thread was preempted.
+ */
 static void lock_shadow(void)
 {
-    g_mutex_lock(&lock);
+    while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
+        for (unsigned spins = 0;
+             __atomic_load_n(&lock_word, __ATOMIC_RELAXED); spins++) {
+            if (spins >= 1000) {
+                g_thread_yield();
+                spins = 0;
+            }
+        }
+    }
     page_created = false;
 }
 
@@ -54,7 +68,7 @@ static void unlock_shadow(void)
 {
     bool created = page_created;
 
-    g_mutex_unlock(&lock);
+    __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
     if (created && new_page_hook) {
         new_page_hook();
     }
@@ -199,8 +213,44 @@ static void write_page(uint64_t addr, uint64_t n, const TaintLabel *labels)
     }
 }
 
+/*
+ * Would writing these labels change nothing?  Checked without the lock:
+ * most guest stores into a page with dirty bytes rewrite what is there
+ * (clean over clean), and the vCPU makes one such write per store.  A
+ * writer racing with us on the same bytes is a guest race; skipping is
+ * then the same as our write having come first.
+ */
+static bool write_changes_nothing(uint64_t addr, uint64_t len,
+                                  const TaintLabel *labels)
+{
+    while (len) {
+        unsigned off = addr & (TAINT_PAGE_SIZE - 1);
+        uint64_t n = MIN(len, (uint64_t)TAINT_PAGE_SIZE - off);
+        TaintPage *p = page_get(addr);
+
+        if (p) {
+            if (memcmp(&p->label[off], labels, n * sizeof(*labels))) {
+                return false;
+            }
+        } else {
+            for (uint64_t i = 0; i < n; i++) {
+                if (labels[i]) {
+                    return false;
+                }
+            }
+        }
+        addr += n;
+        labels += n;
+        len -= n;
+    }
+    return true;
+}
+
 void taint_shadow_write(uint64_t addr, uint64_t len, const TaintLabel *labels)
 {
+    if (len <= 64 && write_changes_nothing(addr, len, labels)) {
+        return;
+    }
     lock_shadow();
     while (len) {
         uint64_t n = MIN(len, (uint64_t)TAINT_PAGE_SIZE -
@@ -302,6 +352,13 @@ void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
         }
         len -= n;
     }
+}
+
+const TaintLabel *taint_shadow_page_labels(uint64_t addr)
+{
+    TaintPage *p = page_get(addr);
+
+    return p ? p->label : NULL;
 }
 
 bool taint_shadow_page_dirty(uint64_t addr)

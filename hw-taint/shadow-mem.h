@@ -50,6 +50,13 @@ uint64_t taint_shadow_read(uint64_t addr, uint64_t len, TaintLabel *out);
 /* Does the page holding addr have any dirty byte? */
 bool taint_shadow_page_dirty(uint64_t addr);
 
+/*
+ * The labels of the page holding addr (TAINT_PAGE_SIZE of them), or NULL
+ * when that page is clean: one directory lookup for the hot paths.  A
+ * reader as above: valid until the next taint_shadow_reclaim().
+ */
+const TaintLabel *taint_shadow_page_labels(uint64_t addr);
+
 /* O(1): is any byte of guest RAM dirty? */
 bool taint_shadow_any(void);
 

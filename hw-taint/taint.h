@@ -21,6 +21,13 @@ static inline bool hw_taint_enabled(void)
 void hw_taint_accel_class_init(ObjectClass *oc);
 
 /*
+ * Elastic mode statistics (accel/tcg/taint-mode.c): how often the vCPUs
+ * switched to instrumented (dirty-mode) code, and the time they spent in
+ * it, in ns.
+ */
+void taint_mode_stats(uint64_t *dirty_entries, uint64_t *dirty_ns);
+
+/*
  * Register a frame that a NIC is about to write into guest RAM: it gets
  * an input event id and one label per byte.  Returns the label of its
  * first byte (label + i is byte i), or 0 when taint is off.

@@ -15,6 +15,9 @@
 #include "taint-shadow.h"
 #include "taint-prop.h"
 
+/* A target page's bytes lie in one label page. */
+QEMU_BUILD_BUG_ON(TARGET_PAGE_SIZE > TAINT_PAGE_SIZE);
+
 static bool labels_dirty(const TaintLabel *l, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
@@ -80,9 +83,12 @@ static bool access_labels(CPUArchState *env, target_ulong addr,
                 memset(out + done, 0, n * sizeof(*out));
             }
         } else if (out) {
+            const TaintLabel *pl = taint_shadow_page_labels(ram);
+
             found = true;
-            if (taint_shadow_page_dirty(ram)) {
-                taint_shadow_read(ram, n, out + done);
+            if (pl) {
+                memcpy(out + done, pl + (ram & (TAINT_PAGE_SIZE - 1)),
+                       n * sizeof(*out));
             } else {
                 memset(out + done, 0, n * sizeof(*out));
             }
@@ -110,6 +116,31 @@ static void to_value_order(TaintLabel *l, unsigned size, MemOp mop)
     }
 }
 
+/*
+ * The labels of an access within one page, straight from its label page
+ * (NULL when the page is clean, or not RAM): the hot path of both
+ * helpers, one TLB entry and one directory lookup.
+ */
+static inline const TaintLabel *page_access_labels(CPUArchState *env,
+                                                   target_ulong addr,
+                                                   MMUAccessType type,
+                                                   int mmu_idx)
+{
+    ram_addr_t ram = tlb_ram(env, addr, type, mmu_idx);
+    const TaintLabel *pl;
+
+    if (ram == RAM_ADDR_INVALID) {
+        return NULL;
+    }
+    pl = taint_shadow_page_labels(ram);
+    return pl ? pl + (ram & (TAINT_PAGE_SIZE - 1)) : NULL;
+}
+
+static inline bool in_one_page(target_ulong addr, unsigned size)
+{
+    return (addr & ~TARGET_PAGE_MASK) + size <= TARGET_PAGE_SIZE;
+}
+
 uint64_t HELPER(taint_ld)(CPUArchState *env, uint64_t addr, uint32_t oi)
 {
     MemOp mop = get_memop(oi);
@@ -117,9 +148,19 @@ uint64_t HELPER(taint_ld)(CPUArchState *env, uint64_t addr, uint32_t oi)
     TaintLabel l[8];
     uint64_t sh;
 
-    if (!taint_shadow_any() ||
-        !access_labels(env, addr, size, MMU_DATA_LOAD, get_mmuidx(oi),
-                       l, NULL)) {
+    if (!taint_shadow_any()) {
+        return 0;
+    }
+    if (likely(in_one_page(addr, size))) {
+        const TaintLabel *pl = page_access_labels(env, addr, MMU_DATA_LOAD,
+                                                  get_mmuidx(oi));
+
+        if (!pl || !labels_dirty(pl, size)) {
+            return 0;
+        }
+        memcpy(l, pl, size * sizeof(*l));
+    } else if (!access_labels(env, addr, size, MMU_DATA_LOAD, get_mmuidx(oi),
+                              l, NULL)) {
         return 0;
     }
     to_value_order(l, size, mop);
@@ -141,6 +182,15 @@ void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
     /* A clean store into clean memory: the common case, nothing to do. */
     if (!(sh & TAINT_SH_MASK) && !taint_shadow_any()) {
         return;
+    }
+    if (!(sh & TAINT_SH_MASK) && likely(in_one_page(addr, size))) {
+        const TaintLabel *pl = page_access_labels(env, addr, MMU_DATA_STORE,
+                                                  get_mmuidx(oi));
+
+        /* Clean over clean: no lock, no write. */
+        if (!pl || !labels_dirty(pl, size)) {
+            return;
+        }
     }
     taint_sh_to_labels(sh, l, size);
     to_value_order(l, size, mop);

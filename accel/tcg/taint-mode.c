@@ -39,6 +39,8 @@
 
 /* When the vCPU (one: taint forces single-threaded TCG) went dirty. */
 static int64_t dirty_since;
+/* Statistics for query-taint, written by the vCPU thread only. */
+static uint64_t dirty_entries, dirty_ns_done;
 
 static bool dirty_mode(CPUState *cpu)
 {
@@ -47,11 +49,28 @@ static bool dirty_mode(CPUState *cpu)
 
 static void set_dirty_mode(CPUState *cpu, bool dirty)
 {
-    if (dirty) {
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
+
+    if (dirty && !dirty_mode(cpu)) {
         cpu->tcg_cflags |= CF_TAINT;
-        dirty_since = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
-    } else {
+        dirty_since = now;
+        qatomic_set(&dirty_entries, dirty_entries + 1);
+    } else if (!dirty && dirty_mode(cpu)) {
         cpu->tcg_cflags &= ~CF_TAINT;
+        qatomic_set(&dirty_ns_done, dirty_ns_done + (now - dirty_since));
+    }
+}
+
+void taint_mode_stats(uint64_t *entries, uint64_t *ns)
+{
+    CPUState *cpu = first_cpu;
+    uint64_t done = qatomic_read(&dirty_ns_done);
+
+    *entries = qatomic_read(&dirty_entries);
+    *ns = done;
+    if (cpu && dirty_mode(cpu)) {
+        *ns += qemu_clock_get_ns(QEMU_CLOCK_REALTIME) -
+               qatomic_read(&dirty_since);
     }
 }
 

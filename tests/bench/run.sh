@@ -106,10 +106,14 @@ configs=("plain:$plain:tcg" "taint-off:$ours:tcg,taint=off" "taint-on:$ours:tcg,
 echo "Vigilante-QEMU benchmarks: $runs run(s) each, stream $stream_mb MB, $(nproc) cores"
 echo "baseline: $("$plain" --version | head -1)"
 echo "ours:     $("$ours" --version | head -1)"
+# Round-robin (run 1 of each, then run 2 of each...): a slow spell of
+# the host then hits every configuration alike instead of one group.
 for c in "${configs[@]}"; do
-    IFS=: read -r name bin accel <<< "$c"
-    : > "$work/$name.txt"
-    for i in $(seq "$runs"); do
+    : > "$work/${c%%:*}.txt"
+done
+for i in $(seq "$runs"); do
+    for c in "${configs[@]}"; do
+        IFS=: read -r name bin accel <<< "$c"
         r=$(one_run "$bin" "$accel")
         echo "  $name run $i: boot/cpu/stream s = $r" >&2
         echo "$r" >> "$work/$name.txt"
