@@ -155,9 +155,11 @@ static TaintLabel debug_label(CPUState *cs, uint64_t va)
     return ram == RAM_ADDR_INVALID ? 0 : taint_shadow_get(ram);
 }
 
-/* iret, lret: the new EIP is at the top of the stack. */
-void HELPER(taint_aec_stack)(CPUArchState *env, uint32_t bytes)
+/* iret, lret: the new EIP is at the top of the stack; its size is 2 <<
+ * shift bytes (the operand size of the instruction). */
+void HELPER(taint_aec_stack)(CPUArchState *env, uint32_t shift)
 {
+    unsigned bytes = 2u << MIN(shift, 2);
     CPUState *cs = env_cpu(env);
     uint64_t sp = env->regs[R_ESP];
     uint64_t target = 0;
@@ -172,7 +174,6 @@ void HELPER(taint_aec_stack)(CPUArchState *env, uint32_t bytes)
                                                     : (uint16_t)sp;
         sp += env->segs[R_SS].base;
     }
-    bytes = MIN(bytes, 8);
     for (unsigned i = 0; i < bytes; i++) {
         l[i] = debug_label(cs, sp + i);
         dirty |= l[i] != 0;

@@ -128,15 +128,15 @@ static void check_target_arg(TaintPass *p, TCGTemp *target)
     }
 }
 
-/* iret and lret pop EIP inside the helper: check the stack slot. */
+/*
+ * iret and lret pop EIP inside the helper: check the stack slot.  The
+ * operand size is the helper's shift argument (0: 16-bit, 1: 32, 2: 64),
+ * passed on as is: the front end loads it into a temp (tcg_const_i32),
+ * so its value is only known at run time.
+ */
 static void check_stack_target(TCGTemp *shift)
 {
-    int bytes = 8;
-
-    if (shift->kind == TEMP_CONST) {
-        bytes = 2 << shift->val;
-    }
-    gen_helper_taint_aec_stack(cpu_env, tcg_constant_i32(bytes));
+    gen_helper_taint_aec_stack(cpu_env, temp_tcgv_i32(shift));
 }
 
 void taint_target_sink_rule(TaintPass *p, void *func, TCGTemp **in,

@@ -13,6 +13,7 @@
 
 #include "guest.h"
 #include "layout.h"
+#include "probes.h"
 #include "run-payload.h"
 
 #define BOOT_TIMEOUT_MS     10000
@@ -35,7 +36,7 @@ typedef struct {
     VgGuest *g;
     VgVm *vm;                   /* f->g->vm, f->g->qmp */
     VgQmp *qmp;
-    guint16 echo_port, run_port;
+    guint16 echo_port, run_port, probe_port;
 } Fixture;
 
 static void setup(Fixture *f, gconstpointer data)
@@ -47,12 +48,16 @@ static void setup(Fixture *f, gconstpointer data)
     do {
         f->echo_port = vg_free_port(TRUE);
         f->run_port = vg_free_port(TRUE);
-    } while (f->echo_port == f->run_port);
+        f->probe_port = vg_free_port(TRUE);
+    } while (f->echo_port == f->run_port || f->probe_port == f->run_port ||
+             f->probe_port == f->echo_port);
     netdev = g_strdup_printf("user,id=n0,"
+                             "hostfwd=udp:127.0.0.1:%u-" TINY_IP_ADDR ":%u,"
                              "hostfwd=udp:127.0.0.1:%u-" TINY_IP_ADDR ":%u,"
                              "hostfwd=udp:127.0.0.1:%u-" TINY_IP_ADDR ":%u",
                              f->echo_port, TINY_UDP_ECHO_PORT,
-                             f->run_port, TINY_UDP_RUN_PORT);
+                             f->run_port, TINY_UDP_RUN_PORT,
+                             f->probe_port, TINY_UDP_PROBE_PORT);
     {
         const char *args[] = {
             "-accel", c->accel, "-m", "32", "-kernel", guest_path,
@@ -338,6 +343,61 @@ static void test_event_log_off(Fixture *f, gconstpointer data)
     g_rmdir(dir);
 }
 
+/*
+ * AEC on far transfers (the TINY_AEC_PROBES): lret and iret through a
+ * dirty stacked eip, ljmp and lcall through a dirty far pointer.  The
+ * alert names the target and the four frame bytes it came from, and the
+ * guest is paused before it gets there.
+ */
+#define AEC_TARGET          0x00c0ffeeu
+#define PROBE_IN_OFFSET     (14 + 20 + 8 + 1)   /* after the probe id */
+
+typedef struct {
+    Config cfg;                 /* first: setup() reads it */
+    guint8 probe;
+    const char *insn;           /* how the alert's disassembly starts */
+} FarCase;
+
+static void test_aec_far(Fixture *f, gconstpointer data)
+{
+    const FarCase *c = data;
+    guint8 req[1 + TINY_PROBE_IN] = { c->probe };
+    g_autofree char *ev = NULL, *type = NULL, *insn = NULL, *st = NULL;
+    guint64 target, offset, event, event0 = 0;
+    const char *p;
+    int n = 0;
+
+    req[1] = AEC_TARGET & 0xff;
+    req[2] = (AEC_TARGET >> 8) & 0xff;
+    req[3] = (AEC_TARGET >> 16) & 0xff;
+    req[4] = AEC_TARGET >> 24;
+    g_assert_cmpint(vg_udp_exchange(f->probe_port, req, sizeof(req), NULL, 0,
+                                    0), ==, 0);
+    ev = vg_qmp_wait_event(f->qmp, "VIGILANTE_ALERT", ALERT_TIMEOUT_MS);
+    g_assert_nonnull(ev);
+    g_test_message("alert: %s", ev);
+    type = vg_qmp_get_string(ev, "type");
+    insn = vg_qmp_get_string(ev, "insn");
+    g_assert_cmpstr(type, ==, "aec");
+    g_assert_true(g_str_has_prefix(insn, c->insn));
+    g_assert_true(vg_qmp_get_uint(ev, "target", &target));
+    g_assert_cmphex(target, ==, AEC_TARGET);
+    p = strstr(ev, "\"labels\"");
+    g_assert_nonnull(p);
+    while ((p = strstr(p + 1, "{\"offset\"")) != NULL) {
+        g_assert_true(vg_qmp_get_uint(p, "offset", &offset));
+        g_assert_true(vg_qmp_get_uint(p, "event", &event));
+        event0 = n ? event0 : event;
+        g_assert_cmpuint(event, ==, event0);
+        g_assert_cmpuint(offset, ==, PROBE_IN_OFFSET + n);
+        n++;
+    }
+    g_assert_cmpint(n, ==, 4);
+    g_assert_nonnull(vg_qmp_wait_event(f->qmp, "STOP", ALERT_TIMEOUT_MS));
+    st = status(f);
+    g_assert_cmpstr(st, ==, "paused");
+}
+
 int main(int argc, char **argv)
 {
     static const Config pause = { "tcg,taint=on",
@@ -363,5 +423,22 @@ int main(int argc, char **argv)
     ADD("/detector/event-log/pcap", on, test_event_log_pcap);
     ADD("/detector/event-log/off", bare, test_event_log_off);
 #undef ADD
+    {
+        static const FarCase far[] = {
+            { { "tcg,taint=on", "vigilante,id=v0,action=pause" }, 30, "retf" },
+            { { "tcg,taint=on", "vigilante,id=v0,action=pause" }, 31, "iret" },
+            { { "tcg,taint=on", "vigilante,id=v0,action=pause" }, 32, "ljmp" },
+            { { "tcg,taint=on", "vigilante,id=v0,action=pause" }, 33, "lcall" },
+        };
+        static const char *const names[] = { "lret", "iret", "ljmp", "lcall" };
+
+        for (int i = 0; i < 4; i++) {
+            g_autofree char *path = g_strdup_printf("/detector/aec/%s",
+                                                    names[i]);
+
+            g_test_add(path, Fixture, &far[i], setup, test_aec_far,
+                       teardown);
+        }
+    }
     return g_test_run();
 }

@@ -249,4 +249,35 @@ sse_enable:
     ret
     .size sse_enable, . - sse_enable
 
+/* The AEC probes (TINY_AEC_PROBES): control goes to the dirty in[0..3]. */
+PROBE lret
+    push %cs
+    pushl (%esi)
+    lret
+END_PROBE lret
+
+PROBE iret
+    pushf
+    push %cs
+    pushl (%esi)
+    iret
+END_PROBE iret
+
+/* The far pointer is built in out: the dirty offset, our selector. */
+PROBE ljmp
+    mov (%esi), %eax
+    mov %eax, (%edi)
+    mov %cs, %ax
+    mov %ax, 4(%edi)
+    ljmp *(%edi)
+END_PROBE ljmp
+
+PROBE lcall
+    mov (%esi), %eax
+    mov %eax, (%edi)
+    mov %cs, %ax
+    mov %ax, 4(%edi)
+    lcall *(%edi)
+END_PROBE lcall
+
     .section .note.GNU-stack, "", @progbits

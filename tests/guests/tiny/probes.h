@@ -52,4 +52,20 @@
 
 #define TINY_PROBE_COUNT 30
 
+/*
+ * Control transfers through a dirty target, for the AEC trap
+ * (tests/functional/test-detector.c): each transfers control to the
+ * 32-bit address in in[0..3], with the guest's own code segment; the
+ * detector must stop the guest before it gets there.  They never return
+ * when it does not.
+ */
+#define TINY_AEC_PROBES(X) \
+    X(30, lret)         /* far return: the stacked eip is dirty */      \
+    X(31, iret)         /* interrupt return: the stacked eip is dirty */\
+    X(32, ljmp)         /* far jump through a dirty far pointer */      \
+    X(33, lcall)        /* far call through a dirty far pointer */
+
+#define TINY_AEC_PROBE_FIRST 30
+#define TINY_ALL_PROBE_COUNT 34
+
 #endif /* TINY_PROBES_H */

@@ -25,8 +25,12 @@
 typedef void Probe(const uint8_t *in, uint8_t *out);
 #define PROBE_DECLARE(id, name) extern Probe probe_##name;
 TINY_PROBES(PROBE_DECLARE)
+TINY_AEC_PROBES(PROBE_DECLARE)
 #define PROBE_ENTRY(id, name) [id] = probe_##name,
-static Probe *const probes[TINY_PROBE_COUNT] = { TINY_PROBES(PROBE_ENTRY) };
+static Probe *const probes[TINY_ALL_PROBE_COUNT] = {
+    TINY_PROBES(PROBE_ENTRY)
+    TINY_AEC_PROBES(PROBE_ENTRY)
+};
 void sse_enable(void);
 void plugin_slot(void);
 
@@ -113,9 +117,9 @@ static void probe_handler(const struct udp_request *req, uint8_t *payload,
     volatile uint8_t *out = PROBE_OUT;
     char reply[48];
     size_t n;
-    unsigned id = len ? payload[0] : TINY_PROBE_COUNT;
+    unsigned id = len ? payload[0] : TINY_ALL_PROBE_COUNT;
 
-    if (id >= TINY_PROBE_COUNT || len < 1 + TINY_PROBE_IN) {
+    if (id >= TINY_ALL_PROBE_COUNT || len < 1 + TINY_PROBE_IN) {
         udp_reply(req, "probe unknown", 13);
         return;
     }
