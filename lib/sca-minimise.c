@@ -38,9 +38,14 @@ static unsigned trial_timeout(VgVerifier *vf,
                               const Sca *sca, unsigned timeout_ms,
                               unsigned *replays, GError **errp)
 {
-    VgVerdict v = vg_verifier_verify(vf, sca, timeout_ms);
+    VgVerdict v;
     unsigned t = 0;
 
+    if (!timeout_ms) {
+        g_set_error(errp, SCA_ERROR, 0, "a timeout of 0 ms cannot verify");
+        return 0;
+    }
+    v = vg_verifier_verify(vf, sca, timeout_ms);
     (*replays)++;
     if (v.kind == VG_VERDICT_VERIFIED) {
         t = MAX(TRIAL_MIN_MS,

@@ -151,6 +151,8 @@ static Vm *vm_spawn(const VgProfile *p, const char *qemu, bool restrict_net,
 
     l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
     g_subprocess_launcher_set_stdout_file_path(l, vm->log);
+    g_subprocess_launcher_set_child_setup(l, vg_child_die_with_parent, NULL,
+                                          NULL);
     vm->proc = g_subprocess_launcher_spawnv(l, (const char *const *)args->pdata,
                                             errp);
     if (!vm->proc) {
@@ -526,6 +528,24 @@ static void send_udp(unsigned port, const uint8_t *p, size_t n)
     }
 }
 
+/* Does the profile have a snapshot of its current image? */
+static bool snapshot_usable(const VgProfile *p, GError **errp)
+{
+    g_autofree char *why = NULL;
+
+    if (!p->snapshot || !g_file_test(p->snapshot, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(errp, VG_PROFILE_ERROR, 0, "no snapshot of %s at %s "
+                    "(run vigilante snapshot first)", p->name,
+                    p->snapshot ? p->snapshot : "(no [snapshot] path)");
+        return false;
+    }
+    if (!snapshot_current(p, &why)) {
+        g_set_error(errp, VG_PROFILE_ERROR, 0, "%s", why);
+        return false;
+    }
+    return true;
+}
+
 struct VgVerifier {
     const VgProfile *profile;
     char *qemu;
@@ -649,7 +669,12 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
 
     if (pool && pool->spare) {
         vm = g_steal_pointer(&pool->spare);
-    } else {
+        if (!vm_restored(vm, p, NULL)) {
+            /* The spare died (e.g. lost a port race): start afresh. */
+            g_clear_pointer(&vm, vm_free);
+        }
+    }
+    if (!vm) {
         vm = vm_spawn_restore(p, qemu, &err);
     }
     if (pool) {
@@ -750,7 +775,7 @@ VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu)
 
     v->profile = p;
     v->qemu = g_strdup(qemu);
-    if (p->snapshot && g_file_test(p->snapshot, G_FILE_TEST_IS_REGULAR)) {
+    if (snapshot_usable(p, NULL)) {
         v->spare = vm_spawn_restore(p, qemu, NULL);
     }
     return v;
@@ -758,6 +783,9 @@ VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu)
 
 bool vg_verifier_wait_ready(VgVerifier *v, GError **errp)
 {
+    if (!snapshot_usable(v->profile, errp)) {
+        return false;
+    }
     if (!v->spare) {
         v->spare = vm_spawn_restore(v->profile, v->qemu, errp);
         if (!v->spare) {
@@ -808,7 +836,7 @@ char *vg_verdict_json(const VgVerdict *v, const Sca *sca)
                                v->nonce);
     }
     if (v->reason) {
-        g_autofree char *r = g_strescape(v->reason, NULL);
+        g_autofree char *r = vg_json_escape(v->reason);
 
         g_string_append_printf(s, ", \"reason\": \"%s\"", r);
     }

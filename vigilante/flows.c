@@ -23,6 +23,33 @@ static bool same_key(const VigilanteFrameInfo *a, const VigilanteFrameInfo *b)
            a->dst_port == b->dst_port;
 }
 
+const VigilanteFlow *vigilante_flows_find_event(GPtrArray *flows,
+                                                const VigilanteFrameInfo *key,
+                                                uint64_t event)
+{
+    const VigilanteFlow *by_seq = NULL;
+
+    for (guint i = flows->len; i > 0; i--) {
+        const VigilanteFlow *fl = flows->pdata[i - 1];
+
+        if (!same_key(&fl->key, key)) {
+            continue;
+        }
+        for (guint k = 0; k < fl->messages->len; k++) {
+            const VigilanteMessage *m = &g_array_index(fl->messages,
+                                                       VigilanteMessage, k);
+
+            if (m->event == event) {
+                return fl;
+            }
+            if (!by_seq && fl->key.transport == 6 && m->seq == key->seq) {
+                by_seq = fl;
+            }
+        }
+    }
+    return by_seq;
+}
+
 const VigilanteFlow *vigilante_flows_find(GPtrArray *flows,
                                           const VigilanteFrameInfo *key)
 {
@@ -58,9 +85,10 @@ static void add_frame(const VigilanteLoggedFrame *f, void *opaque)
     }
     fl = (VigilanteFlow *)vigilante_flows_find(flows, &fi);
     if (fi.transport == 6 && (fi.tcp_flags & VIGILANTE_TCP_SYN)) {
-        /* A new connection on the same ports is a new flow. */
-        if (!fl || (fl->syn_seen ? fl->isn != fi.seq
-                                 : fl->messages->len > 0)) {
+        /* A new connection on the same ports is a new flow (unless the
+         * last one never carried data: then it was a retry of it). */
+        if (!fl || (fl->messages->len > 0 &&
+                    (!fl->syn_seen || fl->isn != fi.seq))) {
             fl = flow_new(flows, &fi);
         }
         fl->syn_seen = true;
@@ -80,9 +108,16 @@ static void add_frame(const VigilanteLoggedFrame *f, void *opaque)
     };
     if (fi.transport == 6) {
         for (guint i = 0; i < fl->messages->len; i++) {
-            if (g_array_index(fl->messages, VigilanteMessage, i).seq ==
-                fi.seq) {
-                return;         /* a retransmission */
+            VigilanteMessage *old = &g_array_index(fl->messages,
+                                                   VigilanteMessage, i);
+
+            if (old->seq == fi.seq) {
+                /* A retransmission; a sender that merged segments into
+                 * it carries more: keep the longer copy. */
+                if (m.len > old->len) {
+                    *old = m;
+                }
+                return;
             }
         }
     }
@@ -110,9 +145,20 @@ GPtrArray *vigilante_flows_build(void)
             continue;
         }
         if (!fl->syn_seen) {
-            /* The start has left the log: count from the first held. */
-            fl->isn = g_array_index(fl->messages, VigilanteMessage, 0).seq
-                      - 1;
+            /* The start has left the log: count from the lowest sequence
+             * number held (compared modulo 2^32 to the first). */
+            uint32_t low = g_array_index(fl->messages, VigilanteMessage,
+                                         0).seq;
+
+            for (guint k = 1; k < fl->messages->len; k++) {
+                uint32_t q = g_array_index(fl->messages, VigilanteMessage,
+                                           k).seq;
+
+                if ((int32_t)(q - low) < 0) {
+                    low = q;
+                }
+            }
+            fl->isn = low - 1;
         }
         g_array_sort_with_data(fl->messages, by_seq,
                                GUINT_TO_POINTER(fl->isn + 1));

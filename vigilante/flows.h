@@ -33,6 +33,15 @@ typedef struct VigilanteFlow {
  */
 GPtrArray *vigilante_flows_build(void);
 
+/*
+ * The flow of the frame of input event `event` with this key (if that
+ * frame was a retransmission that was not kept, the flow holding its
+ * sequence number), or NULL.
+ */
+const VigilanteFlow *vigilante_flows_find_event(GPtrArray *flows,
+                                                const VigilanteFrameInfo *key,
+                                                uint64_t event);
+
 /* The flow holding a frame with this key (the newest such flow). */
 const VigilanteFlow *vigilante_flows_find(GPtrArray *flows,
                                           const VigilanteFrameInfo *key);

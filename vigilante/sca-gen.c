@@ -19,23 +19,29 @@
 #include "vigilante/sca.h"
 #include "vigilante/sca-gen.h"
 
-/* The TCP messages of the attacking connection up to and including the
- * attacking segment (at most SCA_MAX_MESSAGES, the attack last); returns
- * the hint's message index. */
-static unsigned add_tcp_messages(Sca *sca, const VigilanteFrameInfo *fi)
+/*
+ * The TCP messages of the attacking connection up to and including the
+ * attacking segment (at most SCA_MAX_MESSAGES, the attack last), the
+ * attacking one exactly as the alert's frame carried it (the hint's
+ * offset is into that frame).  Returns the hint's message index, or -1.
+ */
+static int add_tcp_messages(Sca *sca, const VigilanteFrameInfo *fi,
+                            uint64_t event, const uint8_t *frame)
 {
     g_autoptr(GPtrArray) flows = vigilante_flows_build();
-    const VigilanteFlow *fl = vigilante_flows_find(flows, fi);
+    const VigilanteFlow *fl = vigilante_flows_find_event(flows, fi, event);
     guint end = 0, first;
 
-    /* The attacking segment is in the log, so its flow is there. */
-    g_assert(fl);
+    if (!fl) {
+        return -1;
+    }
     while (end < fl->messages->len &&
            (int32_t)(g_array_index(fl->messages, VigilanteMessage,
-                                   end).seq - fi->seq) <= 0) {
+                                   end).seq - fi->seq) < 0) {
         end++;
     }
-    first = end > SCA_MAX_MESSAGES ? end - SCA_MAX_MESSAGES : 0;
+    /* [0, end) come before the attack; then the attack itself. */
+    first = end + 1 > SCA_MAX_MESSAGES ? end + 1 - SCA_MAX_MESSAGES : 0;
     for (guint i = first; i < end; i++) {
         const VigilanteMessage *m = &g_array_index(fl->messages,
                                                    VigilanteMessage, i);
@@ -43,6 +49,8 @@ static unsigned add_tcp_messages(Sca *sca, const VigilanteFrameInfo *fi)
         sca_add_message(sca, SCA_TRANSPORT_TCP, fi->dst_port, m->data,
                         m->len);
     }
+    sca_add_message(sca, SCA_TRANSPORT_TCP, fi->dst_port,
+                    frame + fi->payload_offset, fi->payload_len);
     return sca->messages->len - 1;
 }
 
@@ -107,7 +115,14 @@ char *vigilante_sca_write(Vigilante *v, const VigilanteAlertSpec *spec,
                         frame + fi.payload_offset, fi.payload_len);
         sca->hint_message = 0;
     } else {
-        sca->hint_message = add_tcp_messages(sca, &fi);
+        int hint = add_tcp_messages(sca, &fi, event, frame);
+
+        if (hint < 0) {
+            error_setg(errp, "the TCP connection of input event %" PRIu64
+                       " is not in the event log", event);
+            return NULL;
+        }
+        sca->hint_message = hint;
     }
     sca->hint_offset = offset - fi.payload_offset;
     sca->hint_length = run;

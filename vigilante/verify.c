@@ -58,8 +58,20 @@ void vigilante_verify_lookup(CPUState *cpu, uint64_t pc)
     }
 }
 
-/* Disarm; armed only after the new settings are complete (BQL held,
- * vCPUs may read them from their lookups). */
+/*
+ * Both traps are armed only while the VM is stopped, so no vCPU is inside
+ * a TB lookup reading the settings while they change (a running VM could
+ * otherwise read a freed path).
+ */
+static bool verify_can_arm(Error **errp)
+{
+    if (runstate_is_running()) {
+        error_setg(errp, "stop the VM before arming the verifier's trap");
+        return false;
+    }
+    return true;
+}
+
 static void verify_disarm(void)
 {
     qatomic_set(&vigilante_verify.armed, false);
@@ -71,6 +83,9 @@ static void verify_disarm(void)
 
 void qmp_vigilante_verify_arm(uint64_t target, Error **errp)
 {
+    if (!verify_can_arm(errp)) {
+        return;
+    }
     verify_disarm();
     vigilante_verify.on_pc = true;
     vigilante_verify.pc = target;
@@ -82,21 +97,20 @@ void qmp_vigilante_verify_arm_call(VigilanteVerifyCall call,
 {
     CPUState *cpu = first_cpu;
 
-    verify_disarm();
     if (!path[0]) {
         error_setg(errp, "the path to watch for is empty");
         return;
     }
-    if (runstate_is_running()) {
-        error_setg(errp, "stop the VM before arming a system call trap");
+    if (!verify_can_arm(errp)) {
         return;
     }
+    if (!cpu) {
+        error_setg(errp, "no vCPU");
+        return;
+    }
+    verify_disarm();
     /* The entry points as the guest's kernel has set them up. */
-    if (!cpu || !vigilante_verify_find_entries(cpu, &vigilante_verify,
-                                               errp)) {
-        if (!cpu) {
-            error_setg(errp, "no vCPU");
-        }
+    if (!vigilante_verify_find_entries(cpu, &vigilante_verify, errp)) {
         return;
     }
     vigilante_verify.call = call == VIGILANTE_VERIFY_CALL_EXECVEAT ? 2 : 1;

@@ -288,6 +288,8 @@ int vigilante_cmd_honeypot(int argc, char **argv)
             g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
 
         g_subprocess_launcher_set_stdout_file_path(l, log);
+        g_subprocess_launcher_set_child_setup(l, vg_child_die_with_parent,
+                                              NULL, NULL);
         proc = g_subprocess_launcher_spawnv(l,
                                             (const char *const *)args->pdata,
                                             &err);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "host-util.h"
 #include "profile.h"
 #include "sca.h"
 #include "sca-verify.h"
@@ -75,7 +76,7 @@ static VgVerdictKind verify_file(const char *path, const VgProfile *prof,
     VgVerdict v;
 
     if (!sca) {
-        g_autofree char *r = g_strescape(err->message, NULL);
+        g_autofree char *r = vg_json_escape(err->message);
 
         /* A malformed SCA is not verified; an unreadable file is an error. */
         printf("{\"verdict\": \"%s\", \"reason\": \"%s\"}\n",
@@ -142,9 +143,12 @@ int vigilante_cmd_verify(int argc, char **argv)
         VgVerdictKind k;
 
         if (warm && !vg_verifier_wait_ready(verifier, &err)) {
-            g_autofree char *r = g_strescape(err->message, NULL);
+            g_autofree char *r = vg_json_escape(err->message);
 
-            printf("{\"verdict\": \"error\", \"reason\": \"%s\"}\n", r);
+            /* One line per SCA still: the rest cannot be verified. */
+            for (; i < scas->len; i++) {
+                printf("{\"verdict\": \"error\", \"reason\": \"%s\"}\n", r);
+            }
             return VIGILANTE_EXIT_ERROR;
         }
         k = verify_file(scas->pdata[i], prof, qemu, verifier, timeout_ms);
