@@ -10,7 +10,9 @@
 #  3. the SCA is verified the way any host would: a ready snapshot of the
 #     program is restored in an isolated VM without taint tracking, the
 #     message is replayed with a random nonce in the hinted bytes, and the
-#     guest is caught about to jump to the nonce.
+#     guest is caught about to jump to the nonce; then it is minimised by
+#     replay, and the minimised SCA verified by a warm verifier (a VM that
+#     restored the snapshot before the SCA arrived).
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -129,3 +131,13 @@ verdict=$("$cli" verify "$src/profiles/tiny-fig1.profile" "$build/demo/fig1.sca"
     exit 1
 }
 step "verdict (fresh snapshot VM, taint off, nonce in the hinted bytes): $verdict"
+min=$("$cli" sca minimise "$src/profiles/tiny-fig1.profile" "$build/demo/fig1.sca" "$build/demo/fig1.min.sca") || {
+    echo "demo: minimisation failed: $min" >&2
+    exit 1
+}
+step "minimised by replay (the worm's sled and code become filler): $min"
+warm=$("$cli" verify "$src/profiles/tiny-fig1.profile" --warm "$build/demo/fig1.min.sca" "$build/demo/fig1.min.sca" | tail -1) || {
+    echo "demo: the minimised SCA did not verify: $warm" >&2
+    exit 1
+}
+step "minimised SCA verified by a warm verifier (a restored VM waiting, as an agent keeps one): $warm"
