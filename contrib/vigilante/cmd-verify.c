@@ -105,11 +105,13 @@ int vigilante_cmd_verify(int argc, char **argv)
     const char *qemu_opt = NULL;
     guint64 timeout_ms = DEFAULT_TIMEOUT_MS;
     bool warm = false, any_error = false, all_verified = true;
+    const char *profile = NULL;
 
     if (argc < 3) {
         return usage();
     }
-    for (int i = 2; i < argc; i++) {
+    /* Options anywhere; the first other argument is the profile. */
+    for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--qemu") && i + 1 < argc) {
             qemu_opt = argv[++i];
         } else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
@@ -119,6 +121,8 @@ int vigilante_cmd_verify(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--warm")) {
             warm = true;
+        } else if (argv[i][0] != '-' && !profile) {
+            profile = argv[i];
         } else if (argv[i][0] != '-') {
             g_ptr_array_add(scas, argv[i]);
         } else {
@@ -128,7 +132,7 @@ int vigilante_cmd_verify(int argc, char **argv)
     if (!scas->len) {
         return usage();
     }
-    prof = vg_profile_load(argv[1], &err);
+    prof = vg_profile_load(profile, &err);
     if (!prof) {
         fprintf(stderr, "vigilante verify: %s\n", err->message);
         printf("{\"verdict\": \"error\", \"reason\": \"bad profile\"}\n");
