@@ -53,23 +53,28 @@ static uint64_t int80_handler(CPUState *cs, CPUX86State *env)
     return lduw_le_p(g) | (uint32_t)lduw_le_p(g + 6) << 16;
 }
 
-bool vigilante_verify_find_entries(CPUState *cs, VigilanteVerifyTrap *t,
+bool vigilante_verify_find_entries(CPUState *first, VigilanteVerifyTrap *t,
                                    Error **errp)
 {
-    CPUX86State *env = &X86_CPU(cs)->env;
+    CPUState *cs;
 
     t->nentries = 0;
+    /* Every vCPU's: some kernels give each CPU its own entry trampoline. */
+    CPU_FOREACH(cs) {
+        CPUX86State *env = &X86_CPU(cs)->env;
+
 #ifdef TARGET_X86_64
-    if (env->hflags & HF_LMA_MASK) {
-        add_entry(t, env->lstar, false, false);
-        add_entry(t, env->cstar, true, true);
-    }
+        if (env->hflags & HF_LMA_MASK) {
+            add_entry(t, env->lstar, false, false);
+            add_entry(t, env->cstar, true, true);
+        }
 #endif
-    if (!(env->hflags & HF_LMA_MASK) && (env->efer & MSR_EFER_SCE)) {
-        add_entry(t, (uint32_t)env->star, true, false);
+        if (!(env->hflags & HF_LMA_MASK) && (env->efer & MSR_EFER_SCE)) {
+            add_entry(t, (uint32_t)env->star, true, false);
+        }
+        add_entry(t, env->sysenter_eip, true, false);
+        add_entry(t, int80_handler(cs, env), true, false);
     }
-    add_entry(t, env->sysenter_eip, true, false);
-    add_entry(t, int80_handler(cs, env), true, false);
     if (!t->nentries) {
         error_setg(errp, "the guest's kernel has set up no system call "
                    "entry point yet");

@@ -10,7 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VIGILANTE_VERIFY_MAX_ENTRIES 4
+/* Four kinds of entry, for up to four vCPUs with their own entries. */
+#define VIGILANTE_VERIFY_MAX_ENTRIES 16
 
 typedef struct VigilanteVerifyTrap {
     bool armed;
