@@ -22,12 +22,24 @@
 #define TRIAL_FACTOR     4
 #define TRIAL_MIN_MS     1000
 
+static volatile sig_atomic_t *cancel_flag;
+
+void vg_sca_minimise_cancel_on(volatile sig_atomic_t *flag)
+{
+    cancel_flag = flag;
+}
+
 static bool verifies(VgVerifier *vf, const Sca *sca,
                      unsigned timeout_ms, unsigned *replays)
 {
-    VgVerdict v = vg_verifier_verify(vf, sca, timeout_ms);
-    bool ok = v.kind == VG_VERDICT_VERIFIED;
+    VgVerdict v;
+    bool ok;
 
+    if (cancel_flag && *cancel_flag) {
+        return false;           /* keep what verified so far */
+    }
+    v = vg_verifier_verify(vf, sca, timeout_ms);
+    ok = v.kind == VG_VERDICT_VERIFIED;
     (*replays)++;
     vg_verdict_clear(&v);
     return ok;

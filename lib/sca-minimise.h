@@ -5,6 +5,8 @@
 #ifndef VIGILANTE_SCA_MINIMISE_H
 #define VIGILANTE_SCA_MINIMISE_H
 
+#include <signal.h>
+
 #include "sca-verify.h"
 
 typedef struct {
@@ -12,6 +14,12 @@ typedef struct {
     unsigned messages_dropped;
     unsigned bytes_filled;      /* payload bytes replaced by the filler */
 } VgMinimiseStats;
+
+/*
+ * Once *flag is non-zero (a signal handler may set it), a running
+ * minimisation stops trying and returns what it has, which verifies.
+ */
+void vg_sca_minimise_cancel_on(volatile sig_atomic_t *flag);
 
 /*
  * A minimised copy of sca that still verifies against the profile's

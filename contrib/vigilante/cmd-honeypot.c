@@ -107,6 +107,7 @@ static void minimise_alert(const char *ev, const VgProfile *prof,
         fflush(stdout);
         return;
     }
+    vg_sca_minimise_cancel_on(&stop_requested);
     min = vg_sca_minimise(prof, qemu, sca, 3000, &st, &err);
     if (min) {
         enc = sca_encode(min, &err);
@@ -128,9 +129,10 @@ static void minimise_alert(const char *ev, const VgProfile *prof,
     } else {
         printf("alert %" G_GUINT64_FORMAT ": verified and minimised: %s, "
                "%zu -> %zu bytes, %u message(s) dropped, %u byte(s) filled "
-               "(%u replays, %.1f s)\n", id, out, len,
+               "(%u replays, %.1f s%s)\n", id, out, len,
                g_bytes_get_size(enc), st.messages_dropped, st.bytes_filled,
-               st.replays, (g_get_monotonic_time() - t0) / 1e6);
+               st.replays, (g_get_monotonic_time() - t0) / 1e6,
+               stop_requested ? "; cut short by the stop request" : "");
     }
     fflush(stdout);
 }
