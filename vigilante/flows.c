@@ -50,46 +50,81 @@ const VigilanteFlow *vigilante_flows_find_event(GPtrArray *flows,
     return by_seq;
 }
 
-const VigilanteFlow *vigilante_flows_find(GPtrArray *flows,
-                                          const VigilanteFrameInfo *key)
-{
-    for (guint i = flows->len; i > 0; i--) {
-        const VigilanteFlow *fl = flows->pdata[i - 1];
+/*
+ * While building: the flows, and the newest flow of each key, so that a
+ * log full of short flows (a worm scanning a honeypot) is grouped in
+ * time linear in the frames.
+ */
+typedef struct {
+    GPtrArray *flows;
+    GHashTable *newest;         /* FlowKey -> VigilanteFlow */
+} Builder;
 
-        if (same_key(&fl->key, key)) {
-            return fl;
-        }
-    }
-    return NULL;
+typedef struct {
+    uint32_t src_ip, dst_ip;
+    uint16_t src_port, dst_port;
+    uint8_t transport;
+} FlowKey;
+
+static guint key_hash(gconstpointer k)
+{
+    const FlowKey *f = k;
+
+    return f->src_ip * 31u + f->dst_ip * 17u + (f->src_port << 16 |
+           f->dst_port) + f->transport;
 }
 
-static VigilanteFlow *flow_new(GPtrArray *flows, const VigilanteFrameInfo *fi)
+static gboolean key_equal(gconstpointer a, gconstpointer b)
+{
+    const FlowKey *x = a, *y = b;
+
+    return x->src_ip == y->src_ip && x->dst_ip == y->dst_ip &&
+           x->src_port == y->src_port && x->dst_port == y->dst_port &&
+           x->transport == y->transport;
+}
+
+static FlowKey *key_of(const VigilanteFrameInfo *fi)
+{
+    FlowKey *k = g_new0(FlowKey, 1);
+
+    k->src_ip = fi->src_ip;
+    k->dst_ip = fi->dst_ip;
+    k->src_port = fi->src_port;
+    k->dst_port = fi->dst_port;
+    k->transport = fi->transport;
+    return k;
+}
+
+static VigilanteFlow *flow_new(Builder *b, const VigilanteFrameInfo *fi)
 {
     VigilanteFlow *fl = g_new0(VigilanteFlow, 1);
 
     fl->key = *fi;
     fl->messages = g_array_new(FALSE, FALSE, sizeof(VigilanteMessage));
-    g_ptr_array_add(flows, fl);
+    g_ptr_array_add(b->flows, fl);
+    g_hash_table_replace(b->newest, key_of(fi), fl);
     return fl;
 }
 
 static void add_frame(const VigilanteLoggedFrame *f, void *opaque)
 {
-    GPtrArray *flows = opaque;
+    Builder *b = opaque;
     VigilanteFrameInfo fi;
     VigilanteFlow *fl;
     VigilanteMessage m;
+    g_autofree FlowKey *key = NULL;
 
     if (!vigilante_frame_parse(f->data, f->len, &fi)) {
         return;
     }
-    fl = (VigilanteFlow *)vigilante_flows_find(flows, &fi);
+    key = key_of(&fi);
+    fl = g_hash_table_lookup(b->newest, key);
     if (fi.transport == 6 && (fi.tcp_flags & VIGILANTE_TCP_SYN)) {
         /* A new connection on the same ports is a new flow (unless the
          * last one never carried data: then it was a retry of it). */
         if (!fl || (fl->messages->len > 0 &&
                     (!fl->syn_seen || fl->isn != fi.seq))) {
-            fl = flow_new(flows, &fi);
+            fl = flow_new(b, &fi);
         }
         fl->syn_seen = true;
         fl->isn = fi.seq;
@@ -99,7 +134,7 @@ static void add_frame(const VigilanteLoggedFrame *f, void *opaque)
         return;                 /* a bare ACK, FIN or RST */
     }
     if (!fl) {
-        fl = flow_new(flows, &fi);
+        fl = flow_new(b, &fi);
     }
     m = (VigilanteMessage) {
         .event = f->event, .time_us = f->time_us, .nic = f->nic,
@@ -136,8 +171,12 @@ static gint by_seq(gconstpointer a, gconstpointer b, gpointer isn)
 GPtrArray *vigilante_flows_build(void)
 {
     GPtrArray *flows = g_ptr_array_new_with_free_func(flow_free);
+    Builder b = {
+        flows, g_hash_table_new_full(key_hash, key_equal, g_free, NULL),
+    };
 
-    vigilante_event_log_foreach(add_frame, flows);
+    vigilante_event_log_foreach(add_frame, &b);
+    g_hash_table_destroy(b.newest);
     for (guint i = 0; i < flows->len; i++) {
         VigilanteFlow *fl = flows->pdata[i];
 

@@ -42,8 +42,4 @@ const VigilanteFlow *vigilante_flows_find_event(GPtrArray *flows,
                                                 const VigilanteFrameInfo *key,
                                                 uint64_t event);
 
-/* The flow holding a frame with this key (the newest such flow). */
-const VigilanteFlow *vigilante_flows_find(GPtrArray *flows,
-                                          const VigilanteFrameInfo *key);
-
 #endif
