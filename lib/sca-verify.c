@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "host-util.h"
+#include "profile-vm.h"
 #include "qmp-client.h"
 
 #define QMP_TIMEOUT_MS 10000
@@ -50,158 +51,9 @@ char *vg_find_qemu(const char *given)
     return g_strdup("/opt/vigilante-qemu/bin/qemu-system-x86_64");
 }
 
-/* A VM of a profile, in a private work directory. */
-typedef struct {
-    GSubprocess *proc;
-    VgQmp *qmp;
-    char *work, *serial, *sock, *log;
-    GArray *host_ports;         /* per profile port */
-    bool ready;                 /* restored and paused */
-} Vm;
-
-static void vm_free(Vm *vm)
-{
-    if (!vm) {
-        return;
-    }
-    if (vm->qmp) {
-        g_free(vg_qmp_command(vm->qmp, "{\"execute\":\"quit\"}", 2000));
-        vg_qmp_close(vm->qmp);
-    }
-    if (vm->proc) {
-        if (g_subprocess_get_identifier(vm->proc)) {
-            g_usleep(20000);
-        }
-        if (g_subprocess_get_identifier(vm->proc)) {
-            g_subprocess_force_exit(vm->proc);
-        }
-        g_subprocess_wait(vm->proc, NULL, NULL);
-        g_object_unref(vm->proc);
-    }
-    if (vm->work) {
-        vg_dir_remove(vm->work);
-    }
-    g_free(vm->work);
-    g_free(vm->serial);
-    g_free(vm->sock);
-    g_free(vm->log);
-    if (vm->host_ports) {
-        g_array_free(vm->host_ports, TRUE);
-    }
-    g_free(vm);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Vm, vm_free)
-
-/* Start the emulator; QMP is connected by vm_connect(). */
-static Vm *vm_spawn(const VgProfile *p, const char *qemu, bool restrict_net,
-                    const char *incoming, GError **errp)
-{
-    g_autoptr(Vm) vm = g_new0(Vm, 1);
-    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GString) net = g_string_new("user,id=n0");
-    g_autoptr(GSubprocessLauncher) l = NULL;
-
-    vm->work = g_dir_make_tmp("vg-vm-XXXXXX", errp);
-    if (!vm->work) {
-        return NULL;
-    }
-    vm->serial = g_build_filename(vm->work, "serial.log", NULL);
-    vm->sock = g_build_filename(vm->work, "qmp.sock", NULL);
-    vm->log = g_build_filename(vm->work, "emulator.log", NULL);
-    vm->host_ports = g_array_new(FALSE, TRUE, sizeof(unsigned));
-    if (restrict_net) {
-        g_string_append(net, ",restrict=on");
-    }
-    for (guint i = 0; i < p->ports->len; i++) {
-        const VgProfilePort *pp = &g_array_index(p->ports, VgProfilePort, i);
-        unsigned host = vg_local_free_port(!strcmp(pp->transport, "udp"));
-
-        g_array_append_val(vm->host_ports, host);
-        g_string_append_printf(net, ",hostfwd=%s:127.0.0.1:%u-:%u",
-                               pp->transport, host, pp->port);
-    }
-
-#define ARG(...) g_ptr_array_add(args, g_strdup_printf(__VA_ARGS__))
-    ARG("%s", qemu);
-    ARG("-nodefaults"); ARG("-display"); ARG("none"); ARG("-no-reboot");
-    ARG("-accel"); ARG("tcg,taint=off");
-    ARG("-m"); ARG("%u", p->memory_mib);
-    ARG("-kernel"); ARG("%s", p->kernel);
-    if (p->initrd) {
-        ARG("-initrd"); ARG("%s", p->initrd);
-    }
-    if (p->append) {
-        ARG("-append"); ARG("%s", p->append);
-    }
-    if (p->cpu) {
-        ARG("-cpu"); ARG("%s", p->cpu);
-    }
-    ARG("-serial"); ARG("file:%s", vm->serial);
-    ARG("-qmp"); ARG("unix:%s,server=on,wait=off", vm->sock);
-    ARG("-netdev"); ARG("%s", net->str);
-    ARG("-device"); ARG("%s,netdev=n0,romfile=", p->nic);
-    if (incoming) {
-        ARG("-S");
-        g_autofree char *quoted = g_shell_quote(incoming);
-
-        ARG("-incoming"); ARG("exec:cat %s", quoted);
-    }
-#undef ARG
-    g_ptr_array_add(args, NULL);
-
-    l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
-    g_subprocess_launcher_set_stdout_file_path(l, vm->log);
-    g_subprocess_launcher_set_child_setup(l, vg_child_die_with_parent, NULL,
-                                          NULL);
-    vm->proc = g_subprocess_launcher_spawnv(l, (const char *const *)args->pdata,
-                                            errp);
-    if (!vm->proc) {
-        return NULL;
-    }
-    return g_steal_pointer(&vm);
-}
-
-static bool vm_connect(Vm *vm, GError **errp)
-{
-    if (!vm->qmp) {
-        vm->qmp = vg_qmp_connect(vm->sock, QMP_TIMEOUT_MS, errp);
-    }
-    return vm->qmp != NULL;
-}
-
-static Vm *vm_start(const VgProfile *p, const char *qemu, bool restrict_net,
-                    const char *incoming, GError **errp)
-{
-    g_autoptr(Vm) vm = vm_spawn(p, qemu, restrict_net, incoming, errp);
-
-    if (!vm || !vm_connect(vm, errp)) {
-        return NULL;
-    }
-    return g_steal_pointer(&vm);
-}
-
-static bool vm_wait_serial(Vm *vm, const char *marker, unsigned timeout_s)
-{
-    gint64 deadline = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
-
-    while (g_get_monotonic_time() < deadline) {
-        g_autofree char *text = NULL;
-
-        if (g_file_get_contents(vm->serial, &text, NULL, NULL) &&
-            strstr(text, marker)) {
-            return true;
-        }
-        if (!g_subprocess_get_identifier(vm->proc)) {
-            return false;
-        }
-        g_usleep(20000);
-    }
-    return false;
-}
-
 /* Poll a query until its "status" is one of `want` (NULL-terminated). */
-static char *wait_status(Vm *vm, const char *query, const char *const *want,
-                         unsigned timeout_ms)
+static char *wait_status(VgProfileVm *vm, const char *query,
+                         const char *const *want, unsigned timeout_ms)
 {
     gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
     g_autofree char *cmd = g_strdup_printf("{\"execute\":\"%s\"}", query);
@@ -225,7 +77,7 @@ static char *wait_status(Vm *vm, const char *query, const char *const *want,
 }
 
 /* Wait until a VM started from the snapshot has loaded it (paused). */
-static bool vm_restored(Vm *vm, const VgProfile *p, GError **errp)
+static bool vm_restored(VgProfileVm *vm, const VgProfile *p, GError **errp)
 {
     static const char *const paused[] = { "paused", "prelaunch", NULL };
     g_autofree char *st = NULL;
@@ -233,7 +85,7 @@ static bool vm_restored(Vm *vm, const VgProfile *p, GError **errp)
     if (vm->ready) {
         return true;
     }
-    if (!vm_connect(vm, errp)) {
+    if (!vg_profile_vm_connect(vm, errp)) {
         return false;
     }
     st = wait_status(vm, "query-status", paused, 30000);
@@ -247,10 +99,15 @@ static bool vm_restored(Vm *vm, const VgProfile *p, GError **errp)
 }
 
 /* A VM that restores the profile's snapshot in the background. */
-static Vm *vm_spawn_restore(const VgProfile *p, const char *qemu,
+static VgProfileVm *vm_spawn_restore(const VgProfile *p, const char *qemu,
                             GError **errp)
 {
-    return vm_spawn(p, qemu, true, p->snapshot, errp);
+    const VgProfileVmOptions o = {
+        .accel = "tcg,taint=off", .restrict_net = true,
+        .incoming = p->snapshot,
+    };
+
+    return vg_profile_vm_spawn(p, qemu, &o, errp);
 }
 
 /* SNAPSHOT.digest: the image digest the snapshot was made from. */
@@ -263,7 +120,7 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
                       GError **errp)
 {
     static const char *const done[] = { "completed", "failed", NULL };
-    g_autoptr(Vm) vm = NULL;
+    g_autoptr(VgProfileVm) vm = NULL;
     g_autofree char *tmp = NULL, *dir = NULL, *cmd = NULL, *st = NULL;
     gint64 start = g_get_monotonic_time();
 
@@ -274,11 +131,14 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
     }
     dir = g_path_get_dirname(p->snapshot);
     g_mkdir_with_parents(dir, 0755);
-    vm = vm_start(p, qemu, true, NULL, errp);
-    if (!vm) {
+    vm = vg_profile_vm_spawn(p, qemu, &(VgProfileVmOptions) {
+                                 .accel = "tcg,taint=off",
+                                 .restrict_net = true }, errp);
+    if (!vm || !vg_profile_vm_connect(vm, errp)) {
         return false;
     }
-    if (!vm_wait_serial(vm, p->ready_marker, p->ready_timeout_s)) {
+    if (!vg_profile_vm_wait_serial(vm, p->ready_marker, p->ready_timeout_s,
+                                   NULL)) {
         g_set_error(errp, VG_PROFILE_ERROR, 0, "%s did not become ready "
                     "(\"%s\" within %u s)", p->name, p->ready_marker,
                     p->ready_timeout_s);
@@ -528,8 +388,7 @@ static void send_udp(unsigned port, const uint8_t *p, size_t n)
     }
 }
 
-/* Does the profile have a snapshot of its current image? */
-static bool snapshot_usable(const VgProfile *p, GError **errp)
+bool vg_snapshot_check(const VgProfile *p, GError **errp)
 {
     g_autofree char *why = NULL;
 
@@ -549,7 +408,7 @@ static bool snapshot_usable(const VgProfile *p, GError **errp)
 struct VgVerifier {
     const VgProfile *profile;
     char *qemu;
-    Vm *spare;                  /* restoring or restored, not yet used */
+    VgProfileVm *spare;         /* restoring or restored, not yet used */
 };
 
 /* Verify on the verifier's spare VM (then start the next), or on a VM of
@@ -561,7 +420,7 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
     static const uint8_t zero[32];
     gint64 start = g_get_monotonic_time(), deadline;
     g_autoptr(GError) err = NULL;
-    g_autoptr(Vm) vm = NULL;
+    g_autoptr(VgProfileVm) vm = NULL;
     g_autofree char *arm = NULL, *ev = NULL, *armed = NULL;
     g_autofree char *afa_path = NULL;
     const char *why = NULL;
@@ -620,17 +479,8 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
         }
         has_tcp |= m->transport == SCA_TRANSPORT_TCP;
     }
-    if (!p->snapshot || !g_file_test(p->snapshot, G_FILE_TEST_IS_REGULAR)) {
-        return verdict(VG_VERDICT_ERROR, "no snapshot of %s at %s (run "
-                       "vigilante snapshot first)", p->name,
-                       p->snapshot ? p->snapshot : "(no [snapshot] path)");
-    }
-    {
-        g_autofree char *stale = NULL;
-
-        if (!snapshot_current(p, &stale)) {
-            return verdict(VG_VERDICT_ERROR, "%s", stale);
-        }
+    if (!vg_snapshot_check(p, &err)) {
+        return verdict(VG_VERDICT_ERROR, "%s", err->message);
     }
 
     /* The messages, with the nonce planted in the hinted bytes. */
@@ -671,7 +521,7 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
         vm = g_steal_pointer(&pool->spare);
         if (!vm_restored(vm, p, NULL)) {
             /* The spare died (e.g. lost a port race): start afresh. */
-            g_clear_pointer(&vm, vm_free);
+            g_clear_pointer(&vm, vg_profile_vm_free);
         }
     }
     if (!vm) {
@@ -775,7 +625,7 @@ VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu)
 
     v->profile = p;
     v->qemu = g_strdup(qemu);
-    if (snapshot_usable(p, NULL)) {
+    if (vg_snapshot_check(p, NULL)) {
         v->spare = vm_spawn_restore(p, qemu, NULL);
     }
     return v;
@@ -783,7 +633,7 @@ VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu)
 
 bool vg_verifier_wait_ready(VgVerifier *v, GError **errp)
 {
-    if (!snapshot_usable(v->profile, errp)) {
+    if (!vg_snapshot_check(v->profile, errp)) {
         return false;
     }
     if (!v->spare) {
@@ -793,7 +643,7 @@ bool vg_verifier_wait_ready(VgVerifier *v, GError **errp)
         }
     }
     if (!vm_restored(v->spare, v->profile, errp)) {
-        g_clear_pointer(&v->spare, vm_free);
+        g_clear_pointer(&v->spare, vg_profile_vm_free);
         return false;
     }
     return true;
@@ -808,7 +658,7 @@ VgVerdict vg_verifier_verify(VgVerifier *v, const Sca *sca,
 void vg_verifier_free(VgVerifier *v)
 {
     if (v) {
-        g_clear_pointer(&v->spare, vm_free);
+        g_clear_pointer(&v->spare, vg_profile_vm_free);
         g_free(v->qemu);
         g_free(v);
     }

@@ -34,6 +34,12 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
                       GError **errp);
 
 /*
+ * Is there a snapshot of the profile's image as it is now (not of an
+ * image rebuilt since)?  If not, *errp says why and what to run.
+ */
+bool vg_snapshot_check(const VgProfile *p, GError **errp);
+
+/*
  * Verify sca against the profile's snapshot: restore it in an isolated
  * VM (its NIC reaches only our forwarded ports, nothing leaves), replay
  * the messages with the hinted bytes replaced by a nonce from

@@ -61,62 +61,6 @@ static ram_addr_t tlb_ram(CPUArchState *env, target_ulong addr,
 }
 
 /*
- * Labels of the `size` (<= 8) bytes at addr, lowest address first; false
- * when no byte was found in RAM (MMIO, or the page left the TLB).  With
- * out == NULL, write `in` instead of reading.
- */
-static bool access_labels(CPUArchState *env, target_ulong addr,
-                          unsigned size, MMUAccessType type, int mmu_idx,
-                          TaintLabel *out, const TaintLabel *in)
-{
-    unsigned done = 0;
-    bool found = false;
-
-    while (done < size) {
-        target_ulong a = addr + done;
-        unsigned n = MIN(size - done,
-                         TARGET_PAGE_SIZE - (a & ~TARGET_PAGE_MASK));
-        ram_addr_t ram = tlb_ram(env, a, type, mmu_idx);
-
-        if (ram == RAM_ADDR_INVALID) {
-            if (out) {
-                memset(out + done, 0, n * sizeof(*out));
-            }
-        } else if (out) {
-            const TaintLabel *pl = taint_shadow_page_labels(ram);
-
-            found = true;
-            if (pl) {
-                memcpy(out + done, pl + (ram & (TAINT_PAGE_SIZE - 1)),
-                       n * sizeof(*out));
-            } else {
-                memset(out + done, 0, n * sizeof(*out));
-            }
-        } else {
-            found = true;
-            if (taint_shadow_page_dirty(ram) || labels_dirty(in + done, n)) {
-                taint_shadow_write(ram, n, in + done);
-            }
-        }
-        done += n;
-    }
-    return found;
-}
-
-/* Memory order to value order: reversed for byte-swapped accesses. */
-static void to_value_order(TaintLabel *l, unsigned size, MemOp mop)
-{
-    if ((mop & MO_BSWAP) == MO_BE) {
-        for (unsigned i = 0; i < size / 2; i++) {
-            TaintLabel t = l[i];
-
-            l[i] = l[size - 1 - i];
-            l[size - 1 - i] = t;
-        }
-    }
-}
-
-/*
  * The labels of an access within one page, straight from its label page
  * (NULL when the page is clean, or not RAM): the hot path of both
  * helpers, one TLB entry and one directory lookup.
@@ -134,6 +78,54 @@ static inline const TaintLabel *page_access_labels(CPUArchState *env,
     }
     pl = taint_shadow_page_labels(ram);
     return pl ? pl + (ram & (TAINT_PAGE_SIZE - 1)) : NULL;
+}
+
+/* Labels of the `size` (<= 8) bytes at addr, lowest address first, page
+ * by page (clean where not RAM, or the page left the TLB). */
+static void read_labels(CPUArchState *env, target_ulong addr, unsigned size,
+                        int mmu_idx, TaintLabel *out)
+{
+    for (unsigned done = 0, n; done < size; done += n) {
+        target_ulong a = addr + done;
+        const TaintLabel *pl = page_access_labels(env, a, MMU_DATA_LOAD,
+                                                  mmu_idx);
+
+        n = MIN(size - done, TARGET_PAGE_SIZE - (a & ~TARGET_PAGE_MASK));
+        if (pl) {
+            memcpy(out + done, pl, n * sizeof(*out));
+        } else {
+            memset(out + done, 0, n * sizeof(*out));
+        }
+    }
+}
+
+/* Give the `size` (<= 8) bytes at addr the labels `in`, page by page. */
+static void write_labels(CPUArchState *env, target_ulong addr, unsigned size,
+                         int mmu_idx, const TaintLabel *in)
+{
+    for (unsigned done = 0, n; done < size; done += n) {
+        target_ulong a = addr + done;
+        ram_addr_t ram = tlb_ram(env, a, MMU_DATA_STORE, mmu_idx);
+
+        n = MIN(size - done, TARGET_PAGE_SIZE - (a & ~TARGET_PAGE_MASK));
+        if (ram != RAM_ADDR_INVALID &&
+            (taint_shadow_page_dirty(ram) || labels_dirty(in + done, n))) {
+            taint_shadow_write(ram, n, in + done);
+        }
+    }
+}
+
+/* Memory order to value order: reversed for byte-swapped accesses. */
+static void to_value_order(TaintLabel *l, unsigned size, MemOp mop)
+{
+    if ((mop & MO_BSWAP) == MO_BE) {
+        for (unsigned i = 0; i < size / 2; i++) {
+            TaintLabel t = l[i];
+
+            l[i] = l[size - 1 - i];
+            l[size - 1 - i] = t;
+        }
+    }
 }
 
 static inline bool in_one_page(target_ulong addr, unsigned size)
@@ -159,9 +151,8 @@ uint64_t HELPER(taint_ld)(CPUArchState *env, uint64_t addr, uint32_t oi)
             return 0;
         }
         memcpy(l, pl, size * sizeof(*l));
-    } else if (!access_labels(env, addr, size, MMU_DATA_LOAD, get_mmuidx(oi),
-                              l, NULL)) {
-        return 0;
+    } else {
+        read_labels(env, addr, size, get_mmuidx(oi), l);
     }
     to_value_order(l, size, mop);
     sh = taint_sh_from_labels(l, size);
@@ -194,7 +185,7 @@ void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
     }
     taint_sh_to_labels(sh, l, size);
     to_value_order(l, size, mop);
-    access_labels(env, addr, size, MMU_DATA_STORE, get_mmuidx(oi), NULL, l);
+    write_labels(env, addr, size, get_mmuidx(oi), l);
 }
 
 /* A narrow or unaligned store into the CPU state: merge byte by byte. */
@@ -223,7 +214,7 @@ void taint_helper_store(CPUArchState *env, target_ulong addr, MemOpIdx oi)
     static const TaintLabel clean[8];
 
     if (hw_taint_enabled() && taint_shadow_any()) {
-        access_labels(env, addr, memop_size(get_memop(oi)), MMU_DATA_STORE,
-                      get_mmuidx(oi), NULL, clean);
+        write_labels(env, addr, memop_size(get_memop(oi)), get_mmuidx(oi),
+                     clean);
     }
 }

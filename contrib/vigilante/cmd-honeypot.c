@@ -10,19 +10,16 @@
  * minimised SCA written beside it.
  */
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "profile.h"
-#include "host-util.h"
+#include "profile-vm.h"
 #include "qmp-client.h"
 #include "sca-minimise.h"
 #include "sca-verify.h"
-
-#define QMP_TIMEOUT_MS 10000
 
 static volatile sig_atomic_t stop_requested;
 
@@ -48,34 +45,15 @@ static void usage(FILE *out)
         "  --max-alerts N    stop after N alerts (default: no limit)\n"
         "  --timeout S       stop after S seconds (default: no limit)\n"
         "  --minimise        minimise each SCA by replay against the\n"
-        "                    profile's snapshot, written as DIR/sca-ID.min.bin\n"
-        "                    (default when the snapshot exists; vigilante\n"
-        "                    snapshot makes it)\n"
+        "                    profile's snapshot, written as\n"
+        "                    DIR/sca-ID.min.bin\n"
+        "                    (default when a snapshot of the current image\n"
+        "                    exists; vigilante snapshot makes it)\n"
         "  --no-minimise     write the tentative SCA only\n"
         "  --qemu PATH       the emulator (default: $VIGILANTE_QEMU, else\n"
         "                    the one built next to this tool)\n"
         "Exit status: 0 stopped as asked, 1 the guest stopped by itself,\n"
         "2 bad usage, 3 it could not be started.\n");
-}
-
-static bool wait_ready(GSubprocess *proc, const char *serial,
-                       const char *marker, unsigned timeout_s)
-{
-    gint64 deadline = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
-
-    while (g_get_monotonic_time() < deadline && !stop_requested) {
-        g_autofree char *text = NULL;
-
-        if (g_file_get_contents(serial, &text, NULL, NULL) &&
-            strstr(text, marker)) {
-            return true;
-        }
-        if (!g_subprocess_get_identifier(proc)) {
-            return false;       /* it has exited */
-        }
-        g_usleep(50000);
-    }
-    return false;
 }
 
 /*
@@ -163,13 +141,9 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     int minimise = -1;          /* -1: when the snapshot exists */
     g_autoptr(VgProfile) prof = NULL;
     g_autoptr(GError) err = NULL;
-    g_autoptr(GSubprocess) proc = NULL;
-    g_autoptr(VgQmp) qmp = NULL;
-    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GString) fwd = g_string_new("user,id=n0");
+    g_autoptr(VgProfileVm) vm = NULL;
     g_autoptr(GString) ports = g_string_new(NULL);
-    g_autofree char *work = NULL, *serial = NULL, *sock = NULL, *log = NULL;
-    g_autofree char *qemu = NULL, *digest = NULL;
+    g_autofree char *qemu = NULL, *digest = NULL, *object = NULL;
     const char *profile_path = NULL;
     gint64 start, deadline;
     int status = VIGILANTE_EXIT_OK;
@@ -226,100 +200,51 @@ int vigilante_cmd_honeypot(int argc, char **argv)
         return VIGILANTE_EXIT_ERROR;
     }
     if (minimise < 0) {
-        minimise = prof->snapshot &&
-                   g_file_test(prof->snapshot, G_FILE_TEST_IS_REGULAR);
-    } else if (minimise && (!prof->snapshot ||
-               !g_file_test(prof->snapshot, G_FILE_TEST_IS_REGULAR))) {
+        minimise = vg_snapshot_check(prof, NULL);
+    } else if (minimise && !vg_snapshot_check(prof, &err)) {
         fprintf(stderr, "vigilante honeypot: --minimise needs the ready "
-                "snapshot of %s at %s (run vigilante snapshot first)\n",
-                prof->name, prof->snapshot ? prof->snapshot
-                                           : "(no [snapshot] path)");
+                "snapshot: %s\n", err->message);
         return VIGILANTE_EXIT_USAGE;
     }
     qemu = vg_find_qemu(qemu_opt);
-    work = g_dir_make_tmp("vg-honeypot-XXXXXX", &err);
-    if (!work) {
-        fprintf(stderr, "vigilante honeypot: %s\n", err->message);
-        return VIGILANTE_EXIT_ERROR;
-    }
-    serial = g_build_filename(work, "serial.log", NULL);
-    sock = g_build_filename(work, "qmp.sock", NULL);
-    log = g_build_filename(work, "emulator.log", NULL);
     digest = vg_profile_digest_hex(prof);
-
-    for (guint i = 0; i < prof->ports->len; i++) {
-        VgProfilePort *p = &g_array_index(prof->ports, VgProfilePort, i);
-        unsigned host = vg_local_free_port(!strcmp(p->transport, "udp"));
-
-        g_string_append_printf(fwd, ",hostfwd=%s:127.0.0.1:%u-:%u",
-                               p->transport, host, p->port);
-        g_string_append_printf(ports, "%s%s %u -> 127.0.0.1:%u",
-                               i ? "; " : "", p->transport, p->port, host);
-    }
-
-#define ARG(...) g_ptr_array_add(args, g_strdup_printf(__VA_ARGS__))
-    ARG("%s", qemu);
-    ARG("-nodefaults"); ARG("-display"); ARG("none"); ARG("-no-reboot");
-    ARG("-accel"); ARG("tcg,taint=on");
-    ARG("-m"); ARG("%u", prof->memory_mib);
-    ARG("-kernel"); ARG("%s", prof->kernel);
-    if (prof->initrd) {
-        ARG("-initrd"); ARG("%s", prof->initrd);
-    }
-    if (prof->append) {
-        ARG("-append"); ARG("%s", prof->append);
-    }
-    if (prof->cpu) {
-        ARG("-cpu"); ARG("%s", prof->cpu);
-    }
-    ARG("-serial"); ARG("file:%s", serial);
-    ARG("-qmp"); ARG("unix:%s,server=on,wait=off", sock);
-    ARG("-netdev"); ARG("%s", fwd->str);
-    ARG("-device"); ARG("%s,netdev=n0,romfile=", prof->nic);
-    ARG("-object");
-    ARG("vigilante,id=vg0,action=%s,alert-dir=%s,program=%s,"
-        "program-digest=%s", action, alert_dir, prof->name, digest);
-#undef ARG
-    g_ptr_array_add(args, NULL);
+    object = g_strdup_printf("vigilante,id=vg0,action=%s,alert-dir=%s,"
+                             "program=%s,program-digest=%s", action,
+                             alert_dir, prof->name, digest);
 
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     start = g_get_monotonic_time();
-    {
-        g_autoptr(GSubprocessLauncher) l =
-            g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
-
-        g_subprocess_launcher_set_stdout_file_path(l, log);
-        g_subprocess_launcher_set_child_setup(l, vg_child_die_with_parent,
-                                              NULL, NULL);
-        proc = g_subprocess_launcher_spawnv(l,
-                                            (const char *const *)args->pdata,
-                                            &err);
-    }
-    if (!proc) {
+    vm = vg_profile_vm_spawn(prof, qemu, &(VgProfileVmOptions) {
+                                 .accel = "tcg,taint=on", .object = object },
+                             &err);
+    if (!vm) {
         fprintf(stderr, "vigilante honeypot: %s: %s\n", qemu, err->message);
-        vg_dir_remove(work);
         return VIGILANTE_EXIT_ERROR;
     }
-    if (!wait_ready(proc, serial, prof->ready_marker, prof->ready_timeout_s)) {
+    for (guint i = 0; i < prof->ports->len; i++) {
+        const VgProfilePort *p = &g_array_index(prof->ports, VgProfilePort, i);
+
+        g_string_append_printf(ports, "%s%s %u -> 127.0.0.1:%u",
+                               i ? "; " : "", p->transport, p->port,
+                               g_array_index(vm->host_ports, unsigned, i));
+    }
+    if (!vg_profile_vm_wait_serial(vm, prof->ready_marker,
+                                   prof->ready_timeout_s, &stop_requested)) {
         g_autofree char *text = NULL;
 
-        g_file_get_contents(log, &text, NULL, NULL);
+        if (stop_requested) {
+            return VIGILANTE_EXIT_OK;
+        }
+        g_file_get_contents(vm->log, &text, NULL, NULL);
         fprintf(stderr, "vigilante honeypot: %s did not become ready "
                 "(\"%s\" within %u s)%s%s\n", prof->name, prof->ready_marker,
                 prof->ready_timeout_s, text && text[0] ? "; emulator: " : "",
                 text ? text : "");
-        g_subprocess_force_exit(proc);
-        g_subprocess_wait(proc, NULL, NULL);
-        vg_dir_remove(work);
-        return stop_requested ? VIGILANTE_EXIT_OK : VIGILANTE_EXIT_ERROR;
+        return VIGILANTE_EXIT_ERROR;
     }
-    qmp = vg_qmp_connect(sock, QMP_TIMEOUT_MS, &err);
-    if (!qmp) {
+    if (!vg_profile_vm_connect(vm, &err)) {
         fprintf(stderr, "vigilante honeypot: QMP: %s\n", err->message);
-        g_subprocess_force_exit(proc);
-        g_subprocess_wait(proc, NULL, NULL);
-        vg_dir_remove(work);
         return VIGILANTE_EXIT_ERROR;
     }
     printf("honeypot: %s ready in %.2f s (taint on, action %s%s); %s\n",
@@ -331,7 +256,8 @@ int vigilante_cmd_honeypot(int argc, char **argv)
                            (gint64)timeout_s * G_USEC_PER_SEC : 0;
     while (!stop_requested && (!max_alerts || nalerts < max_alerts) &&
            (!deadline || g_get_monotonic_time() < deadline)) {
-        g_autofree char *ev = vg_qmp_wait_event(qmp, "VIGILANTE_ALERT", 200);
+        g_autofree char *ev = vg_qmp_wait_event(vm->qmp, "VIGILANTE_ALERT",
+                                                200);
 
         if (ev) {
             print_alert(ev);
@@ -339,19 +265,14 @@ int vigilante_cmd_honeypot(int argc, char **argv)
                 minimise_alert(ev, prof, qemu);
             }
             nalerts++;
-        } else if (!g_subprocess_get_identifier(proc)) {
+        } else if (!g_subprocess_get_identifier(vm->proc)) {
             fprintf(stderr, "vigilante honeypot: the emulator exited\n");
             status = VIGILANTE_EXIT_FAILED;
             break;
         }
     }
-    g_free(vg_qmp_command(qmp, "{\"execute\":\"quit\"}", QMP_TIMEOUT_MS));
-    g_clear_pointer(&qmp, vg_qmp_close);
-    if (!g_subprocess_wait(proc, NULL, NULL)) {
-        g_subprocess_force_exit(proc);
-    }
+    g_clear_pointer(&vm, vg_profile_vm_free);     /* quits the emulator */
     printf("honeypot: stopped after %" G_GUINT64_FORMAT " alert(s)\n",
            nalerts);
-    vg_dir_remove(work);
     return status;
 }

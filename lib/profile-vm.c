@@ -1,0 +1,147 @@
+/*
+ * A profile's guest in an emulator (profile-vm.h).
+ */
+#include "profile-vm.h"
+
+#include <string.h>
+
+#include "host-util.h"
+
+#define QMP_TIMEOUT_MS 10000
+
+void vg_profile_vm_free(VgProfileVm *vm)
+{
+    bool asked = false;
+
+    if (!vm) {
+        return;
+    }
+    if (vm->qmp) {
+        g_free(vg_qmp_command(vm->qmp, "{\"execute\":\"quit\"}", 2000));
+        vg_qmp_close(vm->qmp);
+        asked = true;
+    }
+    if (vm->proc) {
+        /* Asked to quit: a second to do so cleanly, then it is killed. */
+        for (int i = 0; asked && i < 200 &&
+             g_subprocess_get_identifier(vm->proc); i++) {
+            g_usleep(5000);
+        }
+        if (g_subprocess_get_identifier(vm->proc)) {
+            g_subprocess_force_exit(vm->proc);
+        }
+        g_subprocess_wait(vm->proc, NULL, NULL);
+        g_object_unref(vm->proc);
+    }
+    if (vm->work) {
+        vg_dir_remove(vm->work);
+    }
+    g_free(vm->work);
+    g_free(vm->serial);
+    g_free(vm->sock);
+    g_free(vm->log);
+    if (vm->host_ports) {
+        g_array_free(vm->host_ports, TRUE);
+    }
+    g_free(vm);
+}
+
+VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
+                                 const VgProfileVmOptions *o, GError **errp)
+{
+    g_autoptr(VgProfileVm) vm = g_new0(VgProfileVm, 1);
+    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) net = g_string_new("user,id=n0");
+    g_autoptr(GSubprocessLauncher) l = NULL;
+
+    vm->work = g_dir_make_tmp("vg-vm-XXXXXX", errp);
+    if (!vm->work) {
+        return NULL;
+    }
+    vm->serial = g_build_filename(vm->work, "serial.log", NULL);
+    vm->sock = g_build_filename(vm->work, "qmp.sock", NULL);
+    vm->log = g_build_filename(vm->work, "emulator.log", NULL);
+    vm->host_ports = g_array_new(FALSE, TRUE, sizeof(unsigned));
+    if (o->restrict_net) {
+        g_string_append(net, ",restrict=on");
+    }
+    for (guint i = 0; i < p->ports->len; i++) {
+        const VgProfilePort *pp = &g_array_index(p->ports, VgProfilePort, i);
+        unsigned host = vg_local_free_port(!strcmp(pp->transport, "udp"));
+
+        g_array_append_val(vm->host_ports, host);
+        g_string_append_printf(net, ",hostfwd=%s:127.0.0.1:%u-:%u",
+                               pp->transport, host, pp->port);
+    }
+
+#define ARG(...) g_ptr_array_add(args, g_strdup_printf(__VA_ARGS__))
+    ARG("%s", qemu);
+    ARG("-nodefaults"); ARG("-display"); ARG("none"); ARG("-no-reboot");
+    ARG("-accel"); ARG("%s", o->accel);
+    ARG("-m"); ARG("%u", p->memory_mib);
+    ARG("-kernel"); ARG("%s", p->kernel);
+    if (p->initrd) {
+        ARG("-initrd"); ARG("%s", p->initrd);
+    }
+    if (p->append) {
+        ARG("-append"); ARG("%s", p->append);
+    }
+    if (p->cpu) {
+        ARG("-cpu"); ARG("%s", p->cpu);
+    }
+    ARG("-serial"); ARG("file:%s", vm->serial);
+    ARG("-qmp"); ARG("unix:%s,server=on,wait=off", vm->sock);
+    ARG("-netdev"); ARG("%s", net->str);
+    ARG("-device"); ARG("%s,netdev=n0,romfile=", p->nic);
+    if (o->object) {
+        ARG("-object"); ARG("%s", o->object);
+    }
+    if (o->incoming) {
+        g_autofree char *quoted = g_shell_quote(o->incoming);
+
+        ARG("-S");
+        ARG("-incoming"); ARG("exec:cat %s", quoted);
+    }
+#undef ARG
+    g_ptr_array_add(args, NULL);
+
+    l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    g_subprocess_launcher_set_stdout_file_path(l, vm->log);
+    g_subprocess_launcher_set_child_setup(l, vg_child_die_with_parent, NULL,
+                                          NULL);
+    vm->proc = g_subprocess_launcher_spawnv(l, (const char *const *)args->pdata,
+                                            errp);
+    if (!vm->proc) {
+        return NULL;
+    }
+    return g_steal_pointer(&vm);
+}
+
+bool vg_profile_vm_connect(VgProfileVm *vm, GError **errp)
+{
+    if (!vm->qmp) {
+        vm->qmp = vg_qmp_connect(vm->sock, QMP_TIMEOUT_MS, errp);
+    }
+    return vm->qmp != NULL;
+}
+
+bool vg_profile_vm_wait_serial(VgProfileVm *vm, const char *marker,
+                               unsigned timeout_s,
+                               volatile sig_atomic_t *stop)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time() < deadline && !(stop && *stop)) {
+        g_autofree char *text = NULL;
+
+        if (g_file_get_contents(vm->serial, &text, NULL, NULL) &&
+            strstr(text, marker)) {
+            return true;
+        }
+        if (!g_subprocess_get_identifier(vm->proc)) {
+            return false;       /* it has exited */
+        }
+        g_usleep(20000);
+    }
+    return false;
+}

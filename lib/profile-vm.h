@@ -1,0 +1,49 @@
+/*
+ * An emulator running a service profile's guest (docs/profiles.md) in a
+ * private work directory, with the profile's ports forwarded from free
+ * ports on 127.0.0.1: the honeypot's VM, the snapshot maker's and the
+ * verifier's.
+ */
+#ifndef VIGILANTE_PROFILE_VM_H
+#define VIGILANTE_PROFILE_VM_H
+
+#include <gio/gio.h>
+#include <signal.h>
+#include <stdbool.h>
+
+#include "profile.h"
+#include "qmp-client.h"
+
+typedef struct VgProfileVm {
+    GSubprocess *proc;
+    VgQmp *qmp;                 /* NULL until vg_profile_vm_connect() */
+    char *work, *serial, *sock, *log;
+    GArray *host_ports;         /* unsigned, per profile port */
+    bool ready;                 /* the verifier's: restored and paused */
+} VgProfileVm;
+
+typedef struct {
+    const char *accel;          /* -accel value */
+    bool restrict_net;          /* the guest reaches nothing (restrict=on) */
+    const char *incoming;       /* a migration stream to load, paused */
+    const char *object;         /* an -object value, or NULL */
+} VgProfileVmOptions;
+
+/* Start the emulator (it dies with us); QMP is not connected yet. */
+VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
+                                 const VgProfileVmOptions *o, GError **errp);
+bool vg_profile_vm_connect(VgProfileVm *vm, GError **errp);
+
+/*
+ * Until the guest's serial output holds marker: false at the timeout,
+ * when the emulator exits, or once *stop (if given) is set.
+ */
+bool vg_profile_vm_wait_serial(VgProfileVm *vm, const char *marker,
+                               unsigned timeout_s,
+                               volatile sig_atomic_t *stop);
+
+/* Quit (over QMP, else killed), reap, and remove the work directory. */
+void vg_profile_vm_free(VgProfileVm *vm);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgProfileVm, vg_profile_vm_free)
+
+#endif
