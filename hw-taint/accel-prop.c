@@ -1,7 +1,9 @@
 /*
- * -accel tcg,taint=on|off: the switch of the taint engine.
+ * -accel tcg,taint=on|off[,taint-kernel=moves|all]: the switch of the
+ * taint engine, and how it treats kernel code.
  */
 #include "qemu/osdep.h"
+#include "qapi/error.h"
 #include "qom/object.h"
 #include "sysemu/reset.h"
 #include "hw-taint/taint.h"
@@ -33,6 +35,26 @@ static void taint_prop_set(Object *obj, bool value, Error **errp)
     }
 }
 
+bool hw_taint_kernel_all;
+
+static char *taint_kernel_get(Object *obj, Error **errp)
+{
+    return g_strdup(hw_taint_kernel_all ? "all" : "moves");
+}
+
+/* Read when code is translated: only set before the guest runs. */
+static void taint_kernel_set(Object *obj, const char *value, Error **errp)
+{
+    if (!strcmp(value, "moves")) {
+        hw_taint_kernel_all = false;
+    } else if (!strcmp(value, "all")) {
+        hw_taint_kernel_all = true;
+    } else {
+        error_setg(errp, "taint-kernel must be 'moves' or 'all', not '%s'",
+                   value);
+    }
+}
+
 void hw_taint_accel_class_init(ObjectClass *oc)
 {
     object_class_property_add_bool(oc, "taint", taint_prop_get,
@@ -40,4 +62,10 @@ void hw_taint_accel_class_init(ObjectClass *oc)
     object_class_property_set_description(oc, "taint",
         "Track data from virtual NICs through the guest (dynamic dataflow "
         "analysis); forces single-threaded TCG");
+    object_class_property_add_str(oc, "taint-kernel", taint_kernel_get,
+                                  taint_kernel_set);
+    object_class_property_set_description(oc, "taint-kernel",
+        "In kernel code, keep the labels only of data moved (moves, the "
+        "default) or also of what is computed (all: for guests whose "
+        "services run in the kernel)");
 }

@@ -17,7 +17,16 @@ static inline bool hw_taint_enabled(void)
     return hw_taint_on;
 }
 
-/* Adds the "taint" property to the TCG accelerator class. */
+/*
+ * -accel tcg,taint-kernel=moves (default): in kernel code only data the
+ * kernel moves keeps its labels (docs/taint-engine.md, "Kernel code");
+ * all: every rule applies there too, for guests whose services run in
+ * the kernel (unikernels, the tiny test guests).
+ */
+extern bool hw_taint_kernel_all;
+
+/* Adds the "taint" and "taint-kernel" properties to the TCG accelerator
+ * class. */
 void hw_taint_accel_class_init(ObjectClass *oc);
 
 /*

@@ -53,6 +53,16 @@ bool taint_target_call_rule(TaintPass *p, TCGOp *op, void *func,
  */
 void taint_target_sink_rule(TaintPass *p, void *func, TCGTemp **in,
                             int nin);
+/*
+ * Does this TB run in the guest kernel?  There the pass keeps the labels
+ * of data the kernel moves (copies to and from user memory) but not of
+ * what it computes from them: the kernel's arithmetic on a string's
+ * length or a mapping's size lays out the process, and a per-process
+ * detector (the paper's) never saw it.
+ */
+bool taint_target_tb_kernel(const TranslationBlock *tb);
+/* Is the pass translating kernel code (see above)? */
+bool taint_pass_kernel(const TaintPass *p);
 /* Bytes behind a pointer into env that a helper takes (its name says). */
 unsigned taint_target_ptr_bytes(const char *helper, intptr_t env_ofs);
 

@@ -52,6 +52,7 @@ struct TaintPass {
     TCGTemp *vshadow[TCG_MAX_TEMPS][TAINT_VEC_WORDS];   /* vector temps */
     bool has_env_ofs[TCG_MAX_TEMPS];    /* the temp is env + env_ofs */
     intptr_t env_ofs[TCG_MAX_TEMPS];
+    bool kernel;                        /* the TB runs in the kernel */
 };
 
 /* Taint forces a single TCG thread: one pass state is enough. */
@@ -234,6 +235,41 @@ static void gen_rule(TaintRule rule, TCGTemp *d, TCGTemp *s)
             tcg_gen_mov_i64(v64(d), v64(s));
         }
     }
+}
+
+/*
+ * Ops whose outputs are input bits moved, not computed: the kernel's
+ * copies keep their labels through these (see "Kernel code" in
+ * docs/taint-engine.md).
+ */
+static bool moves_data(TCGOpcode c)
+{
+    switch (c) {
+    case INDEX_op_mov_i32: case INDEX_op_mov_i64:
+    case INDEX_op_movcond_i32: case INDEX_op_movcond_i64:
+    case INDEX_op_ext8s_i32: case INDEX_op_ext8u_i32:
+    case INDEX_op_ext16s_i32: case INDEX_op_ext16u_i32:
+    case INDEX_op_ext8s_i64: case INDEX_op_ext8u_i64:
+    case INDEX_op_ext16s_i64: case INDEX_op_ext16u_i64:
+    case INDEX_op_ext32s_i64: case INDEX_op_ext32u_i64:
+    case INDEX_op_ext_i32_i64: case INDEX_op_extu_i32_i64:
+    case INDEX_op_extrl_i64_i32: case INDEX_op_extrh_i64_i32:
+    case INDEX_op_extract_i32: case INDEX_op_sextract_i32:
+    case INDEX_op_extract_i64: case INDEX_op_sextract_i64:
+    case INDEX_op_extract2_i32: case INDEX_op_extract2_i64:
+    case INDEX_op_deposit_i32: case INDEX_op_deposit_i64:
+    case INDEX_op_bswap16_i32: case INDEX_op_bswap32_i32:
+    case INDEX_op_bswap16_i64: case INDEX_op_bswap32_i64:
+    case INDEX_op_bswap64_i64:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool taint_pass_kernel(const TaintPass *p)
+{
+    return p->kernel;
 }
 
 static TaintRule rule_of(TCGOpcode c)
@@ -723,7 +759,10 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
                                                    : taint_pass_in(p, in[i]);
     }
     acc = scratch();
-    if (c == INDEX_op_movcond_i32 || c == INDEX_op_movcond_i64) {
+    if (p->kernel && !moves_data(c)) {
+        /* Kernel arithmetic on input (a string's length, a layout): clean. */
+        r = zero();
+    } else if (c == INDEX_op_movcond_i32 || c == INDEX_op_movcond_i64) {
         /*
          * The selected values only: a condition is control, not data.
          * (cmov on a dirty checksum's verdict picks kernel function
@@ -817,6 +856,7 @@ void taint_tcg_instrument(TCGContext *s, const TranslationBlock *tb)
     memset(p->vshadow, 0, sizeof(p->vshadow));
     memset(p->has_env_ofs, 0, sizeof(p->has_env_ofs));
     p->env = tcgv_ptr_temp(cpu_env);
+    p->kernel = taint_target_tb_kernel(tb);
     /*
      * Temps the front end freed are still named by its ops: ours must be
      * fresh ones, never a reuse of those.

@@ -86,6 +86,11 @@ void taint_tcg_x86_init(void)
     taint_mode_init();
 }
 
+bool taint_target_tb_kernel(const TranslationBlock *tb)
+{
+    return !hw_taint_kernel_all && (tb->flags & HF_CPL_MASK) == 0;
+}
+
 unsigned taint_target_ptr_bytes(const char *helper, intptr_t env_ofs)
 {
     if (g_str_has_suffix(helper, "_ymm") || g_str_has_prefix(helper, "gvec_")) {
@@ -203,7 +208,13 @@ bool taint_target_call_rule(TaintPass *p, TCGOp *op, void *func,
         ) {
         TCGTemp *eax = taint_temp(reg_shadow[R_EAX]);
         TCGTemp *edx = taint_temp(reg_shadow[R_EDX]);
-        TCGTemp *acc = tcgv_i64_temp(tcg_temp_new_i64());
+        TCGTemp *acc;
+
+        if (taint_pass_kernel(p)) {
+            clean_regs(edx_eax, 2);     /* kernel arithmetic */
+            return true;
+        }
+        acc = tcgv_i64_temp(tcg_temp_new_i64());
 
         taint_gen_union(acc, eax, edx);
         taint_gen_union(acc, acc, taint_pass_in(p, in[1]));

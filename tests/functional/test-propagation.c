@@ -10,6 +10,11 @@
  *   CLEAN  clean (constants, clean stores, the condition of a cmov);
  * bytes no rule mentions must be clean.
  *
+ * The probes run in the tiny guest's kernel (CPL 0), so the rules are
+ * checked with -accel tcg,taint-kernel=all; a second guest with the
+ * default (taint-kernel=moves) checks that kernel code keeps the labels
+ * of what it moves and makes what it computes clean.
+ *
  * Arguments besides GTest's: --guest=ELF (the tiny guest).
  */
 #include <string.h>
@@ -76,29 +81,47 @@ static const Probe probes[] = {
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(probes) == TINY_PROBE_COUNT);
 
+/* The same probes as kernel code under taint-kernel=moves. */
+static const Probe kernel_moves_probes[] = {
+    { 0, "mov32", { R(0, 3, EXACT, 0) }, 1 },
+    { 1, "movzx8", { R(0, 0, EXACT, 1) }, 1 },
+    { 3, "add_imm", { R(0, 31, CLEAN, 0) }, 1 },
+    { 4, "add_reg", { R(0, 31, CLEAN, 0) }, 1 },
+    { 7, "shl_imm", { R(0, 31, CLEAN, 0) }, 1 },
+    { 9, "imul", { R(0, 31, CLEAN, 0) }, 1 },
+    { 10, "div", { R(0, 31, CLEAN, 0) }, 1 },
+    { 11, "setcc", { R(0, 31, CLEAN, 0) }, 1 },
+    { 13, "push_pop", { R(0, 3, EXACT, 0) }, 1 },
+    { 17, "rep_movsb", { R(0, 15, EXACT, 0) }, 1 },
+    { 21, "byte_loop", { R(0, 7, EXACT, 0) }, 1 },
+    { 24, "movdqu", { R(0, 15, EXACT, 0) }, 1 },
+};
+
 static char *guest_path;
 
-/* One guest for all probes: each probe cleans its output first. */
-static struct {
+typedef struct {
     VgGuest *g;
     guint16 port;
     guint64 last_event;
-} guest;
+} Guest;
 
-static void boot(void)
+/* One guest per accel setting: each probe cleans its output first. */
+static Guest guest_all, guest_moves, *current;
+
+static void boot(const char *accel)
 {
     g_autofree char *netdev = NULL;
     const char *args[] = {
-        "-accel", "tcg,taint=on", "-m", "32", "-kernel", guest_path,
+        "-accel", accel, "-m", "32", "-kernel", guest_path,
         "-netdev", NULL, "-device", "e1000,netdev=n0,romfile=", NULL,
     };
 
-    guest.port = vg_free_port(TRUE);
+    current->port = vg_free_port(TRUE);
     netdev = g_strdup_printf("user,id=n0,hostfwd=udp:127.0.0.1:%u-"
-                             TINY_IP_ADDR ":%u", guest.port,
+                             TINY_IP_ADDR ":%u", current->port,
                              TINY_UDP_PROBE_PORT);
     args[7] = netdev;
-    guest.g = vg_guest_start(args, TINY_MARK_READY, BOOT_TIMEOUT_MS);
+    current->g = vg_guest_start(args, TINY_MARK_READY, BOOT_TIMEOUT_MS);
 }
 
 /* Run probe `id` on "ABCD...", return the output's guest address. */
@@ -113,7 +136,7 @@ static guint64 run_probe(int id)
     for (int i = 0; i < TINY_PROBE_IN; i++) {
         req[1 + i] = 'A' + i;   /* 'A' first: setcc and cmov compare it */
     }
-    n = vg_udp_exchange_retry(guest.port, req, sizeof(req), reply,
+    n = vg_udp_exchange_retry(current->port, req, sizeof(req), reply,
                               sizeof(reply) - 1, 200, REPLY_TIMEOUT_MS);
     g_assert_cmpint(n, >, 0);
     reply[n] = '\0';
@@ -128,7 +151,7 @@ static void read_labels(guint64 addr, gint64 *offsets, guint64 *events)
         "{\"execute\":\"query-taint-labels\", \"arguments\":"
         " {\"addr\": %" G_GUINT64_FORMAT ", \"size\": %d}}", addr,
         TINY_PROBE_OUT);
-    g_autofree char *reply = vg_qmp_command(guest.g->qmp, cmd,
+    g_autofree char *reply = vg_qmp_command(current->g->qmp, cmd,
                                             QMP_TIMEOUT_MS);
     const char *p;
 
@@ -150,17 +173,13 @@ static void read_labels(guint64 addr, gint64 *offsets, guint64 *events)
     }
 }
 
-static void test_probe(gconstpointer data)
+static void check_probe(const Probe *pr)
 {
-    const Probe *pr = data;
     gint64 offsets[TINY_PROBE_OUT];
     guint64 events[TINY_PROBE_OUT], event = 0;
     Kind want[TINY_PROBE_OUT];
     int src[TINY_PROBE_OUT];
 
-    if (!guest.g) {
-        boot();
-    }
     read_labels(run_probe(pr->id), offsets, events);
 
     for (int i = 0; i < TINY_PROBE_OUT; i++) {
@@ -186,7 +205,7 @@ static void test_probe(gconstpointer data)
         /* All from this probe's datagram, not an earlier one. */
         if (!event) {
             event = events[i];
-            g_assert_cmpuint(event, >, guest.last_event);
+            g_assert_cmpuint(event, >, current->last_event);
         }
         g_assert_cmpuint(events[i], ==, event);
         if (want[i] == EXACT) {
@@ -197,8 +216,26 @@ static void test_probe(gconstpointer data)
         }
     }
     if (event) {
-        guest.last_event = event;
+        current->last_event = event;
     }
+}
+
+static void test_probe(gconstpointer data)
+{
+    current = &guest_all;
+    if (!current->g) {
+        boot("tcg,taint=on,taint-kernel=all");
+    }
+    check_probe(data);
+}
+
+static void test_kernel_moves(gconstpointer data)
+{
+    current = &guest_moves;
+    if (!current->g) {
+        boot("tcg,taint=on");
+    }
+    check_probe(data);
 }
 
 int main(int argc, char **argv)
@@ -213,9 +250,19 @@ int main(int argc, char **argv)
                                                 probes[i].name);
         g_test_add_data_func(path, &probes[i], test_probe);
     }
+    for (gsize i = 0; i < G_N_ELEMENTS(kernel_moves_probes); i++) {
+        const Probe *pr = &kernel_moves_probes[i];
+        g_autofree char *path = g_strdup_printf(
+            "/propagation/kernel-moves/%02d-%s", pr->id, pr->name);
+
+        g_test_add_data_func(path, pr, test_kernel_moves);
+    }
     ret = g_test_run();
-    if (guest.g) {
-        vg_guest_stop(guest.g);
+    if (guest_all.g) {
+        vg_guest_stop(guest_all.g);
+    }
+    if (guest_moves.g) {
+        vg_guest_stop(guest_moves.g);
     }
     return ret;
 }
