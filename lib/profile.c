@@ -27,6 +27,9 @@ void vg_profile_free(VgProfile *p)
     if (p->ports) {
         g_array_free(p->ports, TRUE);
     }
+    if (p->exec_services) {
+        g_array_free(p->exec_services, TRUE);
+    }
     g_free(p->ready_marker);
     g_free(p->snapshot);
     g_free(p);
@@ -65,9 +68,11 @@ static bool hash_file(EVP_MD_CTX *ctx, const char *path, GError **errp)
     return true;
 }
 
-static bool parse_ports(VgProfile *p, char **list, GError **errp)
+/* A list of udp:PORT / tcp:PORT into a new array in *out. */
+static bool parse_port_list(VgProfile *p, const char *key, char **list,
+                            GArray **out, GError **errp)
 {
-    p->ports = g_array_new(FALSE, TRUE, sizeof(VgProfilePort));
+    *out = g_array_new(FALSE, TRUE, sizeof(VgProfilePort));
     for (char **s = list; s && *s; s++) {
         VgProfilePort port = { 0 };
         char *colon = strchr(*s, ':');
@@ -76,13 +81,44 @@ static bool parse_ports(VgProfile *p, char **list, GError **errp)
         if (!colon || colon - *s != 3 ||
             (strncmp(*s, "udp", 3) && strncmp(*s, "tcp", 3)) ||
             !g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &n, NULL)) {
-            g_set_error(errp, VG_PROFILE_ERROR, 0, "%s: [service] ports: "
-                        "'%s' is not udp:PORT or tcp:PORT", p->path, *s);
+            g_set_error(errp, VG_PROFILE_ERROR, 0, "%s: [service] %s: "
+                        "'%s' is not udp:PORT or tcp:PORT", p->path, key, *s);
             return false;
         }
         memcpy(port.transport, *s, 3);
         port.port = n;
-        g_array_append_val(p->ports, port);
+        g_array_append_val(*out, port);
+    }
+    return true;
+}
+
+static bool same_port(const VgProfilePort *a, const VgProfilePort *b)
+{
+    return a->port == b->port && !strcmp(a->transport, b->transport);
+}
+
+static bool parse_ports(VgProfile *p, char **list, char **exec_list,
+                        GError **errp)
+{
+    if (!parse_port_list(p, "ports", list, &p->ports, errp) ||
+        !parse_port_list(p, "exec-services", exec_list, &p->exec_services,
+                         errp)) {
+        return false;
+    }
+    for (guint i = 0; i < p->exec_services->len; i++) {
+        const VgProfilePort *e = &g_array_index(p->exec_services,
+                                                VgProfilePort, i);
+        bool found = false;
+
+        for (guint k = 0; k < p->ports->len && !found; k++) {
+            found = same_port(e, &g_array_index(p->ports, VgProfilePort, k));
+        }
+        if (!found) {
+            g_set_error(errp, VG_PROFILE_ERROR, 0, "%s: [service] "
+                        "exec-services: %s:%u is not one of the ports",
+                        p->path, e->transport, e->port);
+            return false;
+        }
     }
     if (p->ports->len == 0) {
         g_set_error(errp, VG_PROFILE_ERROR, 0, "%s: [service] ports is "
@@ -98,7 +134,7 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
     g_autoptr(VgProfile) p = g_new0(VgProfile, 1);
     g_autofree char *dir = NULL, *kernel = NULL, *initrd = NULL;
     g_autofree char *snapshot = NULL;
-    g_auto(GStrv) ports = NULL;
+    g_auto(GStrv) ports = NULL, exec_services = NULL;
     g_autoptr(GError) err = NULL;
     EVP_MD_CTX *ctx;
     unsigned dlen;
@@ -144,7 +180,9 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
         FAIL("%s: [vm] memory must be 16 to 65536 (MiB)", path);
     }
     ports = g_key_file_get_string_list(kf, "service", "ports", NULL, NULL);
-    if (!parse_ports(p, ports, errp)) {
+    exec_services = g_key_file_get_string_list(kf, "service",
+                                               "exec-services", NULL, NULL);
+    if (!parse_ports(p, ports, exec_services, errp)) {
         return NULL;
     }
     p->ready_marker = opt_string(kf, "service", "ready-marker");
@@ -175,6 +213,20 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
         return NULL;
     }
     return g_steal_pointer(&p);
+}
+
+char *vg_profile_exec_services(const VgProfile *p)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; p->exec_services && i < p->exec_services->len; i++) {
+        const VgProfilePort *e = &g_array_index(p->exec_services,
+                                                VgProfilePort, i);
+
+        g_string_append_printf(s, "%s%s:%u", i ? ";" : "", e->transport,
+                               e->port);
+    }
+    return g_string_free(s, FALSE);
 }
 
 char *vg_profile_digest_hex(const VgProfile *p)

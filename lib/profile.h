@@ -25,6 +25,8 @@ typedef struct {
     char *cpu;                  /* [vm] cpu model, or NULL */
     unsigned memory_mib;        /* [vm] memory */
     GArray *ports;              /* [service] ports, of VgProfilePort */
+    GArray *exec_services;      /* [service] exec-services: ports whose
+                                 * purpose is to run commands (sshd) */
     char *ready_marker;         /* [service] ready-marker */
     unsigned ready_timeout_s;   /* [service] ready-timeout */
     char *snapshot;             /* [snapshot] path, absolute, or NULL */
@@ -35,6 +37,10 @@ typedef struct {
 VgProfile *vg_profile_load(const char *path, GError **errp);
 void vg_profile_free(VgProfile *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgProfile, vg_profile_free)
+
+/* [service] exec-services as the vigilante object's option value
+ * ("tcp:22;udp:5007", "" for none). */
+char *vg_profile_exec_services(const VgProfile *p);
 
 /* The digest as 64 hex digits. */
 char *vg_profile_digest_hex(const VgProfile *p);

@@ -87,6 +87,17 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
         g_hash_table_contains(v->reported, &key)) {
         return false;
     }
+    if (spec->type == VIGILANTE_ALERT_TYPE_AFA &&
+        vigilante_exec_services_cover(v->exec_services, v->n_exec_services,
+                                      spec->labels, spec->nlabels)) {
+        /* A command service running a command: what it is for. */
+        if (!v->afa_by_design++) {
+            info_report("vigilante: execve of a path from an exec service "
+                        "(%s) is by design, not reported",
+                        v->exec_services_text);
+        }
+        return false;
+    }
     v->nalerts++;
     labels = label_list(spec);
     log_alert(v, spec, labels);

@@ -1,6 +1,7 @@
 /*
  * -object vigilante,id=ID[,aec=on|off][,ace=on|off][,afa=on|off]
  *                   [,action=pause|quit|continue][,log-frames=N]
+ *                   [,exec-services=tcp:PORT;udp:PORT...]
  *
  * The detector's configuration as a QOM object, so that it can also be
  * created, inspected and changed over QMP (object-add, qom-get, qom-set).
@@ -206,6 +207,36 @@ static void set_program_digest(Object *obj, const char *value, Error **errp)
     memcpy(v->program_digest, d, sizeof(d));
 }
 
+static char *get_exec_services(Object *obj, Error **errp)
+{
+    return g_strdup(VIGILANTE(obj)->exec_services_text);
+}
+
+/* Under the BQL, like the alert path that reads the list. */
+static void set_exec_services(Object *obj, const char *value, Error **errp)
+{
+    Vigilante *v = VIGILANTE(obj);
+    VigilanteService *svc;
+    size_t n;
+
+    if (!vigilante_exec_services_parse(value, &svc, &n, errp)) {
+        return;
+    }
+    g_free(v->exec_services);
+    g_free(v->exec_services_text);
+    v->exec_services = svc;
+    v->n_exec_services = n;
+    v->exec_services_text = g_strdup(value);
+}
+
+static void get_afa_by_design(Object *obj, Visitor *visitor,
+                              const char *name, void *opaque, Error **errp)
+{
+    uint64_t value = VIGILANTE(obj)->afa_by_design;
+
+    visit_type_uint64(visitor, name, &value, errp);
+}
+
 static void vigilante_instance_init(Object *obj)
 {
     Vigilante *v = VIGILANTE(obj);
@@ -214,6 +245,7 @@ static void vigilante_instance_init(Object *obj)
     v->action = VIGILANTE_ACTION_PAUSE;
     v->log_frames = DEFAULT_LOG_FRAMES;
     v->program = g_strdup("guest");
+    v->exec_services_text = g_strdup("");
     v->reported = g_hash_table_new_full(g_int64_hash, g_int64_equal,
                                         g_free, NULL);
 }
@@ -231,6 +263,8 @@ static void vigilante_instance_finalize(Object *obj)
     g_hash_table_destroy(v->reported);
     g_free(v->alert_dir);
     g_free(v->program);
+    g_free(v->exec_services);
+    g_free(v->exec_services_text);
 }
 
 static void vigilante_class_init(ObjectClass *oc, void *data)
@@ -268,6 +302,15 @@ static void vigilante_class_init(ObjectClass *oc, void *data)
                                   set_program_digest);
     object_class_property_set_description(oc, "program-digest",
         "SHA-256 of the program's image (hex) in SCAs");
+    object_class_property_add_str(oc, "exec-services", get_exec_services,
+                                  set_exec_services);
+    object_class_property_set_description(oc, "exec-services",
+        "Services that run commands by design, e.g. tcp:22;udp:5007: "
+        "an execve of a path from their messages is no AFA alert");
+    object_class_property_add(oc, "afa-by-design", "uint64",
+                              get_afa_by_design, NULL, NULL, NULL);
+    object_class_property_set_description(oc, "afa-by-design",
+        "How many execve calls exec-services let through");
 }
 
 static const TypeInfo vigilante_info = {

@@ -7,6 +7,7 @@
 #include "qom/object.h"
 #include "sysemu/runstate.h"
 #include "vigilante/detector.h"
+#include "vigilante/exec-services.h"
 
 #define TYPE_VIGILANTE "vigilante"
 OBJECT_DECLARE_SIMPLE_TYPE(Vigilante, VIGILANTE)
@@ -20,6 +21,10 @@ struct Vigilante {
     char *alert_dir;            /* where SCAs go, or NULL */
     char *program;              /* program name in SCAs */
     uint8_t program_digest[32];
+    char *exec_services_text;   /* as set, for qom-get */
+    VigilanteService *exec_services;
+    size_t n_exec_services;
+    uint64_t afa_by_design;     /* execs let through by exec-services */
 
     uint64_t nalerts;
     GHashTable *reported;       /* (type, pc) keys, for action=continue */

@@ -144,6 +144,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     g_autoptr(VgProfileVm) vm = NULL;
     g_autoptr(GString) ports = g_string_new(NULL);
     g_autofree char *qemu = NULL, *digest = NULL, *object = NULL;
+    g_autofree char *exec_services = NULL;
     const char *profile_path = NULL;
     gint64 start, deadline;
     int status = VIGILANTE_EXIT_OK;
@@ -208,9 +209,12 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     }
     qemu = vg_find_qemu(qemu_opt);
     digest = vg_profile_digest_hex(prof);
+    exec_services = vg_profile_exec_services(prof);
     object = g_strdup_printf("vigilante,id=vg0,action=%s,alert-dir=%s,"
-                             "program=%s,program-digest=%s", action,
-                             alert_dir, prof->name, digest);
+                             "program=%s,program-digest=%s%s%s", action,
+                             alert_dir, prof->name, digest,
+                             *exec_services ? ",exec-services=" : "",
+                             exec_services);
 
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

@@ -1,0 +1,95 @@
+/*
+ * Service profiles: [service] exec-services is parsed, must name ports
+ * the profile serves, and is handed to the vigilante object as one
+ * option value; malformed lists are refused with a reason.
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "profile.h"
+
+static char *dir;
+
+/* A profile with this [service] body, over a one-byte kernel file. */
+static VgProfile *load(const char *service, GError **errp)
+{
+    g_autofree char *kernel = g_build_filename(dir, "kernel", NULL);
+    g_autofree char *path = g_build_filename(dir, "p.profile", NULL);
+    g_autofree char *text = g_strdup_printf(
+        "[program]\nname=t\n[vm]\nkernel=kernel\nmemory=32\n"
+        "[service]\nready-marker=R\n%s\n", service);
+
+    g_assert_true(g_file_set_contents(kernel, "k", 1, NULL));
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return vg_profile_load(path, errp);
+}
+
+static void test_exec_services(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VgProfile) p = load("ports=tcp:22;udp:53;udp:5007\n"
+                                  "exec-services=tcp:22;udp:5007", &err);
+    g_autofree char *opt = NULL;
+
+    g_assert_no_error(err);
+    g_assert_cmpuint(p->exec_services->len, ==, 2);
+    opt = vg_profile_exec_services(p);
+    g_assert_cmpstr(opt, ==, "tcp:22;udp:5007");
+}
+
+static void test_no_exec_services(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VgProfile) p = load("ports=tcp:22", &err);
+    g_autofree char *opt = NULL;
+
+    g_assert_no_error(err);
+    g_assert_cmpuint(p->exec_services->len, ==, 0);
+    opt = vg_profile_exec_services(p);
+    g_assert_cmpstr(opt, ==, "");
+}
+
+static void test_bad_exec_services(void)
+{
+    static const char *bad[] = {
+        "exec-services=tcp:23",         /* not served */
+        "exec-services=udp:22",         /* other transport */
+        "exec-services=tcp:",
+        "exec-services=tcp:65536",
+        "exec-services=ssh:22",
+        "exec-services=22",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *body = g_strdup_printf("ports=tcp:22\n%s", bad[i]);
+        VgProfile *p = load(body, &err);
+
+        g_assert_null(p);
+        g_assert_nonnull(err);
+        g_test_message("%s: %s", bad[i], err->message);
+        g_assert_nonnull(strstr(err->message, "exec-services"));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int ret;
+
+    g_test_init(&argc, &argv, NULL);
+    dir = g_dir_make_tmp("vg-profile-XXXXXX", NULL);
+    g_test_add_func("/profile/exec-services", test_exec_services);
+    g_test_add_func("/profile/no-exec-services", test_no_exec_services);
+    g_test_add_func("/profile/bad-exec-services", test_bad_exec_services);
+    ret = g_test_run();
+    {
+        g_autofree char *k = g_build_filename(dir, "kernel", NULL);
+        g_autofree char *p = g_build_filename(dir, "p.profile", NULL);
+
+        g_unlink(k);
+        g_unlink(p);
+        g_rmdir(dir);
+    }
+    return ret;
+}

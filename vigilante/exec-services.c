@@ -1,0 +1,106 @@
+/*
+ * Services that run commands by design (see exec-services.h).
+ */
+#include "qemu/osdep.h"
+#include "hw-taint/input.h"
+#include "vigilante/event-log.h"
+#include "vigilante/frames.h"
+#include "vigilante/exec-services.h"
+
+bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
+                                   size_t *n, Error **errp)
+{
+    g_auto(GStrv) items = g_strsplit_set(text, "; \t", -1);
+    g_autofree VigilanteService *svc = NULL;
+    size_t count = 0;
+
+    svc = g_new0(VigilanteService, VIGILANTE_EXEC_SERVICES_MAX);
+    for (char **it = items; *it; it++) {
+        const char *port_text;
+        uint64_t port;
+        uint8_t transport;
+
+        if (!**it) {
+            continue;
+        }
+        if (g_str_has_prefix(*it, "tcp:")) {
+            transport = 6;
+        } else if (g_str_has_prefix(*it, "udp:")) {
+            transport = 17;
+        } else {
+            error_setg(errp, "exec-services: '%s' is not tcp:PORT or "
+                       "udp:PORT", *it);
+            return false;
+        }
+        port_text = *it + 4;
+        if (!g_ascii_string_to_unsigned(port_text, 10, 1, 65535, &port,
+                                        NULL)) {
+            error_setg(errp, "exec-services: bad port in '%s' (1-65535)",
+                       *it);
+            return false;
+        }
+        if (count == VIGILANTE_EXEC_SERVICES_MAX) {
+            error_setg(errp, "exec-services: more than %d services",
+                       VIGILANTE_EXEC_SERVICES_MAX);
+            return false;
+        }
+        svc[count].transport = transport;
+        svc[count].port = port;
+        count++;
+    }
+    *out = count ? g_steal_pointer(&svc) : NULL;
+    *n = count;
+    return true;
+}
+
+/*
+ * If input event `event` was a frame to one of the services, where its
+ * payload starts; else -1.
+ */
+static ssize_t service_payload(const VigilanteService *svc, size_t n,
+                               uint64_t event)
+{
+    VigilanteFrameInfo fi;
+    const uint8_t *frame;
+    size_t len;
+
+    frame = vigilante_event_log_frame(event, &len);
+    if (!frame || !vigilante_frame_parse(frame, len, &fi)) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (svc[i].transport == fi.transport && svc[i].port == fi.dst_port) {
+            return fi.payload_offset;
+        }
+    }
+    return -1;
+}
+
+bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
+                                   const TaintLabel *labels, size_t nlabels)
+{
+    uint64_t last_event = 0;
+    ssize_t payload = -1;
+
+    if (!n || !nlabels) {
+        return false;
+    }
+    for (size_t i = 0; i < nlabels; i++) {
+        uint64_t event;
+        uint32_t offset;
+
+        if (!hw_taint_label_lookup(labels[i], &event, &offset)) {
+            return false;
+        }
+        /* A path's bytes mostly share a frame: look each frame up once. */
+        if (i == 0 || event != last_event) {
+            last_event = event;
+            payload = service_payload(svc, n, event);
+        }
+        /* The message's bytes, not its headers. */
+        if (payload < 0 || offset < payload) {
+            return false;
+        }
+    }
+    return true;
+}

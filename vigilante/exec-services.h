@@ -1,0 +1,35 @@
+/*
+ * Services whose purpose is to run commands from the network (sshd
+ * running an authenticated session's command): an execve whose dirty
+ * path bytes all came from messages to such a service is what the
+ * service is for, not an AFA attack.
+ */
+#ifndef VIGILANTE_EXEC_SERVICES_H
+#define VIGILANTE_EXEC_SERVICES_H
+
+#include "qapi/error.h"
+#include "hw-taint/shadow-mem.h"
+
+#define VIGILANTE_EXEC_SERVICES_MAX 64
+
+typedef struct VigilanteService {
+    uint8_t transport;          /* 6 TCP, 17 UDP */
+    uint16_t port;              /* the guest's port */
+} VigilanteService;
+
+/*
+ * Parse "tcp:22;udp:5007" (';' or spaces between entries; "" is none)
+ * into a new array in *out, its length in *n.
+ */
+bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
+                                   size_t *n, Error **errp);
+
+/*
+ * Did every one of these dirty bytes arrive in a frame to one of the
+ * services?  False when any byte's frame is no longer in the event log:
+ * what cannot be shown to be by design is reported.  Needs the BQL.
+ */
+bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
+                                   const TaintLabel *labels, size_t nlabels);
+
+#endif
