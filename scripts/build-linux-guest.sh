@@ -26,7 +26,9 @@ BUSYBOX=/bin/busybox
 SVC_CFLAGS=(-O2 -g -Wall -Wextra -static -fno-stack-protector -z execstack
             -no-pie -fno-pie -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=0
             -fcf-protection=none)
-SERVICES=(vg-udpd vg-tcpd vg-ctld vg-logind)
+SERVICES=(vg-udpd vg-tcpd vg-ctld vg-logind vg-spawnd)
+# Programs the services start (not services themselves).
+HELPERS=(vg-child)
 # Modules the guest may need, grouped by NIC family: "family:module ...".
 NIC_FAMILIES=("e1000:e1000" "virtio:virtio_pci virtio_net")
 
@@ -179,7 +181,7 @@ cp "$BUSYBOX" "$ROOT/bin/busybox"
 for applet in $("$BUSYBOX" --list); do
     [ "$applet" = busybox ] || ln -s busybox "$ROOT/bin/$applet"
 done
-for svc in "${SERVICES[@]}"; do
+for svc in "${SERVICES[@]}" "${HELPERS[@]}"; do
     note "compiling $svc"
     gcc "${SVC_CFLAGS[@]}" -o "$WORK/$svc" "$GUEST_SRC/services/$svc.c" ||
         die "compiling $svc failed"

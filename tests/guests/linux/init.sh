@@ -35,6 +35,7 @@ supervise vg-tcpd &
 supervise vg-ctld &
 supervise vg-ctld32 &
 supervise vg-logind &
+supervise vg-spawnd &
 
 # /etc/vg-modules has one line per NIC family: "<family> <mod.ko>...",
 # modules listed in load order (dependencies first).
@@ -99,11 +100,11 @@ else
     say "ERROR: no eth0"
 fi
 
-# Ready once udp/5001, 5004 and 5005 are bound and tcp/5002 and 5006
-# listen (ports are hex in /proc/net; TCP state 0A is LISTEN).
+# Ready once udp/5001, 5004, 5005 and 5007 are bound and tcp/5002 and
+# 5006 listen (ports are hex in /proc/net; TCP state 0A is LISTEN).
 n=0
 until grep -q ':1389 ' /proc/net/udp && grep -q ':138C ' /proc/net/udp &&
-      grep -q ':138D ' /proc/net/udp &&
+      grep -q ':138D ' /proc/net/udp && grep -q ':138F ' /proc/net/udp &&
       grep -q ':138A [0-9A-F:]* 0A ' /proc/net/tcp &&
       grep -q ':138E [0-9A-F:]* 0A ' /proc/net/tcp; do
     usleep 50000
