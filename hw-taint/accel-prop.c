@@ -31,6 +31,7 @@ static void taint_prop_set(Object *obj, bool value, Error **errp)
     hw_taint_on = value;
     if (value && !reset_registered) {
         qemu_register_reset(taint_reset, NULL);
+        hw_taint_nic_check_register();
         reset_registered = true;
     }
 }

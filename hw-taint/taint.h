@@ -25,6 +25,14 @@ static inline bool hw_taint_enabled(void)
  */
 extern bool hw_taint_kernel_all;
 
+/*
+ * Fail closed (nic-check.c): is this net client model one whose receive
+ * path labels frames?  With taint on, the emulator refuses to start with
+ * any other NIC (checked once the machine is built).
+ */
+bool hw_taint_nic_model_labelled(const char *model);
+void hw_taint_nic_check_register(void);
+
 /* Adds the "taint" and "taint-kernel" properties to the TCG accelerator
  * class. */
 void hw_taint_accel_class_init(ObjectClass *oc);

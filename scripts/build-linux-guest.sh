@@ -30,7 +30,8 @@ SERVICES=(vg-udpd vg-tcpd vg-ctld vg-logind vg-spawnd)
 # Programs the services start (not services themselves).
 HELPERS=(vg-child)
 # Modules the guest may need, grouped by NIC family: "family:module ...".
-NIC_FAMILIES=("e1000:e1000" "virtio:virtio_pci virtio_net")
+NIC_FAMILIES=("e1000:e1000" "e1000e:e1000e" "rtl8139:8139cp 8139too"
+              "virtio:virtio_pci virtio_net")
 
 die() {
     echo "build-linux-guest: error: $*" >&2

@@ -49,18 +49,23 @@ load_family() {
 }
 
 # Load only the drivers of the Ethernet controllers present (PCI class
-# 0x0200): Intel -> e1000, Red Hat/virtio -> virtio-net.
-want_e1000=
-want_virtio=
+# 0x0200): Intel 82574L -> e1000e, other Intel -> e1000, Realtek ->
+# 8139cp/8139too, Red Hat/virtio -> virtio-net.
+families=
 for d in /sys/bus/pci/devices/*; do
     case "$(cat "$d/class")" in 0x0200*) ;; *) continue ;; esac
-    case "$(cat "$d/vendor")" in
-    0x8086) want_e1000=1 ;;
-    0x1af4) want_virtio=1 ;;
+    case "$(cat "$d/vendor"):$(cat "$d/device")" in
+    0x8086:0x10d3) fam=e1000e ;;
+    0x8086:*) fam=e1000 ;;
+    0x10ec:*) fam=rtl8139 ;;
+    0x1af4:*) fam=virtio ;;
+    *) continue ;;
     esac
+    case " $families " in *" $fam "*) ;; *) families="$families $fam" ;; esac
 done
-[ -n "$want_e1000" ] && load_family e1000
-[ -n "$want_virtio" ] && load_family virtio
+for fam in $families; do
+    load_family "$fam"
+done
 
 say "modules loaded"
 n=0
