@@ -9,6 +9,7 @@
 #include "qapi/qapi-commands-vigilante.h"
 #include "hw-taint/taint.h"
 #include "vigilante/event-log.h"
+#include "vigilante/frames.h"
 
 #include <pcap/pcap.h>
 
@@ -18,18 +19,55 @@ static LoggedFrame *frames;
 static uint32_t capacity;
 static uint64_t nlogged;
 
+/*
+ * Where each of the last DEST_RING input events went, kept after its
+ * copy has left the frame ring: as many events as hw-taint's input record
+ * can map labels to, so that a label that can be looked up can also be
+ * attributed to a service (exec-services).
+ */
+#define DEST_RING 65536
+static struct {
+    uint64_t event;             /* 0: empty */
+    VigilanteFrameDest dest;
+} *dests;
+
+static void record_dest(uint64_t event, const uint8_t *data, size_t len)
+{
+    VigilanteFrameInfo fi;
+    VigilanteFrameDest d = { 0 };
+
+    if (vigilante_frame_parse(data, len, &fi)) {
+        d.transport = fi.transport;
+        d.port = fi.dst_port;
+        d.payload_offset = fi.payload_offset;
+    }
+    dests[event % DEST_RING].event = event;
+    dests[event % DEST_RING].dest = d;
+}
+
 static void record_frame(uint64_t event, const char *nic,
                          const struct iovec *iov, int iovcnt)
 {
-    LoggedFrame *f = &frames[nlogged % capacity];
+    size_t len = iov_size(iov, iovcnt);
+    LoggedFrame *f;
+    uint8_t *data;
 
+    if (!frames) {
+        data = g_malloc(len);
+        iov_to_buf(iov, iovcnt, 0, data, len);
+        record_dest(event, data, len);
+        g_free(data);
+        return;
+    }
+    f = &frames[nlogged % capacity];
     g_free(f->data);
     f->event = event;
     f->time_us = g_get_real_time();
     g_strlcpy(f->nic, nic ? nic : "", sizeof(f->nic));
-    f->len = iov_size(iov, iovcnt);
+    f->len = len;
     f->data = g_malloc(f->len);
     iov_to_buf(iov, iovcnt, 0, f->data, f->len);
+    record_dest(event, f->data, f->len);
     nlogged++;
 }
 
@@ -43,9 +81,19 @@ void vigilante_event_log_start(uint32_t n)
     frames = n ? g_new0(LoggedFrame, n) : NULL;
     capacity = n;
     nlogged = 0;
-    if (n) {
-        hw_taint_set_input_observer(record_frame);
+    if (!dests) {
+        dests = g_malloc0(sizeof(*dests) * DEST_RING);
     }
+    hw_taint_set_input_observer(record_frame);
+}
+
+bool vigilante_event_dest(uint64_t event, VigilanteFrameDest *out)
+{
+    if (!dests || !event || dests[event % DEST_RING].event != event) {
+        return false;
+    }
+    *out = dests[event % DEST_RING].dest;
+    return true;
 }
 
 bool vigilante_event_log_active(void)

@@ -7,8 +7,25 @@
 
 #include "qapi/error.h"
 
-/* Start recording into a ring of `capacity` frames (0: stop). */
+/*
+ * Start recording into a ring of `capacity` frames (0: no copies), and
+ * the destination of every input event (below).
+ */
 void vigilante_event_log_start(uint32_t capacity);
+
+/* Where an input event's frame went, if it was IPv4 UDP or TCP. */
+typedef struct VigilanteFrameDest {
+    uint8_t transport;          /* 6 TCP, 17 UDP; 0 anything else */
+    uint16_t port;              /* destination port */
+    uint16_t payload_offset;    /* where the message starts in the frame */
+} VigilanteFrameDest;
+
+/*
+ * The destination of input event `event`, for the last 65,536 events
+ * (as far back as labels can be looked up), whatever log-frames is;
+ * false for older or unknown events.  Needs the BQL.
+ */
+bool vigilante_event_dest(uint64_t event, VigilanteFrameDest *out);
 
 /* Is the log recording? */
 bool vigilante_event_log_active(void);

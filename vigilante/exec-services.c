@@ -4,7 +4,6 @@
 #include "qemu/osdep.h"
 #include "hw-taint/input.h"
 #include "vigilante/event-log.h"
-#include "vigilante/frames.h"
 #include "vigilante/exec-services.h"
 
 bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
@@ -60,17 +59,14 @@ bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
 static ssize_t service_payload(const VigilanteService *svc, size_t n,
                                uint64_t event)
 {
-    VigilanteFrameInfo fi;
-    const uint8_t *frame;
-    size_t len;
+    VigilanteFrameDest d;
 
-    frame = vigilante_event_log_frame(event, &len);
-    if (!frame || !vigilante_frame_parse(frame, len, &fi)) {
+    if (!vigilante_event_dest(event, &d) || !d.transport) {
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        if (svc[i].transport == fi.transport && svc[i].port == fi.dst_port) {
-            return fi.payload_offset;
+        if (svc[i].transport == d.transport && svc[i].port == d.port) {
+            return d.payload_offset;
         }
     }
     return -1;

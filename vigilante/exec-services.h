@@ -26,8 +26,9 @@ bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
 
 /*
  * Did every one of these dirty bytes arrive in a frame to one of the
- * services?  False when any byte's frame is no longer in the event log:
- * what cannot be shown to be by design is reported.  Needs the BQL.
+ * services?  False when any byte's event is too old to be looked up
+ * (more than 65,536 frames ago): what cannot be shown to be by design is
+ * reported.  Needs the BQL.
  */
 bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
                                    const TaintLabel *labels, size_t nlabels);
