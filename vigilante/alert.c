@@ -6,12 +6,15 @@
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "qapi/qapi-events-vigilante.h"
+#include "qapi/qapi-commands-vigilante.h"
 #include "sysemu/runstate.h"
 #include "hw-taint/input.h"
 #include "vigilante/vigilante-object.h"
 #include "vigilante/sca-gen.h"
 
 #define ALERT_MAX_LABELS 64
+/* How many of the last alerts vigilante-acknowledge can name. */
+#define ALERT_RECENT 64
 
 static VigilanteLabelList *label_list(const VigilanteAlertSpec *spec)
 {
@@ -65,6 +68,89 @@ static void log_alert(Vigilante *v, const VigilanteAlertSpec *spec,
                 VigilanteAction_str(v->action));
 }
 
+void vigilante_alert_record_free(gpointer record)
+{
+    VigilanteAlertRecord *r = record;
+
+    g_array_free(r->events, TRUE);
+    g_free(r);
+}
+
+/* The distinct input events of the alert's labels (0: not found). */
+static GArray *label_events(VigilanteLabelList *labels)
+{
+    GArray *events = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+
+    for (VigilanteLabelList *l = labels; l; l = l->next) {
+        bool seen = false;
+
+        for (guint i = 0; i < events->len && !seen; i++) {
+            seen = g_array_index(events, uint64_t, i) == l->value->event;
+        }
+        if (!seen) {
+            g_array_append_val(events, l->value->event);
+        }
+    }
+    return events;
+}
+
+/* Has the operator acknowledged this trap for all of these events? */
+static bool acknowledged(Vigilante *v, uint64_t key, GArray *events)
+{
+    for (guint i = 0; i < v->acknowledged->len; i++) {
+        VigilanteAlertRecord *r = g_ptr_array_index(v->acknowledged, i);
+        bool all = r->key == key && events->len > 0;
+
+        for (guint k = 0; k < events->len && all; k++) {
+            uint64_t e = g_array_index(events, uint64_t, k);
+            bool found = false;
+
+            for (guint j = 0; j < r->events->len && !found; j++) {
+                found = g_array_index(r->events, uint64_t, j) == e;
+            }
+            all = found;
+        }
+        if (all) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void remember(Vigilante *v, uint64_t id, uint64_t key, GArray *events)
+{
+    VigilanteAlertRecord *r = g_new0(VigilanteAlertRecord, 1);
+
+    r->id = id;
+    r->key = key;
+    r->events = events;
+    g_queue_push_tail(v->recent, r);
+    if (g_queue_get_length(v->recent) > ALERT_RECENT) {
+        vigilante_alert_record_free(g_queue_pop_head(v->recent));
+    }
+}
+
+void qmp_vigilante_acknowledge(uint64_t id, Error **errp)
+{
+    Vigilante *v = vigilante_get();
+
+    if (!v) {
+        error_setg(errp, "there is no vigilante object");
+        return;
+    }
+    for (GList *l = v->recent->head; l; l = l->next) {
+        VigilanteAlertRecord *r = l->data;
+
+        if (r->id == id) {
+            g_queue_delete_link(v->recent, l);
+            g_ptr_array_add(v->acknowledged, r);
+            return;
+        }
+    }
+    error_setg(errp, "no alert %" PRIu64 " among the last %d", id,
+               ALERT_RECENT);
+}
+
 bool vigilante_stopping(void)
 {
     Vigilante *v = vigilante_get();
@@ -77,6 +163,7 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
 {
     uint64_t key = ((uint64_t)spec->type << 62) ^ spec->site;
     VigilanteLabelList *labels;
+    GArray *events;
     g_autofree char *sca = NULL;
     Error *err = NULL;
 
@@ -98,8 +185,15 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
         }
         return false;
     }
-    v->nalerts++;
     labels = label_list(spec);
+    events = label_events(labels);
+    if (acknowledged(v, key, events)) {
+        g_array_free(events, TRUE);
+        qapi_free_VigilanteLabelList(labels);
+        return false;
+    }
+    v->nalerts++;
+    remember(v, v->nalerts, key, events);
     log_alert(v, spec, labels);
     if (v->alert_dir) {
         sca = vigilante_sca_write(v, spec, v->nalerts, &err);

@@ -248,6 +248,9 @@ static void vigilante_instance_init(Object *obj)
     v->exec_services_text = g_strdup("");
     v->reported = g_hash_table_new_full(g_int64_hash, g_int64_equal,
                                         g_free, NULL);
+    v->recent = g_queue_new();
+    v->acknowledged = g_ptr_array_new_with_free_func(
+        vigilante_alert_record_free);
 }
 
 static void vigilante_instance_finalize(Object *obj)
@@ -261,6 +264,8 @@ static void vigilante_instance_finalize(Object *obj)
         qemu_del_vm_change_state_handler(v->vmse);
     }
     g_hash_table_destroy(v->reported);
+    g_queue_free_full(v->recent, vigilante_alert_record_free);
+    g_ptr_array_free(v->acknowledged, TRUE);
     g_free(v->alert_dir);
     g_free(v->program);
     g_free(v->exec_services);

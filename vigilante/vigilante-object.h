@@ -28,10 +28,21 @@ struct Vigilante {
 
     uint64_t nalerts;
     GHashTable *reported;       /* (type, pc) keys, for action=continue */
+    GQueue *recent;             /* the last alerts, VigilanteAlertRecord */
+    GPtrArray *acknowledged;    /* VigilanteAlertRecord, by the operator */
     bool stopping;              /* an alert asked to pause or quit */
     bool warned_no_taint;
     VMChangeStateEntry *vmse;
 };
+
+/* What an alert was, for vigilante-acknowledge (alert.c). */
+typedef struct VigilanteAlertRecord {
+    uint64_t id;
+    uint64_t key;               /* type and site */
+    GArray *events;             /* uint64_t input events of its labels */
+} VigilanteAlertRecord;
+
+void vigilante_alert_record_free(gpointer record);
 
 /* The one vigilante object, or NULL. */
 Vigilante *vigilante_get(void);

@@ -454,6 +454,62 @@ static void test_afa(Fixture *f, gconstpointer data)
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA, 500));
 }
 
+static char *qmp(Fixture *f, const char *cmd)
+{
+    char *reply = vg_qmp_command(f->g->qmp, cmd, QMP_TIMEOUT_MS);
+
+    g_assert_nonnull(reply);
+    return reply;
+}
+
+/*
+ * A paused honeypot can resume: cont alone raises the same alert again
+ * (the execve is still about to run); once the operator acknowledges
+ * the alert, cont lets the guest go on and the program runs.
+ */
+static void test_afa_acknowledge(Fixture *f, gconstpointer data)
+{
+    static const char req[] = "X/bin/echo\0" VGL_MARK_PWNED_AFA;
+    g_autofree char *ev1 = NULL, *ev2 = NULL, *r = NULL, *ack = NULL;
+    g_autofree char *bad = NULL;
+    guint64 id1, id2;
+
+    g_assert_cmpint(vg_udp_exchange(f->ctl_port, req, sizeof(req), NULL, 0,
+                                    0), ==, 0);
+    ev1 = assert_alert(f, "afa", "syscall", 0, UDP_PAYLOAD_OFFSET + 1,
+                       strlen("/bin/echo") + 1);
+    g_assert_true(vg_qmp_get_uint(ev1, "id", &id1));
+
+    /* Unacknowledged, the same trap fires again at once. */
+    g_free(qmp(f, "{\"execute\":\"cont\"}"));
+    ev2 = assert_alert(f, "afa", "syscall", 0, UDP_PAYLOAD_OFFSET + 1,
+                       strlen("/bin/echo") + 1);
+    g_assert_true(vg_qmp_get_uint(ev2, "id", &id2));
+    g_assert_cmpuint(id2, ==, id1 + 1);
+    g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA, 300));
+
+    /* An id that is not an alert is refused with a reason. */
+    bad = qmp(f, "{\"execute\":\"vigilante-acknowledge\","
+                 "\"arguments\":{\"id\":999}}");
+    g_assert_nonnull(strstr(bad, "no alert 999"));
+
+    ack = g_strdup_printf("{\"execute\":\"vigilante-acknowledge\","
+                          "\"arguments\":{\"id\":%" G_GUINT64_FORMAT "}}",
+                          id2);
+    r = qmp(f, ack);
+    g_assert_nonnull(strstr(r, "\"return\""));
+    g_free(qmp(f, "{\"execute\":\"cont\"}"));
+    g_assert_true(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA,
+                                    ALERT_TIMEOUT_MS));
+    assert_no_alert(f);
+
+    /* The same request again is a new input event: reported again. */
+    g_assert_cmpint(vg_udp_exchange(f->ctl_port, req, sizeof(req), NULL, 0,
+                                    0), ==, 0);
+    g_free(assert_alert(f, "afa", "syscall", 0, UDP_PAYLOAD_OFFSET + 1,
+                        strlen("/bin/echo") + 1));
+}
+
 /* The same through the i386 system call ABI (vg-ctld32). */
 static void test_afa_i386(Fixture *f, gconstpointer data)
 {
@@ -751,6 +807,8 @@ int main(int argc, char **argv)
                test_fnptr, teardown);
     g_test_add("/linux-detect/afa", Fixture, &virtio, setup,
                test_afa, teardown);
+    g_test_add("/linux-detect/afa-acknowledge", Fixture, &virtio, setup,
+               test_afa_acknowledge, teardown);
     g_test_add("/linux-detect/afa-i386", Fixture, &virtio, setup,
                test_afa_i386, teardown);
     g_test_add("/linux-detect/login-tcp", Fixture, &virtio, setup,
