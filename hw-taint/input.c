@@ -10,7 +10,7 @@
 #include "hw-taint/taint.h"
 #include "hw-taint/input.h"
 
-#define INPUT_RING_SIZE 65536
+#define INPUT_RING_SIZE HW_TAINT_INPUT_EVENTS_KEPT
 
 typedef struct InputRun {
     uint64_t event;

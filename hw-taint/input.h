@@ -6,8 +6,13 @@
 
 #include "hw-taint/shadow-mem.h"
 
-/* Map a label to the input event and the byte offset in it; false when
- * the event has left the record. */
+/* How many of the latest input events the record keeps. */
+#define HW_TAINT_INPUT_EVENTS_KEPT 65536
+
+/*
+ * Map a label to the input event and the byte offset in it; false when
+ * the event has left the record.
+ */
 bool hw_taint_label_lookup(TaintLabel label, uint64_t *event,
                            uint32_t *offset);
 

@@ -33,8 +33,10 @@ extern bool hw_taint_kernel_all;
 bool hw_taint_nic_model_labelled(const char *model);
 void hw_taint_nic_check_register(void);
 
-/* Adds the "taint" and "taint-kernel" properties to the TCG accelerator
- * class. */
+/*
+ * Adds the "taint" and "taint-kernel" properties to the TCG accelerator
+ * class.
+ */
 void hw_taint_accel_class_init(ObjectClass *oc);
 
 /*

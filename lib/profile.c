@@ -24,6 +24,7 @@ void vg_profile_free(VgProfile *p)
     g_free(p->append);
     g_free(p->nic);
     g_free(p->cpu);
+    g_free(p->taint_kernel);
     if (p->ports) {
         g_array_free(p->ports, TRUE);
     }
@@ -172,6 +173,13 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
         p->nic = g_strdup("e1000");
     }
     p->cpu = opt_string(kf, "vm", "cpu");
+    p->taint_kernel = opt_string(kf, "vm", "taint-kernel");
+    if (!p->taint_kernel) {
+        p->taint_kernel = g_strdup("moves");
+    }
+    if (strcmp(p->taint_kernel, "moves") && strcmp(p->taint_kernel, "all")) {
+        FAIL("%s: [vm] taint-kernel must be moves or all", path);
+    }
     p->memory_mib = g_key_file_get_integer(kf, "vm", "memory", &err);
     if (err) {
         FAIL("%s: [vm] memory: %s", path, err->message);

@@ -23,10 +23,11 @@ typedef struct {
     char *append;               /* [vm] append, or NULL */
     char *nic;                  /* [vm] nic model */
     char *cpu;                  /* [vm] cpu model, or NULL */
+    char *taint_kernel;         /* [vm] taint-kernel: "moves" or "all" */
     unsigned memory_mib;        /* [vm] memory */
     GArray *ports;              /* [service] ports, of VgProfilePort */
-    GArray *exec_services;      /* [service] exec-services: ports whose
-                                 * purpose is to run commands (sshd) */
+    /* [service] exec-services: ports whose purpose is to run commands */
+    GArray *exec_services;
     char *ready_marker;         /* [service] ready-marker */
     unsigned ready_timeout_s;   /* [service] ready-timeout */
     char *snapshot;             /* [snapshot] path, absolute, or NULL */
@@ -38,8 +39,10 @@ VgProfile *vg_profile_load(const char *path, GError **errp);
 void vg_profile_free(VgProfile *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgProfile, vg_profile_free)
 
-/* [service] exec-services as the vigilante object's option value
- * ("tcp:22;udp:5007", "" for none). */
+/*
+ * [service] exec-services as the vigilante object's option value
+ * ("tcp:22;udp:5007", "" for none).
+ */
 char *vg_profile_exec_services(const VgProfile *p);
 
 /* The digest as 64 hex digits. */

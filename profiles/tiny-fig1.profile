@@ -8,6 +8,8 @@ name=tiny-fig1
 kernel=../build/host/tests/guests/tiny/tiny-guest.elf
 memory=32
 nic=e1000
+# Its services run in its kernel: every propagation rule applies there.
+taint-kernel=all
 
 [service]
 ports=udp:4444;udp:7;udp:4446

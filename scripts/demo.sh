@@ -59,7 +59,7 @@ wait_alert() {
 # start_vm EXTRA-ARGS...: boot the tiny guest with taint on.
 start_vm() {
     rm -f "$work/serial.log" "$work/qmp.sock" "$work/qemu.log"
-    "$qemu" -nodefaults -display none -accel tcg,taint=on -m 32 -no-reboot \
+    "$qemu" -nodefaults -display none -accel tcg,taint=on,taint-kernel=all -m 32 -no-reboot \
         -kernel "$guest" -serial "file:$work/serial.log" \
         -qmp "unix:$work/qmp.sock,server=on,wait=off" \
         -netdev "user,id=n0,hostfwd=udp:127.0.0.1:$echo_port-10.0.2.15:7,hostfwd=udp:127.0.0.1:$fig1_port-10.0.2.15:4444,hostfwd=udp:127.0.0.1:$run_port-10.0.2.15:4446" \

@@ -76,19 +76,25 @@ void vigilante_alert_record_free(gpointer record)
     g_free(r);
 }
 
-/* The distinct input events of the alert's labels (0: not found). */
-static GArray *label_events(VigilanteLabelList *labels)
+/*
+ * The distinct input events of all the alert's dirty bytes; 0 stands for
+ * bytes whose event has left the input record.
+ */
+static GArray *label_events(const VigilanteAlertSpec *spec)
 {
     GArray *events = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 
-    for (VigilanteLabelList *l = labels; l; l = l->next) {
+    for (size_t i = 0; i < spec->nlabels; i++) {
+        uint64_t event = 0;
+        uint32_t offset;
         bool seen = false;
 
-        for (guint i = 0; i < events->len && !seen; i++) {
-            seen = g_array_index(events, uint64_t, i) == l->value->event;
+        hw_taint_label_lookup(spec->labels[i], &event, &offset);
+        for (guint k = 0; k < events->len && !seen; k++) {
+            seen = g_array_index(events, uint64_t, k) == event;
         }
         if (!seen) {
-            g_array_append_val(events, l->value->event);
+            g_array_append_val(events, event);
         }
     }
     return events;
@@ -186,7 +192,7 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
         return false;
     }
     labels = label_list(spec);
-    events = label_events(labels);
+    events = label_events(spec);
     if (acknowledged(v, key, events)) {
         g_array_free(events, TRUE);
         qapi_free_VigilanteLabelList(labels);

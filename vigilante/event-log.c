@@ -8,6 +8,7 @@
 #include "qemu/iov.h"
 #include "qapi/qapi-commands-vigilante.h"
 #include "hw-taint/taint.h"
+#include "hw-taint/input.h"
 #include "vigilante/event-log.h"
 #include "vigilante/frames.h"
 
@@ -25,7 +26,7 @@ static uint64_t nlogged;
  * can map labels to, so that a label that can be looked up can also be
  * attributed to a service (exec-services).
  */
-#define DEST_RING 65536
+#define DEST_RING HW_TAINT_INPUT_EVENTS_KEPT
 static struct {
     uint64_t event;             /* 0: empty */
     VigilanteFrameDest dest;
@@ -40,6 +41,7 @@ static void record_dest(uint64_t event, const uint8_t *data, size_t len)
         d.transport = fi.transport;
         d.port = fi.dst_port;
         d.payload_offset = fi.payload_offset;
+        d.payload_len = fi.payload_len;
     }
     dests[event % DEST_RING].event = event;
     dests[event % DEST_RING].dest = d;

@@ -18,6 +18,7 @@ typedef struct VigilanteFrameDest {
     uint8_t transport;          /* 6 TCP, 17 UDP; 0 anything else */
     uint16_t port;              /* destination port */
     uint16_t payload_offset;    /* where the message starts in the frame */
+    uint16_t payload_len;       /* and its length (no Ethernet padding) */
 } VigilanteFrameDest;
 
 /*

@@ -52,31 +52,27 @@ bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
     return true;
 }
 
-/*
- * If input event `event` was a frame to one of the services, where its
- * payload starts; else -1.
- */
-static ssize_t service_payload(const VigilanteService *svc, size_t n,
-                               uint64_t event)
+/* Was input event `event` a frame to one of the services? */
+static bool to_service(const VigilanteService *svc, size_t n,
+                       uint64_t event, VigilanteFrameDest *d)
 {
-    VigilanteFrameDest d;
-
-    if (!vigilante_event_dest(event, &d) || !d.transport) {
-        return -1;
+    if (!vigilante_event_dest(event, d) || !d->transport) {
+        return false;
     }
     for (size_t i = 0; i < n; i++) {
-        if (svc[i].transport == d.transport && svc[i].port == d.port) {
-            return d.payload_offset;
+        if (svc[i].transport == d->transport && svc[i].port == d->port) {
+            return true;
         }
     }
-    return -1;
+    return false;
 }
 
 bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
                                    const TaintLabel *labels, size_t nlabels)
 {
     uint64_t last_event = 0;
-    ssize_t payload = -1;
+    VigilanteFrameDest d;
+    bool ok = false;
 
     if (!n || !nlabels) {
         return false;
@@ -91,10 +87,11 @@ bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
         /* A path's bytes mostly share a frame: look each frame up once. */
         if (i == 0 || event != last_event) {
             last_event = event;
-            payload = service_payload(svc, n, event);
+            ok = to_service(svc, n, event, &d);
         }
-        /* The message's bytes, not its headers. */
-        if (payload < 0 || offset < payload) {
+        /* The message's bytes, not its headers or padding. */
+        if (!ok || offset < d.payload_offset ||
+            offset - d.payload_offset >= d.payload_len) {
             return false;
         }
     }

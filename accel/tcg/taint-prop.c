@@ -240,12 +240,14 @@ static void gen_rule(TaintRule rule, TCGTemp *d, TCGTemp *s)
 /*
  * Ops whose outputs are input bits moved, not computed: the kernel's
  * copies keep their labels through these (see "Kernel code" in
- * docs/taint-engine.md).
+ * docs/taint-engine.md).  An and is a masked move: the kernel's string
+ * copies store the last word as `c & mask`.
  */
 static bool moves_data(TCGOpcode c)
 {
     switch (c) {
     case INDEX_op_mov_i32: case INDEX_op_mov_i64:
+    case INDEX_op_and_i32: case INDEX_op_and_i64:
     case INDEX_op_movcond_i32: case INDEX_op_movcond_i64:
     case INDEX_op_ext8s_i32: case INDEX_op_ext8u_i32:
     case INDEX_op_ext16s_i32: case INDEX_op_ext16u_i32:

@@ -144,7 +144,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     g_autoptr(VgProfileVm) vm = NULL;
     g_autoptr(GString) ports = g_string_new(NULL);
     g_autofree char *qemu = NULL, *digest = NULL, *object = NULL;
-    g_autofree char *exec_services = NULL;
+    g_autofree char *exec_services = NULL, *accel = NULL;
     const char *profile_path = NULL;
     gint64 start, deadline;
     int status = VIGILANTE_EXIT_OK;
@@ -210,6 +210,8 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     qemu = vg_find_qemu(qemu_opt);
     digest = vg_profile_digest_hex(prof);
     exec_services = vg_profile_exec_services(prof);
+    accel = g_strdup_printf("tcg,taint=on,taint-kernel=%s",
+                            prof->taint_kernel);
     object = g_strdup_printf("vigilante,id=vg0,action=%s,alert-dir=%s,"
                              "program=%s,program-digest=%s%s%s", action,
                              alert_dir, prof->name, digest,
@@ -220,7 +222,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     signal(SIGTERM, on_signal);
     start = g_get_monotonic_time();
     vm = vg_profile_vm_spawn(prof, qemu, &(VgProfileVmOptions) {
-                                 .accel = "tcg,taint=on", .object = object },
+                                 .accel = accel, .object = object },
                              &err);
     if (!vm) {
         fprintf(stderr, "vigilante honeypot: %s: %s\n", qemu, err->message);

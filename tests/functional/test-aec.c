@@ -227,13 +227,13 @@ static void test_benign_many(Fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
     static const Config detect = {
-        "tcg,taint=on", "vigilante,id=v0,action=pause",
+        "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause",
     };
     static const Config aec_off = {
-        "tcg,taint=on", "vigilante,id=v0,action=pause,aec=off",
+        "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause,aec=off",
     };
     static const Config traps_off = {
-        "tcg,taint=on", "vigilante,id=v0,action=pause,aec=off,ace=off",
+        "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause,aec=off,ace=off",
     };
     static const Config taint_off = {
         "tcg,taint=off", "vigilante,id=v0,action=pause",

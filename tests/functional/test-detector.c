@@ -400,14 +400,14 @@ static void test_aec_far(Fixture *f, gconstpointer data)
 
 int main(int argc, char **argv)
 {
-    static const Config pause = { "tcg,taint=on",
+    static const Config pause = { "tcg,taint=on,taint-kernel=all",
                                   "vigilante,id=v0,action=pause" };
-    static const Config cont = { "tcg,taint=on",
+    static const Config cont = { "tcg,taint=on,taint-kernel=all",
                                  "vigilante,id=v0,action=continue" };
-    static const Config ace_off = { "tcg,taint=on",
+    static const Config ace_off = { "tcg,taint=on,taint-kernel=all",
                                     "vigilante,id=v0,ace=off" };
-    static const Config on = { "tcg,taint=on", "vigilante,id=v0" };
-    static const Config bare = { "tcg,taint=on", NULL };
+    static const Config on = { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0" };
+    static const Config bare = { "tcg,taint=on,taint-kernel=all", NULL };
 
     g_test_init(&argc, &argv, NULL);
     guest_path = vg_tiny_guest_arg(argc, argv);
@@ -425,10 +425,10 @@ int main(int argc, char **argv)
 #undef ADD
     {
         static const FarCase far[] = {
-            { { "tcg,taint=on", "vigilante,id=v0,action=pause" }, 30, "retf" },
-            { { "tcg,taint=on", "vigilante,id=v0,action=pause" }, 31, "iret" },
-            { { "tcg,taint=on", "vigilante,id=v0,action=pause" }, 32, "ljmp" },
-            { { "tcg,taint=on", "vigilante,id=v0,action=pause" }, 33, "lcall" },
+            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" }, 30, "retf" },
+            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" }, 31, "iret" },
+            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" }, 32, "ljmp" },
+            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" }, 33, "lcall" },
         };
         static const char *const names[] = { "lret", "iret", "ljmp", "lcall" };
 

@@ -80,7 +80,7 @@ static GBytes *detector_sca(guint16 guest_port, const guint8 *req,
                              TINY_IP_ADDR ":%u", port, guest_port);
     {
         const char *args[] = {
-            "-accel", "tcg,taint=on", "-m", "32", "-kernel", guest_path,
+            "-accel", "tcg,taint=on,taint-kernel=all", "-m", "32", "-kernel", guest_path,
             "-netdev", netdev, "-device", "e1000,netdev=n0,romfile=",
             "-object", object, NULL,
         };

@@ -50,6 +50,19 @@ static void test_no_exec_services(void)
     g_assert_cmpstr(opt, ==, "");
 }
 
+static void test_taint_kernel(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VgProfile) dflt = load("ports=tcp:22", &err);
+    VgProfile *bad;
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(dflt->taint_kernel, ==, "moves");
+    bad = load("ports=tcp:22\n[vm]\ntaint-kernel=some", &err);
+    g_assert_null(bad);
+    g_assert_nonnull(strstr(err->message, "taint-kernel"));
+}
+
 static void test_bad_exec_services(void)
 {
     static const char *bad[] = {
@@ -82,6 +95,7 @@ int main(int argc, char **argv)
     g_test_add_func("/profile/exec-services", test_exec_services);
     g_test_add_func("/profile/no-exec-services", test_no_exec_services);
     g_test_add_func("/profile/bad-exec-services", test_bad_exec_services);
+    g_test_add_func("/profile/taint-kernel", test_taint_kernel);
     ret = g_test_run();
     {
         g_autofree char *k = g_build_filename(dir, "kernel", NULL);

@@ -30,9 +30,11 @@
 #define QMP_TIMEOUT_MS      5000
 #define REPLY_TIMEOUT_MS    20000
 #define ALERT_TIMEOUT_MS    10000
-/* With address-space randomisation, as Debian boots: the kernel then
+/*
+ * With address-space randomisation, as Debian boots: the kernel then
  * places the vDSO near the stack it laid out (VGL_KERNEL_CMDLINE's
- * norandmaps, which the exploits need, would hide that class). */
+ * norandmaps, which the exploits need, would hide that class).
+ */
 #define KERNEL_CMDLINE      "console=ttyS0 panic=-1 quiet"
 
 typedef struct {

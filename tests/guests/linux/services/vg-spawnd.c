@@ -99,7 +99,7 @@ static int do_map(const uint8_t *req, size_t n, char *reply, size_t max)
         return snprintf(reply, max, "ERR mmap");
     }
     memcpy(lib, stub_code, sizeof(stub_code));
-    /* The library's entry: its base plus an offset, as ld.so computes. */
+    /* The library's entry, an address the kernel chose. */
     fn = (int (*)(int))(void *)lib;
     __asm__ volatile("" : "+r"(fn));
     r = fn(41);
