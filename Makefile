@@ -1,7 +1,8 @@
 # Thin wrapper: ./configure prepares build/, ninja and meson do the work.
 #
 #   make          build build/qemu-system-x86_64 and build/vigilante
-#   make check    build, then run the unit and functional tests
+#   make check    build, then run the unit and functional tests and the
+#                 short false-alarm soak on a stock Debian guest
 #   make demo     the main job on the embedded defaults
 #   make bench    benchmarks against Debian's QEMU (not tests)
 
@@ -62,7 +63,12 @@ $(BUILD)/vigilante: $(BUILD)/config.mk FORCE
 $(BUILD)/guests/linux/.stamp: FORCE | $(BUILD)/config.mk
 	$(SRC)/scripts/build-linux-guest.sh $(BUILD)/guests/linux
 
-check: all $(BUILD)/guests/linux/.stamp
+# The stock Debian guest of the false-alarm soak (downloads Debian's
+# packages the first time, then cached).
+$(BUILD)/guests/debian/.stamp: FORCE | $(BUILD)/config.mk
+	$(SRC)/scripts/build-debian-image.sh $(BUILD)/guests/debian
+
+check: all $(BUILD)/guests/linux/.stamp $(BUILD)/guests/debian/.stamp
 	$(SRC)/scripts/run-tests.sh $(BUILD)/host
 
 check-unit: all

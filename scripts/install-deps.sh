@@ -23,6 +23,10 @@ PACKAGES=(
     iproute2
     # test and analysis tools
     tcpdump gnuplot-nox
+    # stock Debian guest image (scripts/build-debian-image.sh)
+    mmdebstrap e2fsprogs openssh-client
+    # its real clients (tests/realguest/workload.sh)
+    curl bind9-dnsutils redis-tools
 )
 
 missing=()
