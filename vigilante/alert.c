@@ -157,6 +157,54 @@ void qmp_vigilante_acknowledge(uint64_t id, Error **errp)
                ALERT_RECENT);
 }
 
+/* Bounds on the action=continue memory; past them it starts afresh. */
+#define REPORTED_MAX 65536
+
+static void set_add(GHashTable *set, uint64_t v)
+{
+    if (g_hash_table_size(set) >= REPORTED_MAX) {
+        g_hash_table_remove_all(set);
+    }
+    g_hash_table_add(set, g_memdup2(&v, sizeof(v)));
+}
+
+/*
+ * action=continue reports each attack once: a trap hit whose dirty bytes
+ * all come from input events that an alert already named (the exploit's
+ * AEC, then an ACE for each block of its shellcode) is folded into that
+ * alert; the same exploit arriving again is new input, and reported.
+ * Hits none of whose bytes can be mapped to an event any more fall back
+ * to one report per trap (type and site).
+ */
+static bool already_reported(Vigilante *v, uint64_t key, GArray *events)
+{
+    bool any = false;
+
+    for (guint i = 0; i < events->len; i++) {
+        uint64_t e = g_array_index(events, uint64_t, i);
+
+        if (e) {
+            if (!g_hash_table_contains(v->reported_events, &e)) {
+                return false;
+            }
+            any = true;
+        }
+    }
+    return any || g_hash_table_contains(v->reported, &key);
+}
+
+static void mark_reported(Vigilante *v, uint64_t key, GArray *events)
+{
+    set_add(v->reported, key);
+    for (guint i = 0; i < events->len; i++) {
+        uint64_t e = g_array_index(events, uint64_t, i);
+
+        if (e) {
+            set_add(v->reported_events, e);
+        }
+    }
+}
+
 bool vigilante_stopping(void)
 {
     Vigilante *v = vigilante_get();
@@ -168,6 +216,10 @@ bool vigilante_stopping(void)
 static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
 {
     uint64_t key = ((uint64_t)spec->type << 62) ^ spec->site;
+    /* A hit that was folded before (a hot loop): no lookups again. */
+    uint64_t hit = key ^ ((spec->nlabels ? spec->labels[0] : 0) *
+                          0x9e3779b97f4a7c15ull);
+    bool cont = v->action == VIGILANTE_ACTION_CONTINUE;
     VigilanteLabelList *labels;
     GArray *events;
     g_autofree char *sca = NULL;
@@ -176,8 +228,8 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
     if (v->stopping) {
         return true;            /* reported already; the VM is stopping */
     }
-    if (v->action == VIGILANTE_ACTION_CONTINUE &&
-        g_hash_table_contains(v->reported, &key)) {
+    if (cont && g_hash_table_contains(v->folded_hits, &hit)) {
+        v->alerts_folded++;
         return false;
     }
     if (spec->type == VIGILANTE_ALERT_TYPE_AFA &&
@@ -193,10 +245,18 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
     }
     labels = label_list(spec);
     events = label_events(spec);
-    if (acknowledged(v, key, events)) {
+    if (acknowledged(v, key, events) ||
+        (cont && already_reported(v, key, events))) {
+        if (cont) {
+            set_add(v->folded_hits, hit);
+            v->alerts_folded++;
+        }
         g_array_free(events, TRUE);
         qapi_free_VigilanteLabelList(labels);
         return false;
+    }
+    if (cont) {
+        mark_reported(v, key, events);
     }
     v->nalerts++;
     remember(v, v->nalerts, key, events);
@@ -229,7 +289,6 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
         qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_ERROR);
         return true;
     default:
-        g_hash_table_add(v->reported, g_memdup2(&key, sizeof(key)));
         return false;
     }
 }

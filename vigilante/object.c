@@ -237,6 +237,14 @@ static void get_afa_by_design(Object *obj, Visitor *visitor,
     visit_type_uint64(visitor, name, &value, errp);
 }
 
+static void get_alerts_folded(Object *obj, Visitor *visitor,
+                              const char *name, void *opaque, Error **errp)
+{
+    uint64_t value = VIGILANTE(obj)->alerts_folded;
+
+    visit_type_uint64(visitor, name, &value, errp);
+}
+
 static void vigilante_instance_init(Object *obj)
 {
     Vigilante *v = VIGILANTE(obj);
@@ -248,6 +256,10 @@ static void vigilante_instance_init(Object *obj)
     v->exec_services_text = g_strdup("");
     v->reported = g_hash_table_new_full(g_int64_hash, g_int64_equal,
                                         g_free, NULL);
+    v->reported_events = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+                                               g_free, NULL);
+    v->folded_hits = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+                                           g_free, NULL);
     v->recent = g_queue_new();
     v->acknowledged = g_ptr_array_new_with_free_func(
         vigilante_alert_record_free);
@@ -264,6 +276,8 @@ static void vigilante_instance_finalize(Object *obj)
         qemu_del_vm_change_state_handler(v->vmse);
     }
     g_hash_table_destroy(v->reported);
+    g_hash_table_destroy(v->reported_events);
+    g_hash_table_destroy(v->folded_hits);
     g_queue_free_full(v->recent, vigilante_alert_record_free);
     g_ptr_array_free(v->acknowledged, TRUE);
     g_free(v->alert_dir);
@@ -316,6 +330,11 @@ static void vigilante_class_init(ObjectClass *oc, void *data)
                               get_afa_by_design, NULL, NULL, NULL);
     object_class_property_set_description(oc, "afa-by-design",
         "How many execve calls exec-services let through");
+    object_class_property_add(oc, "alerts-folded", "uint64",
+                              get_alerts_folded, NULL, NULL, NULL);
+    object_class_property_set_description(oc, "alerts-folded",
+        "action=continue: trap hits folded into an alert already raised "
+        "for the same input events");
 }
 
 static const TypeInfo vigilante_info = {

@@ -27,7 +27,11 @@ struct Vigilante {
     uint64_t afa_by_design;     /* execs let through by exec-services */
 
     uint64_t nalerts;
-    GHashTable *reported;       /* (type, pc) keys, for action=continue */
+    /* action=continue: what has been reported (see alert.c) */
+    GHashTable *reported;       /* (type, site) keys */
+    GHashTable *reported_events;    /* input events named by alerts */
+    GHashTable *folded_hits;    /* (type, site, first label) folded */
+    uint64_t alerts_folded;
     GQueue *recent;             /* the last alerts, VigilanteAlertRecord */
     GPtrArray *acknowledged;    /* VigilanteAlertRecord, by the operator */
     bool stopping;              /* an alert asked to pause or quit */

@@ -2,7 +2,7 @@
  * vigilante honeypot PROFILE --alert-dir DIR [options]
  *
  * Boot the profile's guest with taint tracking and the detector, keep it
- * serving (action continue: each distinct attack is reported once), and
+ * serving (action continue: each attack is reported once), and
  * print one line per alert with the SCA written for it.  The profile's
  * ports are forwarded from free ports on 127.0.0.1, printed when the
  * guest is ready.  When the profile's ready snapshot exists, each SCA is
@@ -40,8 +40,7 @@ static void usage(FILE *out)
         "Options:\n"
         "  --alert-dir DIR   where SCAs go (must exist)\n"
         "  --action A        continue (default: keep serving, report each\n"
-        "                    distinct attack once) or pause (stop at the\n"
-        "                    first)\n"
+        "                    attack once) or pause (stop at the first)\n"
         "  --max-alerts N    stop after N alerts (default: no limit)\n"
         "  --timeout S       stop after S seconds (default: no limit)\n"
         "  --minimise        minimise each SCA by replay against the\n"

@@ -190,6 +190,36 @@ static void test_fig1_ace(Fixture *f, gconstpointer data)
     g_assert_false(vg_vm_wait_serial(f->g->vm, TINY_MARK_PWNED, 500));
 }
 
+/*
+ * action=continue: the exploit is trapped at the ret and reported once;
+ * the shellcode's blocks that run after it (ACE, the same datagram's
+ * bytes) are folded into that alert, not reported.
+ */
+static void test_fig1_continue(Fixture *f, gconstpointer data)
+{
+    g_autofree char *ev = NULL, *more = NULL, *type = NULL, *r = NULL;
+    guint64 folded;
+
+    send_fig1(f);
+    ev = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT", ALERT_TIMEOUT_MS);
+    g_assert_nonnull(ev);
+    type = vg_qmp_get_string(ev, "type");
+    g_assert_cmpstr(type, ==, "aec");
+    g_assert_true(vg_vm_wait_serial(f->g->vm, TINY_MARK_PWNED,
+                                    ALERT_TIMEOUT_MS));
+    more = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT", 1000);
+    if (more) {
+        g_test_message("second alert: %s", more);
+    }
+    g_assert_null(more);
+    r = vg_qmp_command(f->g->qmp, "{\"execute\":\"qom-get\",\"arguments\":"
+                       "{\"path\":\"/objects/v0\","
+                       "\"property\":\"alerts-folded\"}}", QMP_TIMEOUT_MS);
+    g_assert_true(vg_qmp_get_uint(r, "return", &folded));
+    g_test_message("alerts folded: %" G_GUINT64_FORMAT, folded);
+    g_assert_cmpuint(folded, >, 0);
+}
+
 /* Traps off, or taint off: the exploit lands, and nothing is reported. */
 static void test_fig1_lands(Fixture *f, gconstpointer data)
 {
@@ -235,6 +265,9 @@ int main(int argc, char **argv)
     static const Config traps_off = {
         "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause,aec=off,ace=off",
     };
+    static const Config cont = {
+        "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=continue",
+    };
     static const Config taint_off = {
         "tcg,taint=off", "vigilante,id=v0,action=pause",
     };
@@ -247,6 +280,8 @@ int main(int argc, char **argv)
                test_benign_many, teardown);
     g_test_add("/aec/policy-off-ace-catches", Fixture, &aec_off, setup,
                test_fig1_ace, teardown);
+    g_test_add("/aec/continue-one-alert", Fixture, &cont, setup,
+               test_fig1_continue, teardown);
     g_test_add("/aec/policies-off", Fixture, &traps_off, setup,
                test_fig1_lands, teardown);
     g_test_add("/aec/taint-off", Fixture, &taint_off, setup,
