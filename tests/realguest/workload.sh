@@ -13,7 +13,7 @@
 #   dns        dig over UDP and over TCP (+tcp): A, TXT, MX of vg.test
 #   redis      redis-cli SET/GET/INCR/DEL
 #   redisbench (with redis) back-to-back short redis-benchmark runs,
-#              -c 4 -n 2000 (user-mode networking stalls with 50 clients)
+#              -c 4 -n 500 (user-mode networking stalls with 50 clients)
 #   memcached  set/get/delete of up to 16 KiB on fresh connections (python3)
 #   ssh        logins running commands, scp uploads of 2-4 MiB checked by
 #              sha256sum in the guest (needs --key)
@@ -335,19 +335,25 @@ run_redis() {
 }
 
 # A loop of its own: under load one run takes tens of seconds, which
-# would starve the redis-cli loop.  Each run is 2 x 2000 requests from 4
-# clients (-r: over 1000 keys); both tests must report a rate.
+# would starve the redis-cli loop.  Each run is 2 x 500 requests from 4
+# clients (-r: over 1000 keys), small enough to finish within --timeout
+# on a guest under taint whose one CPU the other workloads also load
+# (2 x 2000 took over 120 s there); both tests must report a rate.
 run_redisbench() {
     NAME=redisbench
-    local i=0 got n
+    local i=0 got n rc
     while running "$i"; do
         i=$((i + 1))
-        if got=$(timeout "$TIMEOUT" redis-benchmark -h "$HOST" -p "${PORT[redis]}" \
-                     -c 4 -n 2000 -r 1000 -t set,get --csv 2>&1) &&
+        rc=0
+        got=$(timeout "$TIMEOUT" redis-benchmark -h "$HOST" -p "${PORT[redis]}" \
+                  -c 4 -n 500 -r 1000 -t set,get --csv 2>&1) || rc=$?
+        if [ "$rc" -eq 0 ] &&
            n=$(grep -cE '^"(SET|GET)","[0-9.]+"' <<<"$got") && [ "$n" -eq 2 ]; then
             pass
+        elif [ "$rc" -eq 124 ]; then
+            fail "redis-benchmark: no result within $TIMEOUT s"
         else
-            fail "redis-benchmark: $(tail -n1 <<<"$got")"
+            fail "redis-benchmark: status $rc: $(tail -n1 <<<"$got")"
         fi
     done
     report
