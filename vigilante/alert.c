@@ -16,17 +16,45 @@
 /* How many of the last alerts vigilante-acknowledge can name. */
 #define ALERT_RECENT 64
 
-static VigilanteLabelList *label_list(const VigilanteAlertSpec *spec)
+/*
+ * The alert's dirty bytes as (input event, offset), each label looked up
+ * once; event 0 (offset 0) where the event has left the input record.
+ */
+typedef struct {
+    uint64_t *events;
+    uint32_t *offsets;
+    size_t n;
+} ResolvedLabels;
+
+static void resolve_labels(const VigilanteAlertSpec *spec, ResolvedLabels *r)
+{
+    r->n = spec->nlabels;
+    r->events = g_new0(uint64_t, MAX(r->n, 1));
+    r->offsets = g_new0(uint32_t, MAX(r->n, 1));
+    for (size_t i = 0; i < r->n; i++) {
+        if (!hw_taint_label_lookup(spec->labels[i], &r->events[i],
+                                   &r->offsets[i])) {
+            r->events[i] = 0;
+            r->offsets[i] = 0;
+        }
+    }
+}
+
+static void resolved_labels_clear(ResolvedLabels *r)
+{
+    g_free(r->events);
+    g_free(r->offsets);
+}
+
+static VigilanteLabelList *label_list(const ResolvedLabels *r)
 {
     VigilanteLabelList *head = NULL, **tail = &head;
 
-    for (size_t i = 0; i < spec->nlabels && i < ALERT_MAX_LABELS; i++) {
+    for (size_t i = 0; i < r->n && i < ALERT_MAX_LABELS; i++) {
         VigilanteLabel *l = g_new0(VigilanteLabel, 1);
 
-        if (!hw_taint_label_lookup(spec->labels[i], &l->event, &l->offset)) {
-            l->event = 0;
-            l->offset = 0;
-        }
+        l->event = r->events[i];
+        l->offset = r->offsets[i];
         QAPI_LIST_APPEND(tail, l);
     }
     return head;
@@ -80,16 +108,14 @@ void vigilante_alert_record_free(gpointer record)
  * The distinct input events of all the alert's dirty bytes; 0 stands for
  * bytes whose event has left the input record.
  */
-static GArray *label_events(const VigilanteAlertSpec *spec)
+static GArray *label_events(const ResolvedLabels *r)
 {
     GArray *events = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 
-    for (size_t i = 0; i < spec->nlabels; i++) {
-        uint64_t event = 0;
-        uint32_t offset;
+    for (size_t i = 0; i < r->n; i++) {
+        uint64_t event = r->events[i];
         bool seen = false;
 
-        hw_taint_label_lookup(spec->labels[i], &event, &offset);
         for (guint k = 0; k < events->len && !seen; k++) {
             seen = g_array_index(events, uint64_t, k) == event;
         }
@@ -221,6 +247,7 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
                           0x9e3779b97f4a7c15ull);
     bool cont = v->action == VIGILANTE_ACTION_CONTINUE;
     VigilanteLabelList *labels;
+    ResolvedLabels resolved;
     GArray *events;
     g_autofree char *sca = NULL;
     Error *err = NULL;
@@ -232,19 +259,21 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
         v->alerts_folded++;
         return false;
     }
+    resolve_labels(spec, &resolved);
     if (spec->type == VIGILANTE_ALERT_TYPE_AFA &&
         vigilante_exec_services_cover(v->exec_services, v->n_exec_services,
-                                      spec->labels, spec->nlabels)) {
+                                      resolved.events, resolved.offsets,
+                                      resolved.n)) {
         /* A command service running a command: what it is for. */
         if (!v->afa_by_design++) {
             info_report("vigilante: execve of a path from an exec service "
                         "(%s) is by design, not reported",
                         v->exec_services_text);
         }
+        resolved_labels_clear(&resolved);
         return false;
     }
-    labels = label_list(spec);
-    events = label_events(spec);
+    events = label_events(&resolved);
     if (acknowledged(v, key, events) ||
         (cont && already_reported(v, key, events))) {
         if (cont) {
@@ -252,9 +281,11 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
             v->alerts_folded++;
         }
         g_array_free(events, TRUE);
-        qapi_free_VigilanteLabelList(labels);
+        resolved_labels_clear(&resolved);
         return false;
     }
+    labels = label_list(&resolved);
+    resolved_labels_clear(&resolved);
     if (cont) {
         mark_reported(v, key, events);
     }

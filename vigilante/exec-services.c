@@ -2,7 +2,6 @@
  * Services that run commands by design (see exec-services.h).
  */
 #include "qemu/osdep.h"
-#include "hw-taint/input.h"
 #include "vigilante/event-log.h"
 #include "vigilante/exec-services.h"
 
@@ -68,30 +67,26 @@ static bool to_service(const VigilanteService *svc, size_t n,
 }
 
 bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
-                                   const TaintLabel *labels, size_t nlabels)
+                                   const uint64_t *events,
+                                   const uint32_t *offsets, size_t nbytes)
 {
-    uint64_t last_event = 0;
     VigilanteFrameDest d;
     bool ok = false;
 
-    if (!n || !nlabels) {
+    if (!n || !nbytes) {
         return false;
     }
-    for (size_t i = 0; i < nlabels; i++) {
-        uint64_t event;
-        uint32_t offset;
-
-        if (!hw_taint_label_lookup(labels[i], &event, &offset)) {
+    for (size_t i = 0; i < nbytes; i++) {
+        if (!events[i]) {
             return false;
         }
         /* A path's bytes mostly share a frame: look each frame up once. */
-        if (i == 0 || event != last_event) {
-            last_event = event;
-            ok = to_service(svc, n, event, &d);
+        if (i == 0 || events[i] != events[i - 1]) {
+            ok = to_service(svc, n, events[i], &d);
         }
         /* The message's bytes, not its headers or padding. */
-        if (!ok || offset < d.payload_offset ||
-            offset - d.payload_offset >= d.payload_len) {
+        if (!ok || offsets[i] < d.payload_offset ||
+            offsets[i] - d.payload_offset >= d.payload_len) {
             return false;
         }
     }

@@ -25,12 +25,14 @@ bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
                                    size_t *n, Error **errp);
 
 /*
- * Did every one of these dirty bytes arrive in a frame to one of the
- * services?  False when any byte's event is too old to be looked up
- * (more than 65,536 frames ago): what cannot be shown to be by design is
- * reported.  Needs the BQL.
+ * Did every one of these dirty bytes, given as the input event and offset
+ * of its label (event 0: the label could not be looked up), arrive in a
+ * frame to one of the services?  False when any byte's event is unknown
+ * or too old (more than 65,536 frames ago): what cannot be shown to be by
+ * design is reported.  Needs the BQL.
  */
 bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
-                                   const TaintLabel *labels, size_t nlabels);
+                                   const uint64_t *events,
+                                   const uint32_t *offsets, size_t nbytes);
 
 #endif
