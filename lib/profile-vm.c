@@ -65,7 +65,11 @@ VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
     if (o->restrict_net) {
         g_string_append(net, ",restrict=on");
     }
-    for (guint i = 0; i < p->ports->len; i++) {
+    if (o->tap) {
+        g_string_printf(net, "tap,id=n0,ifname=%s,script=no,downscript=no",
+                        o->tap);
+    }
+    for (guint i = 0; i < p->ports->len && !o->tap; i++) {
         const VgProfilePort *pp = &g_array_index(p->ports, VgProfilePort, i);
         unsigned host = vg_local_free_port(!strcmp(pp->transport, "udp"));
 

@@ -27,6 +27,12 @@ typedef struct {
     bool restrict_net;          /* the guest reaches nothing (restrict=on) */
     const char *incoming;       /* a migration stream to load, paused */
     const char *object;         /* an -object value, or NULL */
+    /*
+     * A tap device for the NIC instead of user-mode networking (made by
+     * the caller; no forwards: clients reach the guest at its own
+     * address, host_ports stays empty), or NULL.
+     */
+    const char *tap;
 } VgProfileVmOptions;
 
 /* Start the emulator (it dies with us); QMP is not connected yet. */

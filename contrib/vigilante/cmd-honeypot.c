@@ -5,7 +5,8 @@
  * serving (action continue: each attack is reported once), and
  * print one line per alert with the SCA written for it.  The profile's
  * ports are forwarded from free ports on 127.0.0.1, printed when the
- * guest is ready.  When the profile's ready snapshot exists, each SCA is
+ * guest is ready; with --tap the NIC is on that tap device instead and
+ * clients reach the guest at its own address.  When the profile's ready snapshot exists, each SCA is
  * then minimised by replay against it (which also verifies it), and the
  * minimised SCA written beside it.
  */
@@ -49,6 +50,10 @@ static void usage(FILE *out)
         "                    (default when a snapshot of the current image\n"
         "                    exists; vigilante snapshot makes it)\n"
         "  --no-minimise     write the tentative SCA only\n"
+        "  --tap IFNAME      put the NIC on this existing tap device (a\n"
+        "                    bridge port or a namespace's) instead of\n"
+        "                    user-mode networking with port forwards;\n"
+        "                    clients reach the guest at its own address\n"
         "  --qemu PATH       the emulator (default: $VIGILANTE_QEMU, else\n"
         "                    the one built next to this tool)\n"
         "Exit status: 0 stopped as asked, 1 the guest stopped by itself,\n"
@@ -136,6 +141,7 @@ static void print_alert(const char *ev)
 int vigilante_cmd_honeypot(int argc, char **argv)
 {
     const char *alert_dir = NULL, *action = "continue", *qemu_opt = NULL;
+    const char *tap = NULL;
     guint64 max_alerts = 0, timeout_s = 0, nalerts = 0;
     int minimise = -1;          /* -1: when the snapshot exists */
     g_autoptr(VgProfile) prof = NULL;
@@ -163,6 +169,8 @@ int vigilante_cmd_honeypot(int argc, char **argv)
             minimise = 1;
         } else if (!strcmp(a, "--no-minimise")) {
             minimise = 0;
+        } else if (!strcmp(a, "--tap") && has_value) {
+            tap = argv[++i];
         } else if (!strcmp(a, "--qemu") && has_value) {
             qemu_opt = argv[++i];
         } else if (!strcmp(a, "--max-alerts") && has_value) {
@@ -187,6 +195,14 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     if (!profile_path || !alert_dir ||
         (strcmp(action, "continue") && strcmp(action, "pause"))) {
         usage(stderr);
+        return VIGILANTE_EXIT_USAGE;
+    }
+    /* It goes into -netdev: no commas or other options smuggled in. */
+    if (tap && (!*tap || strlen(tap) > 15 ||
+                strspn(tap, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "0123456789_.-") != strlen(tap))) {
+        fprintf(stderr, "vigilante honeypot: --tap '%s': an interface name "
+                "has 1 to 15 letters, digits, '_', '.' or '-'\n", tap);
         return VIGILANTE_EXIT_USAGE;
     }
     if (!g_file_test(alert_dir, G_FILE_TEST_IS_DIR)) {
@@ -221,7 +237,8 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     signal(SIGTERM, on_signal);
     start = g_get_monotonic_time();
     vm = vg_profile_vm_spawn(prof, qemu, &(VgProfileVmOptions) {
-                                 .accel = accel, .object = object },
+                                 .accel = accel, .object = object,
+                                 .tap = tap },
                              &err);
     if (!vm) {
         fprintf(stderr, "vigilante honeypot: %s: %s\n", qemu, err->message);
@@ -230,9 +247,19 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     for (guint i = 0; i < prof->ports->len; i++) {
         const VgProfilePort *p = &g_array_index(prof->ports, VgProfilePort, i);
 
-        g_string_append_printf(ports, "%s%s %u -> 127.0.0.1:%u",
-                               i ? "; " : "", p->transport, p->port,
-                               g_array_index(vm->host_ports, unsigned, i));
+        if (tap) {
+            g_string_append_printf(ports, "%s%s %u", i ? ", " : "",
+                                   p->transport, p->port);
+        } else {
+            g_string_append_printf(ports, "%s%s %u -> 127.0.0.1:%u",
+                                   i ? "; " : "", p->transport, p->port,
+                                   g_array_index(vm->host_ports, unsigned,
+                                                 i));
+        }
+    }
+    if (tap) {
+        g_string_append_printf(ports, " at the guest's address on tap %s",
+                               tap);
     }
     if (!vg_profile_vm_wait_serial(vm, prof->ready_marker,
                                    prof->ready_timeout_s, &stop_requested)) {

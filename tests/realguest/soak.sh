@@ -10,15 +10,21 @@
 #
 #   tests/realguest/soak.sh [--image DIR] [--seconds N] [--plain-seconds N]
 #                           [--nics "e1000 virtio-net-pci"] [--no-plain]
-#                           [--keep DIR]
+#                           [--net user|tap] [--keep DIR]
 #
 # --seconds: how long the clients run against each taint-on VM (default
 # 600); --plain-seconds: against each plain VM (default: the same).  The
 # speed figures are per request, so the plain runs can be shorter.
+# --net: user (default) is QEMU's user-mode network with port forwards on
+# 127.0.0.1; tap runs the whole soak in a network namespace of its own
+# (needs root) where the VM's NIC is a tap device, the host 10.0.2.2 and
+# the guest 10.0.2.15, reached at its own ports, and redis-benchmark runs
+# its default 50 parallel clients (user-mode networking stalls with them).
 # --keep DIR keeps the serial, stderr and workload logs.
 # Exit status: 0 no alert and every request answered; 1 otherwise;
 # 2 bad usage or a VM that did not come up; 77 (skip) when the image has
-# not been built (`make check` builds it first).
+# not been built (`make check` builds it first) or --net tap runs without
+# root.
 set -euo pipefail
 
 SRC=$(dirname "$(dirname "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")")")
@@ -33,6 +39,10 @@ VIGILANTE=$BUILD/vigilante
 BOOT_TIMEOUT=900
 DO_PLAIN=1
 KEEP=
+NET=user
+TAP=vgtap0
+GUEST_IP=10.0.2.15
+ARGS=("$@")
 
 die() { echo "soak: error: $*" >&2; exit 2; }
 # Arithmetic on decimals (comparisons print 1 or 0).
@@ -51,11 +61,16 @@ while [ $# -gt 0 ]; do
     --nics) NICS=$2; shift 2 ;;
     --no-plain) DO_PLAIN=; shift ;;
     --keep) KEEP=$2; shift 2 ;;
+    --net) NET=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
 done
 PLAIN_SECONDS=${PLAIN_SECONDS:-$SECONDS_EACH}
+case "$NET" in
+user|tap) ;;
+*) die "--net wants user or tap, not '$NET'" ;;
+esac
 case "$SECONDS_EACH$PLAIN_SECONDS" in
 ''|*[!0-9]*) die "--seconds and --plain-seconds want a number" ;;
 esac
@@ -69,6 +84,22 @@ done
 [ -x "$VIGILANTE" ] || die "$VIGILANTE missing: run make"
 [ -z "$DO_PLAIN" ] || [ -x "$PLAIN_QEMU" ] ||
     die "$PLAIN_QEMU missing (package qemu-system-x86), or pass --no-plain"
+
+# On tap, everything runs in a private network namespace: the tap, the
+# VMs and the clients, gone with the soak.
+if [ "$NET" = tap ] && [ -z "${VG_SOAK_NETNS:-}" ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "soak: skipped: --net tap needs root (a network namespace and a tap device)" >&2
+        exit 77
+    fi
+    VG_SOAK_NETNS=1 exec unshare --net -- "${BASH_SOURCE[0]}" "${ARGS[@]}"
+fi
+if [ "$NET" = tap ]; then
+    ip link set lo up
+    ip tuntap add dev "$TAP" mode tap
+    ip addr add 10.0.2.2/24 dev "$TAP"
+    ip link set "$TAP" up
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vg-soak.XXXXXX")
 VM_PID=
@@ -98,19 +129,27 @@ EOF
 
 # start_vm NAME QEMU NIC TAINT(0|1): boots and waits for the ready line.
 start_vm() {
-    local name=$1 qemu=$2 nic=$3 taint=$4 dir=$WORK/$1 t0 fwd accel
+    local name=$1 qemu=$2 nic=$3 taint=$4 dir=$WORK/$1 t0 fwd netdev
     mkdir -p "$dir/alerts"
-    P_SSH=$(free_port); P_HTTP=$(free_port); P_DNS=$(free_port)
-    P_REDIS=$(free_port); P_MC=$(free_port); P_SMTP=$(free_port)
-    fwd="hostfwd=tcp:127.0.0.1:$P_SSH-:22,hostfwd=tcp:127.0.0.1:$P_HTTP-:80"
-    fwd+=",hostfwd=udp:127.0.0.1:$P_DNS-:53,hostfwd=tcp:127.0.0.1:$P_DNS-:53"
-    fwd+=",hostfwd=tcp:127.0.0.1:$P_REDIS-:6379"
-    fwd+=",hostfwd=tcp:127.0.0.1:$P_MC-:11211,hostfwd=tcp:127.0.0.1:$P_SMTP-:25"
+    if [ "$NET" = tap ]; then
+        HOST=$GUEST_IP
+        P_SSH=22; P_HTTP=80; P_DNS=53; P_REDIS=6379; P_MC=11211; P_SMTP=25
+        netdev="tap,id=n0,ifname=$TAP,script=no,downscript=no"
+    else
+        HOST=127.0.0.1
+        P_SSH=$(free_port); P_HTTP=$(free_port); P_DNS=$(free_port)
+        P_REDIS=$(free_port); P_MC=$(free_port); P_SMTP=$(free_port)
+        fwd="hostfwd=tcp:127.0.0.1:$P_SSH-:22,hostfwd=tcp:127.0.0.1:$P_HTTP-:80"
+        fwd+=",hostfwd=udp:127.0.0.1:$P_DNS-:53,hostfwd=tcp:127.0.0.1:$P_DNS-:53"
+        fwd+=",hostfwd=tcp:127.0.0.1:$P_REDIS-:6379"
+        fwd+=",hostfwd=tcp:127.0.0.1:$P_MC-:11211,hostfwd=tcp:127.0.0.1:$P_SMTP-:25"
+        netdev="user,id=n0,$fwd"
+    fi
     local args=(-nodefaults -display none -m 1024
                 -kernel "$IMAGE/vmlinuz" -initrd "$IMAGE/initrd.img"
                 -append "$(cat "$IMAGE/cmdline")"
                 -drive "file=$IMAGE/disk.qcow2,if=virtio,snapshot=on"
-                -netdev "user,id=n0,$fwd" -device "$nic,netdev=n0,romfile="
+                -netdev "$netdev" -device "$nic,netdev=n0,romfile="
                 -serial "file:$dir/serial.log"
                 -qmp "unix:$dir/qmp.sock,server=on,wait=off")
     if [ "$taint" = 1 ]; then
@@ -134,7 +173,7 @@ start_vm() {
         sleep 1
     done
     BOOT_S=$(calc "$(date +%s.%N) - $t0")
-    note "$name: ready in ${BOOT_S} s"
+    note "$name: ready in ${BOOT_S} s ($NET network)"
 }
 
 stop_vm() {
@@ -145,8 +184,9 @@ stop_vm() {
 
 # run_workload NAME SECONDS: the clients against the VM's forwards.
 run_workload() {
-    local name=$1 secs=$2 rc=0
-    "$SRC/tests/realguest/workload.sh" --host 127.0.0.1 \
+    local name=$1 secs=$2 rc=0 clients=4
+    [ "$NET" = user ] || clients=50
+    "$SRC/tests/realguest/workload.sh" --host "$HOST" --redis-clients "$clients" \
         --ssh-port "$P_SSH" --http-port "$P_HTTP" --dns-port "$P_DNS" \
         --redis-port "$P_REDIS" --memcached-port "$P_MC" \
         --smtp-port "$P_SMTP" --key "$IMAGE/id_ed25519" \

@@ -4,7 +4,8 @@
 #
 #   tests/realguest/workload.sh --host 127.0.0.1 --ssh-port P --http-port P \
 #       --dns-port P --redis-port P --memcached-port P --smtp-port P \
-#       --key KEYFILE --seconds N [--timeout S] [--out FILE]
+#       --key KEYFILE --seconds N [--timeout S] [--redis-clients N]
+#       [--out FILE]
 #
 # Each workload whose port is given runs its own loop for N seconds, all
 # at once, so the guest sees mixed traffic:
@@ -13,7 +14,8 @@
 #   dns        dig over UDP and over TCP (+tcp): A, TXT, MX of vg.test
 #   redis      redis-cli SET/GET/INCR/DEL
 #   redisbench (with redis) back-to-back short redis-benchmark runs,
-#              -c 4 -n 500 (user-mode networking stalls with 50 clients)
+#              -n 500 with --redis-clients parallel clients (default 4:
+#              user-mode networking stalls with 50; a tap network does not)
 #   memcached  set/get/delete of up to 16 KiB on fresh connections (python3)
 #   ssh        logins running commands, scp uploads of 2-4 MiB checked by
 #              sha256sum in the guest (needs --key)
@@ -25,13 +27,16 @@
 #   workload NAME ok=N failed=M seconds=S
 # (also written to --out FILE) and the exit status is 1 if any request
 # failed or a workload completed none.  All traffic goes to --host, which
-# must be a loopback address; every loop is bounded in time and count.
+# must be a loopback address (slirp's forwards) or the guest's address on
+# the test's private tap network (10.0.2.0/24, soak.sh --net tap); every
+# loop is bounded in time and count.
 # Failures are reported on stderr (the first 20 per workload).
 set -euo pipefail
 
 HOST=127.0.0.1
 SECONDS_=60
 TIMEOUT=120         # per request; raise it for slow (instrumented) guests
+REDIS_CLIENTS=4     # redis-benchmark -c
 OUT=
 KEY=
 declare -A PORT=()
@@ -61,6 +66,7 @@ while [ $# -gt 0 ]; do
     --key) KEY=$2; shift 2 ;;
     --seconds) SECONDS_=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
+    --redis-clients) REDIS_CLIENTS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     -h|--help) usage ;;
     *) die "unknown argument '$1' (see --help)" ;;
@@ -68,10 +74,12 @@ while [ $# -gt 0 ]; do
 done
 [[ $SECONDS_ =~ ^[0-9]+$ ]] && [ "$SECONDS_" -gt 0 ] || die "--seconds needs a positive number"
 [[ $TIMEOUT =~ ^[0-9]+$ ]] && [ "$TIMEOUT" -gt 0 ] || die "--timeout needs a positive number"
+[[ $REDIS_CLIENTS =~ ^[0-9]+$ ]] && [ "$REDIS_CLIENTS" -gt 0 ] &&
+    [ "$REDIS_CLIENTS" -le 1000 ] || die "--redis-clients needs a number from 1 to 1000"
 # Soak traffic stays on this machine.
 case $HOST in
-127.*|localhost|::1) ;;
-*) die "--host must be a loopback address (127.0.0.0/8), not '$HOST'" ;;
+127.*|localhost|::1|10.0.2.*) ;;
+*) die "--host must be a loopback address (127.0.0.0/8) or in 10.0.2.0/24, not '$HOST'" ;;
 esac
 [ ${#PORT[@]} -gt 0 ] || die "no --*-port given: nothing to do (see --help)"
 if [ -n "${PORT[ssh]:-}" ]; then
@@ -346,7 +354,7 @@ run_redisbench() {
         i=$((i + 1))
         rc=0
         got=$(timeout "$TIMEOUT" redis-benchmark -h "$HOST" -p "${PORT[redis]}" \
-                  -c 4 -n 500 -r 1000 -t set,get --csv 2>&1) || rc=$?
+                  -c "$REDIS_CLIENTS" -n 500 -r 1000 -t set,get --csv 2>&1) || rc=$?
         if [ "$rc" -eq 0 ] &&
            n=$(grep -cE '^"(SET|GET)","[0-9.]+"' <<<"$got") && [ "$n" -eq 2 ]; then
             pass
