@@ -3,34 +3,16 @@
  * specified byte by byte in docs/sca-format.md; keep the two in step.
  */
 #include "sca.h"
+#include "wire.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; b++) {
-            crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
-        }
-    }
-    return crc;
-}
-
 uint32_t sca_crc32(const uint8_t *p, size_t n)
 {
-    return ~crc32_update(0xffffffffu, p, n);
-}
-
-/* The checksum covers every byte but its own four (header bytes 12-15). */
-static uint32_t encoding_crc(const uint8_t *p, size_t n)
-{
-    uint32_t crc = crc32_update(0xffffffffu, p, 12);
-
-    return ~crc32_update(crc, p + SCA_HEADER_SIZE, n - SCA_HEADER_SIZE);
+    return wire_crc32(p, n);
 }
 
 const char *sca_type_name(ScaType type)
@@ -57,21 +39,6 @@ const char *sca_call_name(ScaCall call)
     case SCA_CALL_EXECVEAT: return "execveat";
     }
     return "?";
-}
-
-static bool name_char_ok(char c)
-{
-    return g_ascii_isalnum(c) || c == '.' || c == '_' || c == '-';
-}
-
-static bool text_ok(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < 0x20 || s[i] > 0x7e) {
-            return false;
-        }
-    }
-    return true;
 }
 
 static void message_free(gpointer p)
@@ -137,7 +104,7 @@ bool sca_validate(const Sca *sca, GError **errp)
         FAIL("program name must have 1 to %d characters", SCA_NAME_MAX);
     }
     for (size_t i = 0; i < nlen; i++) {
-        if (!name_char_ok(sca->name[i])) {
+        if (!wire_name_ok(&sca->name[i], 1)) {
             FAIL("program name may hold only letters, digits, '.', '_' "
                  "and '-'");
         }
@@ -195,46 +162,13 @@ bool sca_validate(const Sca *sca, GError **errp)
         FAIL("only an AFA hint names a call");
     }
     if (strlen(sca->generator) > SCA_GENERATOR_MAX ||
-        !text_ok(sca->generator, strlen(sca->generator))) {
+        !wire_text_ok(sca->generator, strlen(sca->generator))) {
         FAIL("generator text must be printable ASCII");
     }
     return true;
 }
 
 /* ---- encoding ------------------------------------------------------------ */
-
-static void put_u8(GByteArray *b, uint8_t v)
-{
-    g_byte_array_append(b, &v, 1);
-}
-
-static void put_u16(GByteArray *b, uint16_t v)
-{
-    uint8_t le[2] = { v, v >> 8 };
-
-    g_byte_array_append(b, le, 2);
-}
-
-static void put_u32(GByteArray *b, uint32_t v)
-{
-    uint8_t le[4] = { v, v >> 8, v >> 16, v >> 24 };
-
-    g_byte_array_append(b, le, 4);
-}
-
-static void put_u64(GByteArray *b, uint64_t v)
-{
-    put_u32(b, (uint32_t)v);
-    put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void set_u32(GByteArray *b, size_t at, uint32_t v)
-{
-    b->data[at] = v;
-    b->data[at + 1] = v >> 8;
-    b->data[at + 2] = v >> 16;
-    b->data[at + 3] = v >> 24;
-}
 
 GBytes *sca_encode(const Sca *sca, GError **errp)
 {
@@ -246,125 +180,61 @@ GBytes *sca_encode(const Sca *sca, GError **errp)
     }
     b = g_byte_array_new();
     g_byte_array_append(b, (const uint8_t *)SCA_MAGIC, 4);
-    put_u8(b, SCA_VERSION);
-    put_u8(b, sca->type);
-    put_u16(b, 0);                      /* flags */
-    put_u32(b, 0);                      /* total length, below */
-    put_u32(b, 0);                      /* checksum, below */
+    wire_put_u8(b, SCA_VERSION);
+    wire_put_u8(b, sca->type);
+    wire_put_u16(b, 0);                      /* flags */
+    wire_put_u32(b, 0);                      /* total length, below */
+    wire_put_u32(b, 0);                      /* checksum, below */
 
     nlen = strlen(sca->name);
-    put_u8(b, nlen);
+    wire_put_u8(b, nlen);
     g_byte_array_append(b, (const uint8_t *)sca->name, nlen);
     g_byte_array_append(b, sca->digest, SCA_DIGEST_SIZE);
 
-    put_u16(b, sca->messages->len);
+    wire_put_u16(b, sca->messages->len);
     for (unsigned i = 0; i < sca->messages->len; i++) {
         const ScaMessage *m = sca_message(sca, i);
         size_t len;
         const uint8_t *data = g_bytes_get_data(m->payload, &len);
 
-        put_u8(b, m->transport);
-        put_u16(b, m->port);
-        put_u32(b, len);
+        wire_put_u8(b, m->transport);
+        wire_put_u16(b, m->port);
+        wire_put_u32(b, len);
         g_byte_array_append(b, data, len);
     }
 
-    put_u16(b, sca->hint_message);
-    put_u32(b, sca->hint_offset);
-    put_u32(b, sca->hint_length);
-    put_u8(b, sca->code_bits);
-    put_u8(b, sca->call);
-    put_u8(b, sca->call_arg);
+    wire_put_u16(b, sca->hint_message);
+    wire_put_u32(b, sca->hint_offset);
+    wire_put_u32(b, sca->hint_length);
+    wire_put_u8(b, sca->code_bits);
+    wire_put_u8(b, sca->call);
+    wire_put_u8(b, sca->call_arg);
 
     glen = strlen(sca->generator);
-    put_u8(b, glen);
+    wire_put_u8(b, glen);
     g_byte_array_append(b, (const uint8_t *)sca->generator, glen);
-    put_u64(b, sca->time);
+    wire_put_u64(b, sca->time);
 
     if (b->len > SCA_MAX_SIZE) {
         g_set_error(errp, SCA_ERROR, 0, "the SCA would take %u bytes, more "
                     "than the %u allowed", b->len, SCA_MAX_SIZE);
         return NULL;
     }
-    set_u32(b, 8, b->len);
-    set_u32(b, 12, encoding_crc(b->data, b->len));
+    wire_set_u32(b, 8, b->len);
+    wire_set_u32(b, 12, wire_header_crc(b->data, b->len));
     return g_byte_array_free_to_bytes(g_steal_pointer(&b));
 }
 
 /* ---- decoding ------------------------------------------------------------ */
 
-typedef struct {
-    const uint8_t *p;
-    size_t left;
-    size_t pos;                 /* offset in the input, for messages */
-} Reader;
-
-static bool take(Reader *r, size_t n, const uint8_t **out, const char *what,
-                 GError **errp)
-{
-    if (r->left < n) {
-        FAIL("truncated: %s needs %zu bytes at offset %zu, %zu left", what,
-             n, r->pos, r->left);
-    }
-    *out = r->p;
-    r->p += n;
-    r->left -= n;
-    r->pos += n;
-    return true;
-}
-
-static bool get_u8(Reader *r, uint8_t *v, const char *what, GError **errp)
-{
-    const uint8_t *p;
-
-    if (!take(r, 1, &p, what, errp)) {
-        return false;
-    }
-    *v = p[0];
-    return true;
-}
-
-static bool get_u16(Reader *r, uint16_t *v, const char *what, GError **errp)
-{
-    const uint8_t *p;
-
-    if (!take(r, 2, &p, what, errp)) {
-        return false;
-    }
-    *v = p[0] | p[1] << 8;
-    return true;
-}
-
-static bool get_u32(Reader *r, uint32_t *v, const char *what, GError **errp)
-{
-    const uint8_t *p;
-
-    if (!take(r, 4, &p, what, errp)) {
-        return false;
-    }
-    *v = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-    return true;
-}
-
-static bool get_u64(Reader *r, uint64_t *v, const char *what, GError **errp)
-{
-    uint32_t lo, hi;
-
-    if (!get_u32(r, &lo, what, errp) || !get_u32(r, &hi, what, errp)) {
-        return false;
-    }
-    *v = (uint64_t)hi << 32 | lo;
-    return true;
-}
-
-static bool decode_body(Reader *r, Sca *sca, GError **errp)
+static bool decode_body(WireReader *r, Sca *sca, GError **errp)
 {
     const uint8_t *p;
     uint8_t nlen, glen, u8;
     uint16_t count;
 
-    if (!get_u8(r, &nlen, "program name length", errp) ||
-        !take(r, nlen, &p, "program name", errp)) {
+    if (!wire_get_u8(r, &nlen, "program name length", errp) ||
+        !wire_take(r, nlen, &p, "program name", errp)) {
         return false;
     }
     if (nlen == 0 || nlen > SCA_NAME_MAX) {
@@ -375,12 +245,12 @@ static bool decode_body(Reader *r, Sca *sca, GError **errp)
     if (strlen(sca->name) != nlen) {
         FAIL("program name holds a zero byte");
     }
-    if (!take(r, SCA_DIGEST_SIZE, &p, "program digest", errp)) {
+    if (!wire_take(r, SCA_DIGEST_SIZE, &p, "program digest", errp)) {
         return false;
     }
     memcpy(sca->digest, p, SCA_DIGEST_SIZE);
 
-    if (!get_u16(r, &count, "message count", errp)) {
+    if (!wire_get_u16(r, &count, "message count", errp)) {
         return false;
     }
     if (count == 0 || count > SCA_MAX_MESSAGES) {
@@ -391,31 +261,31 @@ static bool decode_body(Reader *r, Sca *sca, GError **errp)
         uint16_t port;
         uint32_t len;
 
-        if (!get_u8(r, &transport, "message transport", errp) ||
-            !get_u16(r, &port, "message port", errp) ||
-            !get_u32(r, &len, "message length", errp)) {
+        if (!wire_get_u8(r, &transport, "message transport", errp) ||
+            !wire_get_u16(r, &port, "message port", errp) ||
+            !wire_get_u32(r, &len, "message length", errp)) {
             return false;
         }
         if (len > r->left) {
             FAIL("truncated: message %u says %u bytes, %zu left", i, len,
                  r->left);
         }
-        take(r, len, &p, "message payload", errp);
+        wire_take(r, len, &p, "message payload", errp);
         sca_add_message(sca, transport, port, p, len);
     }
 
-    if (!get_u16(r, &sca->hint_message, "hint message", errp) ||
-        !get_u32(r, &sca->hint_offset, "hint offset", errp) ||
-        !get_u32(r, &sca->hint_length, "hint length", errp) ||
-        !get_u8(r, &sca->code_bits, "hint code size", errp) ||
-        !get_u8(r, &u8, "hint call", errp) ||
-        !get_u8(r, &sca->call_arg, "hint call argument", errp)) {
+    if (!wire_get_u16(r, &sca->hint_message, "hint message", errp) ||
+        !wire_get_u32(r, &sca->hint_offset, "hint offset", errp) ||
+        !wire_get_u32(r, &sca->hint_length, "hint length", errp) ||
+        !wire_get_u8(r, &sca->code_bits, "hint code size", errp) ||
+        !wire_get_u8(r, &u8, "hint call", errp) ||
+        !wire_get_u8(r, &sca->call_arg, "hint call argument", errp)) {
         return false;
     }
     sca->call = u8;
 
-    if (!get_u8(r, &glen, "generator length", errp) ||
-        !take(r, glen, &p, "generator", errp)) {
+    if (!wire_get_u8(r, &glen, "generator length", errp) ||
+        !wire_take(r, glen, &p, "generator", errp)) {
         return false;
     }
     memcpy(sca->generator, p, glen);
@@ -423,7 +293,7 @@ static bool decode_body(Reader *r, Sca *sca, GError **errp)
     if (strlen(sca->generator) != glen) {
         FAIL("generator text holds a zero byte");
     }
-    if (!get_u64(r, &sca->time, "generation time", errp)) {
+    if (!wire_get_u64(r, &sca->time, "generation time", errp)) {
         return false;
     }
     if (r->left) {
@@ -435,7 +305,7 @@ static bool decode_body(Reader *r, Sca *sca, GError **errp)
 Sca *sca_decode(const uint8_t *buf, size_t len, GError **errp)
 {
     g_autoptr(Sca) sca = NULL;
-    Reader r;
+    WireReader r;
     uint32_t total, crc;
     uint16_t flags;
 
@@ -471,13 +341,14 @@ Sca *sca_decode(const uint8_t *buf, size_t len, GError **errp)
         g_set_error(errp, SCA_ERROR, 0, "unknown flags 0x%04x", flags);
         return NULL;
     }
-    if (encoding_crc(buf, len) != crc) {
+    if (wire_header_crc(buf, len) != crc) {
         g_set_error(errp, SCA_ERROR, 0, "corrupted: checksum mismatch");
         return NULL;
     }
     sca = sca_new(buf[5], "");
-    r = (Reader) { buf + SCA_HEADER_SIZE, len - SCA_HEADER_SIZE,
-                   SCA_HEADER_SIZE };
+    wire_reader_init(&r, buf + SCA_HEADER_SIZE, len - SCA_HEADER_SIZE,
+                     SCA_ERROR);
+    r.pos = SCA_HEADER_SIZE;
     if (!decode_body(&r, sca, errp) || !sca_validate(sca, errp)) {
         return NULL;
     }
@@ -503,25 +374,6 @@ Sca *sca_load(const char *path, GError **errp)
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static void append_hex(GString *s, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        g_string_append_printf(s, "%02x", p[i]);
-    }
-}
-
-static void append_json_string(GString *s, const char *text)
-{
-    g_string_append_c(s, '"');
-    for (const char *c = text; *c; c++) {
-        if (*c == '"' || *c == '\\') {
-            g_string_append_c(s, '\\');
-        }
-        g_string_append_c(s, *c);
-    }
-    g_string_append_c(s, '"');
-}
-
 char *sca_to_json(const Sca *sca)
 {
     GString *s = g_string_new(NULL);
@@ -529,9 +381,9 @@ char *sca_to_json(const Sca *sca)
     g_string_append_printf(s, "{\"version\": %d, \"type\": \"%s\", "
                            "\"program\": {\"name\": ", SCA_VERSION,
                            sca_type_name(sca->type));
-    append_json_string(s, sca->name);
+    wire_append_json_string(s, sca->name);
     g_string_append(s, ", \"digest\": \"");
-    append_hex(s, sca->digest, SCA_DIGEST_SIZE);
+    wire_append_hex(s, sca->digest, SCA_DIGEST_SIZE);
     g_string_append(s, "\"}, \"messages\": [");
     for (unsigned i = 0; i < sca->messages->len; i++) {
         const ScaMessage *m = sca_message(sca, i);
@@ -542,7 +394,7 @@ char *sca_to_json(const Sca *sca)
                                "\"length\": %zu, \"payload\": \"",
                                i ? ", " : "",
                                sca_transport_name(m->transport), m->port, len);
-        append_hex(s, data, len);
+        wire_append_hex(s, data, len);
         g_string_append(s, "\"}");
     }
     g_string_append_printf(s, "], \"hint\": {\"message\": %u, \"offset\": %u, "
@@ -556,7 +408,7 @@ char *sca_to_json(const Sca *sca)
                                sca_call_name(sca->call), sca->call_arg);
     }
     g_string_append(s, "}, \"generator\": {\"name\": ");
-    append_json_string(s, sca->generator);
+    wire_append_json_string(s, sca->generator);
     g_string_append_printf(s, ", \"time\": %" G_GUINT64_FORMAT "}}",
                            sca->time);
     return g_string_free(s, FALSE);
