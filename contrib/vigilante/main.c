@@ -18,6 +18,8 @@ typedef struct VigilanteCommand {
 static const VigilanteCommand commands[] = {
     { "qmp", "run one QMP command on a running emulator", vigilante_cmd_qmp },
     { "sca", "show or check a self-certifying alert", vigilante_cmd_sca },
+    { "filter", "compile, show, check or try a vulnerability filter",
+      vigilante_cmd_filter },
     { "honeypot", "run a profile's guest as a honeypot, collecting SCAs",
       vigilante_cmd_honeypot },
     { "snapshot", "save a profile's ready snapshot", vigilante_cmd_snapshot },
