@@ -551,6 +551,12 @@ static uint64_t apply(const VfNode *n, uint64_t a, uint64_t b)
 VfVerdict vf_eval(const VfFilter *f, const uint8_t *msg, size_t len,
                   bool complete)
 {
+    return vf_eval_kept(f, msg, len, len, complete);
+}
+
+VfVerdict vf_eval_kept(const VfFilter *f, const uint8_t *msg, size_t avail,
+                       uint64_t len, bool complete)
+{
     uint64_t val[VF_MAX_NODES];
     uint8_t st[VF_MAX_NODES];
     VfVerdict verdict = VF_MATCH;
@@ -568,7 +574,7 @@ VfVerdict vf_eval(const VfFilter *f, const uint8_t *msg, size_t len,
             st[i] = ST_LEN;
             break;
         case SHAPE_LOAD:
-            if ((size_t)n->offset + n->width > len) {
+            if ((size_t)n->offset + n->width > avail) {
                 val[i] = 0;
                 st[i] = ST_MISSING;
             } else {

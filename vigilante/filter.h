@@ -118,6 +118,14 @@ typedef enum {
 VfVerdict vf_eval(const VfFilter *f, const uint8_t *msg, size_t len,
                   bool complete);
 
+/*
+ * The same where only the first @avail bytes of a @len-byte prefix are
+ * at hand (a stream tracker keeps no more than any filter reads): loads
+ * past @avail have no value, LEN is @len.
+ */
+VfVerdict vf_eval_kept(const VfFilter *f, const uint8_t *msg, size_t avail,
+                       uint64_t len, bool complete);
+
 const char *vf_op_name(VfOp op);
 const char *vf_transport_name(VfTransport t);
 

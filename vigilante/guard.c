@@ -1,0 +1,627 @@
+/*
+ * The NIC guard (see guard.h and docs/filters.md): which filters apply to
+ * a frame, UDP datagrams judged whole, TCP streams followed from the SYN
+ * and normalised so the filters see what the guest's stack delivers.
+ */
+#include "guard.h"
+
+#include <string.h>
+
+/* ---- the filter set ---------------------------------------------------- */
+
+struct VgFilterSet {
+    GPtrArray *filters;         /* of VgGuardFilter, installation order */
+    GHashTable *by_port;        /* transport << 16 | port -> GPtrArray */
+    uint64_t generation;
+};
+
+static void guard_filter_free(gpointer p)
+{
+    VgGuardFilter *gf = p;
+
+    g_free(gf->id);
+    g_free(gf->sha256);
+    vf_free(gf->filter);
+    g_free(gf);
+}
+
+static guint scope_key(uint8_t transport, uint16_t port)
+{
+    return (guint)transport << 16 | port;
+}
+
+VgFilterSet *vg_filter_set_new(void)
+{
+    VgFilterSet *set = g_new0(VgFilterSet, 1);
+
+    set->filters = g_ptr_array_new_with_free_func(guard_filter_free);
+    set->by_port = g_hash_table_new_full(NULL, NULL, NULL,
+                                         (GDestroyNotify)g_ptr_array_unref);
+    return set;
+}
+
+void vg_filter_set_free(VgFilterSet *set)
+{
+    if (set) {
+        g_hash_table_destroy(set->by_port);
+        g_ptr_array_unref(set->filters);
+        g_free(set);
+    }
+}
+
+static VgGuardFilter *find(VgFilterSet *set, const char *id, guint *index)
+{
+    for (guint i = 0; i < set->filters->len; i++) {
+        VgGuardFilter *gf = g_ptr_array_index(set->filters, i);
+
+        if (strcmp(gf->id, id) == 0) {
+            if (index) {
+                *index = i;
+            }
+            return gf;
+        }
+    }
+    return NULL;
+}
+
+bool vg_filter_set_add(VgFilterSet *set, const char *id, VfFilter *f,
+                       GError **errp)
+{
+    VgGuardFilter *gf;
+    GPtrArray *list;
+    g_autoptr(GBytes) enc = NULL;
+    guint key;
+
+    if (find(set, id, NULL)) {
+        g_set_error(errp, VF_ERROR, 0, "a filter with id '%s' is already "
+                    "installed", id);
+        vf_free(f);
+        return false;
+    }
+    enc = vf_encode(f, errp);
+    if (!enc) {
+        vf_free(f);
+        return false;
+    }
+    gf = g_new0(VgGuardFilter, 1);
+    gf->id = g_strdup(id);
+    gf->filter = f;
+    gf->sha256 = vf_digest_hex(enc);
+    gf->generation = ++set->generation;
+    g_ptr_array_add(set->filters, gf);
+    key = scope_key(f->transport, f->port);
+    list = g_hash_table_lookup(set->by_port, GUINT_TO_POINTER(key));
+    if (!list) {
+        list = g_ptr_array_new();
+        g_hash_table_insert(set->by_port, GUINT_TO_POINTER(key), list);
+    }
+    g_ptr_array_add(list, gf);
+    return true;
+}
+
+bool vg_filter_set_del(VgFilterSet *set, const char *id, GError **errp)
+{
+    guint index, key;
+    VgGuardFilter *gf = find(set, id, &index);
+    GPtrArray *list;
+
+    if (!gf) {
+        g_set_error(errp, VF_ERROR, 0, "no filter with id '%s'", id);
+        return false;
+    }
+    key = scope_key(gf->filter->transport, gf->filter->port);
+    list = g_hash_table_lookup(set->by_port, GUINT_TO_POINTER(key));
+    g_ptr_array_remove(list, gf);
+    if (!list->len) {
+        g_hash_table_remove(set->by_port, GUINT_TO_POINTER(key));
+    }
+    g_ptr_array_remove_index(set->filters, index);
+    return true;
+}
+
+GPtrArray *vg_filter_set_list(VgFilterSet *set)
+{
+    return set->filters;
+}
+
+bool vg_filter_set_protects(VgFilterSet *set, uint8_t transport,
+                            uint16_t port)
+{
+    return g_hash_table_contains(set->by_port,
+                                 GUINT_TO_POINTER(scope_key(transport, port)));
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+typedef struct {
+    uint8_t version;
+    uint8_t src[16], dst[16];
+    uint16_t sport, dport;
+} ConnKey;
+
+typedef enum {
+    CONN_UNDECIDED,
+    CONN_CLEAN,                 /* every filter said no: passes */
+    CONN_BLOCKED,               /* a filter matched: dropped */
+} ConnState;
+
+typedef struct {
+    ConnKey key;
+    ConnState state;
+    uint32_t isn;
+    uint64_t stream_len;        /* in-order bytes so far */
+    GByteArray *kept;           /* the first bytes, up to keep_limit */
+    uint32_t keep_limit;
+    uint64_t generation;        /* filters installed later do not apply */
+    int64_t last_us;
+} Conn;
+
+struct VgGuard {
+    VgFilterSet *set;
+    char **programs;            /* NULL: all */
+    VgGuardLimits limits;
+    GHashTable *conns;          /* ConnKey -> Conn (the key is inside) */
+    int64_t last_sweep_us;
+    VgGuardStats stats;
+};
+
+static guint conn_hash(gconstpointer p)
+{
+    const ConnKey *k = p;
+    guint h = k->version * 31 + ((guint)k->sport << 16 | k->dport);
+
+    for (int i = 0; i < 16; i++) {
+        h = h * 31 + k->src[i];
+        h = h * 31 + k->dst[i];
+    }
+    return h;
+}
+
+static gboolean conn_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, sizeof(ConnKey)) == 0;
+}
+
+static void conn_free(gpointer p)
+{
+    Conn *c = p;
+
+    if (c->kept) {
+        g_byte_array_unref(c->kept);
+    }
+    g_free(c);
+}
+
+VgGuard *vg_guard_new(VgFilterSet *set, const char *const *programs,
+                      const VgGuardLimits *limits)
+{
+    VgGuard *g = g_new0(VgGuard, 1);
+
+    g->set = set;
+    g->programs = programs ? g_strdupv((char **)programs) : NULL;
+    g->limits = limits ? *limits : (VgGuardLimits) {
+        VG_GUARD_DEFAULT_CONNECTIONS, VG_GUARD_DEFAULT_IDLE_US };
+    g->conns = g_hash_table_new_full(conn_hash, conn_equal, NULL, conn_free);
+    return g;
+}
+
+void vg_guard_free(VgGuard *g)
+{
+    if (g) {
+        g_hash_table_destroy(g->conns);
+        g_strfreev(g->programs);
+        g_free(g);
+    }
+}
+
+static bool applies(const VgGuard *g, const VgGuardFilter *gf)
+{
+    if (!g->programs) {
+        return true;
+    }
+    for (char **p = g->programs; *p; p++) {
+        if (strcmp(*p, gf->filter->name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The set's list for a scope (NULL: none), and whether any applies. */
+static GPtrArray *scope_filters(VgGuard *g, uint8_t transport, uint16_t port)
+{
+    GPtrArray *list = g_hash_table_lookup(
+        g->set->by_port, GUINT_TO_POINTER(scope_key(transport, port)));
+
+    if (!list) {
+        return NULL;
+    }
+    for (guint i = 0; i < list->len; i++) {
+        if (applies(g, g_ptr_array_index(list, i))) {
+            return list;
+        }
+    }
+    return NULL;
+}
+
+static bool any_filter(VgGuard *g)
+{
+    for (guint i = 0; i < g->set->filters->len; i++) {
+        if (applies(g, g_ptr_array_index(g->set->filters, i))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void conn_forget(VgGuard *g, Conn *c)
+{
+    g->stats.buffered -= c->kept->len;
+    g_hash_table_remove(g->conns, &c->key);
+}
+
+/* Entries idle past the limit go; undecided ones are then fail-closed. */
+static void sweep(VgGuard *g, int64_t now)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, g->conns);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        Conn *c = v;
+
+        if (now - c->last_us > g->limits.idle_timeout_us) {
+            g->stats.buffered -= c->kept->len;
+            g_hash_table_iter_remove(&it);
+        }
+    }
+    g->last_sweep_us = now;
+}
+
+/* Room for one more: expired entries, else the stalest clean one. */
+static bool make_room(VgGuard *g, int64_t now)
+{
+    GHashTableIter it;
+    gpointer v;
+    Conn *stalest = NULL;
+
+    if (g_hash_table_size(g->conns) < g->limits.max_connections) {
+        return true;
+    }
+    sweep(g, now);
+    if (g_hash_table_size(g->conns) < g->limits.max_connections) {
+        return true;
+    }
+    g_hash_table_iter_init(&it, g->conns);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        Conn *c = v;
+
+        if (c->state == CONN_CLEAN &&
+            (!stalest || c->last_us < stalest->last_us)) {
+            stalest = c;
+        }
+    }
+    if (!stalest) {
+        return false;           /* never forget an undecided connection */
+    }
+    conn_forget(g, stalest);
+    return true;
+}
+
+static ConnKey key_of(const VgPacket *p)
+{
+    ConnKey k;
+
+    memset(&k, 0, sizeof(k));
+    k.version = p->ip_version;
+    memcpy(k.src, p->src, 16);
+    memcpy(k.dst, p->dst, 16);
+    k.sport = p->src_port;
+    k.dport = p->dst_port;
+    return k;
+}
+
+static Conn *conn_open(VgGuard *g, const VgPacket *p, GPtrArray *list,
+                       int64_t now)
+{
+    Conn *c = g_new0(Conn, 1);
+
+    c->key = key_of(p);
+    c->isn = p->seq;
+    c->generation = g->set->generation;
+    c->last_us = now;
+    for (guint i = 0; i < list->len; i++) {
+        VgGuardFilter *gf = g_ptr_array_index(list, i);
+
+        if (applies(g, gf)) {
+            c->keep_limit = MAX(c->keep_limit, gf->filter->read_end);
+            gf->examined++;
+        }
+    }
+    c->kept = g_byte_array_sized_new(MIN(c->keep_limit, 4096));
+    g_hash_table_replace(g->conns, &c->key, c);
+    return c;
+}
+
+/*
+ * Judge an undecided connection on what it holds now: MATCH (and which
+ * filter), NO_MATCH when every filter has said no, else UNDECIDED.
+ */
+static VfVerdict judge(VgGuard *g, Conn *c, GPtrArray *list,
+                       VgGuardFilter **matched)
+{
+    VfVerdict all = VF_NO_MATCH;
+
+    for (guint i = 0; list && i < list->len; i++) {
+        VgGuardFilter *gf = g_ptr_array_index(list, i);
+        VfVerdict v;
+
+        if (!applies(g, gf) || gf->generation > c->generation) {
+            continue;
+        }
+        v = vf_eval_kept(gf->filter, c->kept->data, c->kept->len,
+                         c->stream_len, false);
+        if (v == VF_MATCH) {
+            *matched = gf;
+            return VF_MATCH;
+        }
+        if (v == VF_UNDECIDED) {
+            all = VF_UNDECIDED;
+        }
+    }
+    return all;
+}
+
+/*
+ * A clean connection keeps its first bytes: the guest may not have taken
+ * the frames that carried them (a full receive ring), and a
+ * retransmission with other bytes must not then slip in where the
+ * filters already looked.  A blocked one needs them no more.
+ */
+static void conn_decided(VgGuard *g, Conn *c, ConnState state)
+{
+    c->state = state;
+    if (state == CONN_BLOCKED) {
+        g->stats.buffered -= c->kept->len;
+        g_byte_array_set_size(c->kept, 0);
+    }
+}
+
+/* Do the bytes of @p that lie in the kept prefix agree with it? */
+static bool agrees_with_kept(const Conn *c, const VgPacket *p)
+{
+    uint32_t rel = p->seq - (c->isn + 1);
+    size_t n;
+
+    if (rel >= c->kept->len) {
+        return true;
+    }
+    n = MIN(p->payload_len, c->kept->len - rel);
+    return memcmp(c->kept->data + rel, p->payload, n) == 0;
+}
+
+/* The bytes of an undecided stream: normalise, keep, judge. */
+static VgGuardVerdict tcp_data(VgGuard *g, Conn *c, const VgPacket *p,
+                               GPtrArray *list, VgGuardFilter **matched)
+{
+    uint32_t start = c->isn + 1;
+    uint32_t next = start + (uint32_t)c->stream_len;
+    int32_t ahead = (int32_t)(p->seq - next);
+    size_t len = p->payload_len, old = 0;
+    VfVerdict v;
+
+    if (ahead > 0) {
+        return VG_GUARD_DROP_NORMALISE;     /* a gap: wait for the rest */
+    }
+    if (ahead < 0) {
+        uint64_t back = (uint64_t)-(int64_t)ahead;
+        uint64_t from;
+
+        if (back > c->stream_len) {
+            return VG_GUARD_DROP_NORMALISE; /* before the stream began */
+        }
+        /* Old bytes must be the ones already seen, as far as kept. */
+        from = c->stream_len - back;
+        old = MIN(back, len);
+        if (from < c->kept->len) {
+            size_t n = MIN(old, c->kept->len - from);
+
+            if (memcmp(c->kept->data + from, p->payload, n) != 0) {
+                return VG_GUARD_DROP_NORMALISE;
+            }
+        }
+        if (old == len) {
+            return VG_GUARD_PASS;           /* a plain retransmission */
+        }
+    }
+    if (c->kept->len < c->keep_limit) {
+        size_t room = c->keep_limit - c->kept->len;
+        size_t n = MIN(room, len - old);
+
+        g_byte_array_append(c->kept, p->payload + old, n);
+        g->stats.buffered += n;
+    }
+    c->stream_len += len - old;
+    v = judge(g, c, list, matched);
+    if (v == VF_MATCH) {
+        (*matched)->hits++;
+        conn_decided(g, c, CONN_BLOCKED);
+        return VG_GUARD_DROP_MATCH;
+    }
+    if (v == VF_NO_MATCH) {
+        conn_decided(g, c, CONN_CLEAN);
+    }
+    return VG_GUARD_PASS;
+}
+
+static VgGuardVerdict tcp_frame(VgGuard *g, const VgPacket *p,
+                                GPtrArray *list, int64_t now,
+                                VgGuardFilter **matched)
+{
+    ConnKey key = key_of(p);
+    Conn *c = g_hash_table_lookup(g->conns, &key);
+    bool syn = (p->tcp_flags & (VG_TCP_SYN | VG_TCP_ACK)) == VG_TCP_SYN;
+
+    if (syn && (!c || c->isn != p->seq)) {
+        if (c) {
+            conn_forget(g, c);
+        }
+        if (!make_room(g, now)) {
+            return VG_GUARD_DROP_FULL;
+        }
+        c = conn_open(g, p, list, now);
+    }
+    if (!c) {
+        /* No state: a connection from before the filters, or forgotten.
+         * Its bytes cannot be judged, so they do not pass. */
+        return p->payload_len ? VG_GUARD_DROP_UNTRACKED : VG_GUARD_PASS;
+    }
+    c->last_us = now;
+    switch (c->state) {
+    case CONN_CLEAN:
+        return agrees_with_kept(c, p) ? VG_GUARD_PASS
+                                      : VG_GUARD_DROP_NORMALISE;
+    case CONN_BLOCKED:
+        return VG_GUARD_DROP_MATCH;
+    case CONN_UNDECIDED:
+        break;
+    }
+    if (!p->payload_len) {
+        return VG_GUARD_PASS;
+    }
+    if (syn) {
+        /* Data on a SYN (fast open) starts the stream at ISN + 1. */
+        VgPacket q = *p;
+
+        q.seq = p->seq + 1;
+        return tcp_data(g, c, &q, list, matched);
+    }
+    return tcp_data(g, c, p, list, matched);
+}
+
+static VgGuardVerdict udp_frame(VgGuard *g, const VgPacket *p,
+                                GPtrArray *list, VgGuardFilter **matched)
+{
+    for (guint i = 0; i < list->len; i++) {
+        VgGuardFilter *gf = g_ptr_array_index(list, i);
+
+        if (!applies(g, gf)) {
+            continue;
+        }
+        gf->examined++;
+        if (vf_eval(gf->filter, p->payload, p->payload_len, true) ==
+            VF_MATCH) {
+            gf->hits++;
+            *matched = gf;
+            return VG_GUARD_DROP_MATCH;
+        }
+    }
+    return VG_GUARD_PASS;
+}
+
+static VgGuardVerdict judge_frame(VgGuard *g, const uint8_t *frame,
+                                  size_t len, size_t vnet_hdr_len,
+                                  int64_t now, VgGuardFilter **matched)
+{
+    VgPacket p;
+    VgPacketKind kind = vg_packet_parse(frame, len, vnet_hdr_len, &p);
+    GPtrArray *list;
+
+    if (kind == VG_PACKET_OTHER) {
+        return VG_GUARD_PASS;
+    }
+    if (kind == VG_PACKET_MALFORMED) {
+        /* Where we cannot read the ports, neither can we tell the guest
+         * would not: with filters on, such frames do not pass. */
+        return any_filter(g) ? VG_GUARD_DROP_NORMALISE : VG_GUARD_PASS;
+    }
+    if (p.fragment) {
+        if (!p.first_fragment) {
+            return VG_GUARD_PASS;   /* useless without the first */
+        }
+        if (!p.ports_known) {
+            return any_filter(g) ? VG_GUARD_DROP_FRAGMENT : VG_GUARD_PASS;
+        }
+        return scope_filters(g, p.transport, p.dst_port)
+               ? VG_GUARD_DROP_FRAGMENT : VG_GUARD_PASS;
+    }
+    list = scope_filters(g, p.transport, p.dst_port);
+    if (!list) {
+        if (p.transport == 6 && g_hash_table_size(g->conns)) {
+            ConnKey key = key_of(&p);
+            Conn *c = g_hash_table_lookup(g->conns, &key);
+
+            if (c) {
+                conn_forget(g, c);  /* its filters were all removed */
+            }
+        }
+        return VG_GUARD_PASS;
+    }
+    g->stats.protected_frames++;
+    if (!p.csum_ok) {
+        return VG_GUARD_DROP_NORMALISE;     /* the guest drops it too */
+    }
+    return p.transport == 17 ? udp_frame(g, &p, list, matched)
+                             : tcp_frame(g, &p, list, now, matched);
+}
+
+VgGuardVerdict vg_guard_frame(VgGuard *g, const uint8_t *frame, size_t len,
+                              size_t vnet_hdr_len, int64_t now_us,
+                              VgGuardFilter **matched)
+{
+    VgGuardFilter *m = NULL;
+    VgGuardVerdict v;
+
+    g->stats.frames++;
+    if (now_us - g->last_sweep_us > g->limits.idle_timeout_us / 4) {
+        sweep(g, now_us);
+    }
+    v = judge_frame(g, frame, len, vnet_hdr_len, now_us, &m);
+    if (v != VG_GUARD_PASS) {
+        g->stats.drops[v]++;
+    }
+    if (matched) {
+        *matched = m;
+    }
+    return v;
+}
+
+void vg_guard_stats(VgGuard *g, VgGuardStats *out)
+{
+    *out = g->stats;
+    out->connections = g_hash_table_size(g->conns);
+}
+
+uint64_t vg_guard_buffered_for(VgGuard *g, const VgGuardFilter *gf)
+{
+    GHashTableIter it;
+    gpointer v;
+    uint64_t n = 0;
+
+    if (gf->filter->transport != 6 || !applies(g, gf)) {
+        return 0;
+    }
+    g_hash_table_iter_init(&it, g->conns);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        Conn *c = v;
+
+        if (c->state == CONN_UNDECIDED && c->key.dport == gf->filter->port &&
+            gf->generation <= c->generation) {
+            n += c->kept->len;
+        }
+    }
+    return n;
+}
+
+const char *vg_guard_verdict_name(VgGuardVerdict v)
+{
+    switch (v) {
+    case VG_GUARD_PASS: return "pass";
+    case VG_GUARD_DROP_MATCH: return "match";
+    case VG_GUARD_DROP_NORMALISE: return "normalise";
+    case VG_GUARD_DROP_FRAGMENT: return "fragment";
+    case VG_GUARD_DROP_UNTRACKED: return "untracked";
+    case VG_GUARD_DROP_FULL: return "table-full";
+    }
+    return "?";
+}

@@ -1,0 +1,96 @@
+/*
+ * The NIC guard: installed vulnerability filters and the per-NIC state
+ * that applies them to guest-bound frames as the guest would receive
+ * them (docs/filters.md).  UDP datagrams are judged whole; a TCP
+ * connection's guest-bound stream is followed from its SYN, kept only up
+ * to the largest offset a filter reads, and judged as its contiguous
+ * prefix grows; segments that would change what the filter saw (gaps,
+ * retransmissions with other bytes, bad checksums) are dropped.  Plain C
+ * with glib: the emulator's filter-vigilante object drives it, and the
+ * unit tests and benchmark drive it with crafted frames.
+ */
+#ifndef VIGILANTE_GUARD_H
+#define VIGILANTE_GUARD_H
+
+#include "filter.h"
+#include "packet.h"
+
+/* ---- installed filters --------------------------------------------------- */
+
+typedef struct VgGuardFilter {
+    char *id;
+    VfFilter *filter;
+    char *sha256;               /* of its encoding */
+    uint64_t hits;              /* messages dropped because it matched */
+    uint64_t examined;          /* datagrams and connections judged */
+    uint64_t generation;        /* when installed (VgFilterSet.generation) */
+} VgGuardFilter;
+
+typedef struct VgFilterSet VgFilterSet;
+
+VgFilterSet *vg_filter_set_new(void);
+void vg_filter_set_free(VgFilterSet *set);
+
+/* Install @f (taken over) as @id; false with *errp if @id is taken. */
+bool vg_filter_set_add(VgFilterSet *set, const char *id, VfFilter *f,
+                       GError **errp);
+bool vg_filter_set_del(VgFilterSet *set, const char *id, GError **errp);
+/* The installed filters, in installation order (borrowed). */
+GPtrArray *vg_filter_set_list(VgFilterSet *set);
+/* Is any filter installed for this transport and port? */
+bool vg_filter_set_protects(VgFilterSet *set, uint8_t transport,
+                            uint16_t port);
+
+/* ---- per-NIC guard ------------------------------------------------------- */
+
+typedef struct {
+    unsigned max_connections;   /* tracked TCP connections */
+    int64_t idle_timeout_us;    /* an entry idle this long may go */
+} VgGuardLimits;
+
+#define VG_GUARD_DEFAULT_CONNECTIONS    65536
+#define VG_GUARD_DEFAULT_IDLE_US        (600 * G_USEC_PER_SEC)
+
+typedef enum {
+    VG_GUARD_PASS,
+    VG_GUARD_DROP_MATCH,        /* a filter matched (this or earlier) */
+    VG_GUARD_DROP_NORMALISE,    /* would change what the filter saw */
+    VG_GUARD_DROP_FRAGMENT,     /* a fragment to a protected port */
+    VG_GUARD_DROP_UNTRACKED,    /* data of a connection with no state */
+    VG_GUARD_DROP_FULL,         /* no room for a new connection */
+} VgGuardVerdict;
+
+typedef struct {
+    uint64_t frames, protected_frames;
+    uint64_t drops[VG_GUARD_DROP_FULL + 1];     /* by verdict */
+    uint64_t connections;       /* tracked now */
+    uint64_t buffered;          /* bytes kept now */
+} VgGuardStats;
+
+typedef struct VgGuard VgGuard;
+
+/*
+ * A guard for one NIC applying @set's filters for programs in
+ * @programs (NULL-terminated names; NULL: every filter).
+ */
+VgGuard *vg_guard_new(VgFilterSet *set, const char *const *programs,
+                      const VgGuardLimits *limits);
+void vg_guard_free(VgGuard *g);
+
+/*
+ * Judge one guest-bound frame (@vnet_hdr_len bytes of virtio-net header
+ * first) at time @now_us.  *@matched (if given) is set to the filter that
+ * matched, for a DROP_MATCH decided by this frame, else NULL.
+ */
+VgGuardVerdict vg_guard_frame(VgGuard *g, const uint8_t *frame, size_t len,
+                              size_t vnet_hdr_len, int64_t now_us,
+                              VgGuardFilter **matched);
+
+void vg_guard_stats(VgGuard *g, VgGuardStats *out);
+
+/* Bytes this guard keeps for connections @gf applies to. */
+uint64_t vg_guard_buffered_for(VgGuard *g, const VgGuardFilter *gf);
+
+const char *vg_guard_verdict_name(VgGuardVerdict v);
+
+#endif
