@@ -96,6 +96,25 @@ static void report_drop(FilterVigilante *s, VgGuardFilter *gf,
     de->pending = 0;
 }
 
+/*
+ * End the guest's side of a blocked connection at once: a RST in the
+ * attacker's name at the sequence number the guest expects, passed on
+ * as if it had come from the netdev (so later filters see it too).  The
+ * attacker's side gets nothing; its later segments are dropped.
+ */
+static void reset_guest_side(NetFilterState *nf, unsigned flags,
+                             uint32_t seq, const uint8_t *frame, size_t len,
+                             size_t vnet)
+{
+    uint8_t rst[VG_RST_FRAME_MAX];
+    struct iovec iov = { .iov_base = rst };
+
+    iov.iov_len = vg_packet_build_rst(frame, len, vnet, seq, rst);
+    if (iov.iov_len) {
+        qemu_netfilter_pass_to_next(nf->netdev, flags, &iov, 1, nf);
+    }
+}
+
 static ssize_t filter_vigilante_receive_iov(NetFilterState *nf,
                                             NetClientState *sender,
                                             unsigned flags,
@@ -106,7 +125,7 @@ static ssize_t filter_vigilante_receive_iov(NetFilterState *nf,
     FilterVigilante *s = FILTER_VIGILANTE(nf);
     size_t size = iov_size(iov, iovcnt);
     size_t vnet = nf->netdev->vnet_hdr_len;
-    VgGuardFilter *matched = NULL;
+    VgGuardAction act;
     VgGuardVerdict v;
 
     if (sender != nf->netdev) {
@@ -117,12 +136,15 @@ static ssize_t filter_vigilante_receive_iov(NetFilterState *nf,
     }
     iov_to_buf(iov, iovcnt, 0, s->scratch, size);
     v = vg_guard_frame(s->guard, s->scratch, size, vnet,
-                       g_get_monotonic_time(), &matched);
+                       g_get_monotonic_time(), &act);
     if (v == VG_GUARD_PASS) {
         return 0;
     }
-    if (matched) {
-        report_drop(s, matched, s->scratch, size, vnet);
+    if (act.matched) {
+        report_drop(s, act.matched, s->scratch, size, vnet);
+    }
+    if (act.reset) {
+        reset_guest_side(nf, flags, act.reset_seq, s->scratch, size, vnet);
     }
     return size;
 }

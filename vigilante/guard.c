@@ -402,7 +402,7 @@ static bool agrees_with_kept(const Conn *c, const VgPacket *p)
 
 /* The bytes of an undecided stream: normalise, keep, judge. */
 static VgGuardVerdict tcp_data(VgGuard *g, Conn *c, const VgPacket *p,
-                               GPtrArray *list, VgGuardFilter **matched)
+                               GPtrArray *list, VgGuardAction *act)
 {
     uint32_t start = c->isn + 1;
     uint32_t next = start + (uint32_t)c->stream_len;
@@ -442,9 +442,11 @@ static VgGuardVerdict tcp_data(VgGuard *g, Conn *c, const VgPacket *p,
         g->stats.buffered += n;
     }
     c->stream_len += len - old;
-    v = judge(g, c, list, matched);
+    v = judge(g, c, list, &act->matched);
     if (v == VF_MATCH) {
-        (*matched)->hits++;
+        act->matched->hits++;
+        act->reset = true;
+        act->reset_seq = next;
         conn_decided(g, c, CONN_BLOCKED);
         return VG_GUARD_DROP_MATCH;
     }
@@ -456,7 +458,7 @@ static VgGuardVerdict tcp_data(VgGuard *g, Conn *c, const VgPacket *p,
 
 static VgGuardVerdict tcp_frame(VgGuard *g, const VgPacket *p,
                                 GPtrArray *list, int64_t now,
-                                VgGuardFilter **matched)
+                                VgGuardAction *act)
 {
     ConnKey key = key_of(p);
     Conn *c = g_hash_table_lookup(g->conns, &key);
@@ -482,7 +484,9 @@ static VgGuardVerdict tcp_frame(VgGuard *g, const VgPacket *p,
         return agrees_with_kept(c, p) ? VG_GUARD_PASS
                                       : VG_GUARD_DROP_NORMALISE;
     case CONN_BLOCKED:
-        return VG_GUARD_DROP_MATCH;
+        /* A bare reset only ends the guest's side: let it. */
+        return p->tcp_flags & VG_TCP_RST && !p->payload_len
+               ? VG_GUARD_PASS : VG_GUARD_DROP_MATCH;
     case CONN_UNDECIDED:
         break;
     }
@@ -494,13 +498,13 @@ static VgGuardVerdict tcp_frame(VgGuard *g, const VgPacket *p,
         VgPacket q = *p;
 
         q.seq = p->seq + 1;
-        return tcp_data(g, c, &q, list, matched);
+        return tcp_data(g, c, &q, list, act);
     }
-    return tcp_data(g, c, p, list, matched);
+    return tcp_data(g, c, p, list, act);
 }
 
 static VgGuardVerdict udp_frame(VgGuard *g, const VgPacket *p,
-                                GPtrArray *list, VgGuardFilter **matched)
+                                GPtrArray *list, VgGuardAction *act)
 {
     for (guint i = 0; i < list->len; i++) {
         VgGuardFilter *gf = g_ptr_array_index(list, i);
@@ -512,7 +516,7 @@ static VgGuardVerdict udp_frame(VgGuard *g, const VgPacket *p,
         if (vf_eval(gf->filter, p->payload, p->payload_len, true) ==
             VF_MATCH) {
             gf->hits++;
-            *matched = gf;
+            act->matched = gf;
             return VG_GUARD_DROP_MATCH;
         }
     }
@@ -521,7 +525,7 @@ static VgGuardVerdict udp_frame(VgGuard *g, const VgPacket *p,
 
 static VgGuardVerdict judge_frame(VgGuard *g, const uint8_t *frame,
                                   size_t len, size_t vnet_hdr_len,
-                                  int64_t now, VgGuardFilter **matched)
+                                  int64_t now, VgGuardAction *act)
 {
     VgPacket p;
     VgPacketKind kind = vg_packet_parse(frame, len, vnet_hdr_len, &p);
@@ -561,27 +565,27 @@ static VgGuardVerdict judge_frame(VgGuard *g, const uint8_t *frame,
     if (!p.csum_ok) {
         return VG_GUARD_DROP_NORMALISE;     /* the guest drops it too */
     }
-    return p.transport == 17 ? udp_frame(g, &p, list, matched)
-                             : tcp_frame(g, &p, list, now, matched);
+    return p.transport == 17 ? udp_frame(g, &p, list, act)
+                             : tcp_frame(g, &p, list, now, act);
 }
 
 VgGuardVerdict vg_guard_frame(VgGuard *g, const uint8_t *frame, size_t len,
                               size_t vnet_hdr_len, int64_t now_us,
-                              VgGuardFilter **matched)
+                              VgGuardAction *act)
 {
-    VgGuardFilter *m = NULL;
+    VgGuardAction a = { 0 };
     VgGuardVerdict v;
 
     g->stats.frames++;
     if (now_us - g->last_sweep_us > g->limits.idle_timeout_us / 4) {
         sweep(g, now_us);
     }
-    v = judge_frame(g, frame, len, vnet_hdr_len, now_us, &m);
+    v = judge_frame(g, frame, len, vnet_hdr_len, now_us, &a);
     if (v != VG_GUARD_PASS) {
         g->stats.drops[v]++;
     }
-    if (matched) {
-        *matched = m;
+    if (act) {
+        *act = a;
     }
     return v;
 }

@@ -77,14 +77,20 @@ VgGuard *vg_guard_new(VgFilterSet *set, const char *const *programs,
                       const VgGuardLimits *limits);
 void vg_guard_free(VgGuard *g);
 
+/* What to do besides dropping, when this frame decided a match. */
+typedef struct {
+    VgGuardFilter *matched;     /* the filter, else NULL */
+    bool reset;                 /* TCP: reset the guest's side */
+    uint32_t reset_seq;         /* the sequence number the guest expects */
+} VgGuardAction;
+
 /*
  * Judge one guest-bound frame (@vnet_hdr_len bytes of virtio-net header
- * first) at time @now_us.  *@matched (if given) is set to the filter that
- * matched, for a DROP_MATCH decided by this frame, else NULL.
+ * first) at time @now_us; *@act (if given) says what else to do.
  */
 VgGuardVerdict vg_guard_frame(VgGuard *g, const uint8_t *frame, size_t len,
                               size_t vnet_hdr_len, int64_t now_us,
-                              VgGuardFilter **matched);
+                              VgGuardAction *act);
 
 void vg_guard_stats(VgGuard *g, VgGuardStats *out);
 

@@ -256,3 +256,73 @@ VgPacketKind vg_packet_parse(const uint8_t *frame, size_t len,
                                                          : tlen);
     return VG_PACKET_OK;
 }
+
+size_t vg_packet_build_rst(const uint8_t *frame, size_t len,
+                           size_t vnet_hdr_len, uint32_t seq, uint8_t *out)
+{
+    VgPacket p;
+    size_t l2, n, alen;
+    uint8_t *ip, *t;
+    uint32_t sum = 0;
+    uint16_t c;
+
+    if (vnet_hdr_len > 64 ||
+        vg_packet_parse(frame, len, vnet_hdr_len, &p) != VG_PACKET_OK ||
+        p.transport != 6 || p.fragment) {
+        return 0;
+    }
+    /* Ethernet header and tags as they came, up to the IP header. */
+    l2 = 12;
+    while (be16(frame + vnet_hdr_len + l2) == ETHERTYPE_VLAN ||
+           be16(frame + vnet_hdr_len + l2) == ETHERTYPE_QINQ) {
+        l2 += 4;
+    }
+    l2 += 2;
+    memset(out, 0, vnet_hdr_len);
+    memcpy(out + vnet_hdr_len, frame + vnet_hdr_len, l2);
+    ip = out + vnet_hdr_len + l2;
+    if (p.ip_version == 4) {
+        alen = 4;
+        memset(ip, 0, 20);
+        ip[0] = 0x45;
+        ip[2] = 0;
+        ip[3] = 40;
+        ip[8] = 64;
+        ip[9] = 6;
+        memcpy(ip + 12, p.src, 4);
+        memcpy(ip + 16, p.dst, 4);
+        c = vg_inet_checksum(ip, 20, 0);
+        ip[10] = c >> 8;
+        ip[11] = c;
+        t = ip + 20;
+    } else {
+        alen = 16;
+        memset(ip, 0, 40);
+        ip[0] = 0x60;
+        ip[5] = 20;
+        ip[6] = 6;
+        ip[7] = 64;
+        memcpy(ip + 8, p.src, 16);
+        memcpy(ip + 24, p.dst, 16);
+        t = ip + 40;
+    }
+    memset(t, 0, 20);
+    t[0] = p.src_port >> 8;
+    t[1] = p.src_port;
+    t[2] = p.dst_port >> 8;
+    t[3] = p.dst_port;
+    t[4] = seq >> 24;
+    t[5] = seq >> 16;
+    t[6] = seq >> 8;
+    t[7] = seq;
+    t[12] = 5 << 4;
+    t[13] = VG_TCP_RST;
+    sum = sum_words(p.src, alen, 0);
+    sum = sum_words(p.dst, alen, sum);
+    sum += 6 + 20;
+    c = vg_inet_checksum(t, 20, sum);
+    t[16] = c >> 8;
+    t[17] = c;
+    n = (t + 20) - out;
+    return n;
+}

@@ -55,6 +55,16 @@ typedef struct {
 VgPacketKind vg_packet_parse(const uint8_t *frame, size_t len,
                              size_t vnet_hdr_len, VgPacket *p);
 
+/*
+ * A TCP RST to the guest in the connection of the TCP frame @frame (the
+ * same Ethernet and IP addresses and ports), with sequence number @seq,
+ * written to @out (at least VG_RST_FRAME_MAX bytes); its length, or 0
+ * when @frame is not a TCP frame.  A vnet header, if any, is zeroed.
+ */
+#define VG_RST_FRAME_MAX (64 + 14 + 8 + 40 + 20)
+size_t vg_packet_build_rst(const uint8_t *frame, size_t len,
+                           size_t vnet_hdr_len, uint32_t seq, uint8_t *out);
+
 /* The Internet checksum of @len bytes, folded, starting from @sum. */
 uint16_t vg_inet_checksum(const uint8_t *p, size_t len, uint32_t sum);
 

@@ -214,7 +214,7 @@ static void test_udp(void)
     g_autofree char *attack = fig1_attack(72);
     Shape s = { .version = 4, .proto = 17, .sport = 4000,
                 .dport = FIG1_PORT };
-    VgGuardFilter *hit = NULL;
+    VgGuardAction act;
     g_autoptr(GByteArray) f = NULL;
 
     g_assert_cmpint(send(g, &s, attack, 72, 0), ==, VG_GUARD_DROP_MATCH);
@@ -251,11 +251,12 @@ static void test_udp(void)
 
     /* The matching filter is reported and counted. */
     f = frame(&s, attack, 72);
-    g_assert_cmpint(vg_guard_frame(g, f->data, f->len, 0, 0, &hit), ==,
+    g_assert_cmpint(vg_guard_frame(g, f->data, f->len, 0, 0, &act), ==,
                     VG_GUARD_DROP_MATCH);
-    g_assert_nonnull(hit);
-    g_assert_cmpstr(hit->id, ==, "f0");
-    g_assert_cmpuint(hit->hits, ==, 5);
+    g_assert_nonnull(act.matched);
+    g_assert_cmpstr(act.matched->id, ==, "f0");
+    g_assert_cmpuint(act.matched->hits, ==, 5);
+    g_assert_false(act.reset);          /* UDP: nothing to reset */
     vg_guard_free(g);
     vg_filter_set_free(set);
 }
@@ -489,6 +490,60 @@ static void test_scope(void)
     vg_filter_set_free(set);
 }
 
+/* A match resets the guest's side: a RST at the byte it expects. */
+static void test_reset(void)
+{
+    VgFilterSet *set = fig1_and_login();
+    VgGuard *g = vg_guard_new(set, NULL, NULL);
+    const char *a = LOGIN_ATTACK;
+
+    for (int shape = 0; shape < 3; shape++) {
+        g_autoptr(GByteArray) f = NULL;
+        uint8_t rst[VG_RST_FRAME_MAX];
+        VgGuardAction act;
+        VgPacket p;
+        size_t n;
+        Tcp t;
+
+        tcp_open(&t, g, 44001 + shape, 0);
+        t.s.version = shape == 1 ? 6 : 4;
+        t.s.vlans = shape == 2 ? 1 : 0;
+        t.s.vnet = shape == 2 ? 12 : 0;
+        if (shape) {
+            /* reopen in this shape */
+            t.s.flags = 0x02;
+            t.s.seq = t.isn = 777 + shape;
+            g_assert_cmpint(send(g, &t.s, "", 0, 0), ==, VG_GUARD_PASS);
+            t.s.flags = 0x18;
+        }
+        g_assert_cmpint(tcp_send(&t, a, 0, 10, 0), ==, VG_GUARD_PASS);
+        t.s.seq = t.isn + 1 + 10;
+        f = frame(&t.s, a + 10, strlen(a) - 10);
+        g_assert_cmpint(vg_guard_frame(g, f->data, f->len, t.s.vnet, 0,
+                                       &act), ==, VG_GUARD_DROP_MATCH);
+        g_assert_true(act.reset);
+        g_assert_cmpuint(act.reset_seq, ==, t.isn + 1 + 10);
+        n = vg_packet_build_rst(f->data, f->len, t.s.vnet, act.reset_seq,
+                                rst);
+        g_assert_cmpuint(n, >, 0);
+        g_assert_cmpint(vg_packet_parse(rst, n, t.s.vnet, &p), ==,
+                        VG_PACKET_OK);
+        g_assert_cmpuint(p.ip_version, ==, t.s.version);
+        g_assert_cmpuint(p.tcp_flags, ==, VG_TCP_RST);
+        g_assert_cmpuint(p.seq, ==, act.reset_seq);
+        g_assert_cmpuint(p.src_port, ==, t.s.sport);
+        g_assert_cmpuint(p.dst_port, ==, LOGIN_PORT);
+        g_assert_true(p.csum_ok || t.s.vnet);
+        g_assert_cmpuint(p.payload_len, ==, 0);
+        /* The attacker's own bare RST passes; its data does not. */
+        g_assert_cmpint(vg_guard_frame(g, rst, n, t.s.vnet, 0, NULL), ==,
+                        VG_GUARD_PASS);
+        g_assert_cmpint(tcp_send(&t, a, 0, 5, 0), ==, VG_GUARD_DROP_MATCH);
+    }
+    vg_guard_free(g);
+    vg_filter_set_free(set);
+}
+
 /* Filters that read len on a stream decide when enough has come. */
 static void test_stream_len(void)
 {
@@ -579,6 +634,7 @@ int main(int argc, char **argv)
     g_test_add_func("/guard/fragments", test_fragments);
     g_test_add_func("/guard/tcp", test_tcp);
     g_test_add_func("/guard/limits", test_limits);
+    g_test_add_func("/guard/reset", test_reset);
     g_test_add_func("/guard/scope", test_scope);
     g_test_add_func("/guard/stream-len", test_stream_len);
     g_test_add_func("/guard/benign", test_benign);

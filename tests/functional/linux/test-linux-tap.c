@@ -13,14 +13,13 @@
  * Arguments besides GTest's: --client=PROGRAM --exploit=PROGRAM
  * --cli=PROGRAM (vigilante).
  */
-#include <errno.h>
 #include <gio/gio.h>
-#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "guest.h"
 #include "host-util.h"
+#include "netns.h"
 #include "linux-guest.h"
 #include "sca.h"
 
@@ -46,38 +45,6 @@ static char *guest_file(const char *name)
         g_assert_not_reached();
     }
     return g_build_filename(dir, name, NULL);
-}
-
-static gboolean ip(GError **errp, const char *a1, const char *a2,
-                   const char *a3, const char *a4, const char *a5,
-                   const char *a6, const char *a7)
-{
-    const char *argv[] = { "ip", a1, a2, a3, a4, a5, a6, a7, NULL };
-    g_autofree char *out = NULL;
-    gboolean ok = vg_run_program(argv, 10000, &out, errp);
-
-    if (!ok && errp && *errp) {
-        g_prefix_error(errp, "ip %s %s %s: %s", a1, a2, a3, out ? out : "");
-    }
-    return ok;
-}
-
-/*
- * Move this process into a network namespace of its own with a tap
- * device at 10.0.2.2/24: the emulators it starts open the tap, and the
- * namespace (with the tap) goes when the test exits.
- */
-static gboolean private_tap_network(GError **errp)
-{
-    if (unshare(CLONE_NEWNET) < 0) {
-        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
-                    "unshare(CLONE_NEWNET): %s", g_strerror(errno));
-        return FALSE;
-    }
-    return ip(errp, "link", "set", "lo", "up", NULL, NULL, NULL) &&
-           ip(errp, "tuntap", "add", "dev", TAP_NAME, "mode", "tap", NULL) &&
-           ip(errp, "addr", "add", HOST_ADDR, "dev", TAP_NAME, NULL, NULL) &&
-           ip(errp, "link", "set", TAP_NAME, "up", NULL, NULL, NULL);
 }
 
 static void query(VgQmp *qmp, guint64 *input, guint64 *dirty)
@@ -281,7 +248,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (geteuid() == 0) {
-        if (!private_tap_network(&err)) {
+        if (!vg_private_tap_network(TAP_NAME, HOST_ADDR, &err)) {
             g_printerr("test-linux-tap: %s\n", err->message);
             return 1;
         }
