@@ -6,7 +6,6 @@
 #include "filter.h"
 #include "wire.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #define FAIL(...) \
@@ -469,19 +468,10 @@ VfFilter *vf_decode(const uint8_t *buf, size_t len, GError **errp)
 
 VfFilter *vf_load(const char *path, GError **errp)
 {
-    g_autofree char *data = NULL;
-    gsize len;
-    GStatBuf st;
+    size_t len;
+    g_autofree char *data = wire_read_file(path, VF_MAX_SIZE, VF_ERROR, &len, errp);
 
-    if (g_stat(path, &st) == 0 && st.st_size > VF_MAX_SIZE) {
-        g_set_error(errp, VF_ERROR, 0, "%s: oversized (%lld bytes, at most "
-                    "%u)", path, (long long)st.st_size, VF_MAX_SIZE);
-        return NULL;
-    }
-    if (!g_file_get_contents(path, &data, &len, errp)) {
-        return NULL;
-    }
-    return vf_decode((const uint8_t *)data, len, errp);
+    return data ? vf_decode((const uint8_t *)data, len, errp) : NULL;
 }
 
 char *vf_digest_hex(GBytes *encoding)

@@ -5,7 +5,6 @@
 #include "sca.h"
 #include "wire.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -357,19 +356,10 @@ Sca *sca_decode(const uint8_t *buf, size_t len, GError **errp)
 
 Sca *sca_load(const char *path, GError **errp)
 {
-    g_autofree char *data = NULL;
-    gsize len;
-    GStatBuf st;
+    size_t len;
+    g_autofree char *data = wire_read_file(path, SCA_MAX_SIZE, SCA_ERROR, &len, errp);
 
-    if (g_stat(path, &st) == 0 && st.st_size > SCA_MAX_SIZE) {
-        g_set_error(errp, SCA_ERROR, 0, "%s: oversized (%lld bytes, at most "
-                    "%u)", path, (long long)st.st_size, SCA_MAX_SIZE);
-        return NULL;
-    }
-    if (!g_file_get_contents(path, &data, &len, errp)) {
-        return NULL;
-    }
-    return sca_decode((const uint8_t *)data, len, errp);
+    return data ? sca_decode((const uint8_t *)data, len, errp) : NULL;
 }
 
 /* ---- JSON ------------------------------------------------------------------ */

@@ -1,6 +1,7 @@
 /* The wire encoding helpers of the SCA and filter formats (see wire.h). */
 #include "wire.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 void wire_put_u8(GByteArray *b, uint8_t v)
@@ -106,6 +107,25 @@ bool wire_get_u64(WireReader *r, uint64_t *v, const char *what,
     }
     *v = (uint64_t)hi << 32 | lo;
     return true;
+}
+
+char *wire_read_file(const char *path, size_t max, GQuark domain,
+                     size_t *len, GError **errp)
+{
+    char *data = NULL;
+    gsize n;
+    GStatBuf st;
+
+    if (g_stat(path, &st) == 0 && (uint64_t)st.st_size > max) {
+        g_set_error(errp, domain, 0, "%s: oversized (%lld bytes, at most "
+                    "%zu)", path, (long long)st.st_size, max);
+        return NULL;
+    }
+    if (!g_file_get_contents(path, &data, &n, errp)) {
+        return NULL;
+    }
+    *len = n;
+    return data;
 }
 
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)

@@ -38,6 +38,13 @@ bool wire_get_u32(WireReader *r, uint32_t *v, const char *what,
 bool wire_get_u64(WireReader *r, uint64_t *v, const char *what,
                   GError **errp);
 
+/*
+ * Read a whole file of at most @max bytes (a larger one is refused with
+ * "PATH: oversized", domain @domain, before it is read).
+ */
+char *wire_read_file(const char *path, size_t max, GQuark domain,
+                     size_t *len, GError **errp);
+
 /* CRC-32 (IEEE 802.3, as zlib's). */
 uint32_t wire_crc32(const uint8_t *p, size_t n);
 
