@@ -79,6 +79,7 @@ demo: all
 
 bench: all $(BUILD)/guests/linux/.stamp
 	$(SRC)/tests/bench/run.sh
+	$(SRC)/tests/bench/filters.sh
 
 clean:
 	-$(NINJA) -C $(BUILD)/qemu clean

@@ -456,6 +456,20 @@ static VgGuardVerdict tcp_data(VgGuard *g, Conn *c, const VgPacket *p,
     return VG_GUARD_PASS;
 }
 
+/*
+ * A segment whose bytes the guard does not look at needs no checksum
+ * check (it costs a read of every byte): one of a clean connection past
+ * the prefix the filters judged.  Everything else is checked, so that
+ * what the filters see is what the guest's stack takes.
+ */
+static bool needs_no_checksum(const Conn *c, const VgPacket *p)
+{
+    return c && c->state == CONN_CLEAN &&
+           !(p->tcp_flags & (VG_TCP_SYN | VG_TCP_RST)) &&
+           (uint32_t)(p->seq - (c->isn + 1)) >= c->kept->len &&
+           (uint32_t)(p->seq - (c->isn + 1)) < (1u << 31);
+}
+
 static VgGuardVerdict tcp_frame(VgGuard *g, const VgPacket *p,
                                 GPtrArray *list, int64_t now,
                                 VgGuardAction *act)
@@ -464,6 +478,9 @@ static VgGuardVerdict tcp_frame(VgGuard *g, const VgPacket *p,
     Conn *c = g_hash_table_lookup(g->conns, &key);
     bool syn = (p->tcp_flags & (VG_TCP_SYN | VG_TCP_ACK)) == VG_TCP_SYN;
 
+    if (!needs_no_checksum(c, p) && !vg_packet_csum_ok(p)) {
+        return VG_GUARD_DROP_NORMALISE;     /* the guest drops it too */
+    }
     if (syn && (!c || c->isn != p->seq)) {
         if (c) {
             conn_forget(g, c);
@@ -562,11 +579,13 @@ static VgGuardVerdict judge_frame(VgGuard *g, const uint8_t *frame,
         return VG_GUARD_PASS;
     }
     g->stats.protected_frames++;
-    if (!p.csum_ok) {
-        return VG_GUARD_DROP_NORMALISE;     /* the guest drops it too */
+    if (p.transport == 17) {
+        if (!vg_packet_csum_ok(&p)) {
+            return VG_GUARD_DROP_NORMALISE; /* the guest drops it too */
+        }
+        return udp_frame(g, &p, list, act);
     }
-    return p.transport == 17 ? udp_frame(g, &p, list, act)
-                             : tcp_frame(g, &p, list, now, act);
+    return tcp_frame(g, &p, list, now, act);
 }
 
 VgGuardVerdict vg_guard_frame(VgGuard *g, const uint8_t *frame, size_t len,

@@ -250,11 +250,16 @@ VgPacketKind vg_packet_parse(const uint8_t *frame, size_t len,
     if (k != VG_PACKET_OK) {
         return k;
     }
-    /* A fragment's checksum covers the whole datagram: not checked. */
-    p->csum_ok = offloaded || p->fragment ||
-                 checksum_right(p, t, p->transport == 17 ? be16(t + 4)
-                                                         : tlen);
+    p->csum_offloaded = offloaded;
+    p->l4 = t;
+    p->l4_len = p->transport == 17 ? be16(t + 4) : tlen;
     return VG_PACKET_OK;
+}
+
+bool vg_packet_csum_ok(const VgPacket *p)
+{
+    return p->csum_offloaded || p->fragment ||
+           checksum_right(p, p->l4, p->l4_len);
 }
 
 size_t vg_packet_build_rst(const uint8_t *frame, size_t len,

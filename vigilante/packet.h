@@ -38,14 +38,12 @@ typedef struct {
     uint16_t src_port, dst_port;
     uint32_t seq;               /* TCP */
     uint8_t tcp_flags;          /* TCP */
-    /*
-     * The transport checksum is right, or left to offload (a vnet header
-     * that says the host computes or has checked it), or absent (IPv4
-     * UDP with checksum 0).
-     */
-    bool csum_ok;
     const uint8_t *payload;
     size_t payload_len;
+    /* For vg_packet_csum_ok(): */
+    bool csum_offloaded;
+    const uint8_t *l4;
+    size_t l4_len;
 } VgPacket;
 
 /*
@@ -64,6 +62,14 @@ VgPacketKind vg_packet_parse(const uint8_t *frame, size_t len,
 #define VG_RST_FRAME_MAX (64 + 14 + 8 + 40 + 20)
 size_t vg_packet_build_rst(const uint8_t *frame, size_t len,
                            size_t vnet_hdr_len, uint32_t seq, uint8_t *out);
+
+/*
+ * Is the transport checksum right, or left to offload (a vnet header that
+ * says the host computes or has checked it), or absent (IPv4 UDP with
+ * checksum 0)?  Fragments are not checked (the checksum covers the whole
+ * datagram).  Computed on demand: it reads every byte.
+ */
+bool vg_packet_csum_ok(const VgPacket *p);
 
 /* The Internet checksum of @len bytes, folded, starting from @sum. */
 uint16_t vg_inet_checksum(const uint8_t *p, size_t len, uint32_t sum);
