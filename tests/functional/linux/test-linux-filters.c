@@ -2,7 +2,9 @@
  * A vulnerability filter for vg-logind's multi-message exploit (TIME,
  * LOGIN, then a NOTE longer than its 32-byte field) on the Linux guest,
  * taint off, on tap networking in the test's own network namespace,
- * with filter-vigilante given on the command line.  Without the filter
+ * with filter-vigilante given on the command line; once per NIC model
+ * (virtio-net-pci, whose frames carry a vnet header on tap, e1000 and
+ * rtl8139).  Without the filter
  * the exploit lands (the service dies on the bad pointer); with it,
  * benign sessions are all answered and the exploit is dropped however
  * it is cut: one segment, 1-byte segments, out of order then
@@ -248,8 +250,11 @@ static void cut_lines(RawTcp *t, const GByteArray *s)
                  s->len - strlen(path_prefix) + 5, NULL);
 }
 
-static void test_filters(void)
+static void test_filters(gconstpointer data)
 {
+    const char *nic = data;
+    g_autofree char *dev = g_strdup_printf("%s,netdev=n0,romfile=,"
+                                           "mac=52:54:00:12:34:56", nic);
     g_autofree char *vmlinux = guest_file("vmlinux");
     g_autofree char *kernel = g_file_test(vmlinux, G_FILE_TEST_IS_REGULAR)
                               ? g_strdup(vmlinux) : guest_file("vmlinuz");
@@ -279,8 +284,7 @@ static void test_filters(void)
             "-kernel", kernel, "-initrd", initrd,
             "-append", VGL_KERNEL_CMDLINE,
             "-netdev", "tap,id=n0,ifname=" TAP_NAME ",script=no,downscript=no",
-            "-device", "virtio-net-pci,netdev=n0,romfile=,"
-                       "mac=52:54:00:12:34:56",
+            "-device", dev,
             "-object", "filter-vigilante,id=g0,netdev=n0,queue=tx,"
                        "programs=vg-linux", NULL,
         };
@@ -392,6 +396,11 @@ int main(int argc, char **argv)
         }
         network_up = TRUE;
     }
-    g_test_add_func("/linux/filters/logind", test_filters);
+    g_test_add_data_func("/linux/filters/logind/virtio-net-pci",
+                         "virtio-net-pci", test_filters);
+    g_test_add_data_func("/linux/filters/logind/e1000", "e1000",
+                         test_filters);
+    g_test_add_data_func("/linux/filters/logind/rtl8139", "rtl8139",
+                         test_filters);
     return g_test_run();
 }
