@@ -123,10 +123,22 @@ VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
 
 bool vg_profile_vm_connect(VgProfileVm *vm, GError **errp)
 {
-    if (!vm->qmp) {
-        vm->qmp = vg_qmp_connect(vm->sock, QMP_TIMEOUT_MS, errp);
+    g_autofree char *log = NULL;
+
+    if (vm->qmp) {
+        return true;
     }
-    return vm->qmp != NULL;
+    vm->qmp = vg_qmp_connect(vm->sock, QMP_TIMEOUT_MS, errp);
+    if (vm->qmp) {
+        return true;
+    }
+    /* What the emulator said, if anything, is the likeliest reason. */
+    if (g_file_get_contents(vm->log, &log, NULL, NULL) && *g_strstrip(log)) {
+        size_t n = strlen(log);
+
+        g_prefix_error(errp, "emulator: %s; ", n > 400 ? log + n - 400 : log);
+    }
+    return false;
 }
 
 bool vg_profile_vm_wait_serial(VgProfileVm *vm, const char *marker,

@@ -72,6 +72,12 @@ VgQmp *vg_qmp_connect(const char *socket_path, guint timeout_ms,
 
     qmp->inbuf = g_string_new(NULL);
     g_queue_init(&qmp->events);
+    /*
+     * Connect and read the greeting, again until the deadline: an
+     * emulator still starting up may close a connection it took before
+     * its monitor was ready (seen under load), and that is no reason to
+     * give up on it.
+     */
     for (;;) {
         g_autoptr(GError) err = NULL;
 
@@ -81,7 +87,14 @@ VgQmp *vg_qmp_connect(const char *socket_path, guint timeout_ms,
             goto fail;
         }
         if (g_socket_connect(qmp->sock, addr, NULL, &err)) {
-            break;
+            greeting = read_line(qmp, deadline);
+            if (greeting && strstr(greeting, "\"QMP\"")) {
+                break;
+            }
+            g_clear_pointer(&greeting, g_free);
+            g_string_truncate(qmp->inbuf, 0);
+            g_set_error(&err, G_IO_ERROR, G_IO_ERROR_FAILED,
+                        "no QMP greeting");
         }
         g_clear_object(&qmp->sock);
         if (g_get_monotonic_time() > deadline) {
@@ -91,12 +104,6 @@ VgQmp *vg_qmp_connect(const char *socket_path, guint timeout_ms,
             goto fail;
         }
         g_usleep(20 * 1000);
-    }
-    greeting = read_line(qmp, deadline);
-    if (!greeting || !strstr(greeting, "\"QMP\"")) {
-        g_set_error(errp, G_IO_ERROR, G_IO_ERROR_FAILED,
-                    "no QMP greeting on %s", socket_path);
-        goto fail;
     }
     reply = vg_qmp_command(qmp, "{\"execute\":\"qmp_capabilities\"}",
                            timeout_ms);

@@ -298,6 +298,11 @@ static void test_200_in_a_row(void)
                                 VERIFY_TIMEOUT_MS);
 
         verified += v.kind == VG_VERDICT_VERIFIED;
+        if (v.kind != VG_VERDICT_VERIFIED) {
+            g_autofree char *json = vg_verdict_json(&v, sca);
+
+            g_test_message("verification %d: %s", i, json);
+        }
         vg_verdict_clear(&v);
         if (i == 19) {
             rss0 = rss_kib();   /* after warm-up */
