@@ -55,22 +55,26 @@ static bool at_end(Parser *ps)
     return *ps->p == '\0' || *ps->p == '#';
 }
 
-/* Consume @tok (an operator) if it comes next. */
+static bool ident_char(char c)
+{
+    return g_ascii_isalnum(c) || c == '_';
+}
+
+/*
+ * Consume @tok (an operator) if it comes next.  The signed operators end
+ * in 's': "x >>shift" is x >> shift, not x >>s hift.
+ */
 static bool accept(Parser *ps, const char *tok)
 {
     size_t n = strlen(tok);
 
     skip_space(ps);
-    if (strncmp(ps->p, tok, n) == 0) {
+    if (strncmp(ps->p, tok, n) == 0 &&
+        !(tok[n - 1] == 's' && ident_char(ps->p[n]))) {
         ps->p += n;
         return true;
     }
     return false;
-}
-
-static bool ident_char(char c)
-{
-    return g_ascii_isalnum(c) || c == '_';
 }
 
 /*
@@ -96,6 +100,12 @@ static char *word(Parser *ps)
 }
 
 /* ---- nodes ------------------------------------------------------------------ */
+
+static bool is_leaf(const VfNode *n)
+{
+    return n->op == VF_OP_CONST || n->op == VF_OP_LEN ||
+           n->op == VF_OP_LOAD_LE || n->op == VF_OP_LOAD_BE;
+}
 
 static char *node_key(const VfNode *n)
 {
@@ -630,6 +640,55 @@ static void generator_line(Parser *ps)
     ps->p = s + n;
 }
 
+/*
+ * Drop the nodes no condition uses (a `let` never referred to), keeping
+ * the order of the rest: what is printed back compiles to the same.
+ */
+static void prune(VfFilter *f)
+{
+    g_autofree int *map = g_new(int, f->nodes->len);
+    g_autofree bool *used = g_new0(bool, f->nodes->len);
+    GArray *kept = g_array_new(FALSE, TRUE, sizeof(VfNode));
+
+    for (unsigned i = 0; i < f->conditions->len; i++) {
+        used[g_array_index(f->conditions, uint16_t, i)] = true;
+    }
+    for (unsigned i = f->nodes->len; i-- > 0;) {
+        const VfNode *n = vf_node(f, i);
+
+        if (used[i] && !is_leaf(n)) {
+            used[n->a] = true;
+            if (n->op != VF_OP_ZEXT && n->op != VF_OP_SEXT &&
+                n->op != VF_OP_NOT && n->op != VF_OP_NEG) {
+                used[n->b] = true;
+            }
+        }
+    }
+    for (unsigned i = 0; i < f->nodes->len; i++) {
+        VfNode n = *vf_node(f, i);
+
+        if (!used[i]) {
+            continue;
+        }
+        if (!is_leaf(&n)) {
+            n.a = map[n.a];
+            if (n.op != VF_OP_ZEXT && n.op != VF_OP_SEXT &&
+                n.op != VF_OP_NOT && n.op != VF_OP_NEG) {
+                n.b = map[n.b];
+            }
+        }
+        map[i] = kept->len;
+        g_array_append_val(kept, n);
+    }
+    for (unsigned i = 0; i < f->conditions->len; i++) {
+        uint16_t *c = &g_array_index(f->conditions, uint16_t, i);
+
+        *c = map[*c];
+    }
+    g_array_unref(f->nodes);
+    f->nodes = kept;
+}
+
 VfFilter *vf_compile(const char *text, GError **errp)
 {
     g_autoptr(VfFilter) f = vf_new("", 0, 0);
@@ -695,6 +754,7 @@ VfFilter *vf_compile(const char *text, GError **errp)
                     "scope line and at least one require line");
         return NULL;
     }
+    prune(f);
     if (!vf_validate(f, &err)) {
         g_propagate_error(errp, g_steal_pointer(&err));
         return NULL;
@@ -736,11 +796,6 @@ static const char *binary_token(VfOp op, bool swapped)
     }
 }
 
-static bool is_leaf(const VfNode *n)
-{
-    return n->op == VF_OP_CONST || n->op == VF_OP_LEN ||
-           n->op == VF_OP_LOAD_LE || n->op == VF_OP_LOAD_BE;
-}
 
 /* Fully parenthesised, so precedence never matters on the way back. */
 static void print_node(GString *s, const VfFilter *f, unsigned i,

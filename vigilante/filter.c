@@ -212,15 +212,36 @@ bool vf_validate(VfFilter *f, GError **errp)
         if (!node_valid(n, i, &depths[i], depths, errp)) {
             return false;
         }
-        if (op_shape(n->op) == SHAPE_LOAD) {
-            read_end = MAX(read_end, n->offset + n->width);
-        }
     }
+    /* Reuse depths[] as "used by a condition", from the last node down. */
+    memset(depths, 0, f->nodes->len);
     for (unsigned i = 0; i < f->conditions->len; i++) {
         uint16_t c = g_array_index(f->conditions, uint16_t, i);
 
         if (c >= f->nodes->len) {
             FAIL("condition %u names node %u of %u", i, c, f->nodes->len);
+        }
+        depths[c] = 1;
+    }
+    f->uses_len = false;
+    for (unsigned i = f->nodes->len; i-- > 0;) {
+        const VfNode *n = vf_node(f, i);
+        Shape shape = op_shape(n->op);
+
+        if (!depths[i]) {
+            continue;
+        }
+        if (shape == SHAPE_LOAD) {
+            read_end = MAX(read_end, n->offset + n->width);
+        } else if (shape == SHAPE_LEN) {
+            f->uses_len = true;
+        }
+        if (shape == SHAPE_EXT || shape == SHAPE_UNARY ||
+            shape == SHAPE_BINARY) {
+            depths[n->a] = 1;
+        }
+        if (shape == SHAPE_BINARY) {
+            depths[n->b] = 1;
         }
     }
     if (!wire_text_ok(f->generator, strnlen(f->generator,

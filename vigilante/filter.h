@@ -76,8 +76,9 @@ typedef struct {
     GArray *conditions;                     /* of uint16_t node indices */
     char generator[VF_GENERATOR_MAX + 1];
     uint64_t time;                          /* seconds since the epoch */
-    /* Derived by vf_validate(): */
+    /* Derived by vf_validate(), from the nodes the conditions use: */
     uint32_t read_end;      /* bytes a decision may need: max load end */
+    bool uses_len;          /* a condition depends on the length */
 } VfFilter;
 
 VfFilter *vf_new(const char *name, VfTransport transport, uint16_t port);
@@ -89,7 +90,10 @@ uint16_t vf_add_node(VfFilter *f, const VfNode *n);
 void vf_add_condition(VfFilter *f, uint16_t node);
 const VfNode *vf_node(const VfFilter *f, unsigned i);
 
-/* Check everything the encoder and evaluator rely on; sets read_end. */
+/*
+ * Check everything the encoder and evaluator rely on; sets read_end and
+ * uses_len.
+ */
 bool vf_validate(VfFilter *f, GError **errp);
 
 GBytes *vf_encode(VfFilter *f, GError **errp);

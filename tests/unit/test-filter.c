@@ -323,6 +323,26 @@ static void test_limits(void)
         g_clear_error(&err);
     }
 
+    /* Unused names do not count: not read, not kept. */
+    {
+        g_autoptr(VfFilter) pruned = compile(
+            "program t\nscope udp 1\nlet far = u8[60000]\n"
+            "let n = len\nrequire u8[0] == 1\n");
+
+        g_assert_cmpuint(pruned->read_end, ==, 1);
+        g_assert_false(pruned->uses_len);
+        g_assert_cmpuint(pruned->nodes->len, ==, 3);
+    }
+    /* A signed operator's 's' does not eat the name after it. */
+    {
+        g_autoptr(VfFilter) sh = compile(
+            "program t\nscope udp 1\nlet shift = 3\nlet size = 9\n"
+            "require (16 >>shift) == 2 && len <size\n");
+        uint8_t one = 0;
+
+        g_assert_cmpint(vf_eval(sh, &one, 1, true), ==, VF_MATCH);
+    }
+
     /* 4097 distinct nodes. */
     for (int k = 0; k < VF_MAX_NODES / 2 + 1; k++) {
         g_string_append_printf(wide, "let c%d = %d + 1\n", k, k + 1000000);
