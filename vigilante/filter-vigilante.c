@@ -128,13 +128,18 @@ static ssize_t filter_vigilante_receive_iov(NetFilterState *nf,
     VgGuardAction act;
     VgGuardVerdict v;
 
-    if (sender != nf->netdev) {
-        return 0;               /* from the guest: not ours to judge */
-    }
     if (size > FRAME_MAX) {
-        return size;            /* larger than any frame a NIC takes */
+        /* Larger than any frame a NIC takes (the guest's: passed on). */
+        return sender == nf->netdev ? size : 0;
     }
     iov_to_buf(iov, iovcnt, 0, s->scratch, size);
+    if (sender != nf->netdev) {
+        /* From the guest: never dropped, but its SYN-ACKs and ACKs tell
+         * the guard what the guest has accepted. */
+        vg_guard_guest_frame(s->guard, s->scratch, size, vnet,
+                             g_get_monotonic_time());
+        return 0;
+    }
     v = vg_guard_frame(s->guard, s->scratch, size, vnet,
                        g_get_monotonic_time(), &act);
     if (v == VG_GUARD_PASS) {
@@ -154,6 +159,12 @@ static void filter_vigilante_setup(NetFilterState *nf, Error **errp)
     FilterVigilante *s = FILTER_VIGILANTE(nf);
     g_auto(GStrv) programs = NULL;
 
+    if (nf->direction != NET_FILTER_DIRECTION_ALL) {
+        error_setg(errp, "filter-vigilante needs queue=all (the default): "
+                   "it judges the frames to the guest and trusts a "
+                   "connection's start only once the guest has answered");
+        return;
+    }
     if (s->programs) {
         programs = g_strsplit(s->programs, ";", -1);
         for (char **p = programs; *p; p++) {

@@ -135,8 +135,9 @@ bool vg_filter_set_protects(VgFilterSet *set, uint8_t transport,
 
 typedef struct {
     uint8_t version;
-    uint8_t src[16], dst[16];
+    uint8_t pad;                /* zeroed: keys are compared as bytes */
     uint16_t sport, dport;
+    uint8_t src[16], dst[16];
 } ConnKey;
 
 typedef enum {
@@ -145,10 +146,20 @@ typedef enum {
     CONN_BLOCKED,               /* a filter matched: dropped */
 } ConnState;
 
+/*
+ * What the guard believes only once the guest has said it: a SYN's ISN
+ * counts when the guest answers it with a SYN-ACK (a guest with the
+ * connection already up ignores a SYN, so an attacker's SYN must not
+ * restart the guard's view of the stream); a clean connection's judged
+ * prefix is final when the guest has acknowledged past it.
+ */
 typedef struct {
     ConnKey key;
     ConnState state;
-    uint32_t isn;
+    bool confirmed;             /* the guest acknowledged the ISN */
+    bool has_pending;           /* a SYN with another ISN, unanswered */
+    bool prefix_final;          /* the guest acknowledged the prefix */
+    uint32_t isn, pending_isn;
     uint64_t stream_len;        /* in-order bytes so far */
     GByteArray *kept;           /* the first bytes, up to keep_limit */
     uint32_t keep_limit;
@@ -162,19 +173,31 @@ struct VgGuard {
     VgGuardLimits limits;
     GHashTable *conns;          /* ConnKey -> Conn (the key is inside) */
     int64_t last_sweep_us;
+    int64_t full_until_us;      /* no room found: no scan again till then */
     VgGuardStats stats;
 };
 
-static guint conn_hash(gconstpointer p)
+static guint conn_hash_seeded(const ConnKey *k, guint seed)
 {
-    const ConnKey *k = p;
-    guint h = k->version * 31 + ((guint)k->sport << 16 | k->dport);
+    const uint8_t *b = (const uint8_t *)k;
+    guint32 h = seed ^ 0x9e3779b9u;
 
-    for (int i = 0; i < 16; i++) {
-        h = h * 31 + k->src[i];
-        h = h * 31 + k->dst[i];
+    /* A keyed multiply-rotate mix over every byte of the key. */
+    for (size_t i = 0; i < sizeof(*k); i++) {
+        h ^= b[i];
+        h *= 0x01000193u;
+        h ^= h >> 15;
+        h = (h << 7 | h >> 25) + seed;
     }
     return h;
+}
+
+/* Random per process: collisions cannot be chosen from outside. */
+static guint hash_seed;
+
+static guint conn_hash(gconstpointer p)
+{
+    return conn_hash_seeded(p, hash_seed);
 }
 
 static gboolean conn_equal(gconstpointer a, gconstpointer b)
@@ -186,9 +209,7 @@ static void conn_free(gpointer p)
 {
     Conn *c = p;
 
-    if (c->kept) {
-        g_byte_array_unref(c->kept);
-    }
+    g_byte_array_unref(c->kept);
     g_free(c);
 }
 
@@ -200,7 +221,14 @@ VgGuard *vg_guard_new(VgFilterSet *set, const char *const *programs,
     g->set = set;
     g->programs = programs ? g_strdupv((char **)programs) : NULL;
     g->limits = limits ? *limits : (VgGuardLimits) {
-        VG_GUARD_DEFAULT_CONNECTIONS, VG_GUARD_DEFAULT_IDLE_US };
+        VG_GUARD_DEFAULT_CONNECTIONS, VG_GUARD_DEFAULT_IDLE_US,
+        VG_GUARD_DEFAULT_BUFFERED };
+    if (!g->limits.max_buffered) {
+        g->limits.max_buffered = VG_GUARD_DEFAULT_BUFFERED;
+    }
+    if (!hash_seed) {
+        hash_seed = g_random_int() | 1;
+    }
     g->conns = g_hash_table_new_full(conn_hash, conn_equal, NULL, conn_free);
     return g;
 }
@@ -254,6 +282,12 @@ static bool any_filter(VgGuard *g)
     return false;
 }
 
+static void drop_kept(VgGuard *g, Conn *c)
+{
+    g->stats.buffered -= c->kept->len;
+    g_byte_array_set_size(c->kept, 0);
+}
+
 static void conn_forget(VgGuard *g, Conn *c)
 {
     g->stats.buffered -= c->kept->len;
@@ -278,59 +312,74 @@ static void sweep(VgGuard *g, int64_t now)
     g->last_sweep_us = now;
 }
 
-/* Room for one more: expired entries, else the stalest clean one. */
+/*
+ * Room for one more: expired entries, else a connection the guest never
+ * accepted, else the stalest clean one.  A full table of undecided
+ * connections refuses new ones, and is not scanned again for 100 ms.
+ */
 static bool make_room(VgGuard *g, int64_t now)
 {
     GHashTableIter it;
     gpointer v;
-    Conn *stalest = NULL;
+    Conn *victim = NULL;
 
     if (g_hash_table_size(g->conns) < g->limits.max_connections) {
         return true;
     }
-    sweep(g, now);
-    if (g_hash_table_size(g->conns) < g->limits.max_connections) {
-        return true;
+    if (now < g->full_until_us) {
+        return false;
+    }
+    if (now - g->last_sweep_us > G_USEC_PER_SEC) {
+        sweep(g, now);
+        if (g_hash_table_size(g->conns) < g->limits.max_connections) {
+            return true;
+        }
     }
     g_hash_table_iter_init(&it, g->conns);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         Conn *c = v;
 
+        if (!c->confirmed) {
+            victim = c;
+            break;
+        }
         if (c->state == CONN_CLEAN &&
-            (!stalest || c->last_us < stalest->last_us)) {
-            stalest = c;
+            (!victim || c->last_us < victim->last_us)) {
+            victim = c;
         }
     }
-    if (!stalest) {
+    if (!victim) {
+        g->full_until_us = now + G_USEC_PER_SEC / 10;
         return false;           /* never forget an undecided connection */
     }
-    conn_forget(g, stalest);
+    conn_forget(g, victim);
     return true;
 }
 
-static ConnKey key_of(const VgPacket *p)
+static ConnKey key_of(const VgPacket *p, bool from_guest)
 {
     ConnKey k;
 
     memset(&k, 0, sizeof(k));
     k.version = p->ip_version;
-    memcpy(k.src, p->src, 16);
-    memcpy(k.dst, p->dst, 16);
-    k.sport = p->src_port;
-    k.dport = p->dst_port;
+    memcpy(k.src, from_guest ? p->dst : p->src, 16);
+    memcpy(k.dst, from_guest ? p->src : p->dst, 16);
+    k.sport = from_guest ? p->dst_port : p->src_port;
+    k.dport = from_guest ? p->src_port : p->dst_port;
     return k;
 }
 
-static Conn *conn_open(VgGuard *g, const VgPacket *p, GPtrArray *list,
-                       int64_t now)
+static void conn_restart(VgGuard *g, Conn *c, uint32_t isn,
+                         GPtrArray *list)
 {
-    Conn *c = g_new0(Conn, 1);
-
-    c->key = key_of(p);
-    c->isn = p->seq;
+    drop_kept(g, c);
+    c->state = CONN_UNDECIDED;
+    c->confirmed = c->has_pending = c->prefix_final = false;
+    c->isn = isn;
+    c->stream_len = 0;
+    c->keep_limit = 0;
     c->generation = g->set->generation;
-    c->last_us = now;
-    for (guint i = 0; i < list->len; i++) {
+    for (guint i = 0; list && i < list->len; i++) {
         VgGuardFilter *gf = g_ptr_array_index(list, i);
 
         if (applies(g, gf)) {
@@ -338,29 +387,48 @@ static Conn *conn_open(VgGuard *g, const VgPacket *p, GPtrArray *list,
             gf->examined++;
         }
     }
-    c->kept = g_byte_array_sized_new(MIN(c->keep_limit, 4096));
+}
+
+static Conn *conn_open(VgGuard *g, const VgPacket *p, GPtrArray *list,
+                       int64_t now)
+{
+    Conn *c = g_new0(Conn, 1);
+
+    c->key = key_of(p, false);
+    c->kept = g_byte_array_new();
+    c->last_us = now;
+    conn_restart(g, c, p->seq, list);
     g_hash_table_replace(g->conns, &c->key, c);
     return c;
 }
 
 /*
- * Judge an undecided connection on what it holds now: MATCH (and which
- * filter), NO_MATCH when every filter has said no, else UNDECIDED.
+ * Judge an undecided connection whose in-order stream grew from @from
+ * bytes to c->stream_len: MATCH (and which filter), NO_MATCH when every
+ * filter has said no, else UNDECIDED.  A filter that reads the length
+ * is tried at every length the growth went through, so that a match on
+ * a prefix is not stepped over by a longer segment.
  */
-static VfVerdict judge(VgGuard *g, Conn *c, GPtrArray *list,
+static VfVerdict judge(VgGuard *g, Conn *c, GPtrArray *list, uint64_t from,
                        VgGuardFilter **matched)
 {
     VfVerdict all = VF_NO_MATCH;
 
     for (guint i = 0; list && i < list->len; i++) {
         VgGuardFilter *gf = g_ptr_array_index(list, i);
-        VfVerdict v;
+        uint64_t len = gf->filter->uses_len ? from + 1 : c->stream_len;
+        VfVerdict v = VF_UNDECIDED;
 
         if (!applies(g, gf) || gf->generation > c->generation) {
             continue;
         }
-        v = vf_eval_kept(gf->filter, c->kept->data, c->kept->len,
-                         c->stream_len, false);
+        for (; len <= c->stream_len; len++) {
+            v = vf_eval_kept(gf->filter, c->kept->data,
+                             MIN(c->kept->len, len), len, false);
+            if (v != VF_UNDECIDED) {
+                break;
+            }
+        }
         if (v == VF_MATCH) {
             *matched = gf;
             return VF_MATCH;
@@ -373,41 +441,45 @@ static VfVerdict judge(VgGuard *g, Conn *c, GPtrArray *list,
 }
 
 /*
- * A clean connection keeps its first bytes: the guest may not have taken
- * the frames that carried them (a full receive ring), and a
- * retransmission with other bytes must not then slip in where the
- * filters already looked.  A blocked one needs them no more.
+ * A clean connection keeps its first bytes until the guest acknowledges
+ * past them: the guest may not have taken the frames that carried them
+ * (a full receive ring), and a retransmission with other bytes must not
+ * then slip in where the filters already looked.
  */
 static void conn_decided(VgGuard *g, Conn *c, ConnState state)
 {
     c->state = state;
     if (state == CONN_BLOCKED) {
-        g->stats.buffered -= c->kept->len;
-        g_byte_array_set_size(c->kept, 0);
+        drop_kept(g, c);
     }
 }
 
-/* Do the bytes of @p that lie in the kept prefix agree with it? */
+/*
+ * Do the bytes of @p agree with the kept prefix where they overlap it?
+ * Positions are signed: a segment may start before the stream (the
+ * guest trims what it already has and takes the rest).
+ */
 static bool agrees_with_kept(const Conn *c, const VgPacket *p)
 {
-    uint32_t rel = p->seq - (c->isn + 1);
-    size_t n;
+    int64_t rel = (int32_t)(p->seq - (c->isn + 1));
+    int64_t from = MAX(rel, 0), to = MIN(rel + (int64_t)p->payload_len,
+                                         (int64_t)c->kept->len);
 
-    if (rel >= c->kept->len) {
+    if (c->prefix_final || from >= to) {
         return true;
     }
-    n = MIN(p->payload_len, c->kept->len - rel);
-    return memcmp(c->kept->data + rel, p->payload, n) == 0;
+    return memcmp(c->kept->data + from, p->payload + (from - rel),
+                  to - from) == 0;
 }
 
 /* The bytes of an undecided stream: normalise, keep, judge. */
 static VgGuardVerdict tcp_data(VgGuard *g, Conn *c, const VgPacket *p,
                                GPtrArray *list, VgGuardAction *act)
 {
-    uint32_t start = c->isn + 1;
-    uint32_t next = start + (uint32_t)c->stream_len;
+    uint32_t next = c->isn + 1 + (uint32_t)c->stream_len;
     int32_t ahead = (int32_t)(p->seq - next);
     size_t len = p->payload_len, old = 0;
+    uint64_t from = c->stream_len;
     VfVerdict v;
 
     if (ahead > 0) {
@@ -415,34 +487,29 @@ static VgGuardVerdict tcp_data(VgGuard *g, Conn *c, const VgPacket *p,
     }
     if (ahead < 0) {
         uint64_t back = (uint64_t)-(int64_t)ahead;
-        uint64_t from;
 
         if (back > c->stream_len) {
             return VG_GUARD_DROP_NORMALISE; /* before the stream began */
         }
-        /* Old bytes must be the ones already seen, as far as kept. */
-        from = c->stream_len - back;
-        old = MIN(back, len);
-        if (from < c->kept->len) {
-            size_t n = MIN(old, c->kept->len - from);
-
-            if (memcmp(c->kept->data + from, p->payload, n) != 0) {
-                return VG_GUARD_DROP_NORMALISE;
-            }
+        if (!agrees_with_kept(c, p)) {
+            return VG_GUARD_DROP_NORMALISE;
         }
+        old = MIN(back, len);
         if (old == len) {
             return VG_GUARD_PASS;           /* a plain retransmission */
         }
     }
     if (c->kept->len < c->keep_limit) {
-        size_t room = c->keep_limit - c->kept->len;
-        size_t n = MIN(room, len - old);
+        size_t n = MIN(c->keep_limit - c->kept->len, len - old);
 
+        if (g->stats.buffered + n > g->limits.max_buffered) {
+            return VG_GUARD_DROP_FULL;      /* the sender retries later */
+        }
         g_byte_array_append(c->kept, p->payload + old, n);
         g->stats.buffered += n;
     }
     c->stream_len += len - old;
-    v = judge(g, c, list, &act->matched);
+    v = judge(g, c, list, from, &act->matched);
     if (v == VF_MATCH) {
         act->matched->hits++;
         act->reset = true;
@@ -459,36 +526,59 @@ static VgGuardVerdict tcp_data(VgGuard *g, Conn *c, const VgPacket *p,
 /*
  * A segment whose bytes the guard does not look at needs no checksum
  * check (it costs a read of every byte): one of a clean connection past
- * the prefix the filters judged.  Everything else is checked, so that
- * what the filters see is what the guest's stack takes.
+ * the prefix the filters judged, or once the guest has acknowledged
+ * that prefix.  Everything else is checked, so that what the filters see
+ * is what the guest's stack takes.
  */
 static bool needs_no_checksum(const Conn *c, const VgPacket *p)
 {
-    return c && c->state == CONN_CLEAN &&
-           !(p->tcp_flags & (VG_TCP_SYN | VG_TCP_RST)) &&
-           (uint32_t)(p->seq - (c->isn + 1)) >= c->kept->len &&
-           (uint32_t)(p->seq - (c->isn + 1)) < (1u << 31);
+    int32_t rel;
+
+    if (!c || c->state != CONN_CLEAN ||
+        (p->tcp_flags & (VG_TCP_SYN | VG_TCP_RST | VG_TCP_URG))) {
+        return false;
+    }
+    rel = (int32_t)(p->seq - (c->isn + 1));
+    return c->prefix_final || (rel >= 0 && (uint32_t)rel >= c->kept->len);
 }
 
 static VgGuardVerdict tcp_frame(VgGuard *g, const VgPacket *p,
                                 GPtrArray *list, int64_t now,
                                 VgGuardAction *act)
 {
-    ConnKey key = key_of(p);
+    ConnKey key = key_of(p, false);
     Conn *c = g_hash_table_lookup(g->conns, &key);
-    bool syn = (p->tcp_flags & (VG_TCP_SYN | VG_TCP_ACK)) == VG_TCP_SYN;
+    bool syn = p->tcp_flags & VG_TCP_SYN;
 
     if (!needs_no_checksum(c, p) && !vg_packet_csum_ok(p)) {
         return VG_GUARD_DROP_NORMALISE;     /* the guest drops it too */
     }
-    if (syn && (!c || c->isn != p->seq)) {
-        if (c) {
-            conn_forget(g, c);
+    if (syn) {
+        if (p->tcp_flags & VG_TCP_ACK) {
+            return VG_GUARD_DROP_NORMALISE; /* a SYN-ACK to a server? */
         }
-        if (!make_room(g, now)) {
-            return VG_GUARD_DROP_FULL;
+        if (p->payload_len) {
+            return VG_GUARD_DROP_NORMALISE; /* no data on SYNs (fast open) */
         }
-        c = conn_open(g, p, list, now);
+        if (!c) {
+            if (!make_room(g, now)) {
+                return VG_GUARD_DROP_FULL;
+            }
+            conn_open(g, p, list, now);
+            return VG_GUARD_PASS;
+        }
+        c->last_us = now;
+        if (c->isn == p->seq) {
+            return VG_GUARD_PASS;           /* a retransmitted SYN */
+        }
+        if (!c->confirmed) {
+            conn_restart(g, c, p->seq, list);   /* a retry, new ISN */
+        } else {
+            /* The guest decides: it answers only if the old one is gone. */
+            c->has_pending = true;
+            c->pending_isn = p->seq;
+        }
+        return VG_GUARD_PASS;
     }
     if (!c) {
         /* No state: a connection from before the filters, or forgotten.
@@ -496,28 +586,73 @@ static VgGuardVerdict tcp_frame(VgGuard *g, const VgPacket *p,
         return p->payload_len ? VG_GUARD_DROP_UNTRACKED : VG_GUARD_PASS;
     }
     c->last_us = now;
-    switch (c->state) {
-    case CONN_CLEAN:
-        return agrees_with_kept(c, p) ? VG_GUARD_PASS
-                                      : VG_GUARD_DROP_NORMALISE;
-    case CONN_BLOCKED:
+    if (c->state == CONN_BLOCKED) {
         /* A bare reset only ends the guest's side: let it. */
         return p->tcp_flags & VG_TCP_RST && !p->payload_len
                ? VG_GUARD_PASS : VG_GUARD_DROP_MATCH;
-    case CONN_UNDECIDED:
-        break;
     }
-    if (!p->payload_len) {
+    if (!p->payload_len && !(p->tcp_flags & VG_TCP_URG)) {
         return VG_GUARD_PASS;
     }
-    if (syn) {
-        /* Data on a SYN (fast open) starts the stream at ISN + 1. */
-        VgPacket q = *p;
-
-        q.seq = p->seq + 1;
-        return tcp_data(g, c, &q, list, act);
+    /*
+     * Bytes the guest would not take as stream data must not be judged
+     * as such: before the guest accepted the ISN, without ACK (Linux
+     * drops those once established), or urgent (taken out of the
+     * stream by the guest's socket).
+     */
+    if (!c->confirmed || !(p->tcp_flags & VG_TCP_ACK)) {
+        return VG_GUARD_DROP_NORMALISE;
+    }
+    if (c->state == CONN_CLEAN) {
+        if (p->tcp_flags & VG_TCP_URG) {
+            return c->prefix_final ? VG_GUARD_PASS : VG_GUARD_DROP_NORMALISE;
+        }
+        return agrees_with_kept(c, p) ? VG_GUARD_PASS
+                                      : VG_GUARD_DROP_NORMALISE;
+    }
+    if (p->tcp_flags & VG_TCP_URG) {
+        return VG_GUARD_DROP_NORMALISE;
     }
     return tcp_data(g, c, p, list, act);
+}
+
+void vg_guard_guest_frame(VgGuard *g, const uint8_t *frame, size_t len,
+                          size_t vnet_hdr_len, int64_t now_us)
+{
+    VgPacket p;
+    ConnKey key;
+    Conn *c;
+
+    if (!g_hash_table_size(g->conns) ||
+        vg_packet_parse(frame, len, vnet_hdr_len, &p) != VG_PACKET_OK ||
+        p.transport != 6 || p.fragment || !(p.tcp_flags & VG_TCP_ACK)) {
+        return;
+    }
+    key = key_of(&p, true);
+    c = g_hash_table_lookup(g->conns, &key);
+    if (!c) {
+        return;
+    }
+    if ((p.tcp_flags & (VG_TCP_SYN | VG_TCP_RST)) == VG_TCP_SYN) {
+        if (c->has_pending && p.ack == c->pending_isn + 1) {
+            /* The old connection was gone: this is a new one. */
+            conn_restart(g, c, c->pending_isn,
+                         scope_filters(g, 6, c->key.dport));
+            c->confirmed = true;
+        } else if (!c->confirmed && p.ack == c->isn + 1) {
+            c->confirmed = true;
+        }
+        return;
+    }
+    if (c->confirmed && c->state == CONN_CLEAN && !c->prefix_final) {
+        int32_t acked = (int32_t)(p.ack - (c->isn + 1));
+
+        if (acked >= 0 && (uint32_t)acked >= c->kept->len) {
+            c->prefix_final = true;     /* the guest has those bytes */
+            drop_kept(g, c);
+        }
+    }
+    (void)now_us;
 }
 
 static VgGuardVerdict udp_frame(VgGuard *g, const VgPacket *p,
@@ -569,7 +704,7 @@ static VgGuardVerdict judge_frame(VgGuard *g, const uint8_t *frame,
     list = scope_filters(g, p.transport, p.dst_port);
     if (!list) {
         if (p.transport == 6 && g_hash_table_size(g->conns)) {
-            ConnKey key = key_of(&p);
+            ConnKey key = key_of(&p, false);
             Conn *c = g_hash_table_lookup(g->conns, &key);
 
             if (c) {
@@ -628,7 +763,7 @@ uint64_t vg_guard_buffered_for(VgGuard *g, const VgGuardFilter *gf)
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         Conn *c = v;
 
-        if (c->state == CONN_UNDECIDED && c->key.dport == gf->filter->port &&
+        if (c->state != CONN_BLOCKED && c->key.dport == gf->filter->port &&
             gf->generation <= c->generation) {
             n += c->kept->len;
         }

@@ -46,10 +46,12 @@ bool vg_filter_set_protects(VgFilterSet *set, uint8_t transport,
 typedef struct {
     unsigned max_connections;   /* tracked TCP connections */
     int64_t idle_timeout_us;    /* an entry idle this long may go */
+    uint64_t max_buffered;      /* bytes kept over all connections */
 } VgGuardLimits;
 
 #define VG_GUARD_DEFAULT_CONNECTIONS    65536
 #define VG_GUARD_DEFAULT_IDLE_US        (600 * G_USEC_PER_SEC)
+#define VG_GUARD_DEFAULT_BUFFERED       (64u << 20)
 
 typedef enum {
     VG_GUARD_PASS,
@@ -92,9 +94,17 @@ VgGuardVerdict vg_guard_frame(VgGuard *g, const uint8_t *frame, size_t len,
                               size_t vnet_hdr_len, int64_t now_us,
                               VgGuardAction *act);
 
+/*
+ * A frame the guest sent (seen with queue=all): its SYN-ACKs confirm a
+ * connection's start and its ACKs tell when a judged prefix is final.
+ * Never dropped.
+ */
+void vg_guard_guest_frame(VgGuard *g, const uint8_t *frame, size_t len,
+                          size_t vnet_hdr_len, int64_t now_us);
+
 void vg_guard_stats(VgGuard *g, VgGuardStats *out);
 
-/* Bytes this guard keeps for connections @gf applies to. */
+/* Bytes this guard keeps for connections @gf judged (not blocked). */
 uint64_t vg_guard_buffered_for(VgGuard *g, const VgGuardFilter *gf);
 
 const char *vg_guard_verdict_name(VgGuardVerdict v);

@@ -83,6 +83,7 @@ static VgPacketKind parse_transport(const uint8_t *t, size_t len,
     p->dst_port = be16(t + 2);
     p->ports_known = true;
     p->seq = be32(t + 4);
+    p->ack = be32(t + 8);
     p->tcp_flags = t[13];
     {
         size_t off = (t[12] >> 4) * 4;
@@ -125,6 +126,9 @@ static VgPacketKind parse_ipv4(const uint8_t *ip, size_t len, VgPacket *p,
     total = be16(ip + 2);
     if (ihl < 20 || total < ihl || total > len) {
         return VG_PACKET_MALFORMED;
+    }
+    if (vg_inet_checksum(ip, ihl, 0) != 0) {
+        return VG_PACKET_MALFORMED;     /* the guest drops it */
     }
     p->ip_version = 4;
     p->transport = ip[9];

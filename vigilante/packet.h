@@ -16,6 +16,7 @@
 #define VG_TCP_SYN  0x02
 #define VG_TCP_RST  0x04
 #define VG_TCP_ACK  0x10
+#define VG_TCP_URG  0x20
 
 typedef enum {
     VG_PACKET_OTHER,        /* not IP, or neither UDP nor TCP */
@@ -36,7 +37,7 @@ typedef struct {
     bool first_fragment;
     bool ports_known;
     uint16_t src_port, dst_port;
-    uint32_t seq;               /* TCP */
+    uint32_t seq, ack;          /* TCP */
     uint8_t tcp_flags;          /* TCP */
     const uint8_t *payload;
     size_t payload_len;

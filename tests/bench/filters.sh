@@ -110,7 +110,7 @@ one_run() {
     local port t_s0 t_s1 obj=() n
     port=$(free_port tcp)
     rm -f "$work/serial.log" "$work/qmp.sock"
-    [ "$2" = none ] || obj=(-object filter-vigilante,id=g0,netdev=n0,queue=tx)
+    [ "$2" = none ] || obj=(-object filter-vigilante,id=g0,netdev=n0)
     "$1" -nodefaults -display none -accel tcg -m 256 -no-reboot \
         -kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" \
         -append "console=ttyS0 norandmaps panic=-1 quiet vg.bench" \

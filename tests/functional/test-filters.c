@@ -126,7 +126,7 @@ static void test_filter(gconstpointer data)
     vm_start(&vm, nic);
     g_free(qmp(&vm, "{\"execute\": \"object-add\", \"arguments\": "
                     "{\"qom-type\": \"filter-vigilante\", \"id\": \"g0\", "
-                    "\"netdev\": \"n0\", \"queue\": \"tx\", "
+                    "\"netdev\": \"n0\", "
                     "\"programs\": \"tiny-fig1\"}}", FALSE));
     add = g_strdup_printf("{\"execute\": \"vigilante-filter-add\", "
                           "\"arguments\": {\"id\": \"fig1\", "
@@ -191,10 +191,16 @@ static void test_filter(gconstpointer data)
     g_free(qmp(&vm, "{\"execute\": \"object-add\", \"arguments\": "
                     "{\"qom-type\": \"filter-vigilante\", \"id\": \"g2\", "
                     "\"netdev\": \"nosuch\"}}", TRUE));
+    r = qmp(&vm, "{\"execute\": \"object-add\", \"arguments\": "
+                 "{\"qom-type\": \"filter-vigilante\", \"id\": \"g3\", "
+                 "\"netdev\": \"n0\", \"queue\": \"tx\"}}", TRUE);
+    g_assert_nonnull(strstr(r, "needs queue=all"));
+    g_clear_pointer(&r, g_free);
     r = qmp(&vm, "{\"execute\": \"query-vigilante-filters\"}", FALSE);
     g_assert_nonnull(strstr(r, "\"id\": \"fig1\""));
     g_assert_null(strstr(r, "\"id\": \"x\""));
     g_assert_null(strstr(r, "\"id\": \"g1\""));
+    g_assert_null(strstr(r, "\"id\": \"g3\""));
     g_clear_pointer(&r, g_free);
     send_attack(&vm, fig1_default_target(), 0);
     g_assert_false(vg_vm_wait_serial(vm.g->vm, TINY_MARK_PWNED, 1000));

@@ -29,6 +29,9 @@ typedef struct {
     size_t pad;             /* bytes after the datagram */
     int frag;               /* 0 none, 1 first, 2 later */
     size_t vnet;            /* virtio-net header bytes, flags NEEDS_CSUM */
+    bool from_guest;        /* the guest's frame to the peer */
+    uint32_t ack;
+    bool bad_ip_csum;
 } Shape;
 
 static void put16(GByteArray *b, uint16_t v)
@@ -53,8 +56,10 @@ static GByteArray *frame(const Shape *s, const void *data, size_t n)
                                       0, 0, 0, 0, 0, 0, 0, 2 };
     static const uint8_t dst6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0,
                                       0, 0, 0, 0, 0, 0, 0, 15 };
-    const uint8_t *src = s->version == 6 ? src6 : (const uint8_t *)PEER4;
-    const uint8_t *dst = s->version == 6 ? dst6 : (const uint8_t *)GUEST4;
+    const uint8_t *peer = s->version == 6 ? src6 : (const uint8_t *)PEER4;
+    const uint8_t *guest = s->version == 6 ? dst6 : (const uint8_t *)GUEST4;
+    const uint8_t *src = s->from_guest ? guest : peer;
+    const uint8_t *dst = s->from_guest ? peer : guest;
     size_t alen = s->version == 6 ? 16 : 4;
     uint32_t sum = 0;
     uint16_t csum;
@@ -73,14 +78,14 @@ static GByteArray *frame(const Shape *s, const void *data, size_t n)
     put16(b, s->version == 6 ? 0x86dd : 0x0800);
 
     /* Transport header and data. */
-    put16(t, s->sport);
-    put16(t, s->dport);
+    put16(t, s->from_guest ? s->dport : s->sport);
+    put16(t, s->from_guest ? s->sport : s->dport);
     if (s->proto == 17) {
         put16(t, 8 + n);
         put16(t, 0);
     } else {
         put32(t, s->seq);
-        put32(t, 1);
+        put32(t, s->ack);
         put16(t, 0x5000 | s->flags);
         put16(t, 65535);
         put16(t, 0);
@@ -116,7 +121,7 @@ static GByteArray *frame(const Shape *s, const void *data, size_t n)
         ip[9] = s->proto;
         memcpy(ip + 12, src, 4);
         memcpy(ip + 16, dst, 4);
-        hc = vg_inet_checksum(ip, 20, 0);
+        hc = vg_inet_checksum(ip, 20, 0) ^ (s->bad_ip_csum ? 0x0101 : 0);
         ip[10] = hc >> 8;
         ip[11] = hc;
         g_byte_array_append(b, ip, 20);
@@ -293,12 +298,42 @@ typedef struct {
     uint32_t isn;
 } Tcp;
 
+/* The guest's answer to the SYN with ISN @isn: a SYN-ACK. */
+static void guest_synack(Tcp *t, uint32_t isn)
+{
+    Shape a = t->s;
+    g_autoptr(GByteArray) f = NULL;
+
+    a.from_guest = true;
+    a.flags = 0x12;
+    a.seq = 99;
+    a.ack = isn + 1;
+    f = frame(&a, "", 0);
+    vg_guard_guest_frame(t->g, f->data, f->len, a.vnet, 0);
+}
+
+/* The guest acknowledging stream bytes up to @upto. */
+static void guest_ack(Tcp *t, uint32_t upto)
+{
+    Shape a = t->s;
+    g_autoptr(GByteArray) f = NULL;
+
+    a.from_guest = true;
+    a.flags = 0x10;
+    a.seq = 100;
+    a.ack = t->isn + 1 + upto;
+    f = frame(&a, "", 0);
+    vg_guard_guest_frame(t->g, f->data, f->len, a.vnet, 0);
+}
+
+/* A connection the guest accepted. */
 static void tcp_open(Tcp *t, VgGuard *g, uint16_t sport, int64_t now)
 {
     *t = (Tcp) { g, { .version = 4, .proto = 6, .sport = sport,
                       .dport = LOGIN_PORT, .flags = 0x02 }, 1000 * sport };
     t->s.seq = t->isn;
     g_assert_cmpint(send(g, &t->s, "", 0, now), ==, VG_GUARD_PASS);
+    guest_synack(t, t->isn);
     t->s.flags = 0x18;
 }
 
@@ -400,13 +435,19 @@ static void test_tcp(void)
     t.s.flags = 0x10;
     g_assert_cmpint(send(g, &t.s, "", 0, 0), ==, VG_GUARD_PASS);
 
-    /* The blocked connection's SYN again: still blocked.  A new SYN
-     * with a new ISN on the same ports starts over. */
+    /* The blocked connection's SYN again passes (the guest was reset);
+     * a new SYN with a new ISN on the same ports starts over once the
+     * guest answers it. */
     t.s = (Shape) { .version = 4, .proto = 6, .sport = 40001,
                     .dport = LOGIN_PORT, .flags = 0x02, .seq = 40001000 };
-    g_assert_cmpint(send(g, &t.s, "", 0, 0), ==, VG_GUARD_DROP_MATCH);
+    t.isn = 40001000;
+    g_assert_cmpint(send(g, &t.s, "", 0, 0), ==, VG_GUARD_PASS);
+    t.s.flags = 0x18;
+    g_assert_cmpint(tcp_send(&t, a, 0, 5, 0), ==, VG_GUARD_DROP_MATCH);
+    t.s.flags = 0x02;
     t.isn = t.s.seq = 5;
     g_assert_cmpint(send(g, &t.s, "", 0, 0), ==, VG_GUARD_PASS);
+    guest_synack(&t, 5);
     t.s.flags = 0x18;
     g_assert_cmpint(tcp_send(&t, b, 0, blen, 0), ==, VG_GUARD_PASS);
 
@@ -434,7 +475,15 @@ static void test_limits(void)
     g_assert_cmpint(send(g, &t3.s, "", 0, 1), ==, VG_GUARD_DROP_FULL);
     /* A clean one makes room for it. */
     g_assert_cmpint(tcp_send(&t1, b, 0, strlen(b), 2), ==, VG_GUARD_PASS);
-    g_assert_cmpint(send(g, &t3.s, "", 0, 3), ==, VG_GUARD_PASS);
+    /* (after the 100 ms the guard waits before scanning a full table
+     * again) */
+    g_assert_cmpint(send(g, &t3.s, "", 0, 2), ==, VG_GUARD_DROP_FULL);
+    g_assert_cmpint(send(g, &t3.s, "", 0, G_USEC_PER_SEC / 5), ==,
+                    VG_GUARD_PASS);
+    /* A connection the guest never accepted is the first to go. */
+    t3.s.sport = 41004;
+    g_assert_cmpint(send(g, &t3.s, "", 0, G_USEC_PER_SEC / 5), ==,
+                    VG_GUARD_PASS);
     /* Idle past the limit: forgotten, and its data then does not pass. */
     g_assert_cmpint(tcp_send(&t2, "USER x\n", 2, 5, 20 * G_USEC_PER_SEC), ==,
                     VG_GUARD_DROP_UNTRACKED);
@@ -514,6 +563,7 @@ static void test_reset(void)
             t.s.flags = 0x02;
             t.s.seq = t.isn = 777 + shape;
             g_assert_cmpint(send(g, &t.s, "", 0, 0), ==, VG_GUARD_PASS);
+            guest_synack(&t, t.isn);
             t.s.flags = 0x18;
         }
         g_assert_cmpint(tcp_send(&t, a, 0, 10, 0), ==, VG_GUARD_PASS);
@@ -540,6 +590,127 @@ static void test_reset(void)
                         VG_GUARD_PASS);
         g_assert_cmpint(tcp_send(&t, a, 0, 5, 0), ==, VG_GUARD_DROP_MATCH);
     }
+    vg_guard_free(g);
+    vg_filter_set_free(set);
+}
+
+/*
+ * What the guest would not take must not be judged as stream: the
+ * review's evasions, each tried.
+ */
+static void test_evasions(void)
+{
+    VgFilterSet *set = fig1_and_login();
+    VgGuard *g = vg_guard_new(set, NULL, NULL);
+    const char *a = LOGIN_ATTACK, *b = LOGIN_BENIGN;
+    size_t alen = strlen(a), blen = strlen(b);
+    char junk[128];
+    Tcp t;
+
+    /* A SYN with another ISN on a live connection does not restart the
+     * guard's view; the guest ignores it, and so the attack that follows
+     * at the real sequence numbers is judged as it is. */
+    tcp_open(&t, g, 45001, 0);
+    g_assert_cmpint(tcp_send(&t, "USER ", 0, 5, 0), ==, VG_GUARD_PASS);
+    {
+        Tcp fake = t;
+
+        fake.s.flags = 0x02;
+        fake.isn = fake.s.seq = t.isn - 20;
+        g_assert_cmpint(send(g, &fake.s, "", 0, 0), ==, VG_GUARD_PASS);
+        fake.s.flags = 0x18;
+        g_assert_cmpint(tcp_send(&fake, b, 0, 11, 0), ==,
+                        VG_GUARD_DROP_NORMALISE);
+    }
+    g_assert_cmpint(tcp_send(&t, a, 5, alen - 5, 0), ==, VG_GUARD_DROP_MATCH);
+
+    /* Data before the guest accepted the ISN is not stream yet. */
+    t.s = (Shape) { .version = 4, .proto = 6, .sport = 45002,
+                    .dport = LOGIN_PORT, .flags = 0x02, .seq = 9000 };
+    t.isn = 9000;
+    g_assert_cmpint(send(g, &t.s, "", 0, 0), ==, VG_GUARD_PASS);
+    t.s.flags = 0x18;
+    g_assert_cmpint(tcp_send(&t, b, 0, blen, 0), ==, VG_GUARD_DROP_NORMALISE);
+    guest_synack(&t, 9000);
+    g_assert_cmpint(tcp_send(&t, a, 0, alen, 0), ==, VG_GUARD_DROP_MATCH);
+
+    /* Without ACK (dropped by an established Linux), and urgent data (the
+     * urgent byte leaves the stream): not judged, not passed. */
+    tcp_open(&t, g, 45003, 0);
+    t.s.flags = 0x08;
+    g_assert_cmpint(tcp_send(&t, b, 0, blen, 0), ==, VG_GUARD_DROP_NORMALISE);
+    t.s.flags = 0x38;
+    g_assert_cmpint(tcp_send(&t, b, 0, blen, 0), ==, VG_GUARD_DROP_NORMALISE);
+    t.s.flags = 0x18;
+    g_assert_cmpint(tcp_send(&t, a, 0, alen, 0), ==, VG_GUARD_DROP_MATCH);
+
+    /* A segment starting before the stream over a clean connection: its
+     * bytes are compared from the start, and differ. */
+    tcp_open(&t, g, 45004, 0);
+    g_assert_cmpint(tcp_send(&t, b, 0, blen, 0), ==, VG_GUARD_PASS);
+    junk[0] = 'J';
+    memcpy(junk + 1, a, alen);
+    t.s.seq = t.isn;                            /* one byte early */
+    g_assert_cmpint(send(g, &t.s, junk, alen + 1, 0), ==,
+                    VG_GUARD_DROP_NORMALISE);
+    /* Once the guest acknowledged the judged prefix, it is final. */
+    guest_ack(&t, blen);
+    g_assert_cmpint(tcp_send(&t, a, 0, alen, 0), ==, VG_GUARD_PASS);
+
+    /* A bad IPv4 header checksum: the guest drops it, so do we. */
+    tcp_open(&t, g, 45005, 0);
+    t.s.bad_ip_csum = true;
+    g_assert_cmpint(tcp_send(&t, b, 0, blen, 0), ==, VG_GUARD_DROP_NORMALISE);
+    t.s.bad_ip_csum = false;
+
+    /* No data on a SYN (fast open would make it stream). */
+    t.s = (Shape) { .version = 4, .proto = 6, .sport = 45006,
+                    .dport = LOGIN_PORT, .flags = 0x02, .seq = 1 };
+    g_assert_cmpint(send(g, &t.s, a, alen, 0), ==, VG_GUARD_DROP_NORMALISE);
+    vg_guard_free(g);
+    vg_filter_set_free(set);
+}
+
+/* A filter on the length holds on a prefix inside one long segment. */
+static void test_len_inside_segment(void)
+{
+    static const char *const texts[] = {
+        "program p\nscope tcp 5006\n"
+        "require be16[0] + 2 == len && u8[2] == 'X'\n",
+        NULL,
+    };
+    VgFilterSet *set = set_of(texts);
+    VgGuard *g = vg_guard_new(set, NULL, NULL);
+    static const char msg[] = "\x00\x03XYZ+extra";
+    Tcp t;
+
+    tcp_open(&t, g, 46001, 0);
+    g_assert_cmpint(tcp_send(&t, msg, 0, sizeof(msg) - 1, 0), ==,
+                    VG_GUARD_DROP_MATCH);
+    vg_guard_free(g);
+    vg_filter_set_free(set);
+}
+
+/* A budget on kept bytes: past it, segments wait (dropped, resent). */
+static void test_budget(void)
+{
+    VgFilterSet *set = fig1_and_login();
+    VgGuardLimits lim = { .max_connections = 100,
+                          .idle_timeout_us = 600 * G_USEC_PER_SEC,
+                          .max_buffered = 50 };
+    VgGuard *g = vg_guard_new(set, NULL, &lim);
+    Tcp t1, t2;
+
+    tcp_open(&t1, g, 47001, 0);
+    tcp_open(&t2, g, 47002, 0);
+    g_assert_cmpint(tcp_send(&t1, LOGIN_ATTACK, 0, 30, 0), ==,
+                    VG_GUARD_PASS);
+    g_assert_cmpint(tcp_send(&t2, LOGIN_ATTACK, 0, 30, 0), ==,
+                    VG_GUARD_DROP_FULL);
+    g_assert_cmpint(tcp_send(&t1, LOGIN_ATTACK, 30, 12, 0), ==,
+                    VG_GUARD_DROP_MATCH);
+    g_assert_cmpint(tcp_send(&t2, LOGIN_ATTACK, 0, 30, 0), ==,
+                    VG_GUARD_PASS);
     vg_guard_free(g);
     vg_filter_set_free(set);
 }
@@ -635,6 +806,9 @@ int main(int argc, char **argv)
     g_test_add_func("/guard/tcp", test_tcp);
     g_test_add_func("/guard/limits", test_limits);
     g_test_add_func("/guard/reset", test_reset);
+    g_test_add_func("/guard/evasions", test_evasions);
+    g_test_add_func("/guard/len-inside-segment", test_len_inside_segment);
+    g_test_add_func("/guard/budget", test_budget);
     g_test_add_func("/guard/scope", test_scope);
     g_test_add_func("/guard/stream-len", test_stream_len);
     g_test_add_func("/guard/benign", test_benign);

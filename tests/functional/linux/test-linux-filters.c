@@ -285,7 +285,7 @@ static void test_filters(gconstpointer data)
             "-append", VGL_KERNEL_CMDLINE,
             "-netdev", "tap,id=n0,ifname=" TAP_NAME ",script=no,downscript=no",
             "-device", dev,
-            "-object", "filter-vigilante,id=g0,netdev=n0,queue=tx,"
+            "-object", "filter-vigilante,id=g0,netdev=n0,"
                        "programs=vg-linux", NULL,
         };
         g = vg_guest_start(args, VGL_MARK_READY, BOOT_TIMEOUT_MS);
