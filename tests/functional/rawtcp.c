@@ -60,6 +60,10 @@ static void send_frame(RawTcp *t, const uint8_t *frame, size_t len)
         .sll_halen = 6,
     };
 
+    if (!t->ifindex) {          /* the socket backend's UDP link */
+        g_assert_cmpint(send(t->fd, frame, len, 0), ==, (ssize_t)len);
+        return;
+    }
     memcpy(to.sll_addr, t->guest_mac, 6);
     g_assert_cmpint(sendto(t->fd, frame, len, 0, (struct sockaddr *)&to,
                            sizeof(to)), ==, (ssize_t)len);
@@ -206,7 +210,7 @@ void raw_tcp_pump(RawTcp *t, guint ms)
             return;
         }
         n = recv(t->fd, f, sizeof(f), MSG_DONTWAIT);
-        if (n < 14 || memcmp(f + 6, t->my_mac, 6) == 0) {
+        if (n < 14 || (t->ifindex && memcmp(f + 6, t->my_mac, 6) == 0)) {
             continue;           /* ours, going out */
         }
         if (get16(f + 12) == 0x0806) {
@@ -217,17 +221,14 @@ void raw_tcp_pump(RawTcp *t, guint ms)
     }
 }
 
-bool raw_tcp_open(RawTcp *t, const char *ifname, const char *my_ip,
-                  const char *guest_ip, const uint8_t guest_mac[6],
-                  uint16_t sport, uint16_t dport, guint timeout_ms,
-                  GError **errp)
+static void raw_tcp_init(RawTcp *t, const char *my_ip, const char *guest_ip,
+                         const uint8_t guest_mac[6], uint16_t sport,
+                         uint16_t dport)
 {
     static const uint8_t mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x03 };
-    struct sockaddr_ll addr = { .sll_family = AF_PACKET,
-                                .sll_protocol = htons(ETH_P_ALL) };
-    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
 
     memset(t, 0, sizeof(*t));
+    t->fd = -1;
     t->rx = g_string_new(NULL);
     memcpy(t->my_mac, mac, 6);
     memcpy(t->guest_mac, guest_mac, 6);
@@ -236,6 +237,34 @@ bool raw_tcp_open(RawTcp *t, const char *ifname, const char *my_ip,
     t->sport = sport;
     t->dport = dport;
     t->isn = g_random_int();
+}
+
+static bool handshake(RawTcp *t, const char *guest_ip, guint timeout_ms,
+                      GError **errp)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+
+    while (!t->established && g_get_monotonic_time() < deadline) {
+        send_segment(t, t->isn, TCP_SYN, NULL, 0, NULL);
+        raw_tcp_pump(t, 300);
+    }
+    if (!t->established) {
+        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                    "no SYN-ACK from %s:%u", guest_ip, t->dport);
+        return false;
+    }
+    return true;
+}
+
+bool raw_tcp_open(RawTcp *t, const char *ifname, const char *my_ip,
+                  const char *guest_ip, const uint8_t guest_mac[6],
+                  uint16_t sport, uint16_t dport, guint timeout_ms,
+                  GError **errp)
+{
+    struct sockaddr_ll addr = { .sll_family = AF_PACKET,
+                                .sll_protocol = htons(ETH_P_ALL) };
+
+    raw_tcp_init(t, my_ip, guest_ip, guest_mac, sport, dport);
     t->ifindex = if_nametoindex(ifname);
     t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
     if (t->fd < 0 || !t->ifindex) {
@@ -249,16 +278,32 @@ bool raw_tcp_open(RawTcp *t, const char *ifname, const char *my_ip,
                     g_strerror(errno));
         return false;
     }
-    while (!t->established && g_get_monotonic_time() < deadline) {
-        send_segment(t, t->isn, TCP_SYN, NULL, 0, NULL);
-        raw_tcp_pump(t, 300);
-    }
-    if (!t->established) {
+    return handshake(t, guest_ip, timeout_ms, errp);
+}
+
+bool raw_tcp_open_udp(RawTcp *t, uint16_t local_port, uint16_t qemu_port,
+                      const char *my_ip, const char *guest_ip,
+                      const uint8_t guest_mac[6], uint16_t sport,
+                      uint16_t dport, guint timeout_ms, GError **errp)
+{
+    struct sockaddr_in me = { .sin_family = AF_INET,
+                              .sin_port = htons(local_port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in qemu = me;
+
+    raw_tcp_init(t, my_ip, guest_ip, guest_mac, sport, dport);
+    qemu.sin_port = htons(qemu_port);
+    t->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (t->fd < 0 ||
+        setsockopt(t->fd, SOL_SOCKET, SO_REUSEADDR, &(int) { 1 },
+                   sizeof(int)) < 0 ||
+        bind(t->fd, (struct sockaddr *)&me, sizeof(me)) < 0 ||
+        connect(t->fd, (struct sockaddr *)&qemu, sizeof(qemu)) < 0) {
         g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                    "no SYN-ACK from %s:%u", guest_ip, dport);
+                    "UDP link to port %u: %s", qemu_port, g_strerror(errno));
         return false;
     }
-    return true;
+    return handshake(t, guest_ip, timeout_ms, errp);
 }
 
 void raw_tcp_send(RawTcp *t, const void *data, size_t offset, size_t len,

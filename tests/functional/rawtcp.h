@@ -3,9 +3,9 @@
  * a kernel's TCP never would: segments out of order or one byte at a
  * time, retransmissions with other bytes, bad checksums, IPv4 fragments.
  * It speaks through an AF_PACKET socket on a tap device (so it needs
- * root and a network namespace of the test's own), under an address of
- * its own that the host's stack does not use, and answers the guest's
- * ARP requests for it.
+ * root and a network namespace of the test's own), or as the other end
+ * of a -netdev socket,udp=... backend (frames as UDP datagrams), under
+ * an address of its own, and answers the guest's ARP requests for it.
  */
 #ifndef VG_RAWTCP_H
 #define VG_RAWTCP_H
@@ -16,7 +16,7 @@
 
 typedef struct {
     int fd;
-    int ifindex;
+    int ifindex;                /* 0: fd is a UDP socket (socket backend) */
     uint8_t my_mac[6], guest_mac[6];
     uint8_t my_ip[4], guest_ip[4];
     uint16_t sport, dport;
@@ -42,6 +42,16 @@ bool raw_tcp_open(RawTcp *t, const char *ifname, const char *my_ip,
                   const char *guest_ip, const uint8_t guest_mac[6],
                   uint16_t sport, uint16_t dport, guint timeout_ms,
                   GError **errp);
+
+/*
+ * The same over QEMU's socket backend: frames go as UDP datagrams from
+ * 127.0.0.1:@local_port to 127.0.0.1:@qemu_port (-netdev
+ * socket,id=N,udp=127.0.0.1:LOCAL,localaddr=127.0.0.1:QEMU).
+ */
+bool raw_tcp_open_udp(RawTcp *t, uint16_t local_port, uint16_t qemu_port,
+                      const char *my_ip, const char *guest_ip,
+                      const uint8_t guest_mac[6], uint16_t sport,
+                      uint16_t dport, guint timeout_ms, GError **errp);
 
 /* Send stream bytes [@offset, @offset + @len) of @data, as told. */
 void raw_tcp_send(RawTcp *t, const void *data, size_t offset, size_t len,

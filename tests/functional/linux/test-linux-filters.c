@@ -14,7 +14,11 @@
  * evasions use hand-built frames (tests/functional/rawtcp.c).  Removing
  * the filter lets the exploit in again.
  *
- * Needs root: skipped otherwise.  Arguments besides GTest's: none.
+ * Then the same on QEMU's socket backend (e1000), where the raw client
+ * is the other end of the link.
+ *
+ * The tap cases need root: skipped otherwise.  Arguments besides
+ * GTest's: none.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -170,14 +174,37 @@ static char *qmp(VgGuest *g, const char *json, gboolean fails)
 
 static guint16 next_port = 30000;
 
+/* The socket backend's UDP ports (ours, the emulator's), or 0: tap. */
+static guint16 link_local, link_qemu;
+
 static void raw_open(RawTcp *t)
 {
     g_autoptr(GError) err = NULL;
 
-    g_assert_true(raw_tcp_open(t, TAP_NAME, RAW_IP, VGL_GUEST_IP, guest_mac,
-                               next_port++, VGL_LOGIN_PORT, REPLY_TIMEOUT_MS,
-                               &err));
+    if (link_local) {
+        g_assert_true(raw_tcp_open_udp(t, link_local, link_qemu, RAW_IP,
+                                       VGL_GUEST_IP, guest_mac, next_port++,
+                                       VGL_LOGIN_PORT, REPLY_TIMEOUT_MS,
+                                       &err));
+    } else {
+        g_assert_true(raw_tcp_open(t, TAP_NAME, RAW_IP, VGL_GUEST_IP,
+                                   guest_mac, next_port++, VGL_LOGIN_PORT,
+                                   REPLY_TIMEOUT_MS, &err));
+    }
     g_assert_no_error(err);
+}
+
+/* A benign session over the raw client (no host stack on this link). */
+static void assert_serving_raw(void)
+{
+    static const char req[] = "HELLO\nLOGIN alice " VGL_LOGIN_PASSWORD
+                              "\nNOTE lunch\nQUIT\n";
+    RawTcp t;
+
+    raw_open(&t);
+    raw_tcp_send(&t, req, 0, strlen(req), NULL);
+    g_assert_true(raw_tcp_wait(&t, "NOTED lunch\nBYE\n", REPLY_TIMEOUT_MS));
+    raw_tcp_close(&t);
 }
 
 /* Let the guest take what it was sent, then check what became of it. */
@@ -384,6 +411,74 @@ static void test_filters(gconstpointer data)
     vg_guest_stop(g);
 }
 
+/*
+ * The same filter on QEMU's socket backend (frames as UDP datagrams, no
+ * host stack: every session is the raw client's), e1000; needs no root.
+ */
+static void test_socket_backend(void)
+{
+    g_autofree char *vmlinux = guest_file("vmlinux");
+    g_autofree char *kernel = g_file_test(vmlinux, G_FILE_TEST_IS_REGULAR)
+                              ? g_strdup(vmlinux) : guest_file("vmlinuz");
+    g_autofree char *initrd = guest_file("initramfs.cpio.gz");
+    g_autofree char *b64 = login_filter_base64(), *add = NULL;
+    g_autofree char *netdev = NULL, *r = NULL;
+    g_autoptr(GByteArray) exploit = exploit_stream();
+    static const Cut cuts[] = {
+        cut_whole, cut_bytes, cut_reversed, cut_decoy, cut_fragments,
+    };
+    guint64 v;
+    VgGuest *g;
+    RawTcp t;
+
+    do {
+        link_local = vg_free_port(TRUE);
+        link_qemu = vg_free_port(TRUE);
+    } while (link_local == link_qemu);
+    netdev = g_strdup_printf("socket,id=n0,udp=127.0.0.1:%u,"
+                             "localaddr=127.0.0.1:%u", link_local, link_qemu);
+    {
+        const char *args[] = {
+            "-accel", "tcg", "-m", "256", "-no-reboot",
+            "-kernel", kernel, "-initrd", initrd,
+            "-append", VGL_KERNEL_CMDLINE, "-netdev", netdev,
+            "-device", "e1000,netdev=n0,romfile=,mac=52:54:00:12:34:56",
+            "-object", "filter-vigilante,id=g0,netdev=n0,programs=vg-linux",
+            NULL,
+        };
+        g = vg_guest_start(args, VGL_MARK_READY, BOOT_TIMEOUT_MS);
+    }
+    assert_serving_raw();
+    raw_open(&t);
+    cut_whole(&t, exploit);
+    settle(&t);
+    raw_tcp_close(&t);
+    g_assert_true(vg_vm_wait_serial(g->vm, MARK_DIED, REPLY_TIMEOUT_MS));
+    assert_serving_raw();
+
+    add = g_strdup_printf("{\"execute\": \"vigilante-filter-add\", "
+                          "\"arguments\": {\"id\": \"logind\", "
+                          "\"data\": \"%s\"}}", b64);
+    g_free(qmp(g, add, FALSE));
+    for (int i = 0; i < 20; i++) {
+        assert_serving_raw();
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(cuts); i++) {
+        raw_open(&t);
+        cuts[i](&t, exploit);
+        settle(&t);
+        g_assert_null(strstr(t.rx->str, "NOTED"));
+        raw_tcp_close(&t);
+        g_assert_cmpuint(deaths(g), ==, 1);
+        assert_serving_raw();
+    }
+    r = qmp(g, "{\"execute\": \"query-vigilante-filters\"}", FALSE);
+    g_assert_true(vg_qmp_get_uint(r, "hits", &v));
+    g_assert_cmpuint(v, >=, G_N_ELEMENTS(cuts) - 1);
+    vg_guest_stop(g);
+    link_local = link_qemu = 0;
+}
+
 int main(int argc, char **argv)
 {
     g_autoptr(GError) err = NULL;
@@ -402,5 +497,7 @@ int main(int argc, char **argv)
                          test_filters);
     g_test_add_data_func("/linux/filters/logind/rtl8139", "rtl8139",
                          test_filters);
+    g_test_add_func("/linux/filters/logind/socket-backend",
+                    test_socket_backend);
     return g_test_run();
 }
