@@ -29,7 +29,8 @@ bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
  * of its label (event 0: the label could not be looked up), arrive in a
  * frame to one of the services?  False when any byte's event is unknown
  * or too old (more than 65,536 frames ago): what cannot be shown to be by
- * design is reported.  Needs the BQL.
+ * design is reported.  @offsets are not held to the payload (see
+ * exec-services.c).  Needs the BQL.
  */
 bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
                                    const uint64_t *events,
