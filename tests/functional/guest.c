@@ -73,3 +73,27 @@ char *vg_tiny_guest_arg(int argc, char **argv)
     return path ? g_strdup(path)
                 : vg_build_file("tests/guests/tiny/tiny-guest.elf");
 }
+
+char *vg_linux_guest_file(const char *name)
+{
+    const char *dir = g_getenv("VIGILANTE_LINUX_GUEST");
+
+    if (!dir || !*dir) {
+        g_test_message("VIGILANTE_LINUX_GUEST is not set: build the guest "
+                       "with scripts/build-linux-guest.sh");
+        g_assert_not_reached();
+    }
+    return g_build_filename(dir, name, NULL);
+}
+
+char *vg_next_output_line(GDataInputStream *in, const char *who)
+{
+    g_autoptr(GError) err = NULL;
+    char *line = g_data_input_stream_read_line_utf8(in, NULL, NULL, &err);
+
+    g_assert_no_error(err);
+    if (line) {
+        g_test_message("%s: %s", who, line);
+    }
+    return line;
+}

@@ -6,6 +6,8 @@
 #ifndef VG_GUEST_H
 #define VG_GUEST_H
 
+#include <gio/gio.h>
+
 #include "harness.h"
 #include "qmp-client.h"
 
@@ -33,6 +35,15 @@ const char *vg_arg_value(int argc, char **argv, const char *prefix);
 
 /* The tiny guest: --guest=ELF, else the one under the build root. */
 char *vg_tiny_guest_arg(int argc, char **argv);
+
+/*
+ * A file of the Linux test guest, in $VIGILANTE_LINUX_GUEST (the test
+ * fails with a message when that is not set).
+ */
+char *vg_linux_guest_file(const char *name);
+
+/* The next line a program printed on @in (NULL at the end), logged. */
+char *vg_next_output_line(GDataInputStream *in, const char *who);
 
 G_END_DECLS
 

@@ -22,19 +22,6 @@
 
 static const char *cli_path;
 
-/* The next line of the honeypot's output (NULL at the end). */
-static char *next_line(GDataInputStream *in)
-{
-    g_autoptr(GError) err = NULL;
-    char *line = g_data_input_stream_read_line_utf8(in, NULL, NULL, &err);
-
-    g_assert_no_error(err);
-    if (line) {
-        g_test_message("honeypot: %s", line);
-    }
-    return line;
-}
-
 /*
  * The tiny guest's profile, with its snapshot in `dir` (made here): the
  * honeypot minimises each SCA against it.
@@ -89,7 +76,7 @@ static void test_attack(void)
                             "--qemu", vg_qemu_path(), NULL);
     g_assert_no_error(err);
     in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
-    ready = next_line(in);
+    ready = vg_next_output_line(in, "honeypot");
     g_assert_nonnull(ready);
     g_assert_true(g_str_has_prefix(ready, "honeypot: tiny-fig1 ready"));
     p = strstr(ready, "udp 4444 -> 127.0.0.1:");
@@ -105,13 +92,13 @@ static void test_attack(void)
     len = fig1_build_attack(req, fig1_default_target());
     g_assert_cmpint(vg_udp_exchange(port, req, len, NULL, 0, 0), ==, 0);
     /* One attack, one alert (the shellcode's blocks are folded in). */
-    a1 = next_line(in);
-    m1 = next_line(in);
+    a1 = vg_next_output_line(in, "honeypot");
+    m1 = vg_next_output_line(in, "honeypot");
     g_assert_nonnull(a1);
     g_assert_true(g_str_has_prefix(a1, "alert 1: aec at pc"));
     g_assert_nonnull(m1);
     g_assert_true(g_str_has_prefix(m1, "alert 1: verified and minimised: "));
-    end = next_line(in);
+    end = vg_next_output_line(in, "honeypot");
     g_assert_cmpstr(end, ==, "honeypot: stopped after 1 alert(s)");
     g_assert_true(g_subprocess_wait_check(proc, NULL, &err));
     g_assert_no_error(err);

@@ -48,14 +48,6 @@ static const char path_prefix[] = "TIME\nLOGIN mallory "
                                   VGL_LOGIN_PASSWORD "\nNOTE ";
 static gboolean network_up;
 
-static char *guest_file(const char *name)
-{
-    const char *dir = g_getenv("VIGILANTE_LINUX_GUEST");
-
-    g_assert_nonnull(dir);
-    return g_build_filename(dir, name, NULL);
-}
-
 /*
  * The exploit's path: its first two lines, then a NOTE whose rest of
  * line runs past 32 bytes (no '\n' in the 33 bytes after "NOTE ", and
@@ -282,10 +274,10 @@ static void test_filters(gconstpointer data)
     const char *nic = data;
     g_autofree char *dev = g_strdup_printf("%s,netdev=n0,romfile=,"
                                            "mac=52:54:00:12:34:56", nic);
-    g_autofree char *vmlinux = guest_file("vmlinux");
+    g_autofree char *vmlinux = vg_linux_guest_file("vmlinux");
     g_autofree char *kernel = g_file_test(vmlinux, G_FILE_TEST_IS_REGULAR)
-                              ? g_strdup(vmlinux) : guest_file("vmlinuz");
-    g_autofree char *initrd = guest_file("initramfs.cpio.gz");
+                              ? g_strdup(vmlinux) : vg_linux_guest_file("vmlinuz");
+    g_autofree char *initrd = vg_linux_guest_file("initramfs.cpio.gz");
     g_autofree char *b64 = login_filter_base64(), *add = NULL, *r = NULL;
     g_autoptr(GByteArray) exploit = exploit_stream();
     static const struct {
@@ -417,10 +409,10 @@ static void test_filters(gconstpointer data)
  */
 static void test_socket_backend(void)
 {
-    g_autofree char *vmlinux = guest_file("vmlinux");
+    g_autofree char *vmlinux = vg_linux_guest_file("vmlinux");
     g_autofree char *kernel = g_file_test(vmlinux, G_FILE_TEST_IS_REGULAR)
-                              ? g_strdup(vmlinux) : guest_file("vmlinuz");
-    g_autofree char *initrd = guest_file("initramfs.cpio.gz");
+                              ? g_strdup(vmlinux) : vg_linux_guest_file("vmlinuz");
+    g_autofree char *initrd = vg_linux_guest_file("initramfs.cpio.gz");
     g_autofree char *b64 = login_filter_base64(), *add = NULL;
     g_autofree char *netdev = NULL, *r = NULL;
     g_autoptr(GByteArray) exploit = exploit_stream();

@@ -19,18 +19,6 @@
 
 static char *client_path;
 
-static char *guest_file(const char *name)
-{
-    const char *dir = g_getenv("VIGILANTE_LINUX_GUEST");
-
-    if (!dir || !*dir) {
-        g_test_message("VIGILANTE_LINUX_GUEST is not set: build the guest "
-                       "with scripts/build-linux-guest.sh");
-        g_assert_not_reached();
-    }
-    return g_build_filename(dir, name, NULL);
-}
-
 static void query(VgQmp *qmp, guint64 *input, guint64 *dirty)
 {
     g_autofree char *r = vg_qmp_command(qmp, "{\"execute\":\"query-taint\"}",
@@ -87,10 +75,10 @@ static gboolean must_label(const char *device)
 static void test_nic(gconstpointer data)
 {
     const char *device = data;
-    g_autofree char *vmlinux = guest_file("vmlinux");
+    g_autofree char *vmlinux = vg_linux_guest_file("vmlinux");
     g_autofree char *kernel = g_file_test(vmlinux, G_FILE_TEST_IS_REGULAR)
-                              ? g_strdup(vmlinux) : guest_file("vmlinuz");
-    g_autofree char *initrd = guest_file("initramfs.cpio.gz");
+                              ? g_strdup(vmlinux) : vg_linux_guest_file("vmlinuz");
+    g_autofree char *initrd = vg_linux_guest_file("initramfs.cpio.gz");
     g_autofree char *port = NULL, *netdev = NULL, *dev = NULL, *out = NULL;
     g_autoptr(GError) err = NULL;
     guint16 udp = vg_free_port(TRUE);

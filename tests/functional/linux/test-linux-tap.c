@@ -35,18 +35,6 @@
 static char *client_path, *exploit_path, *cli_path;
 static gboolean network_up;
 
-static char *guest_file(const char *name)
-{
-    const char *dir = g_getenv("VIGILANTE_LINUX_GUEST");
-
-    if (!dir || !*dir) {
-        g_test_message("VIGILANTE_LINUX_GUEST is not set: build the guest "
-                       "with scripts/build-linux-guest.sh");
-        g_assert_not_reached();
-    }
-    return g_build_filename(dir, name, NULL);
-}
-
 static void query(VgQmp *qmp, guint64 *input, guint64 *dirty)
 {
     g_autofree char *r = vg_qmp_command(qmp, "{\"execute\":\"query-taint\"}",
@@ -71,10 +59,10 @@ static void run(const char *const *argv)
 static void test_nic(gconstpointer data)
 {
     const char *nic = data;
-    g_autofree char *vmlinux = guest_file("vmlinux");
+    g_autofree char *vmlinux = vg_linux_guest_file("vmlinux");
     g_autofree char *kernel = g_file_test(vmlinux, G_FILE_TEST_IS_REGULAR)
-                              ? g_strdup(vmlinux) : guest_file("vmlinuz");
-    g_autofree char *initrd = guest_file("initramfs.cpio.gz");
+                              ? g_strdup(vmlinux) : vg_linux_guest_file("vmlinuz");
+    g_autofree char *initrd = vg_linux_guest_file("initramfs.cpio.gz");
     g_autofree char *dev = g_strdup_printf("%s,netdev=n0,romfile=", nic);
     g_autofree char *alert_dir = g_dir_make_tmp("vg-tap-XXXXXX", NULL);
     g_autofree char *object = NULL, *ev = NULL, *path = NULL, *type = NULL;
@@ -149,24 +137,11 @@ static void test_nic(gconstpointer data)
     vg_dir_remove(alert_dir);
 }
 
-/* The next line of the honeypot's output (NULL at the end). */
-static char *next_line(GDataInputStream *in)
-{
-    g_autoptr(GError) err = NULL;
-    char *line = g_data_input_stream_read_line_utf8(in, NULL, NULL, &err);
-
-    g_assert_no_error(err);
-    if (line) {
-        g_test_message("honeypot: %s", line);
-    }
-    return line;
-}
-
 static void test_honeypot(void)
 {
     g_autofree char *dir = NULL, *profile = NULL, *text = NULL;
-    g_autofree char *vmlinux = guest_file("vmlinux");
-    g_autofree char *initrd = guest_file("initramfs.cpio.gz");
+    g_autofree char *vmlinux = vg_linux_guest_file("vmlinux");
+    g_autofree char *initrd = vg_linux_guest_file("initramfs.cpio.gz");
     g_autofree char *ready = NULL, *alert = NULL, *end = NULL;
     g_autofree char *udp_port = g_strdup_printf("%u", VGL_UDP_PORT);
     g_autoptr(GSubprocess) proc = NULL;
@@ -206,7 +181,7 @@ static void test_honeypot(void)
                             "--qemu", vg_qemu_path(), NULL);
     g_assert_no_error(err);
     in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
-    ready = next_line(in);
+    ready = vg_next_output_line(in, "honeypot");
     g_assert_nonnull(ready);
     g_assert_true(g_str_has_prefix(ready, "honeypot: vg-linux ready"));
     g_assert_nonnull(strstr(ready, "udp 5001, tcp 5002 at the guest's "
@@ -220,11 +195,11 @@ static void test_honeypot(void)
         run(udp);
         run(attack);
     }
-    alert = next_line(in);
+    alert = vg_next_output_line(in, "honeypot");
     g_assert_nonnull(alert);
     g_assert_true(g_str_has_prefix(alert, "alert 1: aec at pc"));
     g_assert_nonnull(strstr(alert, "SCA "));
-    end = next_line(in);
+    end = vg_next_output_line(in, "honeypot");
     g_assert_cmpstr(end, ==, "honeypot: stopped after 1 alert(s)");
     g_assert_true(g_subprocess_wait_check(proc, NULL, &err));
     g_assert_no_error(err);
