@@ -136,8 +136,7 @@ static ssize_t filter_vigilante_receive_iov(NetFilterState *nf,
     if (sender != nf->netdev) {
         /* From the guest: never dropped, but its SYN-ACKs and ACKs tell
          * the guard what the guest has accepted. */
-        vg_guard_guest_frame(s->guard, s->scratch, size, vnet,
-                             g_get_monotonic_time());
+        vg_guard_guest_frame(s->guard, s->scratch, size, vnet);
         return 0;
     }
     v = vg_guard_frame(s->guard, s->scratch, size, vnet,

@@ -124,13 +124,6 @@ GPtrArray *vg_filter_set_list(VgFilterSet *set)
     return set->filters;
 }
 
-bool vg_filter_set_protects(VgFilterSet *set, uint8_t transport,
-                            uint16_t port)
-{
-    return g_hash_table_contains(set->by_port,
-                                 GUINT_TO_POINTER(scope_key(transport, port)));
-}
-
 /* ---- connections ------------------------------------------------------- */
 
 typedef struct {
@@ -617,7 +610,7 @@ static VgGuardVerdict tcp_frame(VgGuard *g, const VgPacket *p,
 }
 
 void vg_guard_guest_frame(VgGuard *g, const uint8_t *frame, size_t len,
-                          size_t vnet_hdr_len, int64_t now_us)
+                          size_t vnet_hdr_len)
 {
     VgPacket p;
     ConnKey key;
@@ -652,7 +645,6 @@ void vg_guard_guest_frame(VgGuard *g, const uint8_t *frame, size_t len,
             drop_kept(g, c);
         }
     }
-    (void)now_us;
 }
 
 static VgGuardVerdict udp_frame(VgGuard *g, const VgPacket *p,
@@ -769,17 +761,4 @@ uint64_t vg_guard_buffered_for(VgGuard *g, const VgGuardFilter *gf)
         }
     }
     return n;
-}
-
-const char *vg_guard_verdict_name(VgGuardVerdict v)
-{
-    switch (v) {
-    case VG_GUARD_PASS: return "pass";
-    case VG_GUARD_DROP_MATCH: return "match";
-    case VG_GUARD_DROP_NORMALISE: return "normalise";
-    case VG_GUARD_DROP_FRAGMENT: return "fragment";
-    case VG_GUARD_DROP_UNTRACKED: return "untracked";
-    case VG_GUARD_DROP_FULL: return "table-full";
-    }
-    return "?";
 }

@@ -37,9 +37,6 @@ bool vg_filter_set_add(VgFilterSet *set, const char *id, VfFilter *f,
 bool vg_filter_set_del(VgFilterSet *set, const char *id, GError **errp);
 /* The installed filters, in installation order (borrowed). */
 GPtrArray *vg_filter_set_list(VgFilterSet *set);
-/* Is any filter installed for this transport and port? */
-bool vg_filter_set_protects(VgFilterSet *set, uint8_t transport,
-                            uint16_t port);
 
 /* ---- per-NIC guard ------------------------------------------------------- */
 
@@ -100,13 +97,12 @@ VgGuardVerdict vg_guard_frame(VgGuard *g, const uint8_t *frame, size_t len,
  * Never dropped.
  */
 void vg_guard_guest_frame(VgGuard *g, const uint8_t *frame, size_t len,
-                          size_t vnet_hdr_len, int64_t now_us);
+                          size_t vnet_hdr_len);
 
 void vg_guard_stats(VgGuard *g, VgGuardStats *out);
 
 /* Bytes this guard keeps for connections @gf judged (not blocked). */
 uint64_t vg_guard_buffered_for(VgGuard *g, const VgGuardFilter *gf);
 
-const char *vg_guard_verdict_name(VgGuardVerdict v);
 
 #endif

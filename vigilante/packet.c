@@ -20,6 +20,18 @@ static uint16_t be16(const uint8_t *p)
     return p[0] << 8 | p[1];
 }
 
+static void put_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = v >> 8;
+    p[1] = v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    put_be16(p, v >> 16);
+    put_be16(p + 2, v);
+}
+
 static uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
@@ -270,10 +282,9 @@ size_t vg_packet_build_rst(const uint8_t *frame, size_t len,
                            size_t vnet_hdr_len, uint32_t seq, uint8_t *out)
 {
     VgPacket p;
-    size_t l2, n, alen;
+    size_t l2, alen;
     uint8_t *ip, *t;
     uint32_t sum = 0;
-    uint16_t c;
 
     if (vnet_hdr_len > 64 ||
         vg_packet_parse(frame, len, vnet_hdr_len, &p) != VG_PACKET_OK ||
@@ -294,15 +305,12 @@ size_t vg_packet_build_rst(const uint8_t *frame, size_t len,
         alen = 4;
         memset(ip, 0, 20);
         ip[0] = 0x45;
-        ip[2] = 0;
-        ip[3] = 40;
+        put_be16(ip + 2, 40);
         ip[8] = 64;
         ip[9] = 6;
         memcpy(ip + 12, p.src, 4);
         memcpy(ip + 16, p.dst, 4);
-        c = vg_inet_checksum(ip, 20, 0);
-        ip[10] = c >> 8;
-        ip[11] = c;
+        put_be16(ip + 10, vg_inet_checksum(ip, 20, 0));
         t = ip + 20;
     } else {
         alen = 16;
@@ -316,22 +324,14 @@ size_t vg_packet_build_rst(const uint8_t *frame, size_t len,
         t = ip + 40;
     }
     memset(t, 0, 20);
-    t[0] = p.src_port >> 8;
-    t[1] = p.src_port;
-    t[2] = p.dst_port >> 8;
-    t[3] = p.dst_port;
-    t[4] = seq >> 24;
-    t[5] = seq >> 16;
-    t[6] = seq >> 8;
-    t[7] = seq;
+    put_be16(t, p.src_port);
+    put_be16(t + 2, p.dst_port);
+    put_be32(t + 4, seq);
     t[12] = 5 << 4;
     t[13] = VG_TCP_RST;
     sum = sum_words(p.src, alen, 0);
     sum = sum_words(p.dst, alen, sum);
     sum += 6 + 20;
-    c = vg_inet_checksum(t, 20, sum);
-    t[16] = c >> 8;
-    t[17] = c;
-    n = (t + 20) - out;
-    return n;
+    put_be16(t + 16, vg_inet_checksum(t, 20, sum));
+    return (t + 20) - out;
 }

@@ -205,8 +205,7 @@ static double ns_per_frame(int nfilters, Kind kind, long frames)
                 exit(1);
             }
             if (kind == TCP_PROTECTED && k == 0) {
-                vg_guard_guest_frame(g, fr.synack[c], fr.synack_len[c], 0,
-                                     sent);
+                vg_guard_guest_frame(g, fr.synack[c], fr.synack_len[c], 0);
             }
         }
     }

@@ -97,3 +97,13 @@ char *vg_next_output_line(GDataInputStream *in, const char *who)
     }
     return line;
 }
+
+void vg_query_taint_bytes(VgQmp *qmp, guint64 *input, guint64 *dirty)
+{
+    g_autofree char *r = vg_qmp_command(qmp, "{\"execute\":\"query-taint\"}",
+                                        5000);
+
+    g_assert_nonnull(r);
+    g_assert_true(vg_qmp_get_uint(r, "input-bytes", input));
+    g_assert_true(vg_qmp_get_uint(r, "dirty-bytes", dirty));
+}

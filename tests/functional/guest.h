@@ -42,6 +42,9 @@ char *vg_tiny_guest_arg(int argc, char **argv);
  */
 char *vg_linux_guest_file(const char *name);
 
+/* query-taint's input-bytes and dirty-bytes (the test fails without). */
+void vg_query_taint_bytes(VgQmp *qmp, guint64 *input, guint64 *dirty);
+
 /* The next line a program printed on @in (NULL at the end), logged. */
 char *vg_next_output_line(GDataInputStream *in, const char *who);
 

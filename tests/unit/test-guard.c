@@ -309,7 +309,7 @@ static void guest_synack(Tcp *t, uint32_t isn)
     a.seq = 99;
     a.ack = isn + 1;
     f = frame(&a, "", 0);
-    vg_guard_guest_frame(t->g, f->data, f->len, a.vnet, 0);
+    vg_guard_guest_frame(t->g, f->data, f->len, a.vnet);
 }
 
 /* The guest acknowledging stream bytes up to @upto. */
@@ -323,7 +323,7 @@ static void guest_ack(Tcp *t, uint32_t upto)
     a.seq = 100;
     a.ack = t->isn + 1 + upto;
     f = frame(&a, "", 0);
-    vg_guard_guest_frame(t->g, f->data, f->len, a.vnet, 0);
+    vg_guard_guest_frame(t->g, f->data, f->len, a.vnet);
 }
 
 /* A connection the guest accepted. */

@@ -15,19 +15,8 @@
 #include "linux-guest.h"
 
 #define BOOT_TIMEOUT_MS     60000
-#define QMP_TIMEOUT_MS      5000
 
 static char *client_path;
-
-static void query(VgQmp *qmp, guint64 *input, guint64 *dirty)
-{
-    g_autofree char *r = vg_qmp_command(qmp, "{\"execute\":\"query-taint\"}",
-                                        QMP_TIMEOUT_MS);
-
-    g_assert_nonnull(r);
-    g_assert_true(vg_qmp_get_uint(r, "input-bytes", input));
-    g_assert_true(vg_qmp_get_uint(r, "dirty-bytes", dirty));
-}
 
 /*
  * With taint on, is this model refused at start?  The check runs once
@@ -102,7 +91,7 @@ static void test_nic(gconstpointer data)
         };
         g = vg_guest_start(args, VGL_MARK_READY, BOOT_TIMEOUT_MS);
     }
-    query(g->qmp, &in0, &dirty0);
+    vg_query_taint_bytes(g->qmp, &in0, &dirty0);
 
     port = g_strdup_printf("%u", udp);
     {
@@ -113,7 +102,7 @@ static void test_nic(gconstpointer data)
         g_assert_no_error(err);
         g_assert_true(ok);
     }
-    query(g->qmp, &in1, &dirty1);
+    vg_query_taint_bytes(g->qmp, &in1, &dirty1);
     g_test_message("%s: input bytes %" G_GUINT64_FORMAT " -> %"
                    G_GUINT64_FORMAT ", dirty %" G_GUINT64_FORMAT " -> %"
                    G_GUINT64_FORMAT, device, in0, in1, dirty0, dirty1);

@@ -25,7 +25,6 @@
 
 #define BOOT_TIMEOUT_MS     90000
 #define PROGRAM_TIMEOUT_MS  120000
-#define QMP_TIMEOUT_MS      5000
 #define ALERT_TIMEOUT_MS    10000
 #define BENIGN_ROUNDS       "50"
 #define TAP_NAME            "vgtap0"
@@ -34,16 +33,6 @@
 
 static char *client_path, *exploit_path, *cli_path;
 static gboolean network_up;
-
-static void query(VgQmp *qmp, guint64 *input, guint64 *dirty)
-{
-    g_autofree char *r = vg_qmp_command(qmp, "{\"execute\":\"query-taint\"}",
-                                        QMP_TIMEOUT_MS);
-
-    g_assert_nonnull(r);
-    g_assert_true(vg_qmp_get_uint(r, "input-bytes", input));
-    g_assert_true(vg_qmp_get_uint(r, "dirty-bytes", dirty));
-}
 
 static void run(const char *const *argv)
 {
@@ -93,7 +82,7 @@ static void test_nic(gconstpointer data)
         };
         g = vg_guest_start(args, VGL_MARK_READY, BOOT_TIMEOUT_MS);
     }
-    query(g->qmp, &in0, &dirty0);
+    vg_query_taint_bytes(g->qmp, &in0, &dirty0);
     {
         const char *udp[] = { client_path, HOST_OPT, "udp", udp_port,
                               "10000", BENIGN_ROUNDS, NULL };
@@ -103,7 +92,7 @@ static void test_nic(gconstpointer data)
         run(udp);
         run(tcp);
     }
-    query(g->qmp, &in1, &dirty1);
+    vg_query_taint_bytes(g->qmp, &in1, &dirty1);
     g_test_message("%s over tap: input bytes %" G_GUINT64_FORMAT " -> %"
                    G_GUINT64_FORMAT ", dirty %" G_GUINT64_FORMAT " -> %"
                    G_GUINT64_FORMAT, nic, in0, in1, dirty0, dirty1);
