@@ -5,7 +5,9 @@
  * segment, become
  * the SCA's messages (application payloads, so that a verifier can replay
  * TCP messages over a fresh connection), and the run of consecutive
- * dirty bytes from that offset becomes the hint.
+ * dirty bytes from that offset, within the payload, becomes the hint
+ * (for ACE, the detector follows the run past the translated block; for
+ * AFA, the path's dirty bytes, with or without a terminator).
  *
  * This is the tentative SCA of the paper: nothing is minimised yet (that
  * needs replays from a ready snapshot, which the verifier brings).
@@ -102,11 +104,13 @@ char *vigilante_sca_write(Vigilante *v, const VigilanteAlertSpec *spec,
         return NULL;
     }
     if (offset < fi.payload_offset ||
-        offset + run > fi.payload_offset + fi.payload_len) {
+        offset >= fi.payload_offset + fi.payload_len) {
         error_setg(errp, "the dirty bytes lie in the headers of input "
                    "event %" PRIu64 ", not in its payload", event);
         return NULL;
     }
+    /* A run followed through memory may go on into the frame's padding. */
+    run = MIN(run, fi.payload_offset + fi.payload_len - offset);
 
     sca = sca_new(sca_type(spec->type), v->program);
     memcpy(sca->digest, v->program_digest, sizeof(sca->digest));

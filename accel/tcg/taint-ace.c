@@ -12,6 +12,7 @@
 #include "hw-taint/taint.h"
 #include "vigilante/detector.h"
 #include "taint-ace.h"
+#include "taint-prop.h"
 
 #include <capstone.h>
 
@@ -55,6 +56,44 @@ static char *find_insn(const TranslationBlock *tb, const uint8_t *code,
     return text ? text : g_strdup("(undecodable)");
 }
 
+/* How far an alert follows the dirty code past the end of its TB. */
+#define ACE_RUN_MAX 4096
+
+/*
+ * The alert's labels: the run of bytes from the first dirty one that came
+ * from consecutive offsets of the input, followed past the TB's end (a
+ * shellcode's first TB may be a 2-byte jmp short, and the SCA's hint must
+ * cover the code that came from the message, with room for the
+ * verifier's jump), then the TB's other dirty bytes.  Returns how many.
+ */
+static size_t ace_labels(CPUState *cpu, const TranslationBlock *tb,
+                         const TaintLabel *labels, size_t first,
+                         TaintLabel *out)
+{
+    size_t n = 0, i = first;
+
+    out[n++] = labels[i++];
+    while (i < tb->size && labels[i] && labels[i] == labels[i - 1] + 1) {
+        out[n++] = labels[i++];
+    }
+    if (i == tb->size) {
+        for (size_t k = 0; k < ACE_RUN_MAX; k++) {
+            TaintLabel l = taint_debug_label(cpu, tb->pc + tb->size + k);
+
+            if (!l || l != out[n - 1] + 1) {
+                break;
+            }
+            out[n++] = l;
+        }
+    }
+    for (; i < tb->size; i++) {
+        if (labels[i]) {
+            out[n++] = labels[i];
+        }
+    }
+    return n;
+}
+
 /* Raise the alert if the TB holds dirty bytes; true: do not run it. */
 static bool tb_code_alert(CPUState *cpu, TranslationBlock *tb)
 {
@@ -85,18 +124,14 @@ static bool tb_code_alert(CPUState *cpu, TranslationBlock *tb)
     if (n0 < tb->size && p1 != -1) {
         taint_shadow_read(p1, tb->size - n0, labels + n0);
     }
-    dirty = g_new(TaintLabel, tb->size);
-    for (size_t i = 0; i < tb->size; i++) {
-        if (labels[i]) {
-            if (!ndirty) {
-                first_dirty = i;
-            }
-            dirty[ndirty++] = labels[i];
-        }
+    while (first_dirty < tb->size && !labels[first_dirty]) {
+        first_dirty++;
     }
-    if (!ndirty) {
+    if (first_dirty == tb->size) {
         return false;
     }
+    dirty = g_new(TaintLabel, tb->size + ACE_RUN_MAX);
+    ndirty = ace_labels(cpu, tb, labels, first_dirty, dirty);
 
     code = g_malloc0(tb->size);
     if (cpu_memory_rw_debug(cpu, tb->pc, code, tb->size, false) != 0) {

@@ -11,6 +11,8 @@
 #include "exec/cpu_ldst.h"
 #include "exec/ram_addr.h"
 #include "exec/helper-proto.h"
+#include "exec/address-spaces.h"
+#include "exec/memory.h"
 #include "hw-taint/taint.h"
 #include "taint-shadow.h"
 #include "taint-prop.h"
@@ -217,4 +219,37 @@ void taint_helper_store(CPUArchState *env, target_ulong addr, MemOpIdx oi)
         write_labels(env, addr, memop_size(get_memop(oi)), get_mmuidx(oi),
                      clean);
     }
+}
+
+/*
+ * ram_addr of a guest virtual address, by a page walk that does not
+ * fault or touch the TLB; RAM_ADDR_INVALID if unmapped or not RAM.
+ */
+static ram_addr_t debug_ram_addr(CPUState *cs, uint64_t va)
+{
+    MemTxAttrs attrs;
+    hwaddr pa = cpu_get_phys_page_attrs_debug(cs, va & TARGET_PAGE_MASK,
+                                              &attrs);
+    hwaddr xlat, len = 1;
+    MemoryRegion *mr;
+    ram_addr_t ram = RAM_ADDR_INVALID;
+
+    if (pa == -1) {
+        return RAM_ADDR_INVALID;
+    }
+    pa += va & ~TARGET_PAGE_MASK;
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(cpu_get_address_space(cs, 0), pa, &xlat,
+                                 &len, false, attrs);
+    if (memory_region_is_ram(mr)) {
+        ram = memory_region_get_ram_addr(mr) + xlat;
+    }
+    return ram;
+}
+
+TaintLabel taint_debug_label(CPUState *cs, uint64_t va)
+{
+    ram_addr_t ram = debug_ram_addr(cs, va);
+
+    return ram == RAM_ADDR_INVALID ? 0 : taint_shadow_get(ram);
 }

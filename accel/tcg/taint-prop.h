@@ -6,6 +6,7 @@
 
 #include "exec/memopidx.h"
 #include "exec/cpu-common.h"
+#include "hw-taint/shadow-mem.h"
 
 /* Create the shadow globals; called at the end of tcg_x86_init(). */
 void taint_tcg_x86_init(void);
@@ -29,6 +30,12 @@ bool taint_cpu_maybe_clean(CPUState *cpu);
 
 /* A store made by a C helper (cpu_st*_mmu): it cleans what it wrote. */
 void taint_helper_store(CPUArchState *env, target_ulong addr, MemOpIdx oi);
+
+/*
+ * The label of the byte at a guest virtual address, found by a page walk
+ * that neither faults nor fills the TLB; 0 if unmapped or not RAM.
+ */
+TaintLabel taint_debug_label(CPUState *cs, uint64_t va);
 
 /* How the guest enters the kernel, for the AFA check. */
 #define TAINT_ENTRY_SYSCALL  0

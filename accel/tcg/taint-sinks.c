@@ -11,8 +11,6 @@
 #include "exec/exec-all.h"
 #include "exec/cpu_ldst.h"
 #include "exec/helper-proto.h"
-#include "exec/address-spaces.h"
-#include "exec/memory.h"
 #include "hw-taint/taint.h"
 #include "vigilante/detector.h"
 #include "taint-shadow.h"
@@ -122,39 +120,6 @@ void HELPER(taint_aec)(CPUArchState *env, uint64_t target, uint64_t sh)
     trap(env, VIGILANTE_ALERT_TYPE_AEC, target, l, 8, 0, GETPC());
 }
 
-/*
- * ram_addr of a guest virtual address, by a page walk that does not
- * fault or touch the TLB; RAM_ADDR_INVALID if unmapped or not RAM.
- */
-static ram_addr_t debug_ram_addr(CPUState *cs, uint64_t va)
-{
-    MemTxAttrs attrs;
-    hwaddr pa = cpu_get_phys_page_attrs_debug(cs, va & TARGET_PAGE_MASK,
-                                              &attrs);
-    hwaddr xlat, len = 1;
-    MemoryRegion *mr;
-    ram_addr_t ram = RAM_ADDR_INVALID;
-
-    if (pa == -1) {
-        return RAM_ADDR_INVALID;
-    }
-    pa += va & ~TARGET_PAGE_MASK;
-    RCU_READ_LOCK_GUARD();
-    mr = address_space_translate(cpu_get_address_space(cs, 0), pa, &xlat,
-                                 &len, false, attrs);
-    if (memory_region_is_ram(mr)) {
-        ram = memory_region_get_ram_addr(mr) + xlat;
-    }
-    return ram;
-}
-
-static TaintLabel debug_label(CPUState *cs, uint64_t va)
-{
-    ram_addr_t ram = debug_ram_addr(cs, va);
-
-    return ram == RAM_ADDR_INVALID ? 0 : taint_shadow_get(ram);
-}
-
 /* iret, lret: the new EIP is at the top of the stack; its size is 2 <<
  * shift bytes (the operand size of the instruction). */
 void HELPER(taint_aec_stack)(CPUArchState *env, uint32_t shift)
@@ -175,7 +140,7 @@ void HELPER(taint_aec_stack)(CPUArchState *env, uint32_t shift)
         sp += env->segs[R_SS].base;
     }
     for (unsigned i = 0; i < bytes; i++) {
-        l[i] = debug_label(cs, sp + i);
+        l[i] = taint_debug_label(cs, sp + i);
         dirty |= l[i] != 0;
     }
     if (!dirty) {
@@ -246,7 +211,7 @@ void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
         if (cpu_memory_rw_debug(cs, path + n, &c, 1, false)) {
             break;
         }
-        labels[n] = debug_label(cs, path + n);
+        labels[n] = taint_debug_label(cs, path + n);
         dirty |= labels[n] != 0;
         n++;
         if (c == 0) {

@@ -141,6 +141,41 @@ static void test_ace(void)
     g_assert_cmpint(verify(sca), ==, VG_VERDICT_NOT_VERIFIED);
 }
 
+/*
+ * ACE whose first translated block is too short for the verifier's jump
+ * (a 2-byte jmp short, a short sled and a jump, jmp/call/pop): the hint
+ * is the whole run of code from the message at the executed address, so
+ * the SCA verifies.
+ */
+static void test_ace_shapes(void)
+{
+    static const struct {
+        RunShape shape;
+        const char *name;
+    } shapes[] = {
+        { RUN_SHAPE_JMP_SHORT, "jmp short" },
+        { RUN_SHAPE_SLED, "sled and jmp short" },
+        { RUN_SHAPE_JMP_CALL_POP, "jmp/call/pop" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(shapes); i++) {
+        guint8 req[RUN_ATTACK_MAX];
+        gsize len = run_build_attack_shape(req, shapes[i].shape);
+        g_autoptr(GBytes) b = detector_sca(TINY_UDP_RUN_PORT, req, len);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(Sca) sca = sca_decode(g_bytes_get_data(b, NULL),
+                                        g_bytes_get_size(b), &err);
+
+        g_test_message("shape %s: %zu-byte request", shapes[i].name, len);
+        g_assert_no_error(err);
+        g_assert_cmpint(sca->type, ==, SCA_TYPE_ACE);
+        g_assert_cmpuint(sca->hint_offset, ==, 1);
+        /* Everything after the 'X' came from the message. */
+        g_assert_cmpuint(sca->hint_length, ==, len - 1);
+        g_assert_cmpint(verify(sca), ==, VG_VERDICT_VERIFIED);
+    }
+}
+
 static void test_genuine(void)
 {
     g_autoptr(Sca) sca = genuine_copy();
@@ -405,6 +440,7 @@ int main(int argc, char **argv)
     g_test_add_func("/verify/genuine", test_genuine);
     g_test_add_func("/verify/forged", test_forged);
     g_test_add_func("/verify/ace", test_ace);
+    g_test_add_func("/verify/ace-shapes", test_ace_shapes);
     g_test_add_func("/verify/minimise", test_minimise);
     g_test_add_func("/verify/200-in-a-row", test_200_in_a_row);
     g_test_add_func("/verify/stale-snapshot", test_stale_snapshot);
