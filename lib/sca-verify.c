@@ -296,28 +296,33 @@ static bool make_nonce(const uint8_t *orig, uint8_t *out, unsigned n)
 }
 
 /*
- * AFA: the hinted bytes are a path and its terminator; the shortest
- * planted path still has to be a nonce nobody can guess.
+ * AFA: the hinted bytes are the dirty part of a path: up to a terminator
+ * when the message carries one, else all of them (the program ends the
+ * path itself, e.g. where a line protocol's '\n' becomes '\0').  The
+ * shortest planted part still has to be a nonce nobody can guess.
  */
 #define AFA_NONCE_MIN 4
+
+static size_t afa_path_len(const uint8_t *hint, size_t n)
+{
+    const uint8_t *nul = memchr(hint, 0, n);
+
+    return nul ? (size_t)(nul - hint) : n;
+}
 
 static bool afa_path_ok(const Sca *sca, const char **why)
 {
     const uint8_t *h = (const uint8_t *)g_bytes_get_data(
         sca_message(sca, sca->hint_message)->payload, NULL) + sca->hint_offset;
-    const uint8_t *nul = memchr(h, 0, sca->hint_length);
+    size_t len = afa_path_len(h, sca->hint_length);
     unsigned random = 0;
 
     if (sca->call != SCA_CALL_EXECVE && sca->call != SCA_CALL_EXECVEAT) {
         *why = "the AFA SCA names no call this verifier knows";
         return false;
     }
-    if (!nul) {
-        *why = "the AFA hint does not end the path (no terminator in it)";
-        return false;
-    }
-    for (const uint8_t *p = h; p < nul; p++) {
-        random += *p != '/';
+    for (size_t i = 0; i < len; i++) {
+        random += h[i] != '/';
     }
     if (random < AFA_NONCE_MIN) {
         *why = "the AFA hint's path is too short to carry a nonce";
@@ -327,16 +332,15 @@ static bool afa_path_ok(const Sca *sca, const char **why)
 }
 
 /*
- * AFA: the path up to its terminator with every byte but '/' replaced by
- * a random letter or digit (separators stay, so that a service that
- * checks a path's shape still takes it).
+ * AFA: the hinted path with every byte but '/' replaced by a random
+ * letter or digit (its length and separators stay, so that a service
+ * that checks a path's shape still takes it).
  */
 static char *make_path_nonce(const uint8_t *orig, unsigned n)
 {
     static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                 "abcdefghijklmnopqrstuvwxyz0123456789";
-    const uint8_t *nul = memchr(orig, 0, n);
-    size_t len = nul - orig;
+    size_t len = afa_path_len(orig, n);
     g_autofree char *path = g_malloc(len + 1);
 
     for (size_t i = 0; i < len; i++) {

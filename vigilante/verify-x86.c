@@ -83,12 +83,38 @@ bool vigilante_verify_find_entries(CPUState *first, VigilanteVerifyTrap *t,
     return true;
 }
 
+/*
+ * The path at guest address @va up to its terminator (not included), read
+ * a page at a time so that a short path near the end of a mapping reads;
+ * at most VERIFY_PATH_MAX bytes.  Returns its length.
+ */
+static size_t read_path(CPUState *cs, uint64_t va, uint8_t *buf)
+{
+    size_t n = 0;
+
+    while (n < VERIFY_PATH_MAX) {
+        size_t chunk = MIN(VERIFY_PATH_MAX - n,
+                           TARGET_PAGE_SIZE - ((va + n) & ~TARGET_PAGE_MASK));
+        uint8_t *nul;
+
+        if (cpu_memory_rw_debug(cs, va + n, buf + n, chunk, false)) {
+            break;
+        }
+        nul = memchr(buf + n, 0, chunk);
+        if (nul) {
+            return nul - buf;
+        }
+        n += chunk;
+    }
+    return n;
+}
+
 bool vigilante_verify_call_matches(CPUState *cs, const VigilanteVerifyTrap *t,
                                    unsigned i)
 {
     CPUX86State *env = &X86_CPU(cs)->env;
     uint64_t nr = env->regs[R_EAX], path;
-    size_t len = strlen(t->path);
+    size_t len = strlen(t->path), plen;
     g_autofree uint8_t *buf = NULL;
 
     if (!t->entry_i386[i]) {
@@ -116,9 +142,11 @@ bool vigilante_verify_call_matches(CPUState *cs, const VigilanteVerifyTrap *t,
     if (len >= VERIFY_PATH_MAX) {
         return false;
     }
-    buf = g_malloc(len + 1);
-    if (cpu_memory_rw_debug(cs, path, buf, len + 1, false)) {
-        return false;
-    }
-    return !memcmp(buf, t->path, len + 1);
+    buf = g_malloc(VERIFY_PATH_MAX);
+    plen = read_path(cs, path, buf);
+    /*
+     * The nonce anywhere in the path: the program may put a prefix of its
+     * own before the bytes it was sent, or end them itself.
+     */
+    return memmem(buf, plen, t->path, len) != NULL;
 }

@@ -11,8 +11,9 @@
  *   arithmetic and logic   union of the operands (setcond: of the
  *                          compared values; movcond: of the two values
  *                          it selects from, not of the condition)
- *   shifts, rotates, mul,  union, spread over all bytes
- *   div, bswap, bit counts
+ *   shifts, rotates, mul,  union, spread over all bytes (shifts by whole
+ *   div, bswap, bit counts bytes and byte-aligned extracts move the
+ *                          labels; a bit count dirties its low byte only)
  *   constants              clean
  *   env loads and stores   the CPU state's shadow (SSE/AVX registers...)
  *   host vector ops        a shadow word per 8 bytes, lane-wise
@@ -634,6 +635,94 @@ static bool rule_deposit(TaintPass *p, TCGOp *op, TCGTemp *out, TCGTemp *a,
     return true;
 }
 
+/*
+ * d = s moved by k bytes towards the low end (k < 0: the high end), only
+ * the low nbytes kept: byte i of the result is byte i + k of s and keeps
+ * its label.
+ */
+static void gen_byte_shift(TCGTemp *d, TCGTemp *s, int k, unsigned nbytes)
+{
+    TCGv_i64 m = tcg_temp_new_i64(), b = tcg_temp_new_i64();
+
+    tcg_gen_andi_i64(m, v64(s), TAINT_SH_MASK);
+    if (k >= 0) {
+        tcg_gen_shri_i64(m, m, k);
+    } else {
+        tcg_gen_shli_i64(m, m, -k);
+    }
+    tcg_gen_andi_i64(m, m, (1u << nbytes) - 1);
+    tcg_gen_andi_i64(b, v64(s), ~(uint64_t)UINT32_MAX);
+    tcg_gen_addi_i64(b, b, (int64_t)((uint64_t)k << 32));
+    tcg_gen_or_i64(v64(d), b, m);
+    tcg_temp_free_i64(m);
+    tcg_temp_free_i64(b);
+}
+
+/*
+ * Ops that move whole bytes, or whose result has fewer dirty bytes than
+ * spreading would say; r is the union of the inputs' shadows.  glibc's
+ * string functions store a word's bytes as %al, %ah and shift it by 16
+ * (exact labels through byte-aligned shifts and extracts), and store a
+ * terminator from the high byte of a bsf result (a bit count fits in its
+ * low byte: the others are zero whatever the input).  False: not such an
+ * op, the generic rule applies.
+ */
+static bool rule_bytes(TaintPass *p, TCGOp *op, TCGTemp *d, TCGTemp **in,
+                       TCGTemp *r)
+{
+    TCGOpcode c = op->opc;
+    bool is64 = tcg_op_defs[c].flags & TCG_OPF_64BIT;
+    unsigned width = is64 ? 8 : 4;
+    TCGTemp *sh_def;
+    TCGv_i64 v, t;
+
+    if (taint_is_zero(r)) {
+        return false;
+    }
+    switch (c) {
+    case INDEX_op_shr_i32: case INDEX_op_shr_i64:
+    case INDEX_op_shl_i32: case INDEX_op_shl_i64:
+        if (in[1]->kind != TEMP_CONST || in[1]->val % 8 ||
+            in[1]->val >= width * 8) {
+            return false;
+        }
+        gen_byte_shift(d, r, (c == INDEX_op_shr_i32 || c == INDEX_op_shr_i64)
+                             ? in[1]->val / 8 : -(int)(in[1]->val / 8),
+                       width);
+        return true;
+    case INDEX_op_extract_i32: case INDEX_op_extract_i64:
+    case INDEX_op_sextract_i32: case INDEX_op_sextract_i64:
+        /* args: out, in, pos, len; sign bytes clean, as for ext8s */
+        if (op->args[2] % 8 || op->args[3] % 8) {
+            return false;
+        }
+        gen_byte_shift(d, r, op->args[2] / 8, op->args[3] / 8);
+        return true;
+    case INDEX_op_ctpop_i32: case INDEX_op_ctpop_i64:
+        gen_keep(d, r, 1);
+        return true;
+    case INDEX_op_ctz_i32: case INDEX_op_ctz_i64:
+    case INDEX_op_clz_i32: case INDEX_op_clz_i64:
+        /* The count (one byte) of a non-zero input; else the default. */
+        sh_def = taint_pass_in(p, in[1]);
+        v = tcg_temp_new_i64();
+        t = tcg_temp_new_i64();
+        if (is64) {
+            tcg_gen_mov_i64(v, temp_tcgv_i64(in[0]));
+        } else {
+            tcg_gen_extu_i32_i64(v, temp_tcgv_i32(in[0]));
+        }
+        gen_keep(tcgv_i64_temp(t), taint_pass_in(p, in[0]), 1);
+        tcg_gen_movcond_i64(TCG_COND_EQ, v64(d), v, tcg_constant_i64(0),
+                            v64(sh_def), t);
+        tcg_temp_free_i64(v);
+        tcg_temp_free_i64(t);
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void emit(TCGContext *s, TCGOp *op)
 {
     QTAILQ_INSERT_TAIL(&s->ops, op, link);
@@ -782,7 +871,7 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
             continue;
         }
         d = taint_pass_out(p, out[i]);
-        if (d) {
+        if (d && !rule_bytes(p, op, d, in, r)) {
             gen_rule(rule_of(c), d, r);
         }
         /* Track env + constant: helpers take pointers into the CPU state. */

@@ -429,10 +429,14 @@ int main(int argc, char **argv)
 #undef ADD
     {
         static const FarCase far[] = {
-            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" }, 30, "retf" },
-            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" }, 31, "iret" },
-            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" }, 32, "ljmp" },
-            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" }, 33, "lcall" },
+            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" },
+              TINY_AEC_PROBE_FIRST + 0, "retf" },
+            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" },
+              TINY_AEC_PROBE_FIRST + 1, "iret" },
+            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" },
+              TINY_AEC_PROBE_FIRST + 2, "ljmp" },
+            { { "tcg,taint=on,taint-kernel=all", "vigilante,id=v0,action=pause" },
+              TINY_AEC_PROBE_FIRST + 3, "lcall" },
         };
         static const char *const names[] = { "lret", "iret", "ljmp", "lcall" };
 

@@ -42,6 +42,8 @@
 #define TCP_RET_IN_MSG      (5 + VGL_TCP_RET_OFFSET)        /* after "NAME " */
 /* vg-ctld's name field, before its handler pointer. */
 #define CTL_NAME_LEN        24
+/* vg-ctld's job name field, before its command. */
+#define JOB_NAME_LEN        16
 /* vg-logind's note field, before its show pointer. */
 #define LOGIN_NOTE_LEN      32
 #define VGL_MARK_PWNED_AFA  "VG-PWNED linux-afa"
@@ -256,33 +258,15 @@ static guint64 message_le64(const GByteArray *msg, gsize at)
 }
 
 /*
- * Wait for an alert of @want_type at an instruction starting with
- * @want_insn; @want_target unless 0; @nlabels labels from one frame, at
- * consecutive offsets from @frame_off.  The VM must be paused.
+ * The alert's labels, all from one frame at consecutive offsets from
+ * @frame_off; returns how many (the event lists at most 64).
  */
-static char *assert_alert(Fixture *f, const char *want_type,
-                          const char *want_insn, guint64 want_target,
-                          guint64 frame_off, int nlabels)
+static int consecutive_labels(const char *ev, guint64 frame_off)
 {
-    char *ev = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT",
-                                 ALERT_TIMEOUT_MS);
-    g_autofree char *type = NULL, *insn = NULL, *st = NULL, *reply = NULL;
-    guint64 target, event0 = 0;
-    const char *p;
+    const char *p = strstr(ev, "\"labels\"");
+    guint64 event0 = 0;
     int n = 0;
 
-    g_assert_nonnull(ev);
-    g_test_message("alert: %s", ev);
-    type = vg_qmp_get_string(ev, "type");
-    insn = vg_qmp_get_string(ev, "insn");
-    g_assert_cmpstr(type, ==, want_type);
-    g_assert_true(g_str_has_prefix(insn, want_insn));
-    g_assert_true(vg_qmp_get_uint(ev, "target", &target));
-    if (want_target) {
-        g_assert_cmphex(target, ==, want_target);
-    }
-
-    p = strstr(ev, "\"labels\"");
     g_assert_nonnull(p);
     while ((p = strstr(p, "{\"offset\"")) != NULL) {
         guint64 event, offset;
@@ -297,7 +281,40 @@ static char *assert_alert(Fixture *f, const char *want_type,
         n++;
         p++;
     }
-    g_assert_cmpint(n, ==, nlabels);
+    return n;
+}
+
+static void assert_labels(const char *ev, guint64 frame_off, int nlabels)
+{
+    g_assert_cmpint(consecutive_labels(ev, frame_off), ==, MIN(nlabels, 64));
+}
+
+/*
+ * Wait for an alert of @want_type at an instruction starting with
+ * @want_insn; @want_target unless 0; @nlabels labels from one frame, at
+ * consecutive offsets from @frame_off.  The VM must be paused.
+ */
+static char *assert_alert(Fixture *f, const char *want_type,
+                          const char *want_insn, guint64 want_target,
+                          guint64 frame_off, int nlabels)
+{
+    char *ev = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT",
+                                 ALERT_TIMEOUT_MS);
+    g_autofree char *type = NULL, *insn = NULL, *st = NULL, *reply = NULL;
+    guint64 target;
+
+    g_assert_nonnull(ev);
+    g_test_message("alert: %s", ev);
+    type = vg_qmp_get_string(ev, "type");
+    insn = vg_qmp_get_string(ev, "insn");
+    g_assert_cmpstr(type, ==, want_type);
+    g_assert_true(g_str_has_prefix(insn, want_insn));
+    g_assert_true(vg_qmp_get_uint(ev, "target", &target));
+    if (want_target) {
+        g_assert_cmphex(target, ==, want_target);
+    }
+
+    assert_labels(ev, frame_off, nlabels);
 
     reply = vg_qmp_command(f->g->qmp, "{\"execute\":\"query-status\"}",
                            QMP_TIMEOUT_MS);
@@ -405,22 +422,22 @@ static void check_not_verified(const Sca *sca, const char *what)
 
 /*
  * Forged AFA SCAs: the hint on the argument instead of the path, the
- * wrong call, a hint without the path's terminator.
+ * wrong call, a hint that starts on the request's op byte.
  */
 static void check_afa_forgeries(const char *ev)
 {
     g_autoptr(Sca) sca = load_sca(ev);
     g_autoptr(Sca) on_arg = sca_copy(sca);
     g_autoptr(Sca) other_call = sca_copy(sca);
-    g_autoptr(Sca) no_nul = sca_copy(sca);
+    g_autoptr(Sca) on_op = sca_copy(sca);
 
     on_arg->hint_offset = 1 + strlen("/bin/echo") + 1;
     on_arg->hint_length = strlen(VGL_MARK_PWNED_AFA) + 1;
     check_not_verified(on_arg, "hint on the argument");
     other_call->call = SCA_CALL_EXECVEAT;
     check_not_verified(other_call, "execveat instead of execve");
-    no_nul->hint_length--;
-    check_not_verified(no_nul, "no terminator in the hint");
+    on_op->hint_offset = 0;
+    check_not_verified(on_op, "hint over the op byte");
 }
 
 /* Make vg-ctld execute a path it was sent: AFA, at the syscall. */
@@ -523,6 +540,122 @@ static void test_afa_i386(Fixture *f, gconstpointer data)
     check_sca(ev, SCA_TYPE_AFA, SCA_TRANSPORT_UDP, VGL_CTL32_PORT, 1,
               strlen("/bin/echo") + 1, NULL);
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA, 500));
+}
+
+/*
+ * A path the program terminates: vg-ctld's JOB line ends where its '\n'
+ * was, and strcpy runs the name into the command.  The alert names the
+ * path's dirty bytes (its terminator is the program's); the SCA verifies
+ * with a nonce of the path's length and shape, and not one byte early.
+ */
+static void test_afa_job(Fixture *f, gconstpointer data)
+{
+    static const char benign[] = "JOB backup\n";
+    static const char path[] = "/bin/echo";
+    g_autofree char *req = g_strdup_printf("JOB %.*s%s\n", JOB_NAME_LEN,
+                                           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                           path);
+    g_autofree char *ev = NULL;
+    g_autoptr(Sca) early = NULL;
+    char reply[128];
+    gssize n;
+
+    n = ctl(f, benign, strlen(benign), reply, sizeof(reply) - 1);
+    g_assert_cmpint(n, >, 0);
+    reply[n] = '\0';
+    g_assert_cmpstr(reply, ==, "JOB backup status 0");
+    assert_no_alert(f);
+
+    g_assert_cmpint(vg_udp_exchange(f->ctl_port, req, strlen(req), NULL, 0,
+                                    0), ==, 0);
+    ev = assert_alert(f, "afa", "syscall", 0,
+                      UDP_PAYLOAD_OFFSET + 4 + JOB_NAME_LEN, strlen(path));
+    check_sca(ev, SCA_TYPE_AFA, SCA_TRANSPORT_UDP, VGL_CTL_PORT,
+              4 + JOB_NAME_LEN, strlen(path), NULL);
+    early = load_sca(ev);
+    early->hint_offset--;
+    check_not_verified(early, "hint one byte before the path");
+}
+
+/*
+ * Labels through glibc's copies: vg-ctld copies a string from the
+ * request with strcpy, strcat, memmove (also overlapping) or sprintf, at
+ * several lengths and alignments, and passes the copy to execve.  Each
+ * alert must name every dirty byte of the path with its own offset in
+ * the frame, and the SCA's hint must be exactly the copied bytes (with
+ * the terminator, unless the copy wrote a clean one of its own).  The
+ * guest keeps running (action=continue): one alert per request.
+ */
+static void test_copies(Fixture *f, gconstpointer data)
+{
+    static const char ops[] = "scmop";
+    static const guint lens[] = {
+        1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100,
+        255, 500,
+    };
+    static const guint8 aligns[][2] = {   /* destination, source skip */
+        { 0, 0 }, { 1, 3 }, { 13, 7 }, { 33, 50 },
+    };
+    char reply[128];
+    guint count = 0, with_nul = 0;
+
+    /* Slirp learns the guest's address; an unknown op raises nothing. */
+    g_assert_cmpint(ctl(f, "Cz\0\0x", 6, reply, sizeof(reply)), >, 0);
+    assert_no_alert(f);
+    for (const char *op = ops; *op; op++) {
+        for (gsize l = 0; l < G_N_ELEMENTS(lens); l++) {
+            for (gsize a = 0; a < G_N_ELEMENTS(aligns); a++) {
+                guint len = lens[l], skip = aligns[a][1];
+                g_autoptr(GByteArray) req = g_byte_array_new();
+                g_autofree char *ev = NULL, *type = NULL;
+                g_autoptr(Sca) sca = NULL;
+                guint8 head[4] = { 'C', *op, aligns[a][0], skip };
+                gssize n;
+                int nl;
+
+                g_byte_array_append(req, head, sizeof(head));
+                for (guint i = 0; i < skip + len; i++) {
+                    /* Capitals: no such file in the guest. */
+                    guint8 c = i < skip ? '.'
+                                        : 'A' + g_random_int_range(0, 26);
+
+                    g_byte_array_append(req, &c, 1);
+                }
+                g_byte_array_append(req, (const guint8 *)"", 1);
+                n = vg_udp_exchange(f->ctl_port, req->data, req->len, reply,
+                                    sizeof(reply) - 1, ALERT_TIMEOUT_MS);
+                g_assert_cmpint(n, >, 0);
+                reply[n] = '\0';
+                g_assert_true(g_str_has_prefix(reply, "COPY "));
+                ev = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT",
+                                       ALERT_TIMEOUT_MS);
+                g_test_message("op %c len %u align %u/%u: %s", *op, len,
+                               aligns[a][0], skip, ev ? ev : "no alert");
+                g_assert_nonnull(ev);
+                type = vg_qmp_get_string(ev, "type");
+                g_assert_cmpstr(type, ==, "afa");
+                /*
+                 * Every byte its own label; the terminator has the
+                 * message's, or none where the copy wrote it itself.
+                 */
+                nl = consecutive_labels(ev, UDP_PAYLOAD_OFFSET + 4 + skip);
+                g_assert_true(nl == (int)MIN(len, 64) ||
+                              nl == (int)MIN(len + 1, 64));
+                sca = load_sca(ev);
+                g_assert_cmpuint(sca->hint_offset, ==, 4 + skip);
+                g_assert_true(sca->hint_length == len ||
+                              sca->hint_length == len + 1);
+                if (nl < 64) {
+                    g_assert_cmpuint(sca->hint_length, ==, nl);
+                }
+                with_nul += sca->hint_length == len + 1;
+                count++;
+            }
+        }
+    }
+    g_test_message("%u copies, every byte labelled (%u with the "
+                   "terminator's)", count, with_nul);
+    assert_no_alert(f);
 }
 
 /* A TCP listener on 127.0.0.1 (an ephemeral port, in *port). */
@@ -783,6 +916,13 @@ int main(int argc, char **argv)
     static const Config virtio_max = { .nic = "virtio-net-pci", .cpu = "max" };
     static const Config taint_off = { .nic = "virtio-net-pci",
                                       .taint_off = TRUE };
+    static const Config virtio_cont = {
+        .nic = "virtio-net-pci", .object = "vigilante,id=v0,action=continue",
+    };
+    static const Config virtio_max_cont = {
+        .nic = "virtio-net-pci", .cpu = "max",
+        .object = "vigilante,id=v0,action=continue",
+    };
     static const Config afa_off = {
         .nic = "virtio-net-pci",
         .object = "vigilante,id=v0,action=pause,afa=off",
@@ -811,6 +951,12 @@ int main(int argc, char **argv)
                test_afa_acknowledge, teardown);
     g_test_add("/linux-detect/afa-i386", Fixture, &virtio, setup,
                test_afa_i386, teardown);
+    g_test_add("/linux-detect/afa-job", Fixture, &virtio, setup,
+               test_afa_job, teardown);
+    g_test_add("/linux-detect/copies", Fixture, &virtio_cont, setup,
+               test_copies, teardown);
+    g_test_add("/linux-detect/copies-cpu-max", Fixture, &virtio_max_cont,
+               setup, test_copies, teardown);
     g_test_add("/linux-detect/login-tcp", Fixture, &virtio, setup,
                test_login, teardown);
     g_test_add("/linux-detect/verifier-no-egress", Fixture, &taint_off,

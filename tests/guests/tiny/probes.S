@@ -228,6 +228,31 @@ PROBE pshufd
     movdqu %xmm1, (%edi)
 END_PROBE pshufd
 
+/* glibc's generic strcpy stores the word holding the terminator so. */
+PROBE shr_bytes
+    mov (%esi), %eax
+    mov %al, (%edi)
+    mov %ah, 1(%edi)
+    shr $16, %eax
+    mov %al, 2(%edi)
+    mov %ah, 3(%edi)
+END_PROBE shr_bytes
+
+PROBE shl_bytes
+    mov (%esi), %eax
+    shl $8, %eax
+    mov %eax, (%edi)
+END_PROBE shl_bytes
+
+/* SSE2 strcpy stores a terminator from %dh after a bsf. */
+PROBE bsf_high
+    mov (%esi), %eax
+    or $0x80000000, %eax
+    bsf %eax, %edx
+    mov %dl, (%edi)
+    mov %dh, 1(%edi)
+END_PROBE bsf_high
+
 /* Code that the run service's 'P' requests overwrite (services.c). */
     .globl plugin_slot
     .type plugin_slot, @function

@@ -48,9 +48,12 @@
     X(26, pmovmskb)     /* strlen's pcmpeqb + pmovmskb */               \
     X(27, movd)         /* SSE 32-bit move through an xmm register */   \
     X(28, paddb)        /* SSE lane-wise arithmetic */                  \
-    X(29, pshufd)       /* SSE shuffle (a helper) */
+    X(29, pshufd)       /* SSE shuffle (a helper) */                    \
+    X(30, shr_bytes)    /* a word stored as al, ah, then shr 16 */      \
+    X(31, shl_bytes)    /* shift left by a whole byte */                \
+    X(32, bsf_high)     /* the high byte of a bit index: always 0 */
 
-#define TINY_PROBE_COUNT 30
+#define TINY_PROBE_COUNT 33
 
 /*
  * Control transfers through a dirty target, for the AEC trap
@@ -60,12 +63,12 @@
  * when it does not.
  */
 #define TINY_AEC_PROBES(X) \
-    X(30, lret)         /* far return: the stacked eip is dirty */      \
-    X(31, iret)         /* interrupt return: the stacked eip is dirty */\
-    X(32, ljmp)         /* far jump through a dirty far pointer */      \
-    X(33, lcall)        /* far call through a dirty far pointer */
+    X(33, lret)         /* far return: the stacked eip is dirty */      \
+    X(34, iret)         /* interrupt return: the stacked eip is dirty */\
+    X(35, ljmp)         /* far jump through a dirty far pointer */      \
+    X(36, lcall)        /* far call through a dirty far pointer */
 
-#define TINY_AEC_PROBE_FIRST 30
-#define TINY_ALL_PROBE_COUNT 34
+#define TINY_AEC_PROBE_FIRST 33
+#define TINY_ALL_PROBE_COUNT 37
 
 #endif /* TINY_PROBES_H */

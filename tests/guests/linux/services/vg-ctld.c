@@ -14,8 +14,25 @@
  * forks and executes path with one argument, trusting the path it was
  * sent (BUG, on purpose): the attacker chooses the program (AFA).
  *   reply: "RAN <path> status <n>"
+ *
+ * Request "JOB " name '\n': "queue a job", a line protocol.  The service
+ * ends the line where its '\n' is (the program writes the terminator)
+ * and copies the name with strcpy into a 16-byte field that sits just
+ * before the job's command (BUG, on purpose): a longer name replaces the
+ * command, which is executed (AFA, with a path the program terminates).
+ * The command must start with '/'.
+ *   reply: "JOB <name> status <n>"
+ *
+ * Request 'C' op dst-align skip pad[skip] string '\0': "copy, then run"
+ * (for the tests of labels through glibc's copies).  The string is
+ * copied by op: 's' strcpy, 'c' strcat after "/c/", 'm' memmove,
+ * 'o' memcpy then a memmove that overlaps it, 'p' sprintf("%s"), to a
+ * buffer at dst-align (0..63) past a 64-byte boundary, and that buffer
+ * is passed to execve as the path (AFA).  The string must not name a
+ * program; on the execve's failure the reply is "COPY <errno>".
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -91,6 +108,91 @@ static int do_exec(const uint8_t *req, size_t n, char *reply, size_t max)
     return snprintf(reply, max, "RAN %s status %d", path, status);
 }
 
+/* A queued job: its name, then the command that runs it. */
+struct job {
+    char name[16];
+    char cmd[48];
+};
+
+static int do_job(const uint8_t *req, size_t n, char *reply, size_t max)
+{
+    char line[PKT_MAX + 1];
+    struct job job;
+    char *end;
+    int status = -1;
+    pid_t pid;
+
+    memcpy(line, req, n);
+    line[n] = '\0';
+    end = memchr(line, '\n', n);
+    if (strncmp(line, "JOB ", 4) || !end) {
+        return snprintf(reply, max, "ERR bad job");
+    }
+    *end = '\0';                /* the line's end is the name's */
+    strcpy(job.cmd, "/bin/true");
+    /* BUG: the name's length is not checked against sizeof(job.name). */
+    strcpy(job.name, line + 4);
+    if (job.cmd[0] != '/') {
+        return snprintf(reply, max, "ERR bad command");
+    }
+    pid = fork();
+    if (pid == 0) {
+        char *argv[] = { job.cmd, job.name, NULL };
+        char *envp[] = { NULL };
+
+        execve(job.cmd, argv, envp);
+        _exit(127);
+    }
+    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
+        status = WEXITSTATUS(status);
+    }
+    return snprintf(reply, max, "JOB %.16s status %d", job.name, status);
+}
+
+static int do_copy(const uint8_t *req, size_t n, char *reply, size_t max)
+{
+    static char area[64 + 1024] __attribute__((aligned(64)));
+    char *dst, *argv[] = { area, NULL }, *envp[] = { NULL };
+    const char *src;
+    size_t len, skip;
+
+    if (n < 5 || req[2] >= 64 || req[3] >= 64 || n < 5u + req[3]) {
+        return snprintf(reply, max, "ERR bad copy");
+    }
+    dst = area + req[2];
+    skip = req[3];
+    src = (const char *)req + 4 + skip;
+    len = strnlen(src, n - 4 - skip);
+    if (len == n - 4 - skip || len > 512) {
+        return snprintf(reply, max, "ERR bad string");
+    }
+    switch (req[1]) {
+    case 's':
+        strcpy(dst, src);
+        break;
+    case 'c':
+        strcpy(dst, "/c/");
+        strcat(dst, src);
+        break;
+    case 'm':
+        memmove(dst, src, len + 1);
+        break;
+    case 'o':
+        /* From 32 bytes in to dst: they overlap, either way round. */
+        memcpy(area + 32, src, len + 1);
+        memmove(dst, area + 32, len + 1);
+        break;
+    case 'p':
+        sprintf(dst, "%s", src);
+        break;
+    default:
+        return snprintf(reply, max, "ERR bad op");
+    }
+    argv[0] = dst;
+    execve(dst, argv, envp);
+    return snprintf(reply, max, "COPY %d", errno);
+}
+
 int main(void)
 {
     uint8_t pkt[PKT_MAX];
@@ -124,6 +226,12 @@ int main(void)
             break;
         case 'X':
             len = do_exec(pkt, (size_t)n, reply, sizeof(reply));
+            break;
+        case 'J':
+            len = do_job(pkt, (size_t)n, reply, sizeof(reply));
+            break;
+        case 'C':
+            len = do_copy(pkt, (size_t)n, reply, sizeof(reply));
             break;
         default:
             len = snprintf(reply, sizeof(reply), "ERR bad request");
