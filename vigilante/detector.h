@@ -7,6 +7,7 @@
 
 #include "qapi/qapi-types-vigilante.h"
 #include "hw-taint/shadow-mem.h"
+#include "vigilante/sca.h"
 
 /* Is there a vigilante object, with this policy on? */
 bool vigilante_policy_enabled(VigilanteAlertType type);
@@ -23,7 +24,7 @@ typedef struct VigilanteAlertSpec {
      * which lands at a new address with each receive buffer. */
     uint64_t site;
     uint8_t code_bits;          /* ace: 16, 32 or 64 */
-    uint8_t afa_call;           /* afa: 1 execve, 2 execveat (SCA codes) */
+    ScaCall afa_call;           /* afa: the call */
 } VigilanteAlertSpec;
 
 /* Has an alert asked the VM to pause or quit, which has not happened yet? */

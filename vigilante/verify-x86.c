@@ -10,6 +10,7 @@
 #include "qapi/error.h"
 #include "cpu.h"
 #include "exec/cpu-common.h"
+#include "vigilante/exec-abi.h"
 #include "vigilante/verify.h"
 
 /* Longest path compared: the kernel's PATH_MAX. */
@@ -113,31 +114,15 @@ bool vigilante_verify_call_matches(CPUState *cs, const VigilanteVerifyTrap *t,
                                    unsigned i)
 {
     CPUX86State *env = &X86_CPU(cs)->env;
-    uint64_t nr = env->regs[R_EAX], path;
+    VigilanteExecAbi abi = !t->entry_i386[i] ? VIGILANTE_EXEC_ABI_X86_64
+                           : t->entry_cstar[i] ? VIGILANTE_EXEC_ABI_I386_SYSCALL
+                           : VIGILANTE_EXEC_ABI_I386;
     size_t len = strlen(t->path), plen;
     g_autofree uint8_t *buf = NULL;
+    uint64_t path;
 
-    if (!t->entry_i386[i]) {
-        /* x86-64: execve(rdi, ...), execveat(dfd, rsi, ...) */
-        if (nr == 59 && t->call == 1) {
-            path = env->regs[R_EDI];
-        } else if (nr == 322 && t->call == 2) {
-            path = env->regs[R_ESI];
-        } else {
-            return false;
-        }
-    } else {
-        /* i386: execve(ebx, ...), execveat(dfd, ecx, ...); a compat
-         * syscall has moved the second argument to ebp (ecx holds the
-         * return address). */
-        nr = (uint32_t)nr;
-        if (nr == 11 && t->call == 1) {
-            path = (uint32_t)env->regs[R_EBX];
-        } else if (nr == 358 && t->call == 2) {
-            path = (uint32_t)env->regs[t->entry_cstar[i] ? R_EBP : R_ECX];
-        } else {
-            return false;
-        }
+    if (vigilante_exec_call(env, abi, &path) != t->call) {
+        return false;
     }
     if (len >= VERIFY_PATH_MAX) {
         return false;

@@ -113,7 +113,8 @@ void qmp_vigilante_verify_arm_call(VigilanteVerifyCall call,
     if (!vigilante_verify_find_entries(cpu, &vigilante_verify, errp)) {
         return;
     }
-    vigilante_verify.call = call == VIGILANTE_VERIFY_CALL_EXECVEAT ? 2 : 1;
+    vigilante_verify.call = call == VIGILANTE_VERIFY_CALL_EXECVEAT
+                            ? SCA_CALL_EXECVEAT : SCA_CALL_EXECVE;
     vigilante_verify.path = g_strdup(path);
     qatomic_set(&vigilante_verify.armed, true);
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "vigilante/sca.h"
 
 /* Four kinds of entry, for up to four vCPUs with their own entries. */
 #define VIGILANTE_VERIFY_MAX_ENTRIES 16
@@ -23,7 +24,7 @@ typedef struct VigilanteVerifyTrap {
     uint64_t entries[VIGILANTE_VERIFY_MAX_ENTRIES];
     bool entry_i386[VIGILANTE_VERIFY_MAX_ENTRIES];
     bool entry_cstar[VIGILANTE_VERIFY_MAX_ENTRIES];
-    int call;                   /* 1 execve, 2 execveat (SCA codes) */
+    ScaCall call;
     char *path;
 } VigilanteVerifyTrap;
 

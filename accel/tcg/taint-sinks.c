@@ -13,6 +13,7 @@
 #include "exec/helper-proto.h"
 #include "hw-taint/taint.h"
 #include "vigilante/detector.h"
+#include "vigilante/exec-abi.h"
 #include "taint-shadow.h"
 #include "taint-prop.h"
 
@@ -63,7 +64,7 @@ static char *disas_one(CPUArchState *env, uint64_t pc)
 
 /* Report; if the action stops the guest, leave before the insn runs. */
 static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
-                 const TaintLabel *labels, size_t nlabels, uint8_t afa_call,
+                 const TaintLabel *labels, size_t nlabels, ScaCall afa_call,
                  uintptr_t ra)
 {
     CPUState *cs = env_cpu(env);
@@ -117,7 +118,7 @@ void HELPER(taint_aec)(CPUArchState *env, uint64_t target, uint64_t sh)
         return;
     }
     taint_sh_to_labels(sh, l, 8);
-    trap(env, VIGILANTE_ALERT_TYPE_AEC, target, l, 8, 0, GETPC());
+    trap(env, VIGILANTE_ALERT_TYPE_AEC, target, l, 8, SCA_CALL_NONE, GETPC());
 }
 
 /* iret, lret: the new EIP is at the top of the stack; its size is 2 <<
@@ -147,49 +148,18 @@ void HELPER(taint_aec_stack)(CPUArchState *env, uint32_t shift)
         return;
     }
     cpu_memory_rw_debug(cs, sp, &target, bytes, false);
-    trap(env, VIGILANTE_ALERT_TYPE_AEC, le64_to_cpu(target), l, bytes, 0,
-         GETPC());
+    trap(env, VIGILANTE_ALERT_TYPE_AEC, le64_to_cpu(target), l, bytes,
+         SCA_CALL_NONE, GETPC());
 }
 
-/*
- * Which argument of this system call is a path to execute, if any; *call
- * is 1 for execve, 2 for execveat (the SCA format's codes).
- */
-static bool exec_path_arg(CPUArchState *env, uint32_t entry, uint64_t *path,
-                          uint8_t *call)
+/* The ABI of the system call about to be made through `entry`. */
+static VigilanteExecAbi entry_abi(CPUArchState *env, uint32_t entry)
 {
-    uint64_t nr = env->regs[R_EAX];
-
-#ifdef TARGET_X86_64
-    if (entry == TAINT_ENTRY_SYSCALL && (env->hflags & HF_LMA_MASK) &&
-        (env->hflags & HF_CS64_MASK)) {
-        /* x86-64: execve(rdi, ...), execveat(dfd, rsi, ...) */
-        if (nr == 59) {
-            *path = env->regs[R_EDI];
-            *call = 1;
-            return true;
-        }
-        if (nr == 322) {
-            *path = env->regs[R_ESI];
-            *call = 2;
-            return true;
-        }
-        return false;
+    if (entry != TAINT_ENTRY_SYSCALL) {
+        return VIGILANTE_EXEC_ABI_I386;
     }
-#endif
-    /* i386: execve(ebx, ...), execveat(dfd, ecx, ...) */
-    nr = (uint32_t)nr;
-    if (nr == 11) {
-        *path = (uint32_t)env->regs[R_EBX];
-        *call = 1;
-        return true;
-    }
-    if (nr == 358) {
-        *path = (uint32_t)env->regs[R_ECX];
-        *call = 2;
-        return true;
-    }
-    return false;
+    return (env->hflags & HF_LMA_MASK) && (env->hflags & HF_CS64_MASK)
+           ? VIGILANTE_EXEC_ABI_X86_64 : VIGILANTE_EXEC_ABI_I386_SYSCALL;
 }
 
 void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
@@ -198,11 +168,15 @@ void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
     static TaintLabel labels[AFA_PATH_MAX];
     CPUState *cs = env_cpu(env);
     uint64_t path;
-    uint8_t call = 0;
+    ScaCall call;
     size_t n = 0;
     bool dirty = false;
 
-    if (!taint_shadow_any() || !exec_path_arg(env, entry, &path, &call)) {
+    if (!taint_shadow_any()) {
+        return;
+    }
+    call = vigilante_exec_call(env, entry_abi(env, entry), &path);
+    if (call == SCA_CALL_NONE) {
         return;
     }
     while (n < AFA_PATH_MAX) {

@@ -543,6 +543,38 @@ static void test_afa_i386(Fixture *f, gconstpointer data)
 }
 
 /*
+ * Exec calls made the way evasive shellcode makes them (vg-ctld's 'Y'):
+ * execve with the upper half of rax set, which the kernel ignores, and
+ * from vg-ctld32 execveat through the syscall instruction, whose compat
+ * entry takes the path from ebp while ecx holds something else.  Both
+ * are trapped, and both SCAs verify.
+ */
+static void test_afa_raw(Fixture *f, gconstpointer data)
+{
+    static const char req[] = "Y/bin/echo";
+    guint16 ports[] = { f->ctl_port, f->ctl32_port };
+    guint16 guest_ports[] = { VGL_CTL_PORT, VGL_CTL32_PORT };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(ports); i++) {
+        g_autofree char *ev = NULL, *ack = NULL;
+        guint64 id;
+
+        g_assert_cmpint(vg_udp_exchange(ports[i], req, sizeof(req), NULL, 0,
+                                        0), ==, 0);
+        ev = assert_alert(f, "afa", "syscall", 0, UDP_PAYLOAD_OFFSET + 1,
+                          sizeof(req) - 1);
+        check_sca(ev, SCA_TYPE_AFA, SCA_TRANSPORT_UDP, guest_ports[i], 1,
+                  sizeof(req) - 1, NULL);
+        g_assert_true(vg_qmp_get_uint(ev, "id", &id));
+        ack = g_strdup_printf("{\"execute\":\"vigilante-acknowledge\","
+                              "\"arguments\":{\"id\":%" G_GUINT64_FORMAT
+                              "}}", id);
+        g_free(qmp(f, ack));
+        g_free(qmp(f, "{\"execute\":\"cont\"}"));
+    }
+}
+
+/*
  * A path the program terminates: vg-ctld's JOB line ends where its '\n'
  * was, and strcpy runs the name into the command.  The alert names the
  * path's dirty bytes (its terminator is the program's); the SCA verifies
@@ -951,6 +983,8 @@ int main(int argc, char **argv)
                test_afa_acknowledge, teardown);
     g_test_add("/linux-detect/afa-i386", Fixture, &virtio, setup,
                test_afa_i386, teardown);
+    g_test_add("/linux-detect/afa-raw", Fixture, &virtio, setup,
+               test_afa_raw, teardown);
     g_test_add("/linux-detect/afa-job", Fixture, &virtio, setup,
                test_afa_job, teardown);
     g_test_add("/linux-detect/copies", Fixture, &virtio_cont, setup,

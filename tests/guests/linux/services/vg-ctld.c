@@ -30,6 +30,12 @@
  * buffer at dst-align (0..63) past a 64-byte boundary, and that buffer
  * is passed to execve as the path (AFA).  The string must not name a
  * program; on the execve's failure the reply is "COPY <errno>".
+ *
+ * Request 'Y' path '\0': "exec the way evasive shellcode does", by a raw
+ * system call: in vg-ctld execve with the upper half of rax set (the
+ * kernel reads eax alone); in vg-ctld32 execveat through the syscall
+ * instruction, whose compat entry takes the path from ebp (ecx is 0).
+ *   reply: "RAW <return value>"
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -193,6 +199,42 @@ static int do_copy(const uint8_t *req, size_t n, char *reply, size_t max)
     return snprintf(reply, max, "COPY %d", errno);
 }
 
+static long raw_exec(const char *path)
+{
+    long ret;
+
+#ifdef __x86_64__
+    ret = (1L << 32) | 59;                  /* execve, bit 32 set */
+    __asm__ volatile("syscall"
+                     : "+a"(ret)
+                     : "D"(path), "S"(0), "d"(0)
+                     : "rcx", "r11", "memory");
+#else
+    const char *p = path;
+
+    ret = 358;                              /* execveat */
+    __asm__ volatile("push %%ebp\n\t"
+                     "mov %%ecx, %%ebp\n\t"
+                     "xor %%ecx, %%ecx\n\t"
+                     "syscall\n\t"
+                     "pop %%ebp"
+                     : "+a"(ret), "+c"(p)
+                     : "b"(-100), "d"(0), "S"(0), "D"(0)   /* AT_FDCWD */
+                     : "memory");
+#endif
+    return ret;
+}
+
+static int do_raw(const uint8_t *req, size_t n, char *reply, size_t max)
+{
+    const char *path = (const char *)req + 1;
+
+    if (strnlen(path, n - 1) == n - 1) {
+        return snprintf(reply, max, "ERR bad path");
+    }
+    return snprintf(reply, max, "RAW %ld", raw_exec(path));
+}
+
 int main(void)
 {
     uint8_t pkt[PKT_MAX];
@@ -232,6 +274,9 @@ int main(void)
             break;
         case 'C':
             len = do_copy(pkt, (size_t)n, reply, sizeof(reply));
+            break;
+        case 'Y':
+            len = do_raw(pkt, (size_t)n, reply, sizeof(reply));
             break;
         default:
             len = snprintf(reply, sizeof(reply), "ERR bad request");
