@@ -17,7 +17,7 @@ void vg_profile_vm_free(VgProfileVm *vm)
         return;
     }
     if (vm->qmp) {
-        g_free(vg_qmp_command(vm->qmp, "{\"execute\":\"quit\"}", 2000));
+        json_node_unref(vg_qmp_execute(vm->qmp, "quit", NULL, 2000, NULL));
         vg_qmp_close(vm->qmp);
         asked = true;
     }

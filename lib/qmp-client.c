@@ -1,6 +1,7 @@
 /*
- * QMP client.  QMP sends one JSON object per line, so a line
- * reader is all the framing needed.
+ * QMP client.  QMP sends one JSON object per line, so a line reader is
+ * all the framing needed; each line is parsed once, and kept with its
+ * text for the callers that want the text.
  */
 #include "qmp-client.h"
 
@@ -8,14 +9,135 @@
 #include <gio/gunixsocketaddress.h>
 #include <string.h>
 
+/* A line longer than this is no QMP message we asked for. */
+#define QMP_LINE_MAX (16u << 20)
+
+GQuark vg_qmp_error_quark(void)
+{
+    return g_quark_from_static_string("vg-qmp-error-quark");
+}
+
+typedef enum { MSG_GREETING, MSG_REPLY, MSG_EVENT } MsgKind;
+
+typedef struct {
+    MsgKind kind;
+    JsonNode *node;
+    char *line;
+} Msg;
+
 struct VgQmp {
     GSocket *sock;
     GString *inbuf;
-    GQueue events;          /* event lines read while waiting for replies */
+    GQueue events;          /* of Msg: events read while waiting for replies */
 };
 
-/* Next complete line, waiting until the deadline (monotonic µs). */
-static char *read_line(VgQmp *qmp, gint64 deadline)
+static void msg_free(Msg *m)
+{
+    if (m) {
+        g_clear_pointer(&m->node, json_node_unref);
+        g_free(m->line);
+        g_free(m);
+    }
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Msg, msg_free)
+
+JsonNode *vg_json_parse(const char *text, GError **errp)
+{
+    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+
+    if (!json_parser_load_from_data(parser, text, -1, errp)) {
+        return NULL;
+    }
+    if (!json_parser_get_root(parser)) {
+        g_set_error(errp, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                    "empty JSON text");
+        return NULL;
+    }
+    return json_node_ref(json_parser_get_root(parser));
+}
+
+char *vg_json_to_string(JsonNode *node)
+{
+    return json_to_string(node, FALSE);
+}
+
+JsonNode *vg_json_lookup(JsonNode *root, const char *path)
+{
+    g_auto(GStrv) parts = g_strsplit(path, ".", -1);
+    JsonNode *n = root;
+
+    for (int i = 0; n && parts[i]; i++) {
+        if (JSON_NODE_HOLDS_ARRAY(n)) {
+            JsonArray *a = json_node_get_array(n);
+            char *end;
+            guint64 k = g_ascii_strtoull(parts[i], &end, 10);
+
+            if (!*parts[i] || *end || k >= json_array_get_length(a)) {
+                return NULL;
+            }
+            n = json_array_get_element(a, k);
+        } else if (JSON_NODE_HOLDS_OBJECT(n)) {
+            n = json_object_get_member(json_node_get_object(n), parts[i]);
+        } else {
+            return NULL;
+        }
+    }
+    return n;
+}
+
+JsonNode *vg_qmp_member(JsonNode *msg, const char *key)
+{
+    static const char *const inner[] = { "data", "return", "error" };
+    JsonObject *o;
+
+    if (strchr(key, '.')) {
+        return vg_json_lookup(msg, key);
+    }
+    if (!msg || !JSON_NODE_HOLDS_OBJECT(msg)) {
+        return NULL;
+    }
+    o = json_node_get_object(msg);
+    if (json_object_has_member(o, key)) {
+        return json_object_get_member(o, key);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(inner); i++) {
+        JsonNode *n = json_object_get_member(o, inner[i]);
+
+        if (n && JSON_NODE_HOLDS_OBJECT(n) &&
+            json_object_has_member(json_node_get_object(n), key)) {
+            return json_object_get_member(json_node_get_object(n), key);
+        }
+    }
+    return NULL;
+}
+
+/* Which QMP message @node is, by its top-level members. */
+static gboolean classify(JsonNode *node, MsgKind *kind)
+{
+    JsonObject *o;
+    JsonNode *ev;
+
+    if (!JSON_NODE_HOLDS_OBJECT(node)) {
+        return FALSE;
+    }
+    o = json_node_get_object(node);
+    ev = json_object_get_member(o, "event");
+    if (ev && JSON_NODE_HOLDS_VALUE(ev) &&
+        json_node_get_value_type(ev) == G_TYPE_STRING) {
+        *kind = MSG_EVENT;
+    } else if (json_object_has_member(o, "return") ||
+               json_object_has_member(o, "error")) {
+        *kind = MSG_REPLY;
+    } else if (json_object_has_member(o, "QMP")) {
+        *kind = MSG_GREETING;
+    } else {
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Next message, waiting until the deadline (monotonic µs). */
+static Msg *read_msg(VgQmp *qmp, gint64 deadline, GError **errp)
 {
     for (;;) {
         char *nl = memchr(qmp->inbuf->str, '\n', qmp->inbuf->len);
@@ -25,36 +147,57 @@ static char *read_line(VgQmp *qmp, gint64 deadline)
 
         if (nl) {
             gsize len = nl - qmp->inbuf->str;
-            char *line = g_strndup(qmp->inbuf->str, len);
+            g_autoptr(Msg) m = g_new0(Msg, 1);
+            g_autoptr(GError) err = NULL;
 
+            m->line = g_strndup(qmp->inbuf->str, len);
             g_string_erase(qmp->inbuf, 0, len + 1);
-            return line;
+            g_strchomp(m->line);
+            m->node = vg_json_parse(m->line, &err);
+            if (!m->node || !classify(m->node, &m->kind)) {
+                g_set_error(errp, VG_QMP_ERROR, VG_QMP_ERROR_PROTOCOL,
+                            "not a QMP message (%s): %.200s",
+                            err ? err->message : "no known member",
+                            m->line);
+                return NULL;
+            }
+            return g_steal_pointer(&m);
         }
-        left = deadline - g_get_monotonic_time();
-        if (left <= 0) {
+        if (qmp->inbuf->len > QMP_LINE_MAX) {
+            g_set_error(errp, VG_QMP_ERROR, VG_QMP_ERROR_PROTOCOL,
+                        "a QMP line longer than %u bytes", QMP_LINE_MAX);
             return NULL;
         }
-        g_socket_set_timeout(qmp->sock, MAX(1, left / G_USEC_PER_SEC + 1));
-        if (!g_socket_condition_timed_wait(qmp->sock, G_IO_IN, left,
+        left = deadline - g_get_monotonic_time();
+        if (left <= 0 ||
+            !g_socket_condition_timed_wait(qmp->sock, G_IO_IN, left,
                                            NULL, NULL)) {
+            g_set_error(errp, VG_QMP_ERROR, VG_QMP_ERROR_TIMEOUT,
+                        "no answer from QMP in time");
             return NULL;
         }
         n = g_socket_receive(qmp->sock, buf, sizeof(buf), NULL, NULL);
         if (n <= 0) {
+            g_set_error(errp, VG_QMP_ERROR, VG_QMP_ERROR_CLOSED,
+                        "the emulator closed the QMP connection");
             return NULL;
         }
         g_string_append_len(qmp->inbuf, buf, n);
     }
 }
 
-static gboolean send_all(VgQmp *qmp, const char *text)
+static gboolean send_node(VgQmp *qmp, JsonNode *cmd, GError **errp)
 {
-    gsize len = strlen(text), off = 0;
+    g_autofree char *text = vg_json_to_string(cmd);
+    g_autofree char *line = g_strconcat(text, "\n", NULL);
+    gsize len = strlen(line), off = 0;
 
     while (off < len) {
-        gssize n = g_socket_send(qmp->sock, text + off, len - off, NULL,
+        gssize n = g_socket_send(qmp->sock, line + off, len - off, NULL,
                                  NULL);
         if (n <= 0) {
+            g_set_error(errp, VG_QMP_ERROR, VG_QMP_ERROR_CLOSED,
+                        "the emulator closed the QMP connection");
             return FALSE;
         }
         off += n;
@@ -62,13 +205,161 @@ static gboolean send_all(VgQmp *qmp, const char *text)
     return TRUE;
 }
 
+/* Send @cmd and read up to its reply, queueing events. */
+static Msg *transact(VgQmp *qmp, JsonNode *cmd, guint timeout_ms,
+                     GError **errp)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000ll;
+
+    if (!send_node(qmp, cmd, errp)) {
+        return NULL;
+    }
+    for (;;) {
+        Msg *m = read_msg(qmp, deadline, errp);
+
+        if (!m || m->kind == MSG_REPLY) {
+            return m;
+        }
+        if (m->kind == MSG_EVENT) {
+            g_queue_push_tail(&qmp->events, m);
+        } else {
+            msg_free(m);        /* a greeting: not in answer to anything */
+        }
+    }
+}
+
+static JsonNode *command_node(const char *command, JsonNode *arguments)
+{
+    JsonObject *o = json_object_new();
+    JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+
+    json_object_set_string_member(o, "execute", command);
+    if (arguments) {
+        json_object_set_member(o, "arguments", arguments);
+    }
+    json_node_take_object(n, o);
+    return n;
+}
+
+static VgQmpError error_code(const char *cls)
+{
+    static const struct {
+        const char *cls;
+        VgQmpError code;
+    } classes[] = {
+        { "GenericError", VG_QMP_ERROR_GENERIC },
+        { "CommandNotFound", VG_QMP_ERROR_COMMAND_NOT_FOUND },
+        { "DeviceNotFound", VG_QMP_ERROR_DEVICE_NOT_FOUND },
+        { "DeviceNotActive", VG_QMP_ERROR_DEVICE_NOT_ACTIVE },
+    };
+
+    for (size_t i = 0; cls && i < G_N_ELEMENTS(classes); i++) {
+        if (!strcmp(cls, classes[i].cls)) {
+            return classes[i].code;
+        }
+    }
+    return VG_QMP_ERROR_OTHER_CLASS;
+}
+
+JsonNode *vg_qmp_execute(VgQmp *qmp, const char *command,
+                         JsonNode *arguments, guint timeout_ms,
+                         GError **errp)
+{
+    g_autoptr(JsonNode) cmd = command_node(command, arguments);
+    g_autoptr(Msg) reply = transact(qmp, cmd, timeout_ms, errp);
+    JsonObject *o;
+    JsonNode *err;
+
+    if (!reply) {
+        return NULL;
+    }
+    o = json_node_get_object(reply->node);
+    err = json_object_get_member(o, "error");
+    if (err) {
+        JsonObject *e = JSON_NODE_HOLDS_OBJECT(err)
+                        ? json_node_get_object(err) : NULL;
+        const char *cls = e ? json_object_get_string_member_with_default(
+                                  e, "class", NULL) : NULL;
+        const char *desc = e ? json_object_get_string_member_with_default(
+                                   e, "desc", NULL) : NULL;
+
+        g_set_error(errp, VG_QMP_ERROR, error_code(cls), "%s: %s", command,
+                    desc ? desc : "error without a description");
+        return NULL;
+    }
+    return json_node_ref(json_object_get_member(o, "return"));
+}
+
+char *vg_qmp_command(VgQmp *qmp, const char *json, guint timeout_ms)
+{
+    g_autoptr(JsonNode) cmd = vg_json_parse(json, NULL);
+    g_autoptr(Msg) reply = NULL;
+    JsonNode *ex = cmd ? vg_json_lookup(cmd, "execute") : NULL;
+
+    if (!ex || !JSON_NODE_HOLDS_VALUE(ex) ||
+        json_node_get_value_type(ex) != G_TYPE_STRING) {
+        return NULL;
+    }
+    reply = transact(qmp, cmd, timeout_ms, NULL);
+    return reply ? g_steal_pointer(&reply->line) : NULL;
+}
+
+static gboolean is_event(const Msg *m, const char *name)
+{
+    return m->kind == MSG_EVENT &&
+           !strcmp(json_object_get_string_member(
+                       json_node_get_object(m->node), "event"), name);
+}
+
+/* The next event @name, queued ones first. */
+static Msg *next_event(VgQmp *qmp, const char *name, guint timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000ll;
+
+    for (GList *l = qmp->events.head; l; l = l->next) {
+        if (is_event(l->data, name)) {
+            Msg *m = l->data;
+
+            g_queue_delete_link(&qmp->events, l);
+            return m;
+        }
+    }
+    for (;;) {
+        Msg *m = read_msg(qmp, deadline, NULL);
+
+        if (!m || is_event(m, name)) {
+            return m;
+        }
+        if (m->kind == MSG_EVENT) {
+            g_queue_push_tail(&qmp->events, m);
+        } else {
+            msg_free(m);        /* a reply nobody waits for any more */
+        }
+    }
+}
+
+JsonNode *vg_qmp_next_event(VgQmp *qmp, const char *name, guint timeout_ms)
+{
+    g_autoptr(Msg) m = next_event(qmp, name, timeout_ms);
+
+    return m ? json_node_ref(m->node) : NULL;
+}
+
+char *vg_qmp_wait_event(VgQmp *qmp, const char *name, guint timeout_ms)
+{
+    g_autoptr(Msg) m = next_event(qmp, name, timeout_ms);
+
+    return m ? g_steal_pointer(&m->line) : NULL;
+}
+
 VgQmp *vg_qmp_connect(const char *socket_path, guint timeout_ms,
                       GError **errp)
 {
     gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000ll;
     g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(socket_path);
-    VgQmp *qmp = g_new0(VgQmp, 1);
-    g_autofree char *greeting = NULL, *reply = NULL;
+    g_autoptr(VgQmp) qmp = g_new0(VgQmp, 1);
+    g_autoptr(JsonNode) caps = NULL;
+    g_autoptr(GError) err = NULL;
 
     qmp->inbuf = g_string_new(NULL);
     g_queue_init(&qmp->events);
@@ -79,91 +370,38 @@ VgQmp *vg_qmp_connect(const char *socket_path, guint timeout_ms,
      * give up on it.
      */
     for (;;) {
-        g_autoptr(GError) err = NULL;
-
+        g_clear_error(&err);
         qmp->sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
                                  G_SOCKET_PROTOCOL_DEFAULT, errp);
         if (!qmp->sock) {
-            goto fail;
+            return NULL;
         }
         if (g_socket_connect(qmp->sock, addr, NULL, &err)) {
-            greeting = read_line(qmp, deadline);
-            if (greeting && strstr(greeting, "\"QMP\"")) {
+            g_autoptr(Msg) greeting = read_msg(qmp, deadline, &err);
+
+            if (greeting && greeting->kind == MSG_GREETING) {
                 break;
             }
-            g_clear_pointer(&greeting, g_free);
+            if (greeting) {
+                g_set_error(&err, VG_QMP_ERROR, VG_QMP_ERROR_CONNECT,
+                            "no QMP greeting");
+            }
             g_string_truncate(qmp->inbuf, 0);
-            g_set_error(&err, G_IO_ERROR, G_IO_ERROR_FAILED,
-                        "no QMP greeting");
         }
         g_clear_object(&qmp->sock);
         if (g_get_monotonic_time() > deadline) {
-            g_set_error(errp, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+            g_set_error(errp, VG_QMP_ERROR, VG_QMP_ERROR_CONNECT,
                         "cannot connect to QMP at %s: %s", socket_path,
                         err->message);
-            goto fail;
+            return NULL;
         }
         g_usleep(20 * 1000);
     }
-    reply = vg_qmp_command(qmp, "{\"execute\":\"qmp_capabilities\"}",
-                           timeout_ms);
-    if (!reply || !strstr(reply, "\"return\"")) {
-        g_set_error(errp, G_IO_ERROR, G_IO_ERROR_FAILED,
-                    "qmp_capabilities failed: %s", reply ? reply : "(none)");
-        goto fail;
-    }
-    return qmp;
-
-fail:
-    vg_qmp_close(qmp);
-    return NULL;
-}
-
-char *vg_qmp_command(VgQmp *qmp, const char *json, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000ll;
-    g_autofree char *line = g_strconcat(json, "\n", NULL);
-
-    if (!send_all(qmp, line)) {
+    caps = vg_qmp_execute(qmp, "qmp_capabilities", NULL, timeout_ms, errp);
+    if (!caps) {
         return NULL;
     }
-    for (;;) {
-        char *reply = read_line(qmp, deadline);
-
-        if (!reply) {
-            return NULL;
-        }
-        if (strstr(reply, "\"event\"") && !strstr(reply, "\"return\"")) {
-            g_queue_push_tail(&qmp->events, reply);
-            continue;
-        }
-        return reply;
-    }
-}
-
-char *vg_qmp_wait_event(VgQmp *qmp, const char *name, guint timeout_ms)
-{
-    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000ll;
-    g_autofree char *needle = g_strdup_printf("\"event\": \"%s\"", name);
-
-    for (GList *l = qmp->events.head; l; l = l->next) {
-        if (strstr(l->data, needle)) {
-            char *ev = l->data;
-            g_queue_delete_link(&qmp->events, l);
-            return ev;
-        }
-    }
-    for (;;) {
-        char *line = read_line(qmp, deadline);
-
-        if (!line) {
-            return NULL;
-        }
-        if (strstr(line, needle)) {
-            return line;
-        }
-        g_queue_push_tail(&qmp->events, line);
-    }
+    return g_steal_pointer(&qmp);
 }
 
 void vg_qmp_close(VgQmp *qmp)
@@ -173,67 +411,65 @@ void vg_qmp_close(VgQmp *qmp)
     }
     g_clear_object(&qmp->sock);
     g_string_free(qmp->inbuf, TRUE);
-    g_queue_clear_full(&qmp->events, g_free);
+    g_queue_clear_full(&qmp->events, (GDestroyNotify)msg_free);
     g_free(qmp);
 }
 
-/* Start of the value of member key, or NULL. */
-static const char *member(const char *json, const char *key)
+/* @key of the message in @json, as a value of @type, or NULL. */
+static JsonNode *text_member(const char *json, const char *key,
+                             JsonNode **root, GType type)
 {
-    g_autofree char *needle = g_strdup_printf("\"%s\":", key);
-    const char *p = strstr(json, needle);
+    JsonNode *n;
 
-    if (!p) {
+    *root = json ? vg_json_parse(json, NULL) : NULL;
+    n = *root ? vg_qmp_member(*root, key) : NULL;
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
+        json_node_get_value_type(n) != type) {
         return NULL;
     }
-    p += strlen(needle);
-    while (*p == ' ') {
-        p++;
-    }
-    return p;
+    return n;
+}
+
+JsonNode *vg_qmp_parse_member(const char *json, const char *key)
+{
+    g_autoptr(JsonNode) root = json ? vg_json_parse(json, NULL) : NULL;
+    JsonNode *n = root ? vg_qmp_member(root, key) : NULL;
+
+    return n ? json_node_copy(n) : NULL;
 }
 
 gboolean vg_qmp_get_uint(const char *json, const char *key, guint64 *out)
 {
-    const char *p = member(json, key);
-    char *end;
+    g_autoptr(JsonNode) root = NULL;
+    JsonNode *n = text_member(json, key, &root, G_TYPE_INT64);
 
-    if (!p || !g_ascii_isdigit(*p)) {
+    if (!n) {
         return FALSE;
     }
-    *out = g_ascii_strtoull(p, &end, 10);
-    return end != p;
+    /*
+     * json-glib keeps integers as gint64: a uint64 above INT64_MAX (a
+     * kernel address) comes back as its two's complement
+     */
+    *out = (guint64)json_node_get_int(n);
+    return TRUE;
 }
 
 gboolean vg_qmp_get_bool(const char *json, const char *key, gboolean *out)
 {
-    const char *p = member(json, key);
+    g_autoptr(JsonNode) root = NULL;
+    JsonNode *n = text_member(json, key, &root, G_TYPE_BOOLEAN);
 
-    if (p && g_str_has_prefix(p, "true")) {
-        *out = TRUE;
-        return TRUE;
+    if (!n) {
+        return FALSE;
     }
-    if (p && g_str_has_prefix(p, "false")) {
-        *out = FALSE;
-        return TRUE;
-    }
-    return FALSE;
+    *out = json_node_get_boolean(n);
+    return TRUE;
 }
 
 char *vg_qmp_get_string(const char *json, const char *key)
 {
-    const char *p = member(json, key);
-    GString *s;
+    g_autoptr(JsonNode) root = NULL;
+    JsonNode *n = text_member(json, key, &root, G_TYPE_STRING);
 
-    if (!p || *p != '"') {
-        return NULL;
-    }
-    s = g_string_new(NULL);
-    for (p++; *p && *p != '"'; p++) {
-        if (*p == '\\' && p[1]) {
-            p++;
-        }
-        g_string_append_c(s, *p);
-    }
-    return g_string_free(s, FALSE);
+    return n ? g_strdup(json_node_get_string(n)) : NULL;
 }

@@ -56,16 +56,17 @@ static char *wait_status(VgProfileVm *vm, const char *query,
                          const char *const *want, unsigned timeout_ms)
 {
     gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
-    g_autofree char *cmd = g_strdup_printf("{\"execute\":\"%s\"}", query);
 
     while (g_get_monotonic_time() < deadline) {
-        g_autofree char *reply = vg_qmp_command(vm->qmp, cmd, QMP_TIMEOUT_MS);
-        g_autofree char *st = reply ? vg_qmp_get_string(reply, "status")
-                                    : NULL;
+        g_autoptr(JsonNode) reply = vg_qmp_execute(vm->qmp, query, NULL,
+                                                   QMP_TIMEOUT_MS, NULL);
+        JsonNode *st = reply ? vg_json_lookup(reply, "status") : NULL;
+        const char *s = st && JSON_NODE_HOLDS_VALUE(st)
+                        ? json_node_get_string(st) : NULL;
 
-        for (int i = 0; st && want[i]; i++) {
-            if (!strcmp(st, want[i])) {
-                return g_steal_pointer(&st);
+        for (int i = 0; s && want[i]; i++) {
+            if (!strcmp(s, want[i])) {
+                return g_strdup(s);
             }
         }
         if (!reply) {
@@ -74,6 +75,16 @@ static char *wait_status(VgProfileVm *vm, const char *query,
         g_usleep(5000);
     }
     return NULL;
+}
+
+/* Run a command whose answer is of no interest (but its failure is). */
+static bool qmp_run(VgProfileVm *vm, const char *command, JsonNode *args,
+                    GError **errp)
+{
+    g_autoptr(JsonNode) reply = vg_qmp_execute(vm->qmp, command, args,
+                                               QMP_TIMEOUT_MS, errp);
+
+    return reply != NULL;
 }
 
 /* Wait until a VM started from the snapshot has loaded it (paused). */
@@ -121,7 +132,7 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
 {
     static const char *const done[] = { "completed", "failed", NULL };
     g_autoptr(VgProfileVm) vm = NULL;
-    g_autofree char *tmp = NULL, *dir = NULL, *cmd = NULL, *st = NULL;
+    g_autofree char *tmp = NULL, *dir = NULL, *st = NULL;
     gint64 start = g_get_monotonic_time();
 
     if (!p->snapshot) {
@@ -144,17 +155,21 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
                     p->ready_timeout_s);
         return false;
     }
-    g_free(vg_qmp_command(vm->qmp, "{\"execute\":\"stop\"}", QMP_TIMEOUT_MS));
     tmp = g_strdup_printf("%s.tmp", p->snapshot);
     {
         g_autofree char *quoted = g_shell_quote(tmp);
         g_autofree char *uri = g_strdup_printf("exec:cat > %s", quoted);
-        g_autofree char *json = g_strescape(uri, NULL);
+        g_autoptr(JsonBuilder) b = json_builder_new();
 
-        cmd = g_strdup_printf("{\"execute\":\"migrate\", \"arguments\":"
-                              " {\"uri\": \"%s\"}}", json);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "uri");
+        json_builder_add_string_value(b, uri);
+        json_builder_end_object(b);
+        if (!qmp_run(vm, "stop", NULL, errp) ||
+            !qmp_run(vm, "migrate", json_builder_get_root(b), errp)) {
+            return false;
+        }
     }
-    g_free(vg_qmp_command(vm->qmp, cmd, QMP_TIMEOUT_MS));
     st = wait_status(vm, "query-migrate", done, 120000);
     if (!st || strcmp(st, "completed")) {
         g_unlink(tmp);
@@ -415,8 +430,10 @@ struct VgVerifier {
     VgProfileVm *spare;         /* restoring or restored, not yet used */
 };
 
-/* Verify on the verifier's spare VM (then start the next), or on a VM of
- * its own when there is no verifier. */
+/*
+ * Verify on the verifier's spare VM (then start the next), or on a VM of
+ * its own when there is no verifier.
+ */
 static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
                            const char *qemu, const Sca *sca,
                            unsigned timeout_ms)
@@ -425,7 +442,9 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
     gint64 start = g_get_monotonic_time(), deadline;
     g_autoptr(GError) err = NULL;
     g_autoptr(VgProfileVm) vm = NULL;
-    g_autofree char *arm = NULL, *ev = NULL, *armed = NULL;
+    g_autoptr(JsonBuilder) b = NULL;
+    g_autoptr(JsonNode) ev = NULL;
+    const char *arm;
     g_autofree char *afa_path = NULL;
     const char *why = NULL;
     g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func(
@@ -543,36 +562,39 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
         return verdict(VG_VERDICT_ERROR, "%s", err->message);
     }
     v = verdict(VG_VERDICT_NOT_VERIFIED, NULL);
+    b = json_builder_new();
+    json_builder_begin_object(b);
     if (sca->type == SCA_TYPE_AFA) {
         v.nonce_path = g_strdup(afa_path);
-        /* The path is alphanumeric and '/': nothing to escape. */
-        arm = g_strdup_printf("{\"execute\":\"vigilante-verify-arm-call\", "
-                              "\"arguments\": {\"call\": \"%s\", "
-                              "\"path\": \"%s\"}}",
-                              sca->call == SCA_CALL_EXECVEAT ? "execveat"
-                                                             : "execve",
-                              afa_path);
+        arm = "vigilante-verify-arm-call";
+        json_builder_set_member_name(b, "call");
+        json_builder_add_string_value(b, sca->call == SCA_CALL_EXECVEAT
+                                         ? "execveat" : "execve");
+        json_builder_set_member_name(b, "path");
+        json_builder_add_string_value(b, afa_path);
     } else {
         v.nonce = sca->type == SCA_TYPE_ACE
                   ? ace_target : GUINT64_FROM_LE(*(uint64_t *)planted);
-        arm = g_strdup_printf("{\"execute\":\"vigilante-verify-arm\", "
-                              "\"arguments\": {\"target\": %"
-                              G_GUINT64_FORMAT "}}", v.nonce);
+        arm = "vigilante-verify-arm";
+        json_builder_set_member_name(b, "target");
+        json_builder_add_int_value(b, (gint64)v.nonce);
     }
-    armed = vg_qmp_command(vm->qmp, arm, QMP_TIMEOUT_MS);
-    if (!armed || !strstr(armed, "\"return\"")) {
-        g_autofree char *desc = armed ? vg_qmp_get_string(armed, "desc")
-                                      : NULL;
-
+    json_builder_end_object(b);
+    if (!qmp_run(vm, arm, json_builder_get_root(b), &err)) {
         vg_verdict_clear(&v);
         return verdict(VG_VERDICT_ERROR, "arming the verifier's trap "
-                       "failed: %s", desc ? desc : "no answer");
+                       "failed: %s", err->message);
     }
-    g_free(vg_qmp_command(vm->qmp, "{\"execute\":\"cont\"}", QMP_TIMEOUT_MS));
+    if (!qmp_run(vm, "cont", NULL, &err)) {
+        vg_verdict_clear(&v);
+        return verdict(VG_VERDICT_ERROR, "%s", err->message);
+    }
     v.restore_ms = (g_get_monotonic_time() - start) / 1e3;
 
-    /* Replay: TCP over one fresh connection; UDP again until an answer
-     * (slirp drops a first datagram to a guest it has not heard yet). */
+    /*
+     * Replay: TCP over one fresh connection; UDP again until an answer
+     * (slirp drops a first datagram to a guest it has not heard yet).
+     */
     deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
     for (guint i = 0; i < msgs->len && has_tcp; i++) {
         if (sca_message(sca, i)->transport == SCA_TRANSPORT_TCP) {
@@ -597,7 +619,7 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
                 break;          /* reset by the guest: the verdict decides */
             }
         }
-        ev = vg_qmp_wait_event(vm->qmp, "VIGILANTE_VERIFIED", 250);
+        ev = vg_qmp_next_event(vm->qmp, "VIGILANTE_VERIFIED", 250);
     }
     if (tcp_fd >= 0) {
         close(tcp_fd);

@@ -22,14 +22,15 @@ typedef struct {
     char *reason;               /* not verified / error: why */
     uint64_t nonce;             /* the planted target (AEC, ACE) */
     char *nonce_path;           /* the planted path (AFA) */
-    double restore_ms;          /* SCA in hand to the VM restored and
-                                 * armed (a verifier's spare VM may have
-                                 * restored before) */
+    /* SCA in hand to the VM restored and armed (a spare may be older) */
+    double restore_ms;
     double total_ms;            /* SCA in hand to verdict */
 } VgVerdict;
 
-/* Boot the profile's guest (taint off), wait until ready, save the
- * snapshot at the profile's [snapshot] path.  Seconds taken in *secs. */
+/*
+ * Boot the profile's guest (taint off), wait until ready, save the
+ * snapshot at the profile's [snapshot] path.  Seconds taken in *secs.
+ */
 bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
                       GError **errp);
 

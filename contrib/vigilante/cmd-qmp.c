@@ -28,6 +28,8 @@ int vigilante_cmd_qmp(int argc, char **argv)
     g_autoptr(GError) err = NULL;
     g_autoptr(VgQmp) qmp = NULL;
     g_autofree char *json = NULL, *reply = NULL;
+    g_autoptr(JsonNode) args = NULL, node = NULL, parsed = NULL;
+    g_autoptr(JsonObject) cmd = NULL;
 
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         usage(stdout);
@@ -37,13 +39,17 @@ int vigilante_cmd_qmp(int argc, char **argv)
         usage(stderr);
         return VIGILANTE_EXIT_USAGE;
     }
-    if (strpbrk(argv[2], "\"\\ \n")) {
+    if (!*argv[2] || strpbrk(argv[2], "\"\\\n ")) {
         fprintf(stderr, "vigilante qmp: bad command name '%s'\n", argv[2]);
         return VIGILANTE_EXIT_USAGE;
     }
-    if (argc == 4 && argv[3][0] != '{') {
-        fprintf(stderr, "vigilante qmp: ARGUMENTS must be a JSON object\n");
-        return VIGILANTE_EXIT_USAGE;
+    if (argc == 4) {
+        args = vg_json_parse(argv[3], &err);
+        if (!args || !JSON_NODE_HOLDS_OBJECT(args)) {
+            fprintf(stderr, "vigilante qmp: ARGUMENTS must be a JSON object"
+                    "%s%s\n", err ? ": " : "", err ? err->message : "");
+            return VIGILANTE_EXIT_USAGE;
+        }
     }
     if (!g_file_test(argv[1], G_FILE_TEST_EXISTS)) {
         fprintf(stderr, "vigilante qmp: %s: no such socket\n", argv[1]);
@@ -54,16 +60,20 @@ int vigilante_cmd_qmp(int argc, char **argv)
         fprintf(stderr, "vigilante qmp: %s\n", err->message);
         return VIGILANTE_EXIT_ERROR;
     }
-    json = argc == 4 ?
-        g_strdup_printf("{\"execute\": \"%s\", \"arguments\": %s}",
-                        argv[2], argv[3]) :
-        g_strdup_printf("{\"execute\": \"%s\"}", argv[2]);
+    cmd = json_object_new();
+    json_object_set_string_member(cmd, "execute", argv[2]);
+    if (args) {
+        json_object_set_member(cmd, "arguments", g_steal_pointer(&args));
+    }
+    node = json_node_init_object(json_node_alloc(), cmd);
+    json = vg_json_to_string(node);
     reply = vg_qmp_command(qmp, json, QMP_TIMEOUT_MS);
     if (!reply) {
         fprintf(stderr, "vigilante qmp: no reply from %s\n", argv[1]);
         return VIGILANTE_EXIT_ERROR;
     }
     printf("%s\n", reply);
-    return strstr(reply, "\"return\"") ? VIGILANTE_EXIT_OK
-                                       : VIGILANTE_EXIT_FAILED;
+    parsed = vg_json_parse(reply, NULL);
+    return vg_json_lookup(parsed, "return") ? VIGILANTE_EXIT_OK
+                                            : VIGILANTE_EXIT_FAILED;
 }

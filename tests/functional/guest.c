@@ -107,3 +107,24 @@ void vg_query_taint_bytes(VgQmp *qmp, guint64 *input, guint64 *dirty)
     g_assert_true(vg_qmp_get_uint(r, "input-bytes", input));
     g_assert_true(vg_qmp_get_uint(r, "dirty-bytes", dirty));
 }
+
+guint vg_alert_labels(const char *ev, guint64 *events, guint64 *offsets,
+                      guint max)
+{
+    g_autoptr(JsonNode) labels = vg_qmp_parse_member(ev, "labels");
+    JsonArray *a;
+    guint n;
+
+    g_assert_nonnull(labels);
+    g_assert_true(JSON_NODE_HOLDS_ARRAY(labels));
+    a = json_node_get_array(labels);
+    n = json_array_get_length(a);
+    for (guint i = 0; i < n && i < max; i++) {
+        JsonObject *o = json_array_get_object_element(a, i);
+
+        g_assert_nonnull(o);
+        events[i] = json_object_get_int_member(o, "event");
+        offsets[i] = json_object_get_int_member(o, "offset");
+    }
+    return n;
+}

@@ -45,6 +45,13 @@ char *vg_linux_guest_file(const char *name);
 /* query-taint's input-bytes and dirty-bytes (the test fails without). */
 void vg_query_taint_bytes(VgQmp *qmp, guint64 *input, guint64 *dirty);
 
+/*
+ * The labels of a VIGILANTE_ALERT event (text): up to @max (event,
+ * offset) pairs, in order.  Returns how many the event lists.
+ */
+guint vg_alert_labels(const char *ev, guint64 *events, guint64 *offsets,
+                      guint max);
+
 /* The next line a program printed on @in (NULL at the end), logged. */
 char *vg_next_output_line(GDataInputStream *in, const char *who);
 

@@ -91,17 +91,7 @@ static void send_fig1(Fixture *f)
 static int alert_labels(const char *ev, guint64 *events, guint64 *offsets,
                         int max)
 {
-    const char *p = strstr(ev, "\"labels\"");
-    int n = 0;
-
-    g_assert_nonnull(p);
-    while (n < max && (p = strstr(p, "{\"offset\"")) != NULL) {
-        g_assert_true(vg_qmp_get_uint(p, "offset", &offsets[n]));
-        g_assert_true(vg_qmp_get_uint(p, "event", &events[n]));
-        n++;
-        p++;
-    }
-    return n;
+    return MIN(vg_alert_labels(ev, events, offsets, max), (guint)max);
 }
 
 /* The alert's SCA: the datagram, the return address's four bytes. */

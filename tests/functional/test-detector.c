@@ -100,12 +100,10 @@ static char *status(Fixture *f)
 /* The alert names the frame's code bytes: offsets from RUN_CODE_OFFSET. */
 static void assert_ace_alert(const char *ev, const char *action)
 {
-    const char *labels = strstr(ev, "\"labels\"");
     g_autofree char *type = vg_qmp_get_string(ev, "type");
     g_autofree char *act = vg_qmp_get_string(ev, "action");
     g_autofree char *insn = vg_qmp_get_string(ev, "insn");
-    guint64 pc, target, event, offset;
-    const char *second;
+    guint64 pc, target, events[2], offsets[2];
 
     g_test_message("alert: %s", ev);
     g_assert_cmpstr(type, ==, "ace");
@@ -114,16 +112,12 @@ static void assert_ace_alert(const char *ev, const char *action)
     g_assert_true(vg_qmp_get_uint(ev, "pc", &pc));
     g_assert_true(vg_qmp_get_uint(ev, "target", &target));
     g_assert_cmpuint(pc, ==, target);
-    g_assert_nonnull(labels);
-    g_assert_true(vg_qmp_get_uint(labels, "event", &event));
-    g_assert_cmpuint(event, >, 0);
-    g_assert_true(vg_qmp_get_uint(labels, "offset", &offset));
-    g_assert_cmpuint(offset, ==, RUN_CODE_OFFSET);
+    g_assert_cmpuint(vg_alert_labels(ev, events, offsets, 2), >=, 2);
+    g_assert_cmpuint(events[0], >, 0);
+    g_assert_cmpuint(offsets[0], ==, RUN_CODE_OFFSET);
     /* The next dirty byte is the next byte of the same frame. */
-    second = strstr(labels, "}, {");
-    g_assert_nonnull(second);
-    g_assert_true(vg_qmp_get_uint(second, "offset", &offset));
-    g_assert_cmpuint(offset, ==, RUN_CODE_OFFSET + 1);
+    g_assert_cmpuint(events[1], ==, events[0]);
+    g_assert_cmpuint(offsets[1], ==, RUN_CODE_OFFSET + 1);
 }
 
 static void test_ace_pause(Fixture *f, gconstpointer data)
@@ -169,8 +163,7 @@ static void test_ace_over_code(Fixture *f, gconstpointer data)
     g_autofree char *ev = NULL, *type = NULL;
     guint8 req[RUN_ATTACK_MAX];
     gsize len = run_build_attack(req);
-    guint64 offset;
-    const char *labels;
+    guint64 event, offset;
 
     req[0] = TINY_PLUGIN_MAGIC;
     g_assert_cmpint(vg_udp_exchange(f->run_port, req, len, NULL, 0, 0), ==, 0);
@@ -179,9 +172,7 @@ static void test_ace_over_code(Fixture *f, gconstpointer data)
     g_test_message("alert: %s", ev);
     type = vg_qmp_get_string(ev, "type");
     g_assert_cmpstr(type, ==, "ace");
-    labels = strstr(ev, "\"labels\"");
-    g_assert_nonnull(labels);
-    g_assert_true(vg_qmp_get_uint(labels, "offset", &offset));
+    g_assert_cmpuint(vg_alert_labels(ev, &event, &offset, 1), >=, 1);
     g_assert_cmpuint(offset, ==, RUN_CODE_OFFSET);
     g_assert_true(vg_vm_wait_serial(f->vm, "updating the", 1000));
     g_assert_false(vg_vm_wait_serial(f->vm, RUN_MARKER, 500));
@@ -367,9 +358,8 @@ static void test_aec_far(Fixture *f, gconstpointer data)
     const FarCase *c = data;
     guint8 req[1 + TINY_PROBE_IN] = { c->probe };
     g_autofree char *ev = NULL, *type = NULL, *insn = NULL, *st = NULL;
-    guint64 target, offset, event, event0 = 0;
-    const char *p;
-    int n = 0;
+    guint64 target, offsets[8], events[8];
+    int n;
 
     req[1] = AEC_TARGET & 0xff;
     req[2] = (AEC_TARGET >> 8) & 0xff;
@@ -386,17 +376,12 @@ static void test_aec_far(Fixture *f, gconstpointer data)
     g_assert_true(g_str_has_prefix(insn, c->insn));
     g_assert_true(vg_qmp_get_uint(ev, "target", &target));
     g_assert_cmphex(target, ==, AEC_TARGET);
-    p = strstr(ev, "\"labels\"");
-    g_assert_nonnull(p);
-    while ((p = strstr(p + 1, "{\"offset\"")) != NULL) {
-        g_assert_true(vg_qmp_get_uint(p, "offset", &offset));
-        g_assert_true(vg_qmp_get_uint(p, "event", &event));
-        event0 = n ? event0 : event;
-        g_assert_cmpuint(event, ==, event0);
-        g_assert_cmpuint(offset, ==, PROBE_IN_OFFSET + n);
-        n++;
-    }
+    n = vg_alert_labels(ev, events, offsets, G_N_ELEMENTS(events));
     g_assert_cmpint(n, ==, 4);
+    for (int i = 0; i < n; i++) {
+        g_assert_cmpuint(events[i], ==, events[0]);
+        g_assert_cmpuint(offsets[i], ==, PROBE_IN_OFFSET + i);
+    }
     g_assert_nonnull(vg_qmp_wait_event(f->qmp, "STOP", ALERT_TIMEOUT_MS));
     st = status(f);
     g_assert_cmpstr(st, ==, "paused");

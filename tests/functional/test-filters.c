@@ -170,7 +170,7 @@ static void test_filter(gconstpointer data)
                                               REPLY_TIMEOUT_MS), >, 0);
     }
     r = qmp(&vm, "{\"execute\": \"query-vigilante-filters\"}", FALSE);
-    g_assert_true(vg_qmp_get_uint(r, "hits", &hits));
+    g_assert_true(vg_qmp_get_uint(r, "return.filters.0.hits", &hits));
     g_assert_cmpuint(hits, ==, G_N_ELEMENTS(variants));
     g_clear_pointer(&r, g_free);
 

@@ -156,23 +156,24 @@ static void read_labels(guint64 addr, gint64 *offsets, guint64 *events)
         TINY_PROBE_OUT);
     g_autofree char *reply = vg_qmp_command(current->g->qmp, cmd,
                                             QMP_TIMEOUT_MS);
-    const char *p;
+    g_autoptr(JsonNode) ret = vg_qmp_parse_member(reply, "return");
+    JsonArray *a;
 
-    g_assert_nonnull(reply);
-    g_assert_nonnull(strstr(reply, "\"return\""));
+    g_assert_nonnull(ret);
+    g_assert_true(JSON_NODE_HOLDS_ARRAY(ret));
     for (int i = 0; i < TINY_PROBE_OUT; i++) {
         offsets[i] = -1;
         events[i] = 0;
     }
-    for (p = strstr(reply, "{\"index\""); p; p = strstr(p + 1, "{\"index\"")) {
-        guint64 index, offset, event;
+    a = json_node_get_array(ret);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *o = json_array_get_object_element(a, i);
+        gint64 index = json_object_get_int_member(o, "index");
 
-        g_assert_true(vg_qmp_get_uint(p, "index", &index));
-        g_assert_true(vg_qmp_get_uint(p, "offset", &offset));
-        g_assert_true(vg_qmp_get_uint(p, "event", &event));
-        g_assert_cmpuint(index, <, TINY_PROBE_OUT);
-        offsets[index] = offset;
-        events[index] = event;
+        g_assert_cmpint(index, >=, 0);
+        g_assert_cmpint(index, <, TINY_PROBE_OUT);
+        offsets[index] = json_object_get_int_member(o, "offset");
+        events[index] = json_object_get_int_member(o, "event");
     }
 }
 

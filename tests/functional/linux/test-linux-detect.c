@@ -263,23 +263,12 @@ static guint64 message_le64(const GByteArray *msg, gsize at)
  */
 static int consecutive_labels(const char *ev, guint64 frame_off)
 {
-    const char *p = strstr(ev, "\"labels\"");
-    guint64 event0 = 0;
-    int n = 0;
+    guint64 events[64], offsets[64];
+    int n = MIN(vg_alert_labels(ev, events, offsets, 64), 64);
 
-    g_assert_nonnull(p);
-    while ((p = strstr(p, "{\"offset\"")) != NULL) {
-        guint64 event, offset;
-
-        g_assert_true(vg_qmp_get_uint(p, "offset", &offset));
-        g_assert_true(vg_qmp_get_uint(p, "event", &event));
-        if (n == 0) {
-            event0 = event;
-        }
-        g_assert_cmpuint(event, ==, event0);
-        g_assert_cmpuint(offset, ==, frame_off + n);
-        n++;
-        p++;
+    for (int i = 0; i < n; i++) {
+        g_assert_cmpuint(events[i], ==, events[0]);
+        g_assert_cmpuint(offsets[i], ==, frame_off + i);
     }
     return n;
 }
@@ -864,38 +853,39 @@ static void test_login(Fixture *f, gconstpointer data)
         g_autofree char *flows = vg_qmp_command(
             f->g->qmp, "{\"execute\":\"query-vigilante-flows\"}",
             QMP_TIMEOUT_MS);
-        const char *p = flows, *last = NULL;
+        g_autoptr(JsonNode) ret = vg_qmp_parse_member(flows, "return");
         const guint64 lens[] = { strlen(time_req), strlen(login_req),
                                  note->len };
+        JsonObject *last = NULL;
+        JsonArray *a, *msgs;
         guint64 offset = 0;
         int nflows = 0;
 
-        g_assert_nonnull(flows);
-        while ((p = strstr(p, "\"destination\": \"" VGL_GUEST_IP ":5006\""))) {
-            last = p++;
-            nflows++;
+        g_assert_nonnull(ret);
+        a = json_node_get_array(ret);
+        for (guint i = 0; i < json_array_get_length(a); i++) {
+            JsonObject *o = json_array_get_object_element(a, i);
+
+            if (!g_strcmp0(json_object_get_string_member(o, "destination"),
+                           VGL_GUEST_IP ":5006")) {
+                last = o;
+                nflows++;
+            }
         }
         /* 60 benign sessions, the refused note, the exploit (and a
          * session the harness retried, if slirp reset one). */
         g_assert_cmpint(nflows, >=, 62);
-        g_test_message("the exploit's flow: %s", last);
-        p = strstr(last, "\"messages\": [");
-        g_assert_nonnull(p);
-        for (int i = 0; i < 3; i++) {
-            g_autofree char *m = NULL;
-            guint64 len, off;
+        msgs = json_object_get_array_member(last, "messages");
+        g_assert_cmpuint(json_array_get_length(msgs), ==, 3);
+        for (guint i = 0; i < 3; i++) {
+            JsonObject *m = json_array_get_object_element(msgs, i);
 
-            p = strchr(p, '{');
-            g_assert_nonnull(p);
-            m = g_strndup(p, strchr(p, '}') + 1 - p);
-            g_assert_true(vg_qmp_get_uint(m, "length", &len));
-            g_assert_true(vg_qmp_get_uint(m, "stream-offset", &off));
-            g_assert_cmpuint(len, ==, lens[i]);
-            g_assert_cmpuint(off, ==, offset);
-            offset += len;
-            p++;
+            g_assert_cmpuint(json_object_get_int_member(m, "length"), ==,
+                             lens[i]);
+            g_assert_cmpuint(json_object_get_int_member(m, "stream-offset"),
+                             ==, offset);
+            offset += lens[i];
         }
-        g_assert_null(strchr(p, '{'));
     }
 
     /* The tentative SCA: the connection's three messages, in order. */

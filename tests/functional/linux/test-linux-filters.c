@@ -363,11 +363,11 @@ static void test_filters(gconstpointer data)
         assert_serving();
     }
     r = qmp(g, "{\"execute\": \"query-vigilante-filters\"}", FALSE);
-    g_assert_true(vg_qmp_get_uint(r, "hits", &v));
+    g_assert_true(vg_qmp_get_uint(r, "return.filters.0.hits", &v));
     g_assert_cmpuint(v, >=, G_N_ELEMENTS(cuts) - 1);   /* but fragments */
-    g_assert_true(vg_qmp_get_uint(r, "dropped-fragment", &v));
+    g_assert_true(vg_qmp_get_uint(r, "return.guards.0.dropped-fragment", &v));
     g_assert_cmpuint(v, >=, 1);
-    g_assert_true(vg_qmp_get_uint(r, "dropped-normalise", &v));
+    g_assert_true(vg_qmp_get_uint(r, "return.guards.0.dropped-normalise", &v));
     g_assert_cmpuint(v, >=, 2);         /* the gap and the decoy at least */
     g_clear_pointer(&r, g_free);
 
@@ -465,7 +465,7 @@ static void test_socket_backend(void)
         assert_serving_raw();
     }
     r = qmp(g, "{\"execute\": \"query-vigilante-filters\"}", FALSE);
-    g_assert_true(vg_qmp_get_uint(r, "hits", &v));
+    g_assert_true(vg_qmp_get_uint(r, "return.filters.0.hits", &v));
     g_assert_cmpuint(v, >=, G_N_ELEMENTS(cuts) - 1);
     vg_guest_stop(g);
     link_local = link_qemu = 0;
