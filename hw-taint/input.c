@@ -42,8 +42,10 @@ TaintLabel hw_taint_input_frame(const char *nic, const struct iovec *iov,
     if (size == 0) {
         return 0;
     }
-    /* Keep a frame's labels contiguous: skip to 1 instead of wrapping
-     * through 0 in the middle of it. */
+    /*
+     * Keep a frame's labels contiguous: skip to 1 instead of wrapping
+     * through 0 in the middle of it.
+     */
     if ((uint64_t)next_label + size > UINT32_MAX) {
         next_label = 1;
     }

@@ -27,11 +27,11 @@ static uint64_t dirty_pages;
 
 /*
  * The vCPU thread (guest stores) and the main loop (device DMA) both
- * write labels: writers hold this lock (lock_shadow()).  Readers do not (the vCPU reads
- * labels for every guest load while dirty data flows): directory and page
- * pointers are published with release stores, and a page that becomes
- * clean is unlinked and retired, not freed, until taint_shadow_reclaim()
- * runs at a point where no reader can hold it.
+ * write labels: writers hold this lock (lock_shadow()).  Readers do not
+ * (the vCPU reads labels for every guest load while dirty data flows):
+ * directory and page pointers are published with release stores, and a
+ * page that becomes clean is unlinked and retired, not freed, until
+ * taint_shadow_reclaim() runs at a point where no reader can hold it.
  */
 static int lock_word;
 
@@ -327,8 +327,10 @@ void taint_shadow_reclaim(void)
 
 void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
 {
-    /* Through a bounce buffer, a page at a time, in the direction that
-     * makes overlapping ranges behave like memmove. */
+    /*
+     * Through a bounce buffer, a page at a time, in the direction that
+     * makes overlapping ranges behave like memmove.
+     */
     TaintLabel buf[TAINT_PAGE_SIZE];
     bool backwards = dst > src && dst < src + len;
 

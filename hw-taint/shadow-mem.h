@@ -3,8 +3,9 @@
  * ram_addr_t so that CPU accesses and device DMA agree.
  *
  * Plain C (glib only) so that host-side unit tests build it too.
- * Callers serialise access: the emulator calls it with the BQL held or
- * from the single TCG thread (taint forces thread=single).
+ * Writers (device DMA on the main loop, guest stores on the vCPU thread)
+ * serialise on the shadow's own lock; readers take none (see
+ * taint_shadow_reclaim() below and shadow-mem.c).
  */
 #ifndef HW_TAINT_SHADOW_MEM_H
 #define HW_TAINT_SHADOW_MEM_H
@@ -23,8 +24,10 @@ typedef uint32_t TaintLabel;
 #define TAINT_PAGE_BITS 12
 #define TAINT_PAGE_SIZE (1u << TAINT_PAGE_BITS)
 
-/* Give the bytes [addr, addr+len) the labels first, first+1, ...; a first
- * label of 0 cleans the range instead. */
+/*
+ * Give the bytes [addr, addr+len) the labels first, first+1, ...; a first
+ * label of 0 cleans the range instead.
+ */
 void taint_shadow_set_seq(uint64_t addr, uint64_t len, TaintLabel first);
 
 /* Give every byte of [addr, addr+len) the same label (0 cleans). */
@@ -43,8 +46,10 @@ void taint_shadow_write(uint64_t addr, uint64_t len, const TaintLabel *labels);
 
 TaintLabel taint_shadow_get(uint64_t addr);
 
-/* Read the labels of [addr, addr+len) into out (may be NULL); returns the
- * number of dirty bytes among them. */
+/*
+ * Read the labels of [addr, addr+len) into out (may be NULL); returns the
+ * number of dirty bytes among them.
+ */
 uint64_t taint_shadow_read(uint64_t addr, uint64_t len, TaintLabel *out);
 
 /* Does the page holding addr have any dirty byte? */

@@ -19,9 +19,11 @@ typedef struct VigilanteAlertSpec {
     uint64_t target;            /* see VIGILANTE_ALERT */
     const TaintLabel *labels;   /* dirty bytes involved, address order */
     size_t nlabels;
-    /* What makes two alerts the same attack, for action=continue (with
+    /*
+     * What makes two alerts the same attack, for action=continue (with
      * the type): the trap's pc, or for ace a hash of the dirty code,
-     * which lands at a new address with each receive buffer. */
+     * which lands at a new address with each receive buffer.
+     */
     uint64_t site;
     uint8_t code_bits;          /* ace: 16, 32 or 64 */
     ScaCall afa_call;           /* afa: the call */

@@ -31,8 +31,10 @@ bool vigilante_event_dest(uint64_t event, VigilanteFrameDest *out);
 /* Is the log recording? */
 bool vigilante_event_log_active(void);
 
-/* The logged frame of input event `event`, or NULL (not logged, or
- * overwritten since).  Valid until the next frame is logged (BQL). */
+/*
+ * The logged frame of input event `event`, or NULL (not logged, or
+ * overwritten since).  Valid until the next frame is logged (BQL).
+ */
 const uint8_t *vigilante_event_log_frame(uint64_t event, size_t *len);
 
 /* A frame held in the log. */

@@ -14,8 +14,10 @@
 typedef enum {
     VIGILANTE_EXEC_ABI_X86_64,          /* syscall from 64-bit code */
     VIGILANTE_EXEC_ABI_I386,            /* int $0x80, sysenter */
-    /* syscall from 32-bit code: it clobbers ecx, so the vDSO passes the
-     * second argument in ebp, where the kernel's compat entry reads it */
+    /*
+     * syscall from 32-bit code: it clobbers ecx, so the vDSO passes the
+     * second argument in ebp, where the kernel's compat entry reads it
+     */
     VIGILANTE_EXEC_ABI_I386_SYSCALL,
 } VigilanteExecAbi;
 

@@ -99,7 +99,7 @@ static char *word(Parser *ps)
     return word_of(ps, false);
 }
 
-/* ---- nodes ------------------------------------------------------------------ */
+/* ---- nodes ---- */
 
 static bool is_leaf(const VfNode *n)
 {
@@ -140,7 +140,7 @@ static int binary(Parser *ps, VfOp op, int a, int b)
     return node(ps, (VfNode) { .op = op, .a = a, .b = b });
 }
 
-/* ---- expressions ------------------------------------------------------------ */
+/* ---- expressions ---- */
 
 static int expr(Parser *ps);
 static int unary(Parser *ps);
@@ -186,11 +186,27 @@ static bool char_literal(Parser *ps, uint64_t *v)
     if (*s == '\\') {
         s++;
         switch (*s) {
-        case 'n': *v = '\n'; s++; break;
-        case 't': *v = '\t'; s++; break;
-        case 'r': *v = '\r'; s++; break;
-        case '0': *v = 0; s++; break;
-        case '\\': case '\'': *v = (uint8_t)*s; s++; break;
+        case 'n':
+            *v = '\n';
+            s++;
+            break;
+        case 't':
+            *v = '\t';
+            s++;
+            break;
+        case 'r':
+            *v = '\r';
+            s++;
+            break;
+        case '0':
+            *v = 0;
+            s++;
+            break;
+        case '\\':
+        case '\'':
+            *v = (uint8_t)*s;
+            s++;
+            break;
         case 'x':
             if (!g_ascii_isxdigit(s[1]) || !g_ascii_isxdigit(s[2])) {
                 perr(ps, "\\x needs two hexadecimal digits");
@@ -476,7 +492,7 @@ static int expr(Parser *ps)
     return a;
 }
 
-/* ---- lines --------------------------------------------------------------- */
+/* ---- lines ---- */
 
 static void expect_end(Parser *ps)
 {
@@ -762,7 +778,7 @@ VfFilter *vf_compile(const char *text, GError **errp)
     return g_steal_pointer(&f);
 }
 
-/* ---- the text of a filter ----------------------------------------------- */
+/* ---- the text of a filter ---- */
 
 static const char *load_name(const VfNode *n)
 {
@@ -788,10 +804,14 @@ static const char *binary_token(VfOp op, bool swapped)
     case VF_OP_SAR: return ">>s";
     case VF_OP_EQ: return "==";
     case VF_OP_NE: return "!=";
-    case VF_OP_ULT: return swapped ? ">" : "<";
-    case VF_OP_ULE: return swapped ? ">=" : "<=";
-    case VF_OP_SLT: return swapped ? ">s" : "<s";
-    case VF_OP_SLE: return swapped ? ">=s" : "<=s";
+    case VF_OP_ULT:
+        return swapped ? ">" : "<";
+    case VF_OP_ULE:
+        return swapped ? ">=" : "<=";
+    case VF_OP_SLT:
+        return swapped ? ">s" : "<s";
+    case VF_OP_SLE:
+        return swapped ? ">=s" : "<=s";
     default: return "?";
     }
 }

@@ -134,8 +134,10 @@ static ssize_t filter_vigilante_receive_iov(NetFilterState *nf,
     }
     iov_to_buf(iov, iovcnt, 0, s->scratch, size);
     if (sender != nf->netdev) {
-        /* From the guest: never dropped, but its SYN-ACKs and ACKs tell
-         * the guard what the guest has accepted. */
+        /*
+         * From the guest: never dropped, but its SYN-ACKs and ACKs tell
+         * the guard what the guest has accepted.
+         */
         vg_guard_guest_frame(s->guard, s->scratch, size, vnet);
         return 0;
     }
@@ -244,7 +246,7 @@ static void filter_vigilante_register_types(void)
 
 type_init(filter_vigilante_register_types);
 
-/* ---- QMP ------------------------------------------------------------------ */
+/* ---- QMP ---- */
 
 static bool id_ok(const char *id)
 {

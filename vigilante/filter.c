@@ -14,7 +14,7 @@
         return false; \
     } while (0)
 
-/* ---- operations ------------------------------------------------------------ */
+/* ---- operations ---- */
 
 typedef enum {
     SHAPE_NONE,             /* unknown op */
@@ -84,7 +84,7 @@ static bool width_ok(uint8_t w)
     return w == 1 || w == 2 || w == 4 || w == 8;
 }
 
-/* ---- model ------------------------------------------------------------------ */
+/* ---- model ---- */
 
 VfFilter *vf_new(const char *name, VfTransport transport, uint16_t port)
 {
@@ -252,7 +252,7 @@ bool vf_validate(VfFilter *f, GError **errp)
     return true;
 }
 
-/* ---- encoding ------------------------------------------------------------ */
+/* ---- encoding ---- */
 
 static void put_node(GByteArray *b, const VfNode *n)
 {
@@ -330,7 +330,7 @@ GBytes *vf_encode(VfFilter *f, GError **errp)
     return g_byte_array_free_to_bytes(g_steal_pointer(&b));
 }
 
-/* ---- decoding ------------------------------------------------------------ */
+/* ---- decoding ---- */
 
 static bool get_node(WireReader *r, unsigned i, VfNode *n, GError **errp)
 {
@@ -490,7 +490,8 @@ VfFilter *vf_decode(const uint8_t *buf, size_t len, GError **errp)
 VfFilter *vf_load(const char *path, GError **errp)
 {
     size_t len;
-    g_autofree char *data = wire_read_file(path, VF_MAX_SIZE, VF_ERROR, &len, errp);
+    g_autofree char *data = wire_read_file(path, VF_MAX_SIZE, VF_ERROR, &len,
+                                           errp);
 
     return data ? vf_decode((const uint8_t *)data, len, errp) : NULL;
 }
@@ -503,7 +504,7 @@ char *vf_digest_hex(GBytes *encoding)
     return g_compute_checksum_for_data(G_CHECKSUM_SHA256, p, len);
 }
 
-/* ---- evaluation ------------------------------------------------------------ */
+/* ---- evaluation ---- */
 
 /* Node states besides the value. */
 #define ST_MISSING  1       /* reads past the bytes given */
@@ -624,7 +625,7 @@ VfVerdict vf_eval_kept(const VfFilter *f, const uint8_t *msg, size_t avail,
     return verdict;
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
+/* ---- JSON ---- */
 
 char *vf_to_json(const VfFilter *f)
 {

@@ -120,8 +120,10 @@ static void add_frame(const VigilanteLoggedFrame *f, void *opaque)
     key = key_of(&fi);
     fl = g_hash_table_lookup(b->newest, key);
     if (fi.transport == 6 && (fi.tcp_flags & VIGILANTE_TCP_SYN)) {
-        /* A new connection on the same ports is a new flow (unless the
-         * last one never carried data: then it was a retry of it). */
+        /*
+         * A new connection on the same ports is a new flow (unless the
+         * last one never carried data: then it was a retry of it).
+         */
         if (!fl || (fl->messages->len > 0 &&
                     (!fl->syn_seen || fl->isn != fi.seq))) {
             fl = flow_new(b, &fi);
@@ -147,8 +149,10 @@ static void add_frame(const VigilanteLoggedFrame *f, void *opaque)
                                                    VigilanteMessage, i);
 
             if (old->seq == fi.seq) {
-                /* A retransmission; a sender that merged segments into
-                 * it carries more: keep the longer copy. */
+                /*
+                 * A retransmission; a sender that merged segments into
+                 * it carries more: keep the longer copy.
+                 */
                 if (m.len > old->len) {
                     *old = m;
                 }
@@ -184,8 +188,10 @@ GPtrArray *vigilante_flows_build(void)
             continue;
         }
         if (!fl->syn_seen) {
-            /* The start has left the log: count from the lowest sequence
-             * number held (compared modulo 2^32 to the first). */
+            /*
+             * The start has left the log: count from the lowest sequence
+             * number held (compared modulo 2^32 to the first).
+             */
             uint32_t low = g_array_index(fl->messages, VigilanteMessage,
                                          0).seq;
 

@@ -574,8 +574,10 @@ static VgGuardVerdict tcp_frame(VgGuard *g, const VgPacket *p,
         return VG_GUARD_PASS;
     }
     if (!c) {
-        /* No state: a connection from before the filters, or forgotten.
-         * Its bytes cannot be judged, so they do not pass. */
+        /*
+         * No state: a connection from before the filters, or forgotten.
+         * Its bytes cannot be judged, so they do not pass.
+         */
         return p->payload_len ? VG_GUARD_DROP_UNTRACKED : VG_GUARD_PASS;
     }
     c->last_us = now;
@@ -679,8 +681,10 @@ static VgGuardVerdict judge_frame(VgGuard *g, const uint8_t *frame,
         return VG_GUARD_PASS;
     }
     if (kind == VG_PACKET_MALFORMED) {
-        /* Where we cannot read the ports, neither can we tell the guest
-         * would not: with filters on, such frames do not pass. */
+        /*
+         * Where we cannot read the ports, neither can we tell the guest
+         * would not: with filters on, such frames do not pass.
+         */
         return any_filter(g) ? VG_GUARD_DROP_NORMALISE : VG_GUARD_PASS;
     }
     if (p.fragment) {

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-/* ---- helpers ----------------------------------------------------------- */
+/* ---- helpers ---- */
 
 uint32_t sca_crc32(const uint8_t *p, size_t n)
 {
@@ -167,7 +167,7 @@ bool sca_validate(const Sca *sca, GError **errp)
     return true;
 }
 
-/* ---- encoding ------------------------------------------------------------ */
+/* ---- encoding ---- */
 
 GBytes *sca_encode(const Sca *sca, GError **errp)
 {
@@ -224,7 +224,7 @@ GBytes *sca_encode(const Sca *sca, GError **errp)
     return g_byte_array_free_to_bytes(g_steal_pointer(&b));
 }
 
-/* ---- decoding ------------------------------------------------------------ */
+/* ---- decoding ---- */
 
 static bool decode_body(WireReader *r, Sca *sca, GError **errp)
 {
@@ -357,12 +357,13 @@ Sca *sca_decode(const uint8_t *buf, size_t len, GError **errp)
 Sca *sca_load(const char *path, GError **errp)
 {
     size_t len;
-    g_autofree char *data = wire_read_file(path, SCA_MAX_SIZE, SCA_ERROR, &len, errp);
+    g_autofree char *data = wire_read_file(path, SCA_MAX_SIZE, SCA_ERROR,
+                                           &len, errp);
 
     return data ? sca_decode((const uint8_t *)data, len, errp) : NULL;
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
+/* ---- JSON ---- */
 
 char *sca_to_json(const Sca *sca)
 {

@@ -50,8 +50,10 @@ static ram_addr_t tlb_ram(CPUArchState *env, target_ulong addr,
         if (tlb_addr & (TLB_MMIO | TLB_DISCARD_WRITE)) {
             return RAM_ADDR_INVALID;
         }
-        /* A readable page whose writes go to MMIO is a ROM device: its
-         * xlat_section is no ram_addr; leave it to the slow lookup. */
+        /*
+         * A readable page whose writes go to MMIO is a ROM device: its
+         * xlat_section is no ram_addr; leave it to the slow lookup.
+         */
         if (type == MMU_DATA_STORE || !(tlb_addr_write(e) & TLB_MMIO)) {
             return addr + env_tlb(env)->d[mmu_idx]
                               .fulltlb[tlb_index(env, mmu_idx, addr)]
@@ -82,8 +84,10 @@ static inline const TaintLabel *page_access_labels(CPUArchState *env,
     return pl ? pl + (ram & (TAINT_PAGE_SIZE - 1)) : NULL;
 }
 
-/* Labels of the `size` (<= 8) bytes at addr, lowest address first, page
- * by page (clean where not RAM, or the page left the TLB). */
+/*
+ * Labels of the `size` (<= 8) bytes at addr, lowest address first, page
+ * by page (clean where not RAM, or the page left the TLB).
+ */
 static void read_labels(CPUArchState *env, target_ulong addr, unsigned size,
                         int mmu_idx, TaintLabel *out)
 {

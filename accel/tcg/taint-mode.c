@@ -119,13 +119,17 @@ void taint_tlb_access(CPUArchState *env, target_ulong addr, void *host,
     }
     set_dirty_mode(cpu, true);
     if (retaddr) {
-        /* Redo the instruction in an instrumented TB (the flush drops the
-         * TLB_TAINT entries, which dirty mode does not need). */
+        /*
+         * Redo the instruction in an instrumented TB (the flush drops the
+         * TLB_TAINT entries, which dirty mode does not need).
+         */
         tlb_flush(cpu);
         cpu_loop_exit_restore(cpu, retaddr);
     }
-    /* A load from C code (a helper): it goes on, and the CPU leaves its
-     * TB chain at the next TB so that what follows runs instrumented. */
+    /*
+     * A load from C code (a helper): it goes on, and the CPU leaves its
+     * TB chain at the next TB so that what follows runs instrumented.
+     */
     cpu_exit(cpu);
 }
 

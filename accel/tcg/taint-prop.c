@@ -762,8 +762,10 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
 
     case INDEX_op_qemu_ld_i32:
     case INDEX_op_qemu_ld_i64:
-        /* The shadow is read after the load, once the TLB holds the page;
-         * the load may overwrite its own address. */
+        /*
+         * The shadow is read after the load, once the TLB holds the page;
+         * the load may overwrite its own address.
+         */
         if (in[0] == out[0]) {
             addr_copy = scratch();
             tcg_gen_mov_i64(v64(addr_copy), v64(in[0]));
@@ -839,8 +841,10 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
         break;
     }
 
-    /* Everything else computes its outputs from its inputs; ops without
-     * outputs (branches, barriers, insn_start) need no shadow work. */
+    /*
+     * Everything else computes its outputs from its inputs; ops without
+     * outputs (branches, barriers, insn_start) need no shadow work.
+     */
     if (nout == 0) {
         emit(s, op);
         return;

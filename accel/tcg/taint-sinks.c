@@ -121,8 +121,10 @@ void HELPER(taint_aec)(CPUArchState *env, uint64_t target, uint64_t sh)
     trap(env, VIGILANTE_ALERT_TYPE_AEC, target, l, 8, SCA_CALL_NONE, GETPC());
 }
 
-/* iret, lret: the new EIP is at the top of the stack; its size is 2 <<
- * shift bytes (the operand size of the instruction). */
+/*
+ * iret, lret: the new EIP is at the top of the stack; its size is 2 <<
+ * shift bytes (the operand size of the instruction).
+ */
 void HELPER(taint_aec_stack)(CPUArchState *env, uint32_t shift)
 {
     unsigned bytes = 2u << MIN(shift, 2);

@@ -45,7 +45,8 @@ uint64_t sim_rng_next(SimRng *rng)
 
 double sim_rng_uniform(SimRng *rng)
 {
-    return (sim_rng_next(rng) >> 11) * 0x1.0p-53;
+    /* the top 53 bits, scaled by 2^-53 */
+    return (sim_rng_next(rng) >> 11) / (double)(UINT64_C(1) << 53);
 }
 
 uint32_t sim_rng_below(SimRng *rng, uint32_t n)

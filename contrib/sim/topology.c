@@ -224,7 +224,8 @@ static uint32_t build_transit_core(Topology *t, const TopologyParams *p,
                 *link_delay_sum += core.delay[(size_t)i * t->n_transit + j];
             }
         }
-        route_delays_from(&core, i, &t->transit_delay[(size_t)i * t->n_transit]);
+        route_delays_from(&core, i,
+                          &t->transit_delay[(size_t)i * t->n_transit]);
     }
     small_graph_destroy(&domains);
     small_graph_destroy(&core);

@@ -6,9 +6,9 @@
  * print one line per alert with the SCA written for it.  The profile's
  * ports are forwarded from free ports on 127.0.0.1, printed when the
  * guest is ready; with --tap the NIC is on that tap device instead and
- * clients reach the guest at its own address.  When the profile's ready snapshot exists, each SCA is
- * then minimised by replay against it (which also verifies it), and the
- * minimised SCA written beside it.
+ * clients reach the guest at its own address.  When the profile's ready
+ * snapshot exists, each SCA is then minimised by replay against it (which
+ * also verifies it), and the minimised SCA written beside it.
  */
 #include <gio/gio.h>
 #include <signal.h>
@@ -82,8 +82,10 @@ static void minimise_alert(const char *ev, const VgProfile *prof,
     if (!path) {
         return;
     }
-    if (!g_file_get_contents(path, &data, &len, &err) ||
-        !(sca = sca_decode((const uint8_t *)data, len, &err))) {
+    if (g_file_get_contents(path, &data, &len, &err)) {
+        sca = sca_decode((const uint8_t *)data, len, &err);
+    }
+    if (!sca) {
         printf("alert %" G_GUINT64_FORMAT ": not minimised: %s\n", id,
                err->message);
         fflush(stdout);
@@ -199,7 +201,8 @@ int vigilante_cmd_honeypot(int argc, char **argv)
     }
     /* It goes into -netdev: no commas or other options smuggled in. */
     if (tap && (!*tap || strlen(tap) > 15 ||
-                strspn(tap, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                strspn(tap, "abcdefghijklmnopqrstuvwxyz"
+                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                             "0123456789_.-") != strlen(tap))) {
         fprintf(stderr, "vigilante honeypot: --tap '%s': an interface name "
                 "has 1 to 15 letters, digits, '_', '.' or '-'\n", tap);
@@ -233,8 +236,13 @@ int vigilante_cmd_honeypot(int argc, char **argv)
                              *exec_services ? ",exec-services=" : "",
                              exec_services);
 
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    {
+        struct sigaction sa = { .sa_handler = on_signal };
+
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
     start = g_get_monotonic_time();
     vm = vg_profile_vm_spawn(prof, qemu, &(VgProfileVmOptions) {
                                  .accel = accel, .object = object,
