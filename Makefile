@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Thin wrapper: ./configure prepares build/, ninja and meson do the work.
 #
 #   make          build build/qemu-system-x86_64 and build/vigilante

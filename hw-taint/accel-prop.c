@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -accel tcg,taint=on|off[,taint-kernel=moves|all]: the switch of the
  * taint engine, and how it treats kernel code.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Taint sources and cleaning at the DMA boundary.  Every device write into
  * guest RAM reaches hw_taint_ram_written() (from physmem's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Input events: each frame a virtual NIC delivers to the guest gets an
  * event id and a run of labels, one per byte, handed out consecutively so

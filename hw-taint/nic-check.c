@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Fail closed: with taint on, every NIC must label what it delivers, or
  * the detector is blind on it without a word.  Once the machine is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Shadow memory: a two-level page directory over ram_addr_t space.
  * Label pages exist only for pages with at least one dirty byte and are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Shadow memory: one taint label per byte of guest RAM, keyed by
  * ram_addr_t so that CPU accesses and device DMA agree.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The taint engine's interface to the rest of QEMU: whether it is on,
  * the sources (frames received by virtual NICs), and the hook that every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A profile's guest in an emulator (profile-vm.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * An emulator running a service profile's guest (docs/profiles.md) in a
  * private work directory, with the profile's ports forwarded from free

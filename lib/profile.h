@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Service profiles: how to boot the VM of one protected program, which
  * ports it serves, how to tell it is ready, where its ready snapshot

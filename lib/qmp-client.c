@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP client.  QMP sends one JSON object per line, so a line reader is
  * all the framing needed; each line is parsed once, and kept with its

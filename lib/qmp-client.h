@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A QMP client for the host tools and the tests: connect to the
  * emulator's QMP socket (-qmp unix:PATH,server=on,wait=off), run

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * SCA minimisation (sca-minimise.h) by replay in snapshot VMs: drop the
  * messages that are not needed (the shortest suffix of the message list

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * SCA minimisation by replay (sca-minimise.c): fewer messages, and the
  * bytes not needed to take control replaced by a filler.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Ready snapshots and SCA verification (sca-verify.h).
  *

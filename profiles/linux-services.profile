@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Linux guest (tests/guests/linux): vulnerable UDP, TCP and control
 # services.  `make check` builds it into build/guests/linux.
 [program]

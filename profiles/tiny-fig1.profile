@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The tiny guest (tests/guests/tiny): Figure 1 of the Vigilante paper on
 # UDP port 4444, plus its echo, run and probe services.  Paths are
 # relative to this file; `make` builds the kernel.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build a stock Debian 12 (bookworm) guest with real services, for
 # false-alarm soaks of the detector under real clients
 # (tests/realguest/workload.sh drives them from the host).

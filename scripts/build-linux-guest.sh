@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build the Linux test guest: OUTDIR/vmlinuz and OUTDIR/initramfs.cpio.gz,
 # plus OUTDIR/vmlinux (the same kernel uncompressed, for faster PVH boot).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The main job on the embedded defaults (the tiny Figure-1 guest):
 #  1. a honeypot guest with taint on and the detector; an attack that
 #     makes the guest execute bytes it received is trapped before they

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Obtain the pinned QEMU source and print the path of a pristine, extracted
 # tree (Debian's patches applied) on stdout.  Progress goes to stderr.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Install what a fresh Debian 12 machine lacks to build and test Vigilante-QEMU.
 # Idempotent: installs only missing packages; safe to run again.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Lay the project over a pristine QEMU tree:
 #
 #   prepare-qemu-tree.sh PRISTINE_TREE DEST_TREE

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run the meson test suites of build/host and close with one summary line
 # ("N passed, N failed, N skipped").
 #

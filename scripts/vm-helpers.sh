@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shell helpers shared by scripts that drive the emulator by hand (the
 # demo, the benchmarks).  Source it; it defines functions only.
 

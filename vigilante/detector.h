@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The detector: the vigilante object's policies and the alert path that
  * the taint engine's sink checks call.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Event log: every frame registered as an input event is copied into a
  * ring of the last N frames, so that an alert's labels (event, offset)

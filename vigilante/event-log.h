@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The event log: copies of the frames the NICs delivered to the guest,
  * with their input event ids, in a bounded ring.

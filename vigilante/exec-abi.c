@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The x86 Linux exec system calls (exec-abi.h).  The kernel takes the
  * call number from eax alone (do_syscall_64 gets it as an int), so the

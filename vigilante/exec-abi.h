@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The x86 Linux system calls that execute a program, as user space makes
  * them: which numbers, under which ABI, with the path in which register.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Services whose purpose is to run commands from the network (sshd
  * running an authenticated session's command): an execve whose dirty

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The filter text form: a line-oriented header and C-like expressions
  * compiled by recursive descent into hash-consed nodes, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The text form of filters (docs/filter-format.md, "Text form"): what
  * operators and tests write by hand, compiled to a VfFilter, and what

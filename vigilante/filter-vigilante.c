@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * filter-vigilante: the netdev filter that applies the installed
  * vulnerability filters to the frames a netdev sends to the guest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Vulnerability filters: model, validation, encoder, decoder, JSON view
  * and evaluator.  The layout is specified byte by byte in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Vulnerability filters: the binary format of docs/filter-format.md, its
  * decoder (which refuses every malformed input with a reason and never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Flows and messages of the event log (flows.h), for SCA generation and
  * QMP query-vigilante-flows.

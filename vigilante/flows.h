@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The event log organised into flows and messages: a UDP datagram is a
  * message; a TCP connection is a byte stream whose messages are its

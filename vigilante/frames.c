@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Frame parsing for SCA generation (frames.h).  Bounds are checked
  * against both the frame and the IP total length; trailing Ethernet

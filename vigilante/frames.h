@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What a logged frame carries: Ethernet, IPv4, then a UDP datagram or a
  * TCP segment.  Enough to turn frames into the messages of an SCA.

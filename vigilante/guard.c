@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The NIC guard (see guard.h and docs/filters.md): which filters apply to
  * a frame, UDP datagrams judged whole, TCP streams followed from the SYN

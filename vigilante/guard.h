@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The NIC guard: installed vulnerability filters and the per-NIC state
  * that applies them to guest-bound frames as the guest would receive

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -object vigilante,id=ID[,aec=on|off][,ace=on|off][,afa=on|off]
  *                   [,action=pause|quit|continue][,log-frames=N]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Parsing guest-bound frames for the NIC filters (see packet.h). */
 #include "packet.h"
 

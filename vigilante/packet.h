@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Guest-bound frames as the guest's network stack will read them, for
  * the NIC filters: Ethernet (up to two VLAN tags), IPv4 with options or

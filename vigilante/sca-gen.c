@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * SCA generation.  The alert's first dirty byte names an input event and
  * an offset; the event log holds that frame; its UDP datagram, or the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Turning an alert into a self-certifying alert (docs/sca-format.md).
  */

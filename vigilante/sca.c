@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Self-certifying alerts: encoder, decoder, JSON view.  The layout is
  * specified byte by byte in docs/sca-format.md; keep the two in step.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Self-certifying alerts (SCAs): the binary format of docs/sca-format.md,
  * its decoder (which rejects every malformed input with a message and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The verifier's system call trap on x86 (vigilante/verify.c): where the
  * guest's kernel is entered for a system call, and which registers carry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The verifier's trap.  QMP vigilante-verify-arm sets an address (the
  * nonce planted in the hinted bytes of an AEC SCA, or the target of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The verifier's trap (vigilante/verify.c): with taint tracking off, a
  * replayed SCA is verified when the guest is about to run code at the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The wire encoding helpers of the SCA and filter formats (see wire.h). */
 #include "wire.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The little-endian wire encoding shared by the SCA and filter formats:
  * a byte-array writer, a bounds-checked reader that names what it was

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ACE: the guest is about to execute bytes that came from the network.
  * Checked once per translation, against the shadow of the guest-physical

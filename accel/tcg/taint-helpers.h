@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Helpers of the taint engine (Vigilante), declared for every target
  * through tcg-runtime.h.  The shadow of a value is an i64: bits 0..7 say

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Shadow memory as the CPU sees it: guest loads and stores find the RAM
  * they used through the softmmu TLB (the access has just been made, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Elastic taint tracking: a vCPU runs instrumented TBs only while it may
  * touch dirty data.

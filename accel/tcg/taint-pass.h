@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The taint propagation pass over a TB's TCG ops (taint-prop.c) and the
  * target knowledge it needs (taint-x86.c): where the shadow of the CPU

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Taint propagation: a pass over each translated block's TCG ops, run
  * between the front end and the code generator when -accel tcg,taint=on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The taint engine's hooks into QEMU's TCG (see docs/taint-engine.md).
  */

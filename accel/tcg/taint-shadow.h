@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The shadow of a CPU value, as the propagation pass computes it inline:
  * one 64-bit word per value, whatever the value's width.

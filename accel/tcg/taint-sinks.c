@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The AEC and AFA traps: helpers that the propagation pass places where
  * dirty data would reach the program counter or a dangerous system call.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the taint propagation pass knows about x86: where the CPU state's
  * shadow lives, the shadow globals, and the rules for the helpers that

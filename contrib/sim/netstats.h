@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vigilante-sim: statistics of the generated network and overlay,
  * for checking them against the paper's setup.

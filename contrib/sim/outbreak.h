@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vigilante-sim: one worm outbreak against Vigilante's defence.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vigilante filter compile [-o OUT] TEXT
  * vigilante filter show [--json] FILE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vigilante qmp SOCKET COMMAND [ARGUMENTS]: run one QMP command on a
  * running emulator and print its reply (the JSON line) on stdout.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vigilante snapshot PROFILE [--qemu PATH]
  * vigilante verify PROFILE SCA... [--timeout MS] [--warm] [--qemu PATH]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Subcommands of the vigilante CLI.  Each takes argv with argv[0] being
  * the subcommand's name and returns the process exit status.

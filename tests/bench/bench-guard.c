@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bench-guard [FRAMES]: the NIC guard's cost per guest-bound frame, on
  * this machine, without a VM: frames to a port no filter covers, UDP

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark (not a test): what vulnerability filters cost a protected VM.
 #
 #   tests/bench/filters.sh [-n RUNS] [-s STREAM_MB] [-f FILTERS]

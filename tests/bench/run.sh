@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmarks (not tests): the same Linux guest workloads on Debian's
 # unmodified qemu-system-x86_64 7.2 (the baseline), on ours with taint off
 # and on ours with taint on, measured in the same run; prints the median

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark (not a test): which ready snapshot restores faster, a
 # migration stream (what `vigilante snapshot` writes) or an internal
 # qcow2 snapshot (savevm / -loadvm)?

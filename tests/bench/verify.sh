@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark (not a test): time from SCA in hand to verdict.
 #
 #   tests/bench/verify.sh [-n RUNS] [PROFILE SCA]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A guest under test with a QMP connection: the emulator started with a
  * QMP socket in a private temporary directory, and the client connected.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Functional test harness: emulator processes, serial capture, and
  * small socket helpers for slirp-forwarded ports.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Functional test harness: start the emulator, capture its serial line,
  * talk to the guest over slirp's forwarded ports.

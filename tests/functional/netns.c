@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A private network namespace with one tap device (see netns.h). */
 #include "netns.h"
 #include "harness.h"

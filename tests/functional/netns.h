@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A network of the test's own: the calling process moves into a new
  * network namespace (root only) holding loopback and one tap device with

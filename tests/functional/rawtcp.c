@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A TCP client of hand-built frames on a tap device (see rawtcp.h). */
 #include "rawtcp.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A TCP client made of hand-built frames, for tests that must send what
  * a kernel's TCP never would: segments out of order or one byte at a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * AEC on the tiny guest: the paper's Figure-1 exploit.  The guest's own
  * copy loop carries the datagram's bytes over fig1_vulnerable()'s return

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The detector on a real guest: the tiny guest's "run" service executes
  * a request in place in the NIC's receive buffer (ACE).  With the

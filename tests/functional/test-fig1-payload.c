@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests of the Figure-1 attack datagram, without a guest: its
  * shape, and what Figure 1's copy loop does with it on a model of the

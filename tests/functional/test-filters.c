@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Vulnerability filters on the tiny guest's NIC, taint off (a protected
  * VM needs none): the Figure-1 exploit lands; on a fresh VM,

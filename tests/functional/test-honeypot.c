@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vigilante honeypot on the tiny guest's profile (profiles/tiny-fig1.profile):
  * it boots the guest with taint on and prints where the profile's ports

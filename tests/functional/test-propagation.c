@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The propagation rule of each class of operation, on real guest code:
  * the tiny guest's probe service (tests/guests/tiny/probes.h) runs one

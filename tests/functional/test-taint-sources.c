@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Taint sources on a real guest: frames that e1000 and rtl8139 deliver
  * into guest RAM become dirty (one label per byte, counted over QMP), a

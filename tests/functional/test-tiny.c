@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Functional tests on the tiny guest: boot, UDP echo, and the seed's
  * Figure-1 service (benign requests, rejected requests, the exploit).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * SCA verification on the tiny guest: the detector's SCA of the Figure-1
  * attack verifies against a fresh snapshot of the program (taint off,

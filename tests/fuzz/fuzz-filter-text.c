@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target for the filter compiler (vigilante/filter-text.c):
  * any text must be refused with a reason or compile into a valid filter

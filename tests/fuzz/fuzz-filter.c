@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target for the filter decoder (vigilante/filter.c): any input
  * must be rejected cleanly or decode into a filter that re-encodes to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target for the SCA decoder (vigilante/sca.c): any input must
  * be rejected cleanly or decode into an alert that re-encodes to the same

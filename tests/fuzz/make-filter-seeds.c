@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * make-filter-seeds [--text] DIR: well-formed filters for the decoder's
  * fuzzer (encoded), or with --text for the compiler's (as text), covering

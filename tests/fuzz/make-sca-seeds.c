@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * make-sca-seeds DIR: write well-formed SCAs of each type into DIR, the
  * fuzzer's starting corpus (valid headers and checksums are hard to

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run-fuzz.sh FUZZER SEED-MAKER CORPUS-DIR [SEED-MAKER-OPTION...]: seed
 # the corpus (SEED-MAKER [OPTION...] CORPUS-DIR), then fuzz for
 # ${FUZZ_SECONDS:-20} seconds.  A crash, leak or sanitizer report fails.

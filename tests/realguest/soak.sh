@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # False-alarm soak on a stock Debian guest (scripts/build-debian-image.sh):
 # boot it in our emulator with taint tracking and the detector
 # (action=continue: the guest goes on after an alert, and each distinct

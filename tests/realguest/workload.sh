@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Drive the stock Debian guest (scripts/build-debian-image.sh) with real
 # clients from the host, for a false-alarm soak of the detector.
 #

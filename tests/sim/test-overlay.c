@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vigilante-sim: Pastry-style overlay tests.  The routing table is
  * checked against a brute-force search over all node IDs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The vigilante CLI's top level: --version, --help and errors; the
  * filter subcommand's compile, show, check and eval on files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Our emulator binary as built: it says which fork and which QEMU it is,
  * and it finds Debian's firmware (BIOS, NIC option ROMs) without -L.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The filter format (vigilante/filter.c, filter-text.c,
  * docs/filter-format.md): the text form compiled and printed back, every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The NIC guard (vigilante/guard.c, packet.c) on crafted guest-bound
  * frames: UDP judged whole over IPv4, IPv6 and VLANs; fragments; TCP

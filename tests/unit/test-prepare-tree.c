@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Tests of scripts/prepare-qemu-tree.sh and scripts/fetch-qemu-source.sh:
  * patch series application, restoring files a series no longer touches,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Service profiles: [service] exec-services is parsed, must name ports
  * the profile serves, and is handed to the vigilante object as one

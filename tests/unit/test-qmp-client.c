@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The QMP client (lib/qmp-client.c) against a fake QMP server on a unix
  * socket, with no emulator: the greeting and capabilities handshake,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The SCA format (vigilante/sca.c, docs/sca-format.md): round trips of
  * each type, the JSON view, and rejection of truncated, corrupted,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Shadow memory (hw-taint/shadow-mem.c): labels, counters, page release,
  * copies, and a randomised comparison against a flat model.

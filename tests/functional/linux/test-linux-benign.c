@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * False alarms on real software, each class reproduced on its own by
  * vg-spawnd (tests/guests/linux/services/vg-spawnd.c), which does on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The detector on the Linux guest, through the kernel's network stack:
  * the UDP and TCP stack-overflow exploits are trapped at the ret of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A vulnerability filter for vg-logind's multi-message exploit (TIME,
  * LOGIN, then a NOTE longer than its 32-byte field) on the Linux guest,

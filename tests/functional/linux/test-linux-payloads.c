@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Checks of the Linux-guest exploit messages without a guest: layout,
  * forbidden bytes, and refusal of what the services could not carry.

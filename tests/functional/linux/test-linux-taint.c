@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Taint sources on the Linux guest through the kernel's drivers: frames
  * delivered by every NIC model the emulator offers (the "Network

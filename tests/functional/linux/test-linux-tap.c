@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Honeypots on tap networking: the Linux guest behind a tap device in a
  * network namespace of the test's own (no slirp, no port forwards: the

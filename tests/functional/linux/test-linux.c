@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Functional tests on the Linux test guest (Debian kernel + busybox +
  * the vulnerable services of tests/guests/linux): boot, benign clients,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # /init of the Vigilante Linux test guest (run by busybox sh as PID 1).
 # Brings up the NIC for QEMU's user network, starts the vulnerable
 # services under a restart loop and prints VG-LINUX-READY on the console

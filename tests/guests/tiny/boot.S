@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Multiboot entry: the loader leaves us in 32-bit protected mode with
  * paging off and interrupts disabled.  Install our own flat GDT (the

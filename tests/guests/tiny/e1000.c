@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Intel 82540EM (QEMU's e1000): legacy descriptors, polled, no interrupts.
  *

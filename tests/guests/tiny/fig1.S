@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The vulnerable code of the seed's Figure 1, as a function:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Port and memory-mapped I/O, freestanding types and helpers.
  */

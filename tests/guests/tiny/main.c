@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Tiny guest: find a supported NIC on PCI, bring up the network stack and
  * serve UDP forever, polling (no interrupts).

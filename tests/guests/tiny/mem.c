@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Byte-at-a-time string functions.  Built with
  * -fno-tree-loop-distribute-patterns so gcc does not turn these loops

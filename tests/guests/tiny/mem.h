@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The few libc string functions the guest needs (gcc may also emit calls
  * to memcpy/memset by itself).

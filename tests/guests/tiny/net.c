@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Ethernet / ARP / IPv4 / UDP.  Received frames are parsed in place in
  * the NIC's DMA buffer; replies are built in one transmit scratch frame

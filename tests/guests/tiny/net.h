@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A minimal IPv4 host: Ethernet, ARP, IPv4 (no fragments, no routing:
  * replies go back to the sender's MAC), and UDP with per-port handlers.

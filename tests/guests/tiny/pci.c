@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI configuration mechanism #1.  SeaBIOS has already assigned the BARs
  * before loading us, so we only read them.  QEMU's pc machine puts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI configuration space (mechanism #1, bus 0) and device discovery.
  */

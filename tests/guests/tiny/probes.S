@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The taint probes (probes.h): void probe_<name>(const uint8_t *in,
  * uint8_t *out).  Each runs one class of operation on the input bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The taint probe service (UDP port 4448): one short instruction sequence
  * per class of operation, run on the bytes of the request.  The host

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Realtek RTL8139 (QEMU's rtl8139): the classic ring-buffer receive and
  * four transmit slots, through I/O ports, polled.

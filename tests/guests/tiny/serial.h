@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * COM1 console: the harness reads everything the guest says here.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The guest's UDP services: echo, and the seed's Figure-1 service.
  */

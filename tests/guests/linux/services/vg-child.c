@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vg-child: the program vg-spawnd starts (not a service).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vg-ctld: deliberately vulnerable UDP control service for the Linux
  * test guest (port 5004).  Statically linked, run by the guest's /init.

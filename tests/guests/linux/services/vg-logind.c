@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vg-logind: deliberately vulnerable line-based TCP service for the
  * Linux test guest (port 5006), whose bug is reachable only after a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What vg-spawnd and its host-side test share: the port, the child's
  * path, and the remote shell's stream cipher.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vg-spawnd: a benign UDP service for the Linux test guest (port 5007)
  * that does, on a small scale, what real software did when the detector

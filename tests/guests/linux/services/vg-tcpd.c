@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vg-tcpd: deliberately vulnerable line-based TCP service for the Linux
  * test guest (port 5002).  Statically linked, run by the guest's /init.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vg-udpd: deliberately vulnerable UDP checksum service for the Linux
  * test guest (port 5001).  Statically linked, run by the guest's /init.
