@@ -44,23 +44,6 @@ bool vg_dir_remove(const char *dir)
     return g_rmdir(dir) == 0;
 }
 
-char *vg_json_escape(const char *s)
-{
-    GString *out = g_string_sized_new(strlen(s) + 8);
-
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            g_string_append_c(out, '\\');
-            g_string_append_c(out, *p);
-        } else if (*p < 0x20 || *p == 0x7f) {
-            g_string_append_printf(out, "\\u%04x", *p);
-        } else {
-            g_string_append_c(out, *p);
-        }
-    }
-    return g_string_free(out, FALSE);
-}
-
 void vg_child_die_with_parent(gpointer unused)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -11,12 +11,6 @@
 /* A TCP or UDP port on 127.0.0.1 that is free now (0 if none). */
 unsigned vg_local_free_port(bool udp);
 
-/*
- * s as the inside of a JSON string: quote, backslash and control
- * characters escaped (\uXXXX), other bytes as they are (UTF-8 passes).
- */
-char *vg_json_escape(const char *s);
-
 /* In a child about to exec: die with the parent (no stray emulators). */
 void vg_child_die_with_parent(gpointer unused);
 

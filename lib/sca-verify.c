@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "host-util.h"
+#include "json-views.h"
 #include "profile-vm.h"
 #include "qmp-client.h"
 
@@ -691,36 +693,50 @@ void vg_verifier_free(VgVerifier *v)
     }
 }
 
-char *vg_verdict_json(const VgVerdict *v, const Sca *sca)
+JsonNode *vg_verdict_to_json(const VgVerdict *v, const Sca *sca)
 {
     static const char *const kinds[] = {
         [VG_VERDICT_VERIFIED] = "verified",
         [VG_VERDICT_NOT_VERIFIED] = "not-verified",
         [VG_VERDICT_ERROR] = "error",
     };
-    GString *s = g_string_new(NULL);
+    g_autoptr(JsonBuilder) b = json_builder_new();
 
-    g_string_append_printf(s, "{\"verdict\": \"%s\"", kinds[v->kind]);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "verdict");
+    json_builder_add_string_value(b, kinds[v->kind]);
     if (sca) {
-        g_string_append_printf(s, ", \"type\": \"%s\", \"program\": \"%s\"",
-                               sca_type_name(sca->type), sca->name);
+        json_builder_set_member_name(b, "type");
+        json_builder_add_string_value(b, sca_type_name(sca->type));
+        json_builder_set_member_name(b, "program");
+        json_builder_add_string_value(b, sca->name);
     }
     if (v->kind == VG_VERDICT_VERIFIED && v->nonce_path) {
-        g_string_append_printf(s, ", \"nonce-path\": \"%s\"",
-                               v->nonce_path);
+        json_builder_set_member_name(b, "nonce-path");
+        json_builder_add_string_value(b, v->nonce_path);
     } else if (v->kind == VG_VERDICT_VERIFIED) {
-        g_string_append_printf(s, ", \"nonce\": \"0x%" G_GINT64_MODIFIER "x\"",
-                               v->nonce);
+        g_autofree char *hex = g_strdup_printf("0x%" G_GINT64_MODIFIER "x",
+                                               v->nonce);
+
+        json_builder_set_member_name(b, "nonce");
+        json_builder_add_string_value(b, hex);
     }
     if (v->reason) {
-        g_autofree char *r = vg_json_escape(v->reason);
-
-        g_string_append_printf(s, ", \"reason\": \"%s\"", r);
+        json_builder_set_member_name(b, "reason");
+        json_builder_add_string_value(b, v->reason);
     }
     if (v->total_ms > 0) {
-        g_string_append_printf(s, ", \"restore-ms\": %.1f, \"total-ms\": %.1f",
-                               v->restore_ms, v->total_ms);
+        /* to 0.1 ms, as measured */
+        json_builder_set_member_name(b, "restore-ms");
+        json_builder_add_double_value(b, round(v->restore_ms * 10) / 10);
+        json_builder_set_member_name(b, "total-ms");
+        json_builder_add_double_value(b, round(v->total_ms * 10) / 10);
     }
-    g_string_append_c(s, '}');
-    return g_string_free(s, FALSE);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+char *vg_verdict_json(const VgVerdict *v, const Sca *sca)
+{
+    return vg_json_line(vg_verdict_to_json(v, sca));
 }

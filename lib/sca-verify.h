@@ -7,6 +7,7 @@
 #define VIGILANTE_VERIFY_LIB_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <stdbool.h>
 
 #include "profile.h"
@@ -69,7 +70,8 @@ void vg_verifier_free(VgVerifier *v);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgVerifier, vg_verifier_free)
 void vg_verdict_clear(VgVerdict *v);
 
-/* One JSON line for a verdict (no newline). */
+/* A verdict's JSON view, and as one line (no newline). */
+JsonNode *vg_verdict_to_json(const VgVerdict *v, const Sca *sca);
 char *vg_verdict_json(const VgVerdict *v, const Sca *sca);
 
 /* The emulator: given, $VIGILANTE_QEMU, or build/qemu-system-x86_64. */

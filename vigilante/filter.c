@@ -17,31 +17,21 @@
 
 /* ---- operations ---- */
 
-typedef enum {
-    SHAPE_NONE,             /* unknown op */
-    SHAPE_CONST,            /* imm */
-    SHAPE_LEN,              /* nothing */
-    SHAPE_LOAD,             /* width, offset */
-    SHAPE_EXT,              /* width, a */
-    SHAPE_UNARY,            /* a */
-    SHAPE_BINARY,           /* a, b */
-} Shape;
-
-static Shape op_shape(uint8_t op)
+VfShape vf_op_shape(uint8_t op)
 {
     switch (op) {
-    case VF_OP_CONST: return SHAPE_CONST;
-    case VF_OP_LEN: return SHAPE_LEN;
-    case VF_OP_LOAD_LE: case VF_OP_LOAD_BE: return SHAPE_LOAD;
-    case VF_OP_ZEXT: case VF_OP_SEXT: return SHAPE_EXT;
-    case VF_OP_NOT: case VF_OP_NEG: return SHAPE_UNARY;
+    case VF_OP_CONST: return VF_SHAPE_CONST;
+    case VF_OP_LEN: return VF_SHAPE_LEN;
+    case VF_OP_LOAD_LE: case VF_OP_LOAD_BE: return VF_SHAPE_LOAD;
+    case VF_OP_ZEXT: case VF_OP_SEXT: return VF_SHAPE_EXT;
+    case VF_OP_NOT: case VF_OP_NEG: return VF_SHAPE_UNARY;
     case VF_OP_ADD: case VF_OP_SUB: case VF_OP_MUL: case VF_OP_AND:
     case VF_OP_OR: case VF_OP_XOR: case VF_OP_SHL: case VF_OP_SHR:
     case VF_OP_SAR: case VF_OP_EQ: case VF_OP_NE: case VF_OP_ULT:
     case VF_OP_ULE: case VF_OP_SLT: case VF_OP_SLE:
-        return SHAPE_BINARY;
+        return VF_SHAPE_BINARY;
     }
-    return SHAPE_NONE;
+    return VF_SHAPE_NONE;
 }
 
 const char *vf_op_name(VfOp op)
@@ -127,13 +117,13 @@ const VfNode *vf_node(const VfFilter *f, unsigned i)
 static bool node_valid(const VfNode *n, unsigned i, uint8_t *depth,
                        const uint8_t *depths, GError **errp)
 {
-    Shape shape = op_shape(n->op);
+    VfShape shape = vf_op_shape(n->op);
     uint8_t d = 1;
 
-    if (shape == SHAPE_NONE) {
+    if (shape == VF_SHAPE_NONE) {
         FAIL("node %u: unknown operation %u", i, n->op);
     }
-    if ((shape == SHAPE_LOAD || shape == SHAPE_EXT) != (n->width != 0)) {
+    if ((shape == VF_SHAPE_LOAD || shape == VF_SHAPE_EXT) != (n->width != 0)) {
         FAIL("node %u (%s): %s", i, vf_op_name(n->op),
              n->width ? "takes no width" : "needs a width");
     }
@@ -141,7 +131,7 @@ static bool node_valid(const VfNode *n, unsigned i, uint8_t *depth,
         FAIL("node %u (%s): width %u (1, 2, 4 or 8)", i, vf_op_name(n->op),
              n->width);
     }
-    if (shape == SHAPE_LOAD) {
+    if (shape == VF_SHAPE_LOAD) {
         if (n->offset > VF_MAX_READ - n->width) {
             FAIL("node %u: load of %u bytes at offset %u reads past the "
                  "%u bytes a filter may read", i, n->width, n->offset,
@@ -150,11 +140,11 @@ static bool node_valid(const VfNode *n, unsigned i, uint8_t *depth,
     } else if (n->offset) {
         FAIL("node %u (%s): takes no offset", i, vf_op_name(n->op));
     }
-    if (shape != SHAPE_CONST && n->imm) {
+    if (shape != VF_SHAPE_CONST && n->imm) {
         FAIL("node %u (%s): takes no constant", i, vf_op_name(n->op));
     }
-    if (shape == SHAPE_EXT || shape == SHAPE_UNARY ||
-        shape == SHAPE_BINARY) {
+    if (shape == VF_SHAPE_EXT || shape == VF_SHAPE_UNARY ||
+        shape == VF_SHAPE_BINARY) {
         if (n->a >= i) {
             FAIL("node %u: operand %u is not an earlier node", i, n->a);
         }
@@ -162,7 +152,7 @@ static bool node_valid(const VfNode *n, unsigned i, uint8_t *depth,
     } else if (n->a) {
         FAIL("node %u (%s): takes no operand", i, vf_op_name(n->op));
     }
-    if (shape == SHAPE_BINARY) {
+    if (shape == VF_SHAPE_BINARY) {
         if (n->b >= i) {
             FAIL("node %u: operand %u is not an earlier node", i, n->b);
         }
@@ -227,21 +217,21 @@ bool vf_validate(VfFilter *f, GError **errp)
     f->uses_len = false;
     for (unsigned i = f->nodes->len; i-- > 0;) {
         const VfNode *n = vf_node(f, i);
-        Shape shape = op_shape(n->op);
+        VfShape shape = vf_op_shape(n->op);
 
         if (!depths[i]) {
             continue;
         }
-        if (shape == SHAPE_LOAD) {
+        if (shape == VF_SHAPE_LOAD) {
             read_end = MAX(read_end, n->offset + n->width);
-        } else if (shape == SHAPE_LEN) {
+        } else if (shape == VF_SHAPE_LEN) {
             f->uses_len = true;
         }
-        if (shape == SHAPE_EXT || shape == SHAPE_UNARY ||
-            shape == SHAPE_BINARY) {
+        if (shape == VF_SHAPE_EXT || shape == VF_SHAPE_UNARY ||
+            shape == VF_SHAPE_BINARY) {
             depths[n->a] = 1;
         }
-        if (shape == SHAPE_BINARY) {
+        if (shape == VF_SHAPE_BINARY) {
             depths[n->b] = 1;
         }
     }
@@ -258,27 +248,27 @@ bool vf_validate(VfFilter *f, GError **errp)
 static void put_node(GByteArray *b, const VfNode *n)
 {
     wire_put_u8(b, n->op);
-    switch (op_shape(n->op)) {
-    case SHAPE_CONST:
+    switch (vf_op_shape(n->op)) {
+    case VF_SHAPE_CONST:
         wire_put_u64(b, n->imm);
         break;
-    case SHAPE_LOAD:
+    case VF_SHAPE_LOAD:
         wire_put_u8(b, n->width);
         wire_put_u32(b, n->offset);
         break;
-    case SHAPE_EXT:
+    case VF_SHAPE_EXT:
         wire_put_u8(b, n->width);
         wire_put_u16(b, n->a);
         break;
-    case SHAPE_UNARY:
+    case VF_SHAPE_UNARY:
         wire_put_u16(b, n->a);
         break;
-    case SHAPE_BINARY:
+    case VF_SHAPE_BINARY:
         wire_put_u16(b, n->a);
         wire_put_u16(b, n->b);
         break;
-    case SHAPE_LEN:
-    case SHAPE_NONE:
+    case VF_SHAPE_LEN:
+    case VF_SHAPE_NONE:
         break;
     }
 }
@@ -339,23 +329,23 @@ static bool get_node(WireReader *r, unsigned i, VfNode *n, GError **errp)
     if (!wire_get_u8(r, &n->op, "node operation", errp)) {
         return false;
     }
-    switch (op_shape(n->op)) {
-    case SHAPE_CONST:
+    switch (vf_op_shape(n->op)) {
+    case VF_SHAPE_CONST:
         return wire_get_u64(r, &n->imm, "constant", errp);
-    case SHAPE_LOAD:
+    case VF_SHAPE_LOAD:
         return wire_get_u8(r, &n->width, "load width", errp) &&
                wire_get_u32(r, &n->offset, "load offset", errp);
-    case SHAPE_EXT:
+    case VF_SHAPE_EXT:
         return wire_get_u8(r, &n->width, "extension width", errp) &&
                wire_get_u16(r, &n->a, "operand", errp);
-    case SHAPE_UNARY:
+    case VF_SHAPE_UNARY:
         return wire_get_u16(r, &n->a, "operand", errp);
-    case SHAPE_BINARY:
+    case VF_SHAPE_BINARY:
         return wire_get_u16(r, &n->a, "operand", errp) &&
                wire_get_u16(r, &n->b, "operand", errp);
-    case SHAPE_LEN:
+    case VF_SHAPE_LEN:
         return true;
-    case SHAPE_NONE:
+    case VF_SHAPE_NONE:
         break;
     }
     FAIL("node %u: unknown operation %u", i, n->op);
@@ -577,16 +567,16 @@ VfVerdict vf_eval_kept(const VfFilter *f, const uint8_t *msg, size_t avail,
     for (unsigned i = 0; i < f->nodes->len; i++) {
         const VfNode *n = vf_node(f, i);
 
-        switch (op_shape(n->op)) {
-        case SHAPE_CONST:
+        switch (vf_op_shape(n->op)) {
+        case VF_SHAPE_CONST:
             val[i] = n->imm;
             st[i] = 0;
             break;
-        case SHAPE_LEN:
+        case VF_SHAPE_LEN:
             val[i] = len;
             st[i] = ST_LEN;
             break;
-        case SHAPE_LOAD:
+        case VF_SHAPE_LOAD:
             if ((size_t)n->offset + n->width > avail) {
                 val[i] = 0;
                 st[i] = ST_MISSING;
@@ -596,16 +586,16 @@ VfVerdict vf_eval_kept(const VfFilter *f, const uint8_t *msg, size_t avail,
                 st[i] = 0;
             }
             break;
-        case SHAPE_EXT:
-        case SHAPE_UNARY:
+        case VF_SHAPE_EXT:
+        case VF_SHAPE_UNARY:
             val[i] = apply(n, val[n->a], 0);
             st[i] = st[n->a];
             break;
-        case SHAPE_BINARY:
+        case VF_SHAPE_BINARY:
             val[i] = apply(n, val[n->a], val[n->b]);
             st[i] = st[n->a] | st[n->b];
             break;
-        case SHAPE_NONE:        /* refused by vf_validate */
+        case VF_SHAPE_NONE:        /* refused by vf_validate */
             val[i] = 0;
             st[i] = ST_MISSING;
             break;
@@ -624,61 +614,4 @@ VfVerdict vf_eval_kept(const VfFilter *f, const uint8_t *msg, size_t avail,
         verdict = VF_UNDECIDED;
     }
     return verdict;
-}
-
-/* ---- JSON ---- */
-
-char *vf_to_json(const VfFilter *f)
-{
-    GString *s = g_string_new(NULL);
-
-    g_string_append_printf(s, "{\"version\": %d, \"program\": {\"name\": ",
-                           VF_VERSION);
-    wire_append_json_string(s, f->name);
-    g_string_append(s, ", \"digest\": \"");
-    wire_append_hex(s, f->digest, VF_DIGEST_SIZE);
-    g_string_append_printf(s, "\"}, \"scope\": {\"transport\": \"%s\", "
-                           "\"port\": %u}, \"read-end\": %u, \"nodes\": [",
-                           vf_transport_name(f->transport), f->port,
-                           f->read_end);
-    for (unsigned i = 0; i < f->nodes->len; i++) {
-        const VfNode *n = vf_node(f, i);
-
-        g_string_append_printf(s, "%s{\"op\": \"%s\"", i ? ", " : "",
-                               vf_op_name(n->op));
-        switch (op_shape(n->op)) {
-        case SHAPE_CONST:
-            g_string_append_printf(s, ", \"value\": %" G_GUINT64_FORMAT,
-                                   n->imm);
-            break;
-        case SHAPE_LOAD:
-            g_string_append_printf(s, ", \"width\": %u, \"offset\": %u",
-                                   n->width, n->offset);
-            break;
-        case SHAPE_EXT:
-            g_string_append_printf(s, ", \"width\": %u, \"a\": %u",
-                                   n->width, n->a);
-            break;
-        case SHAPE_UNARY:
-            g_string_append_printf(s, ", \"a\": %u", n->a);
-            break;
-        case SHAPE_BINARY:
-            g_string_append_printf(s, ", \"a\": %u, \"b\": %u", n->a, n->b);
-            break;
-        case SHAPE_LEN:
-        case SHAPE_NONE:
-            break;
-        }
-        g_string_append_c(s, '}');
-    }
-    g_string_append(s, "], \"conditions\": [");
-    for (unsigned i = 0; i < f->conditions->len; i++) {
-        g_string_append_printf(s, "%s%u", i ? ", " : "",
-                               g_array_index(f->conditions, uint16_t, i));
-    }
-    g_string_append(s, "], \"generator\": {\"name\": ");
-    wire_append_json_string(s, f->generator);
-    g_string_append_printf(s, ", \"time\": %" G_GUINT64_FORMAT "}}",
-                           f->time);
-    return g_string_free(s, FALSE);
 }

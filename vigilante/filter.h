@@ -104,8 +104,6 @@ VfFilter *vf_load(const char *path, GError **errp);
 /* SHA-256 of the encoding, hex: the filter's identity. */
 char *vf_digest_hex(GBytes *encoding);
 
-char *vf_to_json(const VfFilter *f);
-
 typedef enum {
     VF_NO_MATCH = 0,
     VF_MATCH = 1,
@@ -132,6 +130,18 @@ VfVerdict vf_eval_kept(const VfFilter *f, const uint8_t *msg, size_t avail,
                        uint64_t len, bool complete);
 
 const char *vf_op_name(VfOp op);
+
+/* Which of a node's fields an op uses. */
+typedef enum {
+    VF_SHAPE_NONE,          /* unknown op */
+    VF_SHAPE_CONST,         /* imm */
+    VF_SHAPE_LEN,           /* nothing */
+    VF_SHAPE_LOAD,          /* width, offset */
+    VF_SHAPE_EXT,           /* width, a */
+    VF_SHAPE_UNARY,         /* a */
+    VF_SHAPE_BINARY,        /* a, b */
+} VfShape;
+VfShape vf_op_shape(uint8_t op);
 const char *vf_transport_name(VfTransport t);
 
 #define VF_ERROR (g_quark_from_static_string("vigilante-filter"))

@@ -2,9 +2,9 @@
 /*
  * Self-certifying alerts (SCAs): the binary format of docs/sca-format.md,
  * its decoder (which rejects every malformed input with a message and
- * never reads out of bounds), encoder and JSON view.  Plain C with glib,
- * shared by the emulator (generation) and the host tools (vigilante sca,
- * the verifier, the agent).
+ * never reads out of bounds) and encoder.  Plain C with glib, shared by
+ * the emulator (generation) and the host tools (vigilante sca, the
+ * verifier, the agent); the JSON view is the host's (lib/json-views.c).
  */
 #ifndef VIGILANTE_SCA_H
 #define VIGILANTE_SCA_H
@@ -81,9 +81,6 @@ Sca *sca_decode(const uint8_t *buf, size_t len, GError **errp);
 
 /* Read and decode a file. */
 Sca *sca_load(const char *path, GError **errp);
-
-/* The JSON view (one object, no trailing newline). */
-char *sca_to_json(const Sca *sca);
 
 const char *sca_type_name(ScaType type);
 const char *sca_transport_name(ScaTransport t);

@@ -179,19 +179,3 @@ void wire_append_hex(GString *s, const uint8_t *p, size_t n)
         g_string_append_printf(s, "%02x", p[i]);
     }
 }
-
-void wire_append_json_string(GString *s, const char *text)
-{
-    g_string_append_c(s, '"');
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if (*c == '"' || *c == '\\') {
-            g_string_append_c(s, '\\');
-            g_string_append_c(s, *c);
-        } else if (*c < 0x20) {
-            g_string_append_printf(s, "\\u%04x", *c);
-        } else {
-            g_string_append_c(s, *c);
-        }
-    }
-    g_string_append_c(s, '"');
-}

@@ -63,7 +63,4 @@ bool wire_text_ok(const char *s, size_t n);
 
 void wire_append_hex(GString *s, const uint8_t *p, size_t n);
 
-/* @text as a JSON string, quotes included (control characters escaped). */
-void wire_append_json_string(GString *s, const char *text);
-
 #endif

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "json-views.h"
 #include "filter.h"
 #include "filter-text.h"
 
@@ -145,7 +146,7 @@ static int show(const char *path, bool json)
         return status;
     }
     if (json) {
-        text = vf_to_json(f);
+        text = vg_json_line(vg_filter_to_json(f));
         printf("%s\n", text);
         return VIGILANTE_EXIT_OK;
     }

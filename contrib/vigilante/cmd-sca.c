@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "json-views.h"
 #include "sca.h"
 #include "sca-minimise.h"
 
@@ -111,7 +112,7 @@ static int show(const char *path, bool json)
         return status;
     }
     if (json) {
-        g_autofree char *text = sca_to_json(sca);
+        g_autofree char *text = vg_json_line(vg_sca_to_json(sca));
 
         printf("%s\n", text);
         return VIGILANTE_EXIT_OK;

@@ -66,6 +66,16 @@ int vigilante_cmd_snapshot(int argc, char **argv)
 }
 
 /* One SCA file: its verdict line; returns the verdict's kind. */
+/* A verdict line without an SCA to name (it could not be read). */
+static void print_verdict(VgVerdictKind kind, const char *reason)
+{
+    VgVerdict v = { .kind = kind, .reason = (char *)reason };
+    g_autofree char *json = vg_verdict_json(&v, NULL);
+
+    printf("%s\n", json);
+    fflush(stdout);
+}
+
 static VgVerdictKind verify_file(const char *path, const VgProfile *prof,
                                  const char *qemu, VgVerifier *verifier,
                                  unsigned timeout_ms)
@@ -77,12 +87,10 @@ static VgVerdictKind verify_file(const char *path, const VgProfile *prof,
     VgVerdict v;
 
     if (!sca) {
-        g_autofree char *r = vg_json_escape(err->message);
-
         /* A malformed SCA is not verified; an unreadable file is an error. */
-        printf("{\"verdict\": \"%s\", \"reason\": \"%s\"}\n",
-               err->domain == G_FILE_ERROR ? "error" : "not-verified", r);
-        fflush(stdout);
+        print_verdict(err->domain == G_FILE_ERROR ? VG_VERDICT_ERROR
+                                                  : VG_VERDICT_NOT_VERIFIED,
+                      err->message);
         return err->domain == G_FILE_ERROR ? VG_VERDICT_ERROR
                                            : VG_VERDICT_NOT_VERIFIED;
     }
@@ -136,7 +144,7 @@ int vigilante_cmd_verify(int argc, char **argv)
     prof = vg_profile_load(profile, &err);
     if (!prof) {
         fprintf(stderr, "vigilante verify: %s\n", err->message);
-        printf("{\"verdict\": \"error\", \"reason\": \"bad profile\"}\n");
+        print_verdict(VG_VERDICT_ERROR, "bad profile");
         return VIGILANTE_EXIT_ERROR;
     }
     qemu = vg_find_qemu(qemu_opt);
@@ -148,11 +156,9 @@ int vigilante_cmd_verify(int argc, char **argv)
         VgVerdictKind k;
 
         if (warm && !vg_verifier_wait_ready(verifier, &err)) {
-            g_autofree char *r = vg_json_escape(err->message);
-
             /* One line per SCA still: the rest cannot be verified. */
             for (; i < scas->len; i++) {
-                printf("{\"verdict\": \"error\", \"reason\": \"%s\"}\n", r);
+                print_verdict(VG_VERDICT_ERROR, err->message);
             }
             return VIGILANTE_EXIT_ERROR;
         }

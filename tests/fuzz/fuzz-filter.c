@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-views.h"
 #include "filter.h"
 #include "filter-text.h"
 
@@ -35,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcmp(g_bytes_get_data(again, NULL), data, size) != 0) {
         abort();                /* decode and encode must agree */
     }
-    g_free(vf_to_json(f));
+    g_free(vg_json_line(vg_filter_to_json(f)));
     text = vf_to_text(f);
     back = vf_compile(text, NULL);
     if (!back) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-views.h"
 #include "sca.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcmp(g_bytes_get_data(again, NULL), data, size) != 0) {
         abort();                /* decode and encode must agree */
     }
-    g_free(sca_to_json(sca));
+    g_free(vg_json_line(vg_sca_to_json(sca)));
     g_bytes_unref(again);
     sca_free(sca);
     return 0;

@@ -152,7 +152,8 @@ static void test_filter(void)
         g_autofree char *out = NULL, *err = NULL;
 
         g_assert_cmpint(run_cli_argv(a, &out, &err), ==, 0);
-        g_assert_nonnull(strstr(out, "\"port\": 4444"));
+        g_assert_nonnull(strstr(out, "\"scope\":{\"transport\":\"udp\","
+                                     "\"port\":4444}"));
     }
     {
         const char *a[] = { "filter", "eval", vf, hit, NULL };
