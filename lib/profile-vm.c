@@ -8,7 +8,6 @@
 
 #include "host-util.h"
 
-#define QMP_TIMEOUT_MS 10000
 
 void vg_profile_vm_free(VgProfileVm *vm)
 {
@@ -129,7 +128,7 @@ bool vg_profile_vm_connect(VgProfileVm *vm, GError **errp)
     if (vm->qmp) {
         return true;
     }
-    vm->qmp = vg_qmp_connect(vm->sock, QMP_TIMEOUT_MS, errp);
+    vm->qmp = vg_qmp_connect(vm->sock, VG_QMP_TIMEOUT_MS, errp);
     if (vm->qmp) {
         return true;
     }
@@ -161,4 +160,39 @@ bool vg_profile_vm_wait_serial(VgProfileVm *vm, const char *marker,
         g_usleep(20000);
     }
     return false;
+}
+
+bool vg_profile_vm_run(VgProfileVm *vm, const char *command,
+                       JsonNode *arguments, GError **errp)
+{
+    g_autoptr(JsonNode) reply = vg_qmp_execute(vm->qmp, command, arguments,
+                                               VG_QMP_TIMEOUT_MS, errp);
+
+    return reply != NULL;
+}
+
+char *vg_profile_vm_wait_status(VgProfileVm *vm, const char *query,
+                                const char *const *want,
+                                unsigned timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+
+    while (g_get_monotonic_time() < deadline) {
+        g_autoptr(JsonNode) reply = vg_qmp_execute(vm->qmp, query, NULL,
+                                                   VG_QMP_TIMEOUT_MS, NULL);
+        JsonNode *st = reply ? vg_json_lookup(reply, "status") : NULL;
+        const char *s = st && JSON_NODE_HOLDS_VALUE(st)
+                        ? json_node_get_string(st) : NULL;
+
+        for (int i = 0; s && want[i]; i++) {
+            if (!strcmp(s, want[i])) {
+                return g_strdup(s);
+            }
+        }
+        if (!reply) {
+            return NULL;
+        }
+        g_usleep(5000);
+    }
+    return NULL;
 }

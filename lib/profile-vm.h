@@ -49,6 +49,22 @@ bool vg_profile_vm_wait_serial(VgProfileVm *vm, const char *marker,
                                unsigned timeout_s,
                                volatile sig_atomic_t *stop);
 
+/*
+ * Run a QMP command whose answer is of no interest (its failure is); the
+ * arguments object, if any, is consumed.
+ */
+bool vg_profile_vm_run(VgProfileVm *vm, const char *command,
+                       JsonNode *arguments, GError **errp);
+
+/*
+ * Poll @query until the "status" it returns is one of @want
+ * (NULL-terminated); that status, or NULL at the timeout or when QMP
+ * fails.
+ */
+char *vg_profile_vm_wait_status(VgProfileVm *vm, const char *query,
+                                const char *const *want,
+                                unsigned timeout_ms);
+
 /* Quit (over QMP, else killed), reap, and remove the work directory. */
 void vg_profile_vm_free(VgProfileVm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgProfileVm, vg_profile_vm_free)

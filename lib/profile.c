@@ -9,7 +9,8 @@
 
 #define FAIL(...) \
     do { \
-        g_set_error(errp, VG_PROFILE_ERROR, 0, __VA_ARGS__); \
+        g_set_error(errp, VG_PROFILE_ERROR, VG_PROFILE_ERROR_INVALID, \
+                    __VA_ARGS__); \
         return NULL; \
     } while (0)
 
@@ -83,8 +84,9 @@ static bool parse_port_list(VgProfile *p, const char *key, char **list,
         if (!colon || colon - *s != 3 ||
             (strncmp(*s, "udp", 3) && strncmp(*s, "tcp", 3)) ||
             !g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &n, NULL)) {
-            g_set_error(errp, VG_PROFILE_ERROR, 0, "%s: [service] %s: "
-                        "'%s' is not udp:PORT or tcp:PORT", p->path, key, *s);
+            g_set_error(errp, VG_PROFILE_ERROR, VG_PROFILE_ERROR_INVALID,
+                        "%s: [service] %s: '%s' is not udp:PORT or "
+                        "tcp:PORT", p->path, key, *s);
             return false;
         }
         memcpy(port.transport, *s, 3);
@@ -116,15 +118,15 @@ static bool parse_ports(VgProfile *p, char **list, char **exec_list,
             found = same_port(e, &g_array_index(p->ports, VgProfilePort, k));
         }
         if (!found) {
-            g_set_error(errp, VG_PROFILE_ERROR, 0, "%s: [service] "
-                        "exec-services: %s:%u is not one of the ports",
-                        p->path, e->transport, e->port);
+            g_set_error(errp, VG_PROFILE_ERROR, VG_PROFILE_ERROR_INVALID,
+                        "%s: [service] exec-services: %s:%u is not one "
+                        "of the ports", p->path, e->transport, e->port);
             return false;
         }
     }
     if (p->ports->len == 0) {
-        g_set_error(errp, VG_PROFILE_ERROR, 0, "%s: [service] ports is "
-                    "empty", p->path);
+        g_set_error(errp, VG_PROFILE_ERROR, VG_PROFILE_ERROR_INVALID,
+                    "%s: [service] ports is empty", p->path);
         return false;
     }
     return true;
@@ -144,7 +146,9 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
 
     p->path = g_strdup(path);
     if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &err)) {
-        FAIL("%s: %s", path, err->message);
+        g_set_error(errp, VG_PROFILE_ERROR, VG_PROFILE_ERROR_READ, "%s: %s",
+                    path, err->message);
+        return NULL;
     }
     {
         g_autofree char *abs = g_canonicalize_filename(path, NULL);

@@ -51,4 +51,10 @@ char *vg_profile_digest_hex(const VgProfile *p);
 
 #define VG_PROFILE_ERROR (g_quark_from_static_string("vigilante-profile"))
 
+typedef enum {
+    VG_PROFILE_ERROR_READ,      /* the file cannot be read as a key file */
+    VG_PROFILE_ERROR_INVALID,   /* a key is missing or out of range */
+} VgProfileError;
+/* (An image that cannot be read for the digest: G_FILE_ERROR.) */
+
 #endif

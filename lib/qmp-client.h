@@ -33,6 +33,9 @@ typedef enum {
 
 typedef struct VgQmp VgQmp;
 
+/* How long the tools and tests wait for a command's answer by default. */
+#define VG_QMP_TIMEOUT_MS 10000
+
 /* Connect (retrying until timeout_ms) and negotiate capabilities. */
 VgQmp *vg_qmp_connect(const char *socket_path, guint timeout_ms,
                       GError **errp);

@@ -12,6 +12,7 @@
 
 #include "profile.h"
 #include "sca.h"
+#include "snapshot.h"
 
 typedef enum {
     VG_VERDICT_VERIFIED,
@@ -29,18 +30,6 @@ typedef struct {
     double total_ms;            /* SCA in hand to verdict */
 } VgVerdict;
 
-/*
- * Boot the profile's guest (taint off), wait until ready, save the
- * snapshot at the profile's [snapshot] path.  Seconds taken in *secs.
- */
-bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
-                      GError **errp);
-
-/*
- * Is there a snapshot of the profile's image as it is now (not of an
- * image rebuilt since)?  If not, *errp says why and what to run.
- */
-bool vg_snapshot_check(const VgProfile *p, GError **errp);
 
 /*
  * Verify sca against the profile's snapshot: restore it in an isolated

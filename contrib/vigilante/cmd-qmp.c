@@ -10,7 +10,6 @@
 #include "commands.h"
 #include "qmp-client.h"
 
-#define QMP_TIMEOUT_MS 10000
 
 static void usage(FILE *out)
 {
@@ -56,7 +55,7 @@ int vigilante_cmd_qmp(int argc, char **argv)
         fprintf(stderr, "vigilante qmp: %s: no such socket\n", argv[1]);
         return VIGILANTE_EXIT_ERROR;
     }
-    qmp = vg_qmp_connect(argv[1], QMP_TIMEOUT_MS, &err);
+    qmp = vg_qmp_connect(argv[1], VG_QMP_TIMEOUT_MS, &err);
     if (!qmp) {
         fprintf(stderr, "vigilante qmp: %s\n", err->message);
         return VIGILANTE_EXIT_ERROR;
@@ -68,7 +67,7 @@ int vigilante_cmd_qmp(int argc, char **argv)
     }
     node = json_node_init_object(json_node_alloc(), cmd);
     json = vg_json_to_string(node);
-    reply = vg_qmp_command(qmp, json, QMP_TIMEOUT_MS);
+    reply = vg_qmp_command(qmp, json, VG_QMP_TIMEOUT_MS);
     if (!reply) {
         fprintf(stderr, "vigilante qmp: no reply from %s\n", argv[1]);
         return VIGILANTE_EXIT_ERROR;

@@ -8,6 +8,8 @@
  * without a main loop.
  */
 #include "harness.h"
+#include "host-util.h"
+#include "replay.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -495,20 +497,7 @@ static struct sockaddr_in loopback(guint16 port)
 
 guint16 vg_free_port(gboolean udp)
 {
-    struct sockaddr_in sa = loopback(0);
-    socklen_t sa_len = sizeof(sa);
-    guint16 port = 0;
-    int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
-
-    if (fd < 0) {
-        return 0;
-    }
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&sa, &sa_len) == 0) {
-        port = ntohs(sa.sin_port);
-    }
-    close(fd);
-    return port;
+    return vg_local_free_port(udp);
 }
 
 static int udp_socket_to(guint16 port)
@@ -593,18 +582,13 @@ gssize vg_udp_exchange_retry(guint16 port, const void *msg, gsize len,
 int vg_tcp_connect(guint16 port, guint timeout_ms)
 {
     gint64 deadline = deadline_after(timeout_ms);
-    struct sockaddr_in sa = loopback(port);
 
     do {
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int fd = vg_loopback_tcp_connect(port, 0);
 
-        if (fd < 0) {
-            return -1;
-        }
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+        if (fd >= 0) {
             return fd;
         }
-        close(fd);
         g_usleep(50 * 1000);
     } while (g_get_monotonic_time() < deadline);
     return -1;

@@ -21,7 +21,6 @@
 
 #define BOOT_TIMEOUT_MS     10000
 #define REPLY_TIMEOUT_MS    3000
-#define QMP_TIMEOUT_MS      5000
 #define ALERT_TIMEOUT_MS    5000
 
 /* Ethernet + IPv4 (no options) + UDP headers. */
@@ -155,7 +154,7 @@ static void test_fig1_trapped(Fixture *f, gconstpointer data)
     }
 
     reply = vg_qmp_command(f->g->qmp, "{\"execute\":\"query-status\"}",
-                           QMP_TIMEOUT_MS);
+                           VG_QMP_TIMEOUT_MS);
     st = vg_qmp_get_string(reply, "status");
     g_assert_cmpstr(st, ==, "paused");
     g_assert_false(vg_vm_wait_serial(f->g->vm, TINY_MARK_PWNED, 500));
@@ -205,7 +204,7 @@ static void test_fig1_continue(Fixture *f, gconstpointer data)
     g_assert_null(more);
     r = vg_qmp_command(f->g->qmp, "{\"execute\":\"qom-get\",\"arguments\":"
                        "{\"path\":\"/objects/v0\","
-                       "\"property\":\"alerts-folded\"}}", QMP_TIMEOUT_MS);
+                       "\"property\":\"alerts-folded\"}}", VG_QMP_TIMEOUT_MS);
     g_assert_true(vg_qmp_get_uint(r, "return", &folded));
     g_test_message("alerts folded: %" G_GUINT64_FORMAT, folded);
     g_assert_cmpuint(folded, >, 0);

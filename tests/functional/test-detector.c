@@ -19,7 +19,6 @@
 
 #define BOOT_TIMEOUT_MS     10000
 #define REPLY_TIMEOUT_MS    3000
-#define QMP_TIMEOUT_MS      5000
 #define ALERT_TIMEOUT_MS    5000
 
 /* Ethernet + IPv4 + UDP headers, then the 'X' of the request. */
@@ -92,7 +91,7 @@ static char *status(Fixture *f)
 {
     g_autofree char *reply = vg_qmp_command(f->qmp,
                                             "{\"execute\":\"query-status\"}",
-                                            QMP_TIMEOUT_MS);
+                                            VG_QMP_TIMEOUT_MS);
 
     g_assert_nonnull(reply);
     return vg_qmp_get_string(reply, "status");
@@ -240,10 +239,10 @@ static void test_one_object_only(Fixture *f, gconstpointer data)
 {
     g_autofree char *reply = vg_qmp_command(f->qmp,
         "{\"execute\":\"object-add\", \"arguments\":"
-        " {\"qom-type\":\"vigilante\", \"id\":\"v1\"}}", QMP_TIMEOUT_MS);
+        " {\"qom-type\":\"vigilante\", \"id\":\"v1\"}}", VG_QMP_TIMEOUT_MS);
     g_autofree char *del = vg_qmp_command(f->qmp,
         "{\"execute\":\"object-del\", \"arguments\": {\"id\":\"v0\"}}",
-        QMP_TIMEOUT_MS);
+        VG_QMP_TIMEOUT_MS);
 
     g_assert_nonnull(reply);
     g_assert_nonnull(strstr(reply, "only one vigilante object"));
@@ -259,11 +258,11 @@ static void test_object_add(Fixture *f, gconstpointer data)
     g_autofree char *bad = vg_qmp_command(f->qmp,
         "{\"execute\":\"object-add\", \"arguments\":"
         " {\"qom-type\":\"vigilante\", \"id\":\"v0\", \"action\":\"explode\"}}",
-        QMP_TIMEOUT_MS);
+        VG_QMP_TIMEOUT_MS);
     g_autofree char *good = vg_qmp_command(f->qmp,
         "{\"execute\":\"object-add\", \"arguments\":"
         " {\"qom-type\":\"vigilante\", \"id\":\"v0\", \"action\":\"pause\"}}",
-        QMP_TIMEOUT_MS);
+        VG_QMP_TIMEOUT_MS);
     g_autofree char *ev = NULL;
 
     g_assert_nonnull(bad);
@@ -282,7 +281,7 @@ static char *log_dump(Fixture *f, const char *filename)
     g_autofree char *cmd = g_strdup_printf(
         "{\"execute\":\"vigilante-log-dump\", \"arguments\":"
         " {\"filename\":\"%s\"}}", filename);
-    char *reply = vg_qmp_command(f->qmp, cmd, QMP_TIMEOUT_MS);
+    char *reply = vg_qmp_command(f->qmp, cmd, VG_QMP_TIMEOUT_MS);
 
     g_assert_nonnull(reply);
     return reply;

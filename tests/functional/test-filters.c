@@ -21,7 +21,6 @@
 
 #define BOOT_TIMEOUT_MS     30000
 #define REPLY_TIMEOUT_MS    5000
-#define QMP_TIMEOUT_MS      5000
 #define BENIGN_REQUESTS     1000
 
 static char *guest_path;
@@ -60,7 +59,7 @@ static void vm_start(Vm *vm, const char *nic)
 /* A QMP command that must succeed (or, with @fails, fail). */
 static char *qmp(Vm *vm, const char *json, gboolean fails)
 {
-    char *r = vg_qmp_command(vm->g->qmp, json, QMP_TIMEOUT_MS);
+    char *r = vg_qmp_command(vm->g->qmp, json, VG_QMP_TIMEOUT_MS);
 
     g_assert_nonnull(r);
     g_test_message("%s -> %s", json, r);

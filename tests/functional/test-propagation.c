@@ -26,7 +26,6 @@
 
 #define BOOT_TIMEOUT_MS     10000
 #define REPLY_TIMEOUT_MS    3000
-#define QMP_TIMEOUT_MS      5000
 
 /* Ethernet + IPv4 + UDP headers, then the probe id: the input's offset. */
 #define INPUT_OFFSET        (14 + 20 + 8 + 1)
@@ -156,7 +155,7 @@ static void read_labels(guint64 addr, gint64 *offsets, guint64 *events)
         " {\"addr\": %" G_GUINT64_FORMAT ", \"size\": %d}}", addr,
         TINY_PROBE_OUT);
     g_autofree char *reply = vg_qmp_command(current->g->qmp, cmd,
-                                            QMP_TIMEOUT_MS);
+                                            VG_QMP_TIMEOUT_MS);
     g_autoptr(JsonNode) ret = vg_qmp_parse_member(reply, "return");
     JsonArray *a;
 

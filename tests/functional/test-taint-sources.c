@@ -13,7 +13,6 @@
 
 #define BOOT_TIMEOUT_MS     10000
 #define REPLY_TIMEOUT_MS    3000
-#define QMP_TIMEOUT_MS      5000
 
 /* Ethernet + IPv4 + UDP headers in front of each echo payload. */
 #define UDP_FRAME_OVERHEAD  (14 + 20 + 8)
@@ -41,7 +40,7 @@ static TaintInfo query_taint(Fixture *f)
 {
     g_autofree char *reply = vg_qmp_command(f->qmp,
                                             "{\"execute\":\"query-taint\"}",
-                                            QMP_TIMEOUT_MS);
+                                            VG_QMP_TIMEOUT_MS);
     TaintInfo ti = { 0 };
 
     g_assert_nonnull(reply);
@@ -156,15 +155,15 @@ static void test_reset_cleans(Fixture *f, gconstpointer data)
     dirty = query_taint(f);
     g_assert_cmpuint(dirty.dirty_bytes, >=, 400);
 
-    reply = vg_qmp_command(f->qmp, "{\"execute\":\"stop\"}", QMP_TIMEOUT_MS);
+    reply = vg_qmp_command(f->qmp, "{\"execute\":\"stop\"}", VG_QMP_TIMEOUT_MS);
     g_assert_nonnull(strstr(reply, "return"));
     g_free(reply);
     at_reset = query_taint(f);
     reply = vg_qmp_command(f->qmp, "{\"execute\":\"system_reset\"}",
-                           QMP_TIMEOUT_MS);
+                           VG_QMP_TIMEOUT_MS);
     g_assert_nonnull(strstr(reply, "return"));
     g_free(reply);
-    reply = vg_qmp_command(f->qmp, "{\"execute\":\"cont\"}", QMP_TIMEOUT_MS);
+    reply = vg_qmp_command(f->qmp, "{\"execute\":\"cont\"}", VG_QMP_TIMEOUT_MS);
     g_assert_nonnull(strstr(reply, "return"));
     g_assert_true(wait_marker_count(f, TINY_MARK_READY, 2));
 

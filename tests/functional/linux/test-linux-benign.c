@@ -28,7 +28,6 @@
 #include "vg-spawn.h"
 
 #define BOOT_TIMEOUT_MS     90000
-#define QMP_TIMEOUT_MS      5000
 #define REPLY_TIMEOUT_MS    20000
 #define ALERT_TIMEOUT_MS    10000
 /*
@@ -122,7 +121,7 @@ static void assert_no_alert(Fixture *f)
     }
     g_assert_null(ev);
     reply = vg_qmp_command(f->g->qmp, "{\"execute\":\"query-status\"}",
-                           QMP_TIMEOUT_MS);
+                           VG_QMP_TIMEOUT_MS);
     st = vg_qmp_get_string(reply, "status");
     g_assert_cmpstr(st, ==, "running");
 }
@@ -145,7 +144,7 @@ static guint64 afa_by_design(Fixture *f)
     g_autofree char *reply = vg_qmp_command(f->g->qmp,
         "{\"execute\":\"qom-get\",\"arguments\":"
         "{\"path\":\"/objects/v0\",\"property\":\"afa-by-design\"}}",
-        QMP_TIMEOUT_MS);
+        VG_QMP_TIMEOUT_MS);
     guint64 n;
 
     g_assert_true(vg_qmp_get_uint(reply, "return", &n));

@@ -31,7 +31,6 @@
 
 #define BOOT_TIMEOUT_MS     90000
 #define PROGRAM_TIMEOUT_MS  120000
-#define QMP_TIMEOUT_MS      5000
 #define ALERT_TIMEOUT_MS    10000
 #define BENIGN_ROUNDS       "350"   /* x 6 UDP requests, x 7 TCP lines */
 
@@ -307,7 +306,7 @@ static char *assert_alert(Fixture *f, const char *want_type,
     assert_labels(ev, frame_off, nlabels);
 
     reply = vg_qmp_command(f->g->qmp, "{\"execute\":\"query-status\"}",
-                           QMP_TIMEOUT_MS);
+                           VG_QMP_TIMEOUT_MS);
     st = vg_qmp_get_string(reply, "status");
     g_assert_cmpstr(st, ==, "paused");
     return ev;
@@ -463,7 +462,7 @@ static void test_afa(Fixture *f, gconstpointer data)
 
 static char *qmp(Fixture *f, const char *cmd)
 {
-    char *reply = vg_qmp_command(f->g->qmp, cmd, QMP_TIMEOUT_MS);
+    char *reply = vg_qmp_command(f->g->qmp, cmd, VG_QMP_TIMEOUT_MS);
 
     g_assert_nonnull(reply);
     return reply;
@@ -853,7 +852,7 @@ static void test_login(Fixture *f, gconstpointer data)
     {
         g_autofree char *flows = vg_qmp_command(
             f->g->qmp, "{\"execute\":\"query-vigilante-flows\"}",
-            QMP_TIMEOUT_MS);
+            VG_QMP_TIMEOUT_MS);
         g_autoptr(JsonNode) ret = vg_qmp_parse_member(flows, "return");
         const guint64 lens[] = { strlen(time_req), strlen(login_req),
                                  note->len };

@@ -36,7 +36,6 @@
 #include "rawtcp.h"
 
 #define BOOT_TIMEOUT_MS     90000
-#define QMP_TIMEOUT_MS      5000
 #define REPLY_TIMEOUT_MS    10000
 #define TAP_NAME            "vgtap0"
 #define RAW_IP              "10.0.2.3"
@@ -157,7 +156,7 @@ static void assert_serving(void)
 
 static char *qmp(VgGuest *g, const char *json, gboolean fails)
 {
-    char *r = vg_qmp_command(g->qmp, json, QMP_TIMEOUT_MS);
+    char *r = vg_qmp_command(g->qmp, json, VG_QMP_TIMEOUT_MS);
 
     g_assert_nonnull(r);
     g_test_message("%.300s -> %s", json, r);

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Replaying an SCA's messages to a VM over its forwarded ports on
+ * 127.0.0.1, and the loopback sockets that takes (the test harness uses
+ * the same ones).
+ */
+#ifndef VIGILANTE_REPLAY_H
+#define VIGILANTE_REPLAY_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "profile-vm.h"
+#include "sca.h"
+
+/*
+ * A TCP connection to 127.0.0.1:@port whose sends give up after
+ * @send_timeout_s (a guest that stops reading); -1 if refused.
+ */
+int vg_loopback_tcp_connect(unsigned port, unsigned send_timeout_s);
+
+/* One datagram to 127.0.0.1:@port, from a fresh socket. */
+bool vg_loopback_udp_send(unsigned port, const void *p, size_t n);
+
+/*
+ * For each of @sca's messages, the index (from 1) of the profile port it
+ * goes to, in hport[]; 0 and false when the profile does not serve one
+ * (*bad: which message).
+ */
+bool vg_replay_ports(const VgProfile *p, const Sca *sca, unsigned *hport,
+                     guint *bad);
+
+/*
+ * Replay @msgs (@sca's messages as they are to be sent, GBytes) to @vm:
+ * the TCP messages in order over one fresh connection, the UDP
+ * datagrams again every 250 ms (slirp drops a first datagram to a guest
+ * it has not heard from), until the QMP event @event arrives or
+ * @deadline (monotonic µs) passes.  Returns the event, or NULL.
+ */
+JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
+                    GPtrArray *msgs, const char *event, gint64 deadline);
+
+#endif

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ready snapshot of a service profile (snapshot.h).
+ */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+GQuark vg_snapshot_error_quark(void)
+{
+    return g_quark_from_static_string("vg-snapshot-error-quark");
+}
+
+bool vg_snapshot_vm_restored(VgProfileVm *vm, const VgProfile *p,
+                             GError **errp)
+{
+    static const char *const paused[] = { "paused", "prelaunch", NULL };
+    g_autofree char *st = NULL;
+
+    if (vm->ready) {
+        return true;
+    }
+    if (!vg_profile_vm_connect(vm, errp)) {
+        return false;
+    }
+    st = vg_profile_vm_wait_status(vm, "query-status", paused, 30000);
+    if (!st) {
+        g_set_error(errp, VG_SNAPSHOT_ERROR, VG_SNAPSHOT_ERROR_RESTORE,
+                    "the snapshot of %s did not load", p->name);
+        return false;
+    }
+    vm->ready = true;
+    return true;
+}
+
+VgProfileVm *vg_snapshot_vm_spawn(const VgProfile *p, const char *qemu,
+                                  GError **errp)
+{
+    const VgProfileVmOptions o = {
+        .accel = "tcg,taint=off", .restrict_net = true,
+        .incoming = p->snapshot,
+    };
+
+    return vg_profile_vm_spawn(p, qemu, &o, errp);
+}
+
+/* SNAPSHOT.digest: the image digest the snapshot was made from. */
+static char *snapshot_digest_path(const VgProfile *p)
+{
+    return g_strdup_printf("%s.digest", p->snapshot);
+}
+
+bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
+                      GError **errp)
+{
+    static const char *const done[] = { "completed", "failed", NULL };
+    g_autoptr(VgProfileVm) vm = NULL;
+    g_autofree char *tmp = NULL, *dir = NULL, *st = NULL;
+    gint64 start = g_get_monotonic_time();
+
+    if (!p->snapshot) {
+        g_set_error(errp, VG_SNAPSHOT_ERROR, VG_SNAPSHOT_ERROR_NO_PATH,
+                    "%s: [snapshot] path is missing", p->path);
+        return false;
+    }
+    dir = g_path_get_dirname(p->snapshot);
+    g_mkdir_with_parents(dir, 0755);
+    vm = vg_profile_vm_spawn(p, qemu, &(VgProfileVmOptions) {
+                                 .accel = "tcg,taint=off",
+                                 .restrict_net = true }, errp);
+    if (!vm || !vg_profile_vm_connect(vm, errp)) {
+        return false;
+    }
+    if (!vg_profile_vm_wait_serial(vm, p->ready_marker, p->ready_timeout_s,
+                                   NULL)) {
+        g_set_error(errp, VG_SNAPSHOT_ERROR, VG_SNAPSHOT_ERROR_NOT_READY,
+                    "%s did not become ready "
+                    "(\"%s\" within %u s)", p->name, p->ready_marker,
+                    p->ready_timeout_s);
+        return false;
+    }
+    tmp = g_strdup_printf("%s.tmp", p->snapshot);
+    {
+        g_autofree char *quoted = g_shell_quote(tmp);
+        g_autofree char *uri = g_strdup_printf("exec:cat > %s", quoted);
+        g_autoptr(JsonBuilder) b = json_builder_new();
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "uri");
+        json_builder_add_string_value(b, uri);
+        json_builder_end_object(b);
+        if (!vg_profile_vm_run(vm, "stop", NULL, errp) ||
+            !vg_profile_vm_run(vm, "migrate", json_builder_get_root(b), errp)) {
+            return false;
+        }
+    }
+    st = vg_profile_vm_wait_status(vm, "query-migrate", done, 120000);
+    if (!st || strcmp(st, "completed")) {
+        g_unlink(tmp);
+        g_set_error(errp, VG_SNAPSHOT_ERROR, VG_SNAPSHOT_ERROR_SAVE,
+                    "saving the snapshot of %s "
+                    "failed (migration %s)", p->name, st ? st : "timed out");
+        return false;
+    }
+    if (g_rename(tmp, p->snapshot) != 0) {
+        g_unlink(tmp);
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "%s: %s", p->snapshot, g_strerror(errno));
+        return false;
+    }
+    {
+        /* Which image the snapshot is of: verification checks it. */
+        g_autofree char *hex = vg_profile_digest_hex(p);
+        g_autofree char *text = g_strdup_printf("%s\n", hex);
+        g_autofree char *side = snapshot_digest_path(p);
+
+        if (!g_file_set_contents(side, text, -1, errp)) {
+            return false;
+        }
+    }
+    *secs = (g_get_monotonic_time() - start) / 1e6;
+    return true;
+}
+
+/*
+ * Is the snapshot of the profile's image as it is now?  A guest rebuilt
+ * since would be verified against the old program.
+ */
+static bool snapshot_current(const VgProfile *p, char **why)
+{
+    g_autofree char *side = snapshot_digest_path(p);
+    g_autofree char *text = NULL, *hex = vg_profile_digest_hex(p);
+
+    if (!g_file_get_contents(side, &text, NULL, NULL)) {
+        *why = g_strdup_printf("the snapshot of %s has no record of its "
+                               "image (%s): run vigilante snapshot again",
+                               p->name, side);
+        return false;
+    }
+    if (strncmp(g_strstrip(text), hex, 64) || strlen(text) != 64) {
+        *why = g_strdup_printf("the snapshot of %s is of another image of "
+                               "it (rebuilt since?): run vigilante snapshot "
+                               "again", p->name);
+        return false;
+    }
+    return true;
+}
+
+bool vg_snapshot_check(const VgProfile *p, GError **errp)
+{
+    g_autofree char *why = NULL;
+
+    if (!p->snapshot || !g_file_test(p->snapshot, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(errp, VG_SNAPSHOT_ERROR, p->snapshot
+                    ? VG_SNAPSHOT_ERROR_MISSING : VG_SNAPSHOT_ERROR_NO_PATH,
+                    "no snapshot of %s at %s "
+                    "(run vigilante snapshot first)", p->name,
+                    p->snapshot ? p->snapshot : "(no [snapshot] path)");
+        return false;
+    }
+    if (!snapshot_current(p, &why)) {
+        g_set_error(errp, VG_SNAPSHOT_ERROR, VG_SNAPSHOT_ERROR_STALE, "%s",
+                    why);
+        return false;
+    }
+    return true;
+}
