@@ -17,7 +17,9 @@ void vg_profile_vm_free(VgProfileVm *vm)
         return;
     }
     if (vm->qmp) {
-        json_node_unref(vg_qmp_execute(vm->qmp, "quit", NULL, 2000, NULL));
+        g_autoptr(JsonNode) r = vg_qmp_execute(vm->qmp, "quit", NULL, 2000,
+                                               NULL);
+
         vg_qmp_close(vm->qmp);
         asked = true;
     }

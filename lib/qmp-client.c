@@ -28,6 +28,7 @@ typedef struct {
 
 struct VgQmp {
     GSocket *sock;
+    gint64 next_id;         /* each command's "id", echoed in its reply */
     GString *inbuf;
     GQueue events;          /* of Msg: events read while waiting for replies */
 };
@@ -44,7 +45,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Msg, msg_free)
 
 JsonNode *vg_json_parse(const char *text, GError **errp)
 {
-    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+    g_autoptr(JsonParser) parser = json_parser_new();
 
     if (!json_parser_load_from_data(parser, text, -1, errp)) {
         return NULL;
@@ -206,25 +207,41 @@ static gboolean send_node(VgQmp *qmp, JsonNode *cmd, GError **errp)
     return TRUE;
 }
 
-/* Send @cmd and read up to its reply, queueing events. */
+/*
+ * Is @m the reply to command @id?  A reply without an id is (the
+ * emulator could not read the command's); one with another id answers a
+ * command that timed out earlier, and is dropped.
+ */
+static gboolean reply_to(const Msg *m, gint64 id)
+{
+    JsonNode *n = json_object_get_member(json_node_get_object(m->node), "id");
+
+    return !n || (JSON_NODE_HOLDS_VALUE(n) &&
+                  json_node_get_value_type(n) == G_TYPE_INT64 &&
+                  json_node_get_int(n) == id);
+}
+
+/* Send @cmd with a fresh id and read up to its reply, queueing events. */
 static Msg *transact(VgQmp *qmp, JsonNode *cmd, guint timeout_ms,
                      GError **errp)
 {
     gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000ll;
+    gint64 id = ++qmp->next_id;
 
+    json_object_set_int_member(json_node_get_object(cmd), "id", id);
     if (!send_node(qmp, cmd, errp)) {
         return NULL;
     }
     for (;;) {
         Msg *m = read_msg(qmp, deadline, errp);
 
-        if (!m || m->kind == MSG_REPLY) {
+        if (!m || (m->kind == MSG_REPLY && reply_to(m, id))) {
             return m;
         }
         if (m->kind == MSG_EVENT) {
             g_queue_push_tail(&qmp->events, m);
         } else {
-            msg_free(m);        /* a greeting: not in answer to anything */
+            msg_free(m);        /* a stale reply, or a greeting */
         }
     }
 }

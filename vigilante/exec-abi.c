@@ -23,6 +23,11 @@ static const struct {
       R_EDI },
     { VIGILANTE_EXEC_ABI_X86_64, X32_SYSCALL_BIT | 545, SCA_CALL_EXECVEAT,
       R_ESI },
+    /* kernels before 5.4 took the x32 bit off and ran the 64-bit call */
+    { VIGILANTE_EXEC_ABI_X86_64, X32_SYSCALL_BIT | 59, SCA_CALL_EXECVE,
+      R_EDI },
+    { VIGILANTE_EXEC_ABI_X86_64, X32_SYSCALL_BIT | 322, SCA_CALL_EXECVEAT,
+      R_ESI },
     { VIGILANTE_EXEC_ABI_I386, 11, SCA_CALL_EXECVE, R_EBX },
     { VIGILANTE_EXEC_ABI_I386, 358, SCA_CALL_EXECVEAT, R_ECX },
     { VIGILANTE_EXEC_ABI_I386_SYSCALL, 11, SCA_CALL_EXECVE, R_EBX },
@@ -37,9 +42,8 @@ ScaCall vigilante_exec_call(CPUArchState *env, VigilanteExecAbi abi,
     for (size_t i = 0; i < ARRAY_SIZE(exec_calls); i++) {
         if (exec_calls[i].abi == abi && exec_calls[i].nr == nr) {
             *path = env->regs[exec_calls[i].path_reg];
-            if (abi != VIGILANTE_EXEC_ABI_X86_64 ||
-                nr & X32_SYSCALL_BIT) {
-                *path = (uint32_t)*path;        /* 32-bit pointers */
+            if (abi != VIGILANTE_EXEC_ABI_X86_64) {
+                *path = (uint32_t)*path;        /* i386: 32-bit registers */
             }
             return exec_calls[i].call;
         }

@@ -660,6 +660,34 @@ static void gen_byte_shift(TCGTemp *d, TCGTemp *s, int k, unsigned nbytes)
 }
 
 /*
+ * d = the low byte dirty if any byte of s is (a count of s's bits), with
+ * the label of s's first dirty byte.
+ */
+static void gen_low_byte(TCGTemp *d, TCGTemp *s)
+{
+    TCGv_i64 m, k, u;
+
+    if (taint_is_zero(s)) {
+        tcg_gen_movi_i64(v64(d), 0);
+        return;
+    }
+    m = tcg_temp_new_i64();
+    k = tcg_temp_new_i64();
+    u = tcg_temp_new_i64();
+    tcg_gen_andi_i64(m, v64(s), TAINT_SH_MASK);
+    tcg_gen_ctzi_i64(k, m, 0);
+    tcg_gen_shli_i64(k, k, 32);
+    tcg_gen_andi_i64(u, v64(s), ~(uint64_t)UINT32_MAX);
+    tcg_gen_add_i64(u, u, k);
+    tcg_gen_ori_i64(u, u, 1);
+    tcg_gen_movcond_i64(TCG_COND_NE, v64(d), m, tcg_constant_i64(0), u,
+                        tcg_constant_i64(0));
+    tcg_temp_free_i64(m);
+    tcg_temp_free_i64(k);
+    tcg_temp_free_i64(u);
+}
+
+/*
  * Ops that move whole bytes, or whose result has fewer dirty bytes than
  * spreading would say; r is the union of the inputs' shadows.  glibc's
  * string functions store a word's bytes as %al, %ah and shift it by 16
@@ -700,7 +728,7 @@ static bool rule_bytes(TaintPass *p, TCGOp *op, TCGTemp *d, TCGTemp **in,
         gen_byte_shift(d, r, op->args[2] / 8, op->args[3] / 8);
         return true;
     case INDEX_op_ctpop_i32: case INDEX_op_ctpop_i64:
-        gen_keep(d, r, 1);
+        gen_low_byte(d, r);
         return true;
     case INDEX_op_ctz_i32: case INDEX_op_ctz_i64:
     case INDEX_op_clz_i32: case INDEX_op_clz_i64:
@@ -713,7 +741,7 @@ static bool rule_bytes(TaintPass *p, TCGOp *op, TCGTemp *d, TCGTemp **in,
         } else {
             tcg_gen_extu_i32_i64(v, temp_tcgv_i32(in[0]));
         }
-        gen_keep(tcgv_i64_temp(t), taint_pass_in(p, in[0]), 1);
+        gen_low_byte(tcgv_i64_temp(t), taint_pass_in(p, in[0]));
         tcg_gen_movcond_i64(TCG_COND_EQ, v64(d), v, tcg_constant_i64(0),
                             v64(sh_def), t);
         tcg_temp_free_i64(v);

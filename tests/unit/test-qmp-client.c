@@ -197,6 +197,15 @@ static GPtrArray *script(JsonNode *cmd, gpointer data)
                      "\"event\": 3}, {\"offset\": 43, \"event\": 3}]}}",
                      NULL);
     }
+    if (!strcmp(name, "stale")) {
+        /* the answer to a command that timed out, then this one's */
+        g_autofree char *mine = g_strdup_printf(
+            "{\"return\": {\"which\": \"mine\"}, \"id\": %" G_GINT64_FORMAT
+            "}", json_node_get_int(vg_json_lookup(cmd, "id")));
+
+        return lines("{\"return\": {\"which\": \"old\"}, \"id\": 1}", mine,
+                     NULL);
+    }
     if (!strcmp(name, "garbage")) {
         return lines("{\"return\": {}", NULL);
     }
@@ -241,8 +250,9 @@ static void test_handshake_and_events(void)
     /* The handshake: capabilities first, the command built as JSON. */
     g_assert_cmpuint(sv->seen->len, ==, 2);
     g_assert_cmpstr(sv->seen->pdata[0], ==,
-                    "{\"execute\":\"qmp_capabilities\"}");
-    g_assert_cmpstr(sv->seen->pdata[1], ==, "{\"execute\":\"query-status\"}");
+                    "{\"execute\":\"qmp_capabilities\",\"id\":1}");
+    g_assert_cmpstr(sv->seen->pdata[1], ==,
+                    "{\"execute\":\"query-status\",\"id\":2}");
     g_clear_pointer(&qmp, vg_qmp_close);
     server_stop(sv);
 }
@@ -357,6 +367,22 @@ static void test_closed_and_timeout(void)
     server_stop(sv);
 }
 
+/* A late reply to an earlier command is not taken for this one's. */
+static void test_stale_reply(void)
+{
+    Server *sv = server_start(script, NULL, NULL);
+    g_autoptr(VgQmp) qmp = connect_to(sv);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) ret = vg_qmp_execute(qmp, "stale", NULL, TIMEOUT_MS,
+                                             &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(json_node_get_string(vg_json_lookup(ret, "which")), ==,
+                    "mine");
+    g_clear_pointer(&qmp, vg_qmp_close);
+    server_stop(sv);
+}
+
 /* A text command that does not parse, or names no command, is not sent. */
 static void test_bad_text_command(void)
 {
@@ -394,6 +420,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp-client/protocol-errors", test_protocol_errors);
     g_test_add_func("/qmp-client/closed-and-timeout",
                     test_closed_and_timeout);
+    g_test_add_func("/qmp-client/stale-reply", test_stale_reply);
     g_test_add_func("/qmp-client/bad-text-command", test_bad_text_command);
     g_test_add_func("/qmp-client/no-greeting", test_no_greeting);
     return g_test_run();

@@ -254,6 +254,16 @@ PROBE bsf_high
     mov %dh, 1(%edi)
 END_PROBE bsf_high
 
+/* The index of a bit of the input's bytes 2-3: dirty whatever byte. */
+PROBE bsr_upper
+    movzwl (%esi), %eax
+    shl $16, %eax
+    or $0x80000000, %eax
+    bsr %eax, %edx
+    mov %dl, (%edi)
+    mov %dh, 1(%edi)
+END_PROBE bsr_upper
+
 /* Code that the run service's 'P' requests overwrite (services.c). */
     .globl plugin_slot
     .type plugin_slot, @function
