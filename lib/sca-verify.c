@@ -297,11 +297,11 @@ JsonNode *vg_verdict_to_json(const VgVerdict *v, const Sca *sca)
         json_builder_add_string_value(b, v->reason);
     }
     if (v->total_ms > 0) {
-        /* to 0.1 ms, as measured */
+        /* whole milliseconds (json-glib prints doubles to 17 digits) */
         json_builder_set_member_name(b, "restore-ms");
-        json_builder_add_double_value(b, round(v->restore_ms * 10) / 10);
+        json_builder_add_int_value(b, llround(v->restore_ms));
         json_builder_set_member_name(b, "total-ms");
-        json_builder_add_double_value(b, round(v->total_ms * 10) / 10);
+        json_builder_add_int_value(b, llround(v->total_ms));
     }
     json_builder_end_object(b);
     return json_builder_get_root(b);

@@ -335,6 +335,41 @@ static void test_udp(Fixture *f, gconstpointer data)
     g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_UDP, 500));
 }
 
+/*
+ * 64-bit ACE whose first block is short: with the AEC policy off, the
+ * UDP exploit returns to four NOPs and a 2-byte jmp short before the
+ * shellcode, a 6-byte block where the verifier's jump needs 12.  The
+ * alert follows the code past the block, and the SCA verifies.
+ */
+static void test_ace_short_block(Fixture *f, gconstpointer data)
+{
+    /* The UDP exploit's layout: 'V' 'G' 1 taglen, tag, sled, code. */
+    const gsize code_at = 4 + VGL_UDP_RET_OFFSET + 8 + VGL_UDP_SLED_LEN;
+    VglTarget t = { VGL_UDP_PKT_ADDR, VGL_UDP_PKT_ADDR + code_at - 6 };
+    g_autoptr(GByteArray) msg = vgl_udp_exploit(&t, NULL);
+    g_autofree char *ev = NULL;
+    g_autoptr(Sca) sca = NULL;
+
+    g_assert_nonnull(msg);
+    msg->data[code_at - 2] = 0xeb;          /* jmp short +0 */
+    msg->data[code_at - 1] = 0x00;
+    g_assert_cmpint(vg_udp_exchange(f->udp_port, msg->data, msg->len, NULL,
+                                    0, 0), ==, 0);
+    ev = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT", ALERT_TIMEOUT_MS);
+    g_assert_nonnull(ev);
+    g_test_message("alert: %s", ev);
+    sca = load_sca(ev);
+    g_assert_cmpint(sca->type, ==, SCA_TYPE_ACE);
+    g_assert_cmpuint(sca->code_bits, ==, 64);
+    /* Where the return landed (the measured address may be a little
+     * off), through the jmp and the shellcode to the message's end. */
+    g_assert_cmpuint(sca->hint_offset, >=, code_at - 16);
+    g_assert_cmpuint(sca->hint_offset, <, code_at - 2);
+    g_assert_cmpuint(sca->hint_offset + sca->hint_length, ==, msg->len);
+    check_verifies(sca);
+    g_assert_false(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_UDP, 500));
+}
+
 static void test_tcp(Fixture *f, gconstpointer data)
 {
     VglTarget t = { VGL_TCP_LINE_ADDR, 0 };
@@ -945,6 +980,10 @@ int main(int argc, char **argv)
         .nic = "virtio-net-pci", .cpu = "max",
         .object = "vigilante,id=v0,action=continue",
     };
+    static const Config aec_off = {
+        .nic = "virtio-net-pci",
+        .object = "vigilante,id=v0,action=pause,aec=off",
+    };
     static const Config afa_off = {
         .nic = "virtio-net-pci",
         .object = "vigilante,id=v0,action=pause,afa=off",
@@ -959,6 +998,8 @@ int main(int argc, char **argv)
     g_assert_nonnull(exploit_path);
     g_test_add("/linux-detect/udp-virtio", Fixture, &virtio, setup,
                test_udp, teardown);
+    g_test_add("/linux-detect/ace-short-block", Fixture, &aec_off, setup,
+               test_ace_short_block, teardown);
     g_test_add("/linux-detect/tcp-e1000", Fixture, &e1000, setup,
                test_tcp, teardown);
     g_test_add("/linux-detect/udp-cpu-max", Fixture, &virtio_max, setup,
