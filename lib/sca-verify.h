@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Ready snapshots and SCA verification (docs/verification.md): the
- * library entry the CLI (vigilante snapshot / verify) and the agent use.
+ * SCA verification (docs/verification.md): the library entry that the
+ * CLI (vigilante verify, honeypot) uses and the host agent is to use;
+ * ready snapshots are snapshot.h's.
  */
 #ifndef VIGILANTE_VERIFY_LIB_H
 #define VIGILANTE_VERIFY_LIB_H

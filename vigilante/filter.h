@@ -2,12 +2,14 @@
 /*
  * Vulnerability filters: the binary format of docs/filter-format.md, its
  * decoder (which refuses every malformed input with a reason and never
- * reads out of bounds), encoder, JSON view and evaluator.  A filter names
+ * reads out of bounds), encoder and evaluator (the JSON view is the
+ * host's, lib/json-views.c).  A filter names
  * a program, a scope (transport and destination port) and a loop-free
  * predicate over one message's bytes: a list of expression nodes, each
  * using only earlier ones, and the conditions that must all hold.
  * Plain C with glib, shared by the emulator (filter-vigilante) and the
- * host tools (vigilante filter, the filter generator, the agent).
+ * host tools (vigilante filter; the filter generator and the agent, once
+ * they exist).
  */
 #ifndef VIGILANTE_FILTER_H
 #define VIGILANTE_FILTER_H

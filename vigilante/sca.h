@@ -4,7 +4,8 @@
  * its decoder (which rejects every malformed input with a message and
  * never reads out of bounds) and encoder.  Plain C with glib, shared by
  * the emulator (generation) and the host tools (vigilante sca, the
- * verifier, the agent); the JSON view is the host's (lib/json-views.c).
+ * verifier; the agent, once it exists); the JSON view is the host's
+ * (lib/json-views.c).
  */
 #ifndef VIGILANTE_SCA_H
 #define VIGILANTE_SCA_H
