@@ -9,7 +9,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,9 +41,4 @@ bool vg_dir_remove(const char *dir)
         g_unlink(path);
     }
     return g_rmdir(dir) == 0;
-}
-
-void vg_child_die_with_parent(gpointer unused)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
 }

@@ -11,9 +11,6 @@
 /* A TCP or UDP port on 127.0.0.1 that is free now (0 if none). */
 unsigned vg_local_free_port(bool udp);
 
-/* In a child about to exec: die with the parent (no stray emulators). */
-void vg_child_die_with_parent(gpointer unused);
-
 /* Remove a directory and the files in it (no subdirectories). */
 bool vg_dir_remove(const char *dir);
 

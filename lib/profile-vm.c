@@ -23,23 +23,17 @@ void vg_profile_vm_free(VgProfileVm *vm)
         vg_qmp_close(vm->qmp);
         asked = true;
     }
-    if (vm->proc) {
+    if (vm->emu) {
         /* Asked to quit: a second to do so cleanly, then it is killed. */
-        for (int i = 0; asked && i < 200 &&
-             g_subprocess_get_identifier(vm->proc); i++) {
-            g_usleep(5000);
+        if (asked) {
+            vg_vm_wait_exit(vm->emu, 1000);
         }
-        if (g_subprocess_get_identifier(vm->proc)) {
-            g_subprocess_force_exit(vm->proc);
-        }
-        g_subprocess_wait(vm->proc, NULL, NULL);
-        g_object_unref(vm->proc);
+        vg_vm_stop(vm->emu);
     }
     if (vm->work) {
         vg_dir_remove(vm->work);
     }
     g_free(vm->work);
-    g_free(vm->serial);
     g_free(vm->sock);
     g_free(vm->log);
     if (vm->host_ports) {
@@ -54,13 +48,11 @@ VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
     g_autoptr(VgProfileVm) vm = g_new0(VgProfileVm, 1);
     g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GString) net = g_string_new("user,id=n0");
-    g_autoptr(GSubprocessLauncher) l = NULL;
 
     vm->work = g_dir_make_tmp("vg-vm-XXXXXX", errp);
     if (!vm->work) {
         return NULL;
     }
-    vm->serial = g_build_filename(vm->work, "serial.log", NULL);
     vm->sock = g_build_filename(vm->work, "qmp.sock", NULL);
     vm->log = g_build_filename(vm->work, "emulator.log", NULL);
     vm->host_ports = g_array_new(FALSE, TRUE, sizeof(unsigned));
@@ -95,7 +87,7 @@ VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
     if (p->cpu) {
         ARG("-cpu"); ARG("%s", p->cpu);
     }
-    ARG("-serial"); ARG("file:%s", vm->serial);
+    ARG("-serial"); ARG("stdio");
     ARG("-qmp"); ARG("unix:%s,server=on,wait=off", vm->sock);
     ARG("-netdev"); ARG("%s", net->str);
     ARG("-device"); ARG("%s,netdev=n0,romfile=", p->nic);
@@ -111,13 +103,8 @@ VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
 #undef ARG
     g_ptr_array_add(args, NULL);
 
-    l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
-    g_subprocess_launcher_set_stdout_file_path(l, vm->log);
-    g_subprocess_launcher_set_child_setup(l, vg_child_die_with_parent, NULL,
-                                          NULL);
-    vm->proc = g_subprocess_launcher_spawnv(l, (const char *const *)args->pdata,
-                                            errp);
-    if (!vm->proc) {
+    vm->emu = vg_vm_spawn((const char *const *)args->pdata, vm->log, errp);
+    if (!vm->emu) {
         return NULL;
     }
     return g_steal_pointer(&vm);
@@ -135,7 +122,8 @@ bool vg_profile_vm_connect(VgProfileVm *vm, GError **errp)
         return true;
     }
     /* What the emulator said, if anything, is the likeliest reason. */
-    if (g_file_get_contents(vm->log, &log, NULL, NULL) && *g_strstrip(log)) {
+    log = vg_vm_stderr(vm->emu);
+    if (*g_strstrip(log)) {
         size_t n = strlen(log);
 
         g_prefix_error(errp, "emulator: %s; ", n > 400 ? log + n - 400 : log);
@@ -150,16 +138,12 @@ bool vg_profile_vm_wait_serial(VgProfileVm *vm, const char *marker,
     gint64 deadline = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
 
     while (g_get_monotonic_time() < deadline && !(stop && *stop)) {
-        g_autofree char *text = NULL;
-
-        if (g_file_get_contents(vm->serial, &text, NULL, NULL) &&
-            strstr(text, marker)) {
+        if (vg_vm_wait_serial(vm->emu, marker, 200)) {
             return true;
         }
-        if (!g_subprocess_get_identifier(vm->proc)) {
+        if (!vg_vm_running(vm->emu)) {
             return false;       /* it has exited */
         }
-        g_usleep(20000);
     }
     return false;
 }

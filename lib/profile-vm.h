@@ -14,11 +14,12 @@
 
 #include "profile.h"
 #include "qmp-client.h"
+#include "vm.h"
 
 typedef struct VgProfileVm {
-    GSubprocess *proc;
+    VgVm *emu;                  /* the emulator; its stdout is the serial */
     VgQmp *qmp;                 /* NULL until vg_profile_vm_connect() */
-    char *work, *serial, *sock, *log;
+    char *work, *sock, *log;
     GArray *host_ports;         /* unsigned, per profile port */
     bool ready;                 /* the verifier's: restored and paused */
 } VgProfileVm;

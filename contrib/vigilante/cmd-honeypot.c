@@ -277,7 +277,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
         if (stop_requested) {
             return VIGILANTE_EXIT_OK;
         }
-        g_file_get_contents(vm->log, &text, NULL, NULL);
+        text = vg_vm_stderr(vm->emu);
         fprintf(stderr, "vigilante honeypot: %s did not become ready "
                 "(\"%s\" within %u s)%s%s\n", prof->name, prof->ready_marker,
                 prof->ready_timeout_s, text && text[0] ? "; emulator: " : "",
@@ -306,7 +306,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
                 minimise_alert(ev, prof, qemu);
             }
             nalerts++;
-        } else if (!g_subprocess_get_identifier(vm->proc)) {
+        } else if (!vg_vm_running(vm->emu)) {
             fprintf(stderr, "vigilante honeypot: the emulator exited\n");
             status = VIGILANTE_EXIT_FAILED;
             break;

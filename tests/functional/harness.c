@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Functional test harness: emulator processes, serial capture, and
+ * Functional test harness: the emulator for a test (its log file), and
  * small socket helpers for slirp-forwarded ports.
  *
- * Each process gets three helper threads (stdout reader, stderr reader,
- * exit waiter) so that blocking waits work from plain GTest bodies
- * without a main loop.
+ * The emulator processes themselves are lib/vm.c's, the one launcher of
+ * the tools and the tests; this file adds the tests' log files.
  */
 #include "harness.h"
 #include "host-util.h"
@@ -15,41 +14,14 @@
 #include <gio/gio.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #ifndef VG_SOURCE_ROOT
 #define VG_SOURCE_ROOT "."
 #endif
-
-struct VgVm {
-    GSubprocess *proc;
-    GOutputStream *stdin_pipe;
-    GThread *out_thread;
-    GThread *err_thread;
-    GThread *wait_thread;
-
-    GMutex lock;                /* protects everything below */
-    GCond changed;              /* new output, EOF or exit */
-    GString *out;               /* serial line (stdout of the child) */
-    GString *err;
-    gboolean out_eof;
-    gboolean exited;
-    int exit_status;            /* raw wait status */
-    GPtrArray *snapshots;       /* strings handed out by vg_vm_serial() */
-    FILE *log;
-    char *log_path;
-};
-
-typedef struct {
-    VgVm *vm;
-    GInputStream *stream;
-    gboolean is_stdout;
-} VgReader;
 
 const char *vg_qemu_path(void)
 {
@@ -122,137 +94,6 @@ static char *make_log_path(const char *what)
     return g_build_filename(dir, name, NULL);
 }
 
-static void log_line(VgVm *vm, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void log_line(VgVm *vm, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!vm->log) {
-        return;
-    }
-    va_start(ap, fmt);
-    g_mutex_lock(&vm->lock);
-    vfprintf(vm->log, fmt, ap);
-    fflush(vm->log);
-    g_mutex_unlock(&vm->lock);
-    va_end(ap);
-}
-
-/* ---- process machinery ------------------------------------------------- */
-
-/* Runs in the child before exec: die with the test, even when it aborts. */
-static void child_setup(gpointer parent_pid)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != GPOINTER_TO_INT(parent_pid)) {
-        _exit(127);             /* the parent died before prctl() */
-    }
-}
-
-static gpointer reader_thread(gpointer opaque)
-{
-    VgReader *r = opaque;
-    VgVm *vm = r->vm;
-    char buf[4096];
-
-    for (;;) {
-        gssize n = g_input_stream_read(r->stream, buf, sizeof(buf), NULL, NULL);
-
-        g_mutex_lock(&vm->lock);
-        if (n <= 0) {
-            if (r->is_stdout) {
-                vm->out_eof = TRUE;
-            }
-            g_cond_broadcast(&vm->changed);
-            g_mutex_unlock(&vm->lock);
-            break;
-        }
-        g_string_append_len(r->is_stdout ? vm->out : vm->err, buf, n);
-        if (vm->log) {
-            if (!r->is_stdout) {
-                fputs("[stderr] ", vm->log);
-            }
-            fwrite(buf, 1, n, vm->log);
-            fflush(vm->log);
-        }
-        g_cond_broadcast(&vm->changed);
-        g_mutex_unlock(&vm->lock);
-    }
-    g_free(r);
-    return NULL;
-}
-
-static gpointer wait_thread(gpointer opaque)
-{
-    VgVm *vm = opaque;
-
-    g_subprocess_wait(vm->proc, NULL, NULL);
-    g_mutex_lock(&vm->lock);
-    vm->exited = TRUE;
-    vm->exit_status = g_subprocess_get_status(vm->proc);
-    if (vm->log) {
-        fprintf(vm->log, "\n[harness] process exited, wait status 0x%x\n",
-                vm->exit_status);
-        fflush(vm->log);
-    }
-    g_cond_broadcast(&vm->changed);
-    g_mutex_unlock(&vm->lock);
-    return NULL;
-}
-
-static void start_reader(VgVm *vm, GInputStream *stream, gboolean is_stdout)
-{
-    VgReader *r = g_new0(VgReader, 1);
-
-    r->vm = vm;
-    r->stream = stream;
-    r->is_stdout = is_stdout;
-    if (is_stdout) {
-        vm->out_thread = g_thread_new("vg-stdout", reader_thread, r);
-    } else {
-        vm->err_thread = g_thread_new("vg-stderr", reader_thread, r);
-    }
-}
-
-static VgVm *proc_start(const char *const *argv, const char *what,
-                        GError **errp)
-{
-    g_autoptr(GSubprocessLauncher) launcher = NULL;
-    g_autofree char *cmdline = NULL;
-    VgVm *vm = g_new0(VgVm, 1);
-
-    g_mutex_init(&vm->lock);
-    g_cond_init(&vm->changed);
-    vm->out = g_string_new(NULL);
-    vm->err = g_string_new(NULL);
-    vm->snapshots = g_ptr_array_new_with_free_func(g_free);
-    vm->log_path = make_log_path(what);
-    vm->log = fopen(vm->log_path, "a");
-
-    cmdline = g_strjoinv(" ", (char **)argv);
-    log_line(vm, "[harness] %s\n", cmdline);
-
-    launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                         G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
-    g_subprocess_launcher_set_child_setup(launcher, child_setup,
-                                          GINT_TO_POINTER(getpid()), NULL);
-    vm->proc = g_subprocess_launcher_spawnv(launcher, argv, errp);
-    if (!vm->proc) {
-        log_line(vm, "[harness] spawn failed\n");
-        vm->exited = TRUE;
-        vm->out_eof = TRUE;
-        vg_vm_stop(vm);
-        return NULL;
-    }
-    vm->stdin_pipe = g_object_ref(g_subprocess_get_stdin_pipe(vm->proc));
-    start_reader(vm, g_subprocess_get_stdout_pipe(vm->proc), TRUE);
-    start_reader(vm, g_subprocess_get_stderr_pipe(vm->proc), FALSE);
-    vm->wait_thread = g_thread_new("vg-wait", wait_thread, vm);
-    return vm;
-}
-
 VgVm *vg_vm_start(const char *const *args, GError **errp)
 {
     static const char *const fixed[] = {
@@ -270,189 +111,22 @@ VgVm *vg_vm_start(const char *const *args, GError **errp)
     }
     g_ptr_array_add(argv, NULL);
 
-    vm = proc_start((const char *const *)argv->pdata, "vm", errp);
+    {
+        g_autofree char *log = make_log_path("vm");
+
+        vm = vg_vm_spawn((const char *const *)argv->pdata, log, errp);
+    }
     if (vm && g_test_verbose()) {
-        g_test_message("emulator log: %s", vm->log_path);
+        g_test_message("emulator log: %s", vg_vm_log_path(vm));
     }
     return vm;
-}
-
-gboolean vg_vm_wait_serial(VgVm *vm, const char *marker, guint timeout_ms)
-{
-    gint64 deadline = deadline_after(timeout_ms);
-    gboolean found;
-
-    g_return_val_if_fail(vm && marker, FALSE);
-    g_mutex_lock(&vm->lock);
-    for (;;) {
-        found = strstr(vm->out->str, marker) != NULL;
-        if (found || vm->out_eof) {
-            break;
-        }
-        if (!g_cond_wait_until(&vm->changed, &vm->lock, deadline)) {
-            found = strstr(vm->out->str, marker) != NULL;
-            break;
-        }
-    }
-    g_mutex_unlock(&vm->lock);
-    return found;
-}
-
-/* The complete line holding @marker in @text, or NULL. */
-static char *find_complete_line(const char *text, const char *marker)
-{
-    const char *hit = strstr(text, marker);
-    const char *start, *end;
-
-    if (!hit || !(end = strchr(hit, '\n'))) {
-        return NULL;
-    }
-    for (start = hit; start > text && start[-1] != '\n'; start--) {
-        /* back to the line start */
-    }
-    if (end > start && end[-1] == '\r') {
-        end--;
-    }
-    return g_strndup(start, end - start);
-}
-
-char *vg_vm_wait_serial_line(VgVm *vm, const char *marker, guint timeout_ms)
-{
-    gint64 deadline = deadline_after(timeout_ms);
-    char *line;
-
-    g_return_val_if_fail(vm && marker, NULL);
-    g_mutex_lock(&vm->lock);
-    for (;;) {
-        line = find_complete_line(vm->out->str, marker);
-        if (line || vm->out_eof) {
-            break;
-        }
-        if (!g_cond_wait_until(&vm->changed, &vm->lock, deadline)) {
-            line = find_complete_line(vm->out->str, marker);
-            break;
-        }
-    }
-    g_mutex_unlock(&vm->lock);
-    return line;
-}
-
-const char *vg_vm_serial(VgVm *vm)
-{
-    char *copy;
-
-    g_return_val_if_fail(vm, "");
-    g_mutex_lock(&vm->lock);
-    copy = g_strndup(vm->out->str, vm->out->len);
-    /* Kept until vg_vm_stop(), so earlier results stay valid too. */
-    g_ptr_array_add(vm->snapshots, copy);
-    g_mutex_unlock(&vm->lock);
-    return copy;
-}
-
-char *vg_vm_stderr(VgVm *vm)
-{
-    char *copy;
-
-    g_return_val_if_fail(vm, NULL);
-    g_mutex_lock(&vm->lock);
-    copy = g_strndup(vm->err->str, vm->err->len);
-    g_mutex_unlock(&vm->lock);
-    return copy;
-}
-
-const char *vg_vm_log_path(VgVm *vm)
-{
-    return vm ? vm->log_path : NULL;
-}
-
-gboolean vg_vm_serial_write(VgVm *vm, const void *data, gsize len)
-{
-    g_return_val_if_fail(vm, FALSE);
-    return g_output_stream_write_all(vm->stdin_pipe, data, len, NULL,
-                                     NULL, NULL) &&
-           g_output_stream_flush(vm->stdin_pipe, NULL, NULL);
-}
-
-gboolean vg_vm_running(VgVm *vm)
-{
-    gboolean running;
-
-    if (!vm) {
-        return FALSE;
-    }
-    g_mutex_lock(&vm->lock);
-    running = !vm->exited;
-    g_mutex_unlock(&vm->lock);
-    return running;
-}
-
-gboolean vg_vm_wait_exit(VgVm *vm, guint timeout_ms)
-{
-    gint64 deadline = deadline_after(timeout_ms);
-    gboolean exited;
-
-    g_return_val_if_fail(vm, TRUE);
-    g_mutex_lock(&vm->lock);
-    while (!vm->exited &&
-           g_cond_wait_until(&vm->changed, &vm->lock, deadline)) {
-        /* re-check */
-    }
-    exited = vm->exited;
-    g_mutex_unlock(&vm->lock);
-    return exited;
-}
-
-int vg_vm_exit_status(VgVm *vm)
-{
-    int status;
-
-    g_return_val_if_fail(vm, -1);
-    g_mutex_lock(&vm->lock);
-    status = vm->exited ? vm->exit_status : -1;
-    g_mutex_unlock(&vm->lock);
-    return status;
-}
-
-void vg_vm_stop(VgVm *vm)
-{
-    if (!vm) {
-        return;
-    }
-    if (vm->proc && vg_vm_running(vm)) {
-        g_subprocess_force_exit(vm->proc);
-    }
-    if (vm->wait_thread) {
-        g_thread_join(vm->wait_thread);
-    }
-    if (vm->stdin_pipe) {
-        g_output_stream_close(vm->stdin_pipe, NULL, NULL);
-        g_object_unref(vm->stdin_pipe);
-    }
-    /* The pipes reach EOF once the process is gone. */
-    if (vm->out_thread) {
-        g_thread_join(vm->out_thread);
-    }
-    if (vm->err_thread) {
-        g_thread_join(vm->err_thread);
-    }
-    g_clear_object(&vm->proc);
-    if (vm->log) {
-        fclose(vm->log);
-    }
-    g_string_free(vm->out, TRUE);
-    g_string_free(vm->err, TRUE);
-    g_ptr_array_unref(vm->snapshots);
-    g_free(vm->log_path);
-    g_cond_clear(&vm->changed);
-    g_mutex_clear(&vm->lock);
-    g_free(vm);
 }
 
 gboolean vg_run_program(const char *const *argv, guint timeout_ms,
                         char **out, GError **errp)
 {
-    VgVm *proc = proc_start(argv, "prog", errp);
+    g_autofree char *log = make_log_path("prog");
+    VgVm *proc = vg_vm_spawn(argv, log, errp);
     gboolean ok;
     int status;
 
@@ -465,19 +139,14 @@ gboolean vg_run_program(const char *const *argv, guint timeout_ms,
         vg_vm_stop(proc);
         return FALSE;
     }
-    /* Let the readers drain the pipes before looking at the output. */
-    g_thread_join(proc->out_thread);
-    g_thread_join(proc->err_thread);
-    proc->out_thread = proc->err_thread = NULL;
-
     status = vg_vm_exit_status(proc);
     ok = g_spawn_check_wait_status(status, errp);
     if (out) {
-        *out = g_strconcat(proc->out->str, proc->err->str, NULL);
+        *out = vg_vm_output_at_exit(proc);
     }
     if (g_test_verbose()) {
         g_test_message("%s: exit 0x%x, log %s", argv[0], status,
-                       proc->log_path);
+                       vg_vm_log_path(proc));
     }
     vg_vm_stop(proc);
     return ok;

@@ -11,6 +11,8 @@
 
 #include <glib.h>
 
+#include "vm.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -26,8 +28,6 @@ const char *vg_build_root(void);
 /* A file under the build root, e.g. "tests/guests/tiny/tiny-guest.elf". */
 char *vg_build_file(const char *relative);
 
-typedef struct VgVm VgVm;
-
 /*
  * Spawn the emulator with "-nodefaults -display none -serial stdio"
  * plus @args (NULL-terminated).  Serial output is captured in order and
@@ -36,49 +36,6 @@ typedef struct VgVm VgVm;
  * that log too.  The emulator is killed if the test process dies.
  */
 VgVm *vg_vm_start(const char *const *args, GError **errp);
-
-/*
- * Block until the captured serial output contains @marker (searching
- * from the start) or @timeout_ms passes; TRUE when found.  Returns early
- * (FALSE) when the emulator exits without having printed it.
- */
-gboolean vg_vm_wait_serial(VgVm *vm, const char *marker, guint timeout_ms);
-
-/*
- * Like vg_vm_wait_serial(), but also waits for the end of the line that
- * holds @marker and returns that whole line (without the line break;
- * g_free it), or NULL on timeout.
- */
-char *vg_vm_wait_serial_line(VgVm *vm, const char *marker, guint timeout_ms);
-
-/* All serial output so far, NUL-terminated; valid until the next call. */
-const char *vg_vm_serial(VgVm *vm);
-
-/* Copy of everything the emulator wrote to stderr so far (g_free it). */
-char *vg_vm_stderr(VgVm *vm);
-
-/* Path of this VM's log file. */
-const char *vg_vm_log_path(VgVm *vm);
-
-/* Send bytes to the guest's serial line (the emulator's stdin). */
-gboolean vg_vm_serial_write(VgVm *vm, const void *data, gsize len);
-
-gboolean vg_vm_running(VgVm *vm);
-
-/* Raw wait status once the emulator has exited, else -1. */
-int vg_vm_exit_status(VgVm *vm);
-
-/*
- * Wait up to @timeout_ms for the emulator to exit by itself (e.g. a
- * guest triple fault with -no-reboot); TRUE when it has exited.
- */
-gboolean vg_vm_wait_exit(VgVm *vm, guint timeout_ms);
-
-/* Kill, reap, free; NULL-safe. */
-void vg_vm_stop(VgVm *vm);
-
-/* For g_autoptr(VgVm). */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgVm, vg_vm_stop)
 
 /*
  * An unused 127.0.0.1 port of that type (bound and released, so a
