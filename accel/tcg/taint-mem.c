@@ -106,6 +106,12 @@ static void read_labels(CPUArchState *env, target_ulong addr, unsigned size,
     }
 }
 
+void taint_mem_labels(CPUArchState *env, target_ulong addr, unsigned size,
+                      int mmu_idx, TaintLabel *out)
+{
+    read_labels(env, addr, size, mmu_idx, out);
+}
+
 /* Give the `size` (<= 8) bytes at addr the labels `in`, page by page. */
 static void write_labels(CPUArchState *env, target_ulong addr, unsigned size,
                          int mmu_idx, const TaintLabel *in)

@@ -30,6 +30,7 @@
 #include "sysemu/reset.h"
 #include "hw-taint/taint.h"
 #include "taint-prop.h"
+#include "taint-cond.h"
 
 /*
  * Dirty mode lasts at least this long: the instruction that switched
@@ -155,13 +156,18 @@ bool taint_cpu_maybe_clean(CPUState *cpu)
         taint_shadow_reclaim();
         qemu_mutex_unlock_iothread();
     }
-    if (!dirty_mode(cpu) ||
+    /*
+     * Condition capture follows expressions through every TB from the
+     * first dirty one on (a length the kernel returns is clean).
+     */
+    if (!dirty_mode(cpu) || taint_cond_on ||
         qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - dirty_since <
         DIRTY_MODE_MIN_NS ||
         !cpu_shadow_clean(cpu)) {
         return false;
     }
     set_dirty_mode(cpu, false);
+    taint_cond_forget_registers();
     tlb_flush(cpu);             /* refill with TLB_TAINT where dirty */
     return true;
 }

@@ -62,6 +62,11 @@ void taint_target_sink_rule(TaintPass *p, void *func, TCGTemp **in,
  * detector (the paper's) never saw it.
  */
 bool taint_target_tb_kernel(const TranslationBlock *tb);
+/* Is base + off inside the CPU state?  Its offset from env in *o. */
+bool taint_pass_env_offset(TaintPass *p, TCGTemp *base, intptr_t off,
+                           intptr_t *o);
+/* The env pointer's temp. */
+TCGTemp *taint_pass_env(TaintPass *p);
 /* Is the pass translating kernel code (see above)? */
 bool taint_pass_kernel(const TaintPass *p);
 /* Bytes behind a pointer into env that a helper takes (its name says). */

@@ -39,6 +39,7 @@
 #include "taint-shadow.h"
 #include "taint-pass.h"
 #include "taint-prop.h"
+#include "taint-cond.h"
 
 intptr_t taint_env_shadow_ofs;
 size_t taint_env_size;
@@ -271,6 +272,11 @@ static bool moves_data(TCGOpcode c)
     }
 }
 
+TCGTemp *taint_pass_env(TaintPass *p)
+{
+    return p->env;
+}
+
 bool taint_pass_kernel(const TaintPass *p)
 {
     return p->kernel;
@@ -320,7 +326,7 @@ static TaintRule rule_of(TCGOpcode c)
 }
 
 /* Is base + off inside the CPU state?  Its offset from env in *o. */
-static bool env_offset(TaintPass *p, TCGTemp *base, intptr_t off,
+bool taint_pass_env_offset(TaintPass *p, TCGTemp *base, intptr_t off,
                        intptr_t *o)
 {
     if (base == p->env) {
@@ -388,7 +394,7 @@ static void rule_env_ld(TaintPass *p, TCGOp *op, TCGTemp *d, TCGTemp *base)
     unsigned b;
     TCGTemp *t;
 
-    if (!env_offset(p, base, op->args[2], &o)) {
+    if (!taint_pass_env_offset(p, base, op->args[2], &o)) {
         tcg_gen_movi_i64(v64(d), 0);
         return;
     }
@@ -422,7 +428,7 @@ static void rule_env_st(TaintPass *p, TCGOp *op, TCGTemp *val,
     TCGTemp *s = taint_pass_in(p, val);
     intptr_t o;
 
-    if (!env_offset(p, base, op->args[2], &o)) {
+    if (!taint_pass_env_offset(p, base, op->args[2], &o)) {
         return;
     }
     if (bytes == 8 && !(o & 7)) {
@@ -482,7 +488,7 @@ static void rule_vec(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
         for (int k = 0; k < words; k++) {
             TCGTemp *d = vec_word(p, out[0], k);
 
-            if (env_offset(p, in[0], op->args[2] + 8 * k, &o)) {
+            if (taint_pass_env_offset(p, in[0], op->args[2] + 8 * k, &o)) {
                 tcg_gen_ld_i64(v64(d), cpu_env, env_word(o));
             } else {
                 tcg_gen_movi_i64(v64(d), 0);
@@ -491,7 +497,7 @@ static void rule_vec(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
         break;
     case INDEX_op_st_vec:
         for (int k = 0; k < words; k++) {
-            if (env_offset(p, in[1], op->args[2] + 8 * k, &o)) {
+            if (taint_pass_env_offset(p, in[1], op->args[2] + 8 * k, &o)) {
                 tcg_gen_st_i64(v64(vec_word(p, in[0], k)), cpu_env,
                                env_word(o));
             }
@@ -499,7 +505,7 @@ static void rule_vec(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
         break;
     case INDEX_op_dupm_vec:
         /* One element, replicated: its word's shadow everywhere. */
-        if (env_offset(p, in[0], op->args[2], &o)) {
+        if (taint_pass_env_offset(p, in[0], op->args[2], &o)) {
             tcg_gen_ld_i64(v64(acc), cpu_env, env_word(o));
             gen_spread(acc, acc);
         } else {
@@ -779,6 +785,13 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
     for (int i = 0; i < nin; i++) {
         in[i] = arg_temp(op->args[nout + i]);
     }
+    if (taint_cond_on) {
+        if (p->kernel) {
+            taint_cond_gen_forget(p, op, in, nin, out, nout);
+        } else {
+            taint_cond_gen_op(p, op, in, nin, out, nout);
+        }
+    }
 
     switch (c) {
     case INDEX_op_discard:
@@ -807,6 +820,10 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
                                 v64(addr_copy ? addr_copy : in[0]),
                                 tcg_constant_i32(op->args[nout + nin]));
         }
+        if (taint_cond_on && !p->kernel) {
+            taint_cond_gen_ld(p, op, out[0], in[0],
+                              addr_copy ? addr_copy : in[0]);
+        }
         if (addr_copy) {
             scratch_free(addr_copy);
         }
@@ -818,6 +835,9 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
         emit(s, op);
         gen_helper_taint_st(cpu_env, v64(in[1]), v64(taint_pass_in(p, in[0])),
                             tcg_constant_i32(op->args[nout + nin]));
+        if (taint_cond_on && !p->kernel) {
+            taint_cond_gen_st(p, op, in[0], in[1]);
+        }
         return;
 
     case INDEX_op_ld8u_i32: case INDEX_op_ld8s_i32:

@@ -38,6 +38,13 @@ void taint_helper_store(CPUArchState *env, target_ulong addr, MemOpIdx oi);
  */
 TaintLabel taint_debug_label(CPUState *cs, uint64_t va);
 
+/*
+ * The labels of the `size` (<= 8) bytes at addr, lowest address first,
+ * just after the CPU accessed them (the page is in the TLB).
+ */
+void taint_mem_labels(CPUArchState *env, target_ulong addr, unsigned size,
+                      int mmu_idx, TaintLabel *out);
+
 /* How the guest enters the kernel, for the AFA check. */
 #define TAINT_ENTRY_SYSCALL  0
 #define TAINT_ENTRY_INT80    1
