@@ -27,6 +27,7 @@ void vg_profile_free(VgProfile *p)
     g_free(p->nic);
     g_free(p->cpu);
     g_free(p->taint_kernel);
+    g_free(p->benign);
     if (p->ports) {
         g_array_free(p->ports, TRUE);
     }
@@ -137,7 +138,7 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autoptr(VgProfile) p = g_new0(VgProfile, 1);
     g_autofree char *dir = NULL, *kernel = NULL, *initrd = NULL;
-    g_autofree char *snapshot = NULL;
+    g_autofree char *snapshot = NULL, *benign = NULL;
     g_auto(GStrv) ports = NULL, exec_services = NULL;
     g_autoptr(GError) err = NULL;
     EVP_MD_CTX *ctx;
@@ -213,6 +214,11 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
     }
     snapshot = opt_string(kf, "snapshot", "path");
     p->snapshot = resolve(dir, snapshot);
+    benign = opt_string(kf, "service", "benign");
+    p->benign = resolve(dir, benign);
+    if (p->benign && !g_file_test(p->benign, G_FILE_TEST_IS_DIR)) {
+        FAIL("%s: [service] benign: %s is not a directory", path, p->benign);
+    }
 
     /* The program's identity in SCAs: its kernel and initrd images. */
     ctx = EVP_MD_CTX_new();

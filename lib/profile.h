@@ -32,6 +32,12 @@ typedef struct {
     char *ready_marker;         /* [service] ready-marker */
     unsigned ready_timeout_s;   /* [service] ready-timeout */
     char *snapshot;             /* [snapshot] path, absolute, or NULL */
+    /*
+     * [service] benign: a directory of benign messages, one per file
+     * named udp-PORT-* or tcp-PORT-* (a datagram, or a connection's
+     * bytes to the guest), that no generated filter may match; or NULL.
+     */
+    char *benign;
     uint8_t digest[32];         /* SHA-256 of kernel, then initrd */
 } VgProfile;
 

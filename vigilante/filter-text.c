@@ -872,6 +872,15 @@ static void print_node(GString *s, const VfFilter *f, unsigned i,
     }
 }
 
+char *vf_expr_text(const VfFilter *f, unsigned node)
+{
+    GString *s = g_string_new(NULL);
+    g_autofree bool *bound = g_new0(bool, f->nodes->len);
+
+    print_node(s, f, node, bound, false);
+    return g_string_free(s, FALSE);
+}
+
 char *vf_to_text(const VfFilter *f)
 {
     GString *s = g_string_new(NULL);

@@ -19,4 +19,7 @@ VfFilter *vf_compile(const char *text, GError **errp);
  */
 char *vf_to_text(const VfFilter *f);
 
+/* One node's expression, fully expanded (for showing a condition). */
+char *vf_expr_text(const VfFilter *f, unsigned node);
+
 #endif

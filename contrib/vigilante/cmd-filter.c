@@ -31,7 +31,9 @@ static int usage(void)
                     "       vigilante filter show [--json] FILE\n"
                     "       vigilante filter check FILE\n"
                     "       vigilante filter eval FILE MESSAGE "
-                    "[--prefix]\n");
+                    "[--prefix]\n"
+                    "       vigilante filter generate PROFILE SCA -o FILTER "
+                    "[--specific] ...\n");
     return VIGILANTE_EXIT_USAGE;
 }
 
@@ -196,6 +198,9 @@ int vigilante_cmd_filter(int argc, char **argv)
 
     if (argc >= 2 && strcmp(argv[1], "compile") == 0) {
         return compile(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "generate") == 0) {
+        return vigilante_cmd_filter_generate(argc, argv);
     }
     if (argc >= 2 && strcmp(argv[1], "eval") == 0) {
         return eval(argc, argv);

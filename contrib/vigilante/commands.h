@@ -17,6 +17,7 @@ enum {
 int vigilante_cmd_qmp(int argc, char **argv);
 int vigilante_cmd_sca(int argc, char **argv);
 int vigilante_cmd_filter(int argc, char **argv);
+int vigilante_cmd_filter_generate(int argc, char **argv);
 int vigilante_cmd_honeypot(int argc, char **argv);
 int vigilante_cmd_snapshot(int argc, char **argv);
 int vigilante_cmd_verify(int argc, char **argv);

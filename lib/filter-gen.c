@@ -1,0 +1,1022 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Filter generation (filter-gen.h): capture, conversion to the filter
+ * format, generalisation and validation.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "filter-gen.h"
+#include "filter-text.h"
+#include "profile-vm.h"
+#include "qmp-client.h"
+#include "replay.h"
+#include "sca-verify.h"
+#include "snapshot.h"
+#include "verify-types.h"
+
+#define GEN_TIMEOUT_MS  20000
+#define MAX_REPLAYS     64
+
+/* ---- the attack's message ---- */
+
+/* Offset in the message (the TCP stream) of SCA message i's first byte. */
+static size_t stream_offset(const Sca *sca, guint i)
+{
+    size_t off = 0;
+
+    if (sca_message(sca, i)->transport == SCA_TRANSPORT_UDP) {
+        return 0;
+    }
+    for (guint k = 0; k < i; k++) {
+        off += g_bytes_get_size(sca_message(sca, k)->payload);
+    }
+    return off;
+}
+
+GBytes *vg_gen_message(const Sca *sca)
+{
+    const ScaMessage *h = sca_message(sca, sca->hint_message);
+    GByteArray *b;
+
+    if (h->transport == SCA_TRANSPORT_UDP) {
+        return g_bytes_ref(h->payload);
+    }
+    b = g_byte_array_new();
+    for (guint i = 0; i <= sca->hint_message; i++) {
+        size_t n;
+        const uint8_t *d = g_bytes_get_data(sca_message(sca, i)->payload, &n);
+
+        g_byte_array_append(b, d, n);
+    }
+    return g_byte_array_free_to_bytes(b);
+}
+
+/* An SCA whose attack message is `msg` (same split for TCP). */
+static Sca *sca_with_message(const Sca *sca, const uint8_t *msg, size_t len)
+{
+    Sca *s = sca_new(sca->type, sca->name);
+    size_t off = 0;
+
+    memcpy(s->digest, sca->digest, sizeof(s->digest));
+    for (guint i = 0; i < sca->messages->len; i++) {
+        const ScaMessage *m = sca_message(sca, i);
+        size_t n = g_bytes_get_size(m->payload);
+
+        if (m->transport == SCA_TRANSPORT_UDP && i != sca->hint_message) {
+            sca_add_message(s, m->transport, m->port,
+                            g_bytes_get_data(m->payload, NULL), n);
+            continue;
+        }
+        if (m->transport == SCA_TRANSPORT_UDP) {
+            sca_add_message(s, m->transport, m->port, msg, len);
+            continue;
+        }
+        if (i == sca->hint_message) {
+            n = len - off;      /* the last message takes the rest */
+        }
+        sca_add_message(s, m->transport, m->port, msg + off, n);
+        off += n;
+    }
+    s->hint_message = sca->hint_message;
+    s->hint_offset = sca->hint_offset;
+    s->hint_length = sca->hint_length;
+    s->code_bits = sca->code_bits;
+    s->call = sca->call;
+    s->call_arg = sca->call_arg;
+    return s;
+}
+
+/* ---- capture ---- */
+
+static void progress(const VgGenOptions *o, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+static void progress(const VgGenOptions *o, const char *fmt, ...)
+{
+    g_autofree char *line = NULL;
+    va_list ap;
+
+    if (!o->progress) {
+        return;
+    }
+    va_start(ap, fmt);
+    line = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    o->progress(line, o->opaque);
+}
+
+static JsonNode *bool_arg(const char *name, bool v)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, name);
+    json_builder_add_boolean_value(b, v);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+static JsonNode *uint_arg(const char *name, uint64_t v)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, (gint64)v);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+/* Replay the SCA with capture on; the conditions it recorded. */
+static JsonNode *capture(const VgProfile *p, const Sca *sca,
+                         const VgGenOptions *o, GError **errp)
+{
+    g_autofree char *accel = g_strdup_printf("tcg,taint=on,taint-kernel=%s",
+                                             p->taint_kernel);
+    g_autofree char *object = g_strdup_printf("vigilante,id=vg0,"
+                                              "action=pause,program=%s",
+                                              p->name);
+    g_autoptr(VgProfileVm) vm = NULL;
+    g_autoptr(JsonNode) ev = NULL;
+    g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    unsigned hport[SCA_MAX_MESSAGES];
+    JsonObject *data;
+    JsonArray *labels;
+    guint bad;
+
+    if (!vg_snapshot_check(p, errp)) {
+        return NULL;
+    }
+    if (!vg_replay_ports(p, sca, hport, &bad)) {
+        g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_SETUP,
+                    "message %u of the SCA is for a port %s does not serve",
+                    bad, p->name);
+        return NULL;
+    }
+    vm = vg_profile_vm_spawn(p, o->qemu, &(VgProfileVmOptions) {
+                                 .accel = accel, .restrict_net = true,
+                                 .incoming = p->snapshot,
+                                 .object = object }, errp);
+    if (!vm || !vg_snapshot_vm_restored(vm, p, errp) ||
+        !vg_profile_vm_run(vm, "vigilante-capture-conditions",
+                           bool_arg("enable", true), errp) ||
+        !vg_profile_vm_run(vm, "cont", NULL, errp)) {
+        g_prefix_error(errp, "starting the capture VM: ");
+        return NULL;
+    }
+    for (guint i = 0; i < sca->messages->len; i++) {
+        g_ptr_array_add(msgs, g_bytes_ref(sca_message(sca, i)->payload));
+    }
+    ev = vg_replay(vm, sca, hport, msgs, "VIGILANTE_ALERT",
+                   g_get_monotonic_time() +
+                   (o->timeout_ms ? o->timeout_ms : GEN_TIMEOUT_MS) * 1000LL);
+    if (!ev) {
+        g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
+                    "the SCA did not trap the taint-tracking VM of %s "
+                    "(is it verified?)", p->name);
+        return NULL;
+    }
+    data = json_object_get_object_member(json_node_get_object(ev), "data");
+    labels = data && json_object_has_member(data, "labels")
+             ? json_object_get_array_member(data, "labels") : NULL;
+    if (!labels || !json_array_get_length(labels)) {
+        g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
+                    "the alert names no input byte");
+        return NULL;
+    }
+    return vg_qmp_execute(vm->qmp, "query-vigilante-conditions",
+        uint_arg("event", json_object_get_int_member(
+                     json_array_get_object_element(labels, 0), "event")),
+        VG_QMP_TIMEOUT_MS * 6, errp);
+}
+
+/* ---- conversion ---- */
+
+typedef struct {
+    uint8_t op, width;
+    uint32_t a, b;
+    uint64_t value;
+    int64_t offset;             /* loads: in the message, or -1 */
+    uint8_t depth;              /* longest path to a leaf, saturating */
+    bool outside;               /* reads a byte outside the message */
+    uint32_t first, end;        /* bytes read: [first, end), or empty */
+} CapNode;
+
+static uint8_t op_code(const char *name)
+{
+    for (unsigned op = 1; op < 64; op++) {
+        if (vf_op_shape(op) != VF_SHAPE_NONE && !strcmp(vf_op_name(op), name)) {
+            return op;
+        }
+    }
+    return 0;
+}
+
+static uint64_t member_uint(JsonObject *o, const char *m)
+{
+    return json_object_has_member(o, m)
+           ? (uint64_t)json_object_get_int_member(o, m) : 0;
+}
+
+static GArray *read_nodes(JsonArray *arr, GError **errp)
+{
+    guint n = json_array_get_length(arr);
+    GArray *nodes = g_array_sized_new(false, true, sizeof(CapNode), n);
+
+    g_array_set_size(nodes, n);
+    for (guint i = 1; i < n; i++) {
+        JsonObject *o = json_array_get_object_element(arr, i);
+        CapNode *c = &g_array_index(nodes, CapNode, i);
+        const CapNode *a, *b;
+
+        c->op = op_code(json_object_get_string_member(o, "op"));
+        c->width = member_uint(o, "width");
+        c->a = member_uint(o, "a");
+        c->b = member_uint(o, "b");
+        c->value = member_uint(o, "value");
+        c->offset = json_object_has_member(o, "offset")
+                    ? (int64_t)member_uint(o, "offset") : -1;
+        if (!c->op || c->a >= i || c->b >= i) {
+            g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_MODEL,
+                        "captured node %u is malformed", i);
+            g_array_free(nodes, true);
+            return NULL;
+        }
+        a = &g_array_index(nodes, CapNode, c->a);
+        b = &g_array_index(nodes, CapNode, c->b);
+        c->first = UINT32_MAX;
+        switch (vf_op_shape(c->op)) {
+        case VF_SHAPE_LOAD:
+            c->depth = 1;
+            c->outside = c->offset < 0 ||
+                         c->offset + c->width > VF_MAX_READ;
+            if (!c->outside) {
+                c->first = c->offset;
+                c->end = c->offset + c->width;
+            }
+            break;
+        case VF_SHAPE_CONST:
+        case VF_SHAPE_LEN:
+            c->depth = 1;
+            break;
+        default:
+            c->depth = MIN(255, 1 + MAX(a->depth, c->b ? b->depth : 0));
+            c->outside = a->outside || (c->b && b->outside);
+            c->first = MIN(a->first, c->b ? b->first : UINT32_MAX);
+            c->end = MAX(a->end, c->b ? b->end : 0);
+            break;
+        }
+    }
+    return nodes;
+}
+
+typedef struct {
+    GArray *cap;
+    int32_t *memo;              /* capture node -> filter node, or -1 */
+    VfFilter *f;
+} Conv;
+
+static CapNode *cap_at(Conv *cv, uint32_t i)
+{
+    return &g_array_index(cv->cap, CapNode, i);
+}
+
+/* The filter node of a capture node (depth <= VF_MAX_DEPTH), or -1. */
+static int conv_node(Conv *cv, uint32_t i)
+{
+    CapNode *c = cap_at(cv, i);
+    VfNode n = { .op = c->op };
+    VfShape shape = vf_op_shape(c->op);
+
+    if (cv->memo[i] >= 0) {
+        return cv->memo[i];
+    }
+    if (cv->f->nodes->len >= VF_MAX_NODES - 8) {
+        return -1;
+    }
+    switch (shape) {
+    case VF_SHAPE_CONST:
+        n.imm = c->value;
+        break;
+    case VF_SHAPE_LOAD:
+        n.width = c->width;
+        n.offset = c->offset;
+        break;
+    case VF_SHAPE_LEN:
+        break;
+    default: {
+        int a = conv_node(cv, c->a), b = 0;
+
+        if (a < 0) {
+            return -1;
+        }
+        if (shape == VF_SHAPE_BINARY) {
+            b = conv_node(cv, c->b);
+            if (b < 0) {
+                return -1;
+            }
+        }
+        n.a = a;
+        n.b = b;
+        n.width = shape == VF_SHAPE_EXT ? c->width : 0;
+        break;
+    }
+    }
+    cv->memo[i] = vf_add_node(cv->f, &n);
+    return cv->memo[i];
+}
+
+static uint16_t add_const(VfFilter *f, uint64_t v)
+{
+    return vf_add_node(f, &(VfNode) { .op = VF_OP_CONST, .imm = v });
+}
+
+static uint16_t add_bin(VfFilter *f, uint8_t op, uint16_t a, uint16_t b)
+{
+    return vf_add_node(f, &(VfNode) { .op = op, .a = a, .b = b });
+}
+
+static uint16_t add_load(VfFilter *f, unsigned width, uint32_t off)
+{
+    return vf_add_node(f, &(VfNode) { .op = VF_OP_LOAD_LE, .width = width,
+                                      .offset = off });
+}
+
+static void add_cond(GArray *conds, VfFilter *f, uint16_t node,
+                     const char *kind, uint64_t pc, uint32_t first,
+                     uint32_t end)
+{
+    VgGenCondition c = { .node = node, .pc = pc, .first = first,
+                         .end = end };
+
+    g_strlcpy(c.kind, kind, sizeof(c.kind));
+    vf_add_condition(f, node);
+    g_array_append_val(conds, c);
+}
+
+/* "Bytes [first, end) are what they were in the message." */
+static void add_pins(GArray *conds, VfFilter *f, const uint8_t *msg,
+                     size_t len, uint32_t first, uint32_t end,
+                     const char *kind, uint64_t pc)
+{
+    for (uint32_t o = first; o < end && o < len; o++) {
+        uint16_t n = add_bin(f, VF_OP_EQ, add_load(f, 1, o),
+                             add_const(f, msg[o]));
+
+        add_cond(conds, f, n, kind, pc, o, o + 1);
+    }
+}
+
+/* The hinted bytes' end in the message: the attack needs them there. */
+static uint32_t hint_end(const Sca *sca)
+{
+    return stream_offset(sca, sca->hint_message) + sca->hint_offset +
+           sca->hint_length;
+}
+
+static void add_length(GArray *conds, VfFilter *f, const Sca *sca)
+{
+    uint16_t n = add_bin(f, VF_OP_ULE, add_const(f, hint_end(sca)),
+                         vf_add_node(f, &(VfNode) { .op = VF_OP_LEN }));
+
+    add_cond(conds, f, n, "length", 0, 0, 0);
+}
+
+static VfFilter *new_filter(const Sca *sca, JsonObject *reply,
+                            const char *what)
+{
+    const char *t = json_object_get_string_member(reply, "transport");
+    VfFilter *f = vf_new(sca->name, !strcmp(t, "udp") ? VF_TRANSPORT_UDP
+                                                       : VF_TRANSPORT_TCP,
+                         json_object_get_int_member(reply, "port"));
+
+    memcpy(f->digest, sca->digest, sizeof(f->digest));
+    g_snprintf(f->generator, sizeof(f->generator),
+               "vigilante filter generate (%s)", what);
+    f->time = g_get_real_time() / G_USEC_PER_SEC;
+    return f;
+}
+
+static bool cond_holds(const VfFilter *f, uint16_t node, const uint8_t *msg,
+                       size_t len, bool complete)
+{
+    g_autoptr(VfFilter) one = vf_new(f->name, f->transport, f->port);
+
+    g_array_append_vals(one->nodes, f->nodes->data, node + 1);
+    vf_add_condition(one, node);
+    if (!vf_validate(one, NULL)) {
+        return false;
+    }
+    return vf_eval(one, msg, len, complete) == VF_MATCH;
+}
+
+/*
+ * A copy of f's nodes that conditions of `conds` reach (renumbered, in
+ * order), with those conditions; conds' node fields are updated.
+ */
+static VfFilter *pruned(const VfFilter *f, GArray *conds, const char *what)
+{
+    VfFilter *g = vf_new(f->name, f->transport, f->port);
+    g_autofree bool *used = g_new0(bool, f->nodes->len);
+    g_autofree uint16_t *to = g_new0(uint16_t, f->nodes->len);
+
+    memcpy(g->digest, f->digest, sizeof(g->digest));
+    g_snprintf(g->generator, sizeof(g->generator),
+               "vigilante filter generate (%s)", what);
+    g->time = f->time;
+    for (guint i = 0; i < conds->len; i++) {
+        used[g_array_index(conds, VgGenCondition, i).node] = true;
+    }
+    for (guint i = f->nodes->len; i-- > 0;) {
+        const VfNode *n = vf_node(f, i);
+        VfShape sh = vf_op_shape(n->op);
+
+        if (used[i] && (sh == VF_SHAPE_EXT || sh == VF_SHAPE_UNARY ||
+                        sh == VF_SHAPE_BINARY)) {
+            used[n->a] = true;
+            used[n->b] |= sh == VF_SHAPE_BINARY;
+        }
+    }
+    for (guint i = 0; i < f->nodes->len; i++) {
+        if (used[i]) {
+            VfNode n = *vf_node(f, i);
+            VfShape sh = vf_op_shape(n.op);
+
+            if (sh == VF_SHAPE_EXT || sh == VF_SHAPE_UNARY ||
+                sh == VF_SHAPE_BINARY) {
+                n.a = to[n.a];
+                n.b = sh == VF_SHAPE_BINARY ? to[n.b] : 0;
+            }
+            to[i] = vf_add_node(g, &n);
+        }
+    }
+    for (guint i = 0; i < conds->len; i++) {
+        VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+
+        c->node = to[c->node];
+        vf_add_condition(g, c->node);
+    }
+    return g;
+}
+
+/* The specific filter: every condition of the attacked program. */
+static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
+                    const uint8_t *msg, size_t len, GError **errp)
+{
+    JsonArray *recs = json_object_get_array_member(reply, "conditions");
+    bool trap_user = json_object_get_boolean_member(reply, "user");
+    uint64_t trap_cr3 = json_object_get_int_member(reply, "cr3");
+    g_autoptr(GArray) cap = NULL;
+    g_autofree int32_t *memo = NULL;
+    bool complete = r->specific->transport == VF_TRANSPORT_UDP;
+    Conv cv;
+
+    cap = read_nodes(json_object_get_array_member(reply, "nodes"), errp);
+    if (!cap) {
+        return false;
+    }
+    memo = g_new(int32_t, cap->len);
+    memset(memo, 0xff, sizeof(int32_t) * cap->len);
+    cv = (Conv) { .cap = cap, .memo = memo, .f = r->specific };
+    r->stats.captured = json_array_get_length(recs);
+    r->stats.truncated = json_object_get_boolean_member(reply, "truncated");
+
+    for (guint i = 0; i < json_array_get_length(recs); i++) {
+        JsonObject *o = json_array_get_object_element(recs, i);
+        uint32_t id = json_object_get_int_member(o, "node");
+        const char *kind = json_object_get_string_member(o, "kind");
+        uint64_t pc = json_object_get_int_member(o, "pc");
+        CapNode *c;
+        int n;
+
+        /*
+         * The attacked program's conditions: those of the address space
+         * that trapped, in user mode; all of them when the trap was in
+         * the kernel (a service that runs there, taint-kernel=all).
+         */
+        if (trap_user && (!json_object_get_boolean_member(o, "user") ||
+                          (uint64_t)json_object_get_int_member(o, "cr3") !=
+                          trap_cr3)) {
+            r->stats.other_code++;
+            continue;
+        }
+        if (id == 0 || id >= cap->len) {
+            continue;
+        }
+        c = cap_at(&cv, id);
+        if (c->outside) {
+            r->stats.outside++;
+            continue;
+        }
+        if (c->first == UINT32_MAX) {
+            continue;           /* on the length alone: kept by "length" */
+        }
+        n = c->depth <= VF_MAX_DEPTH ? conv_node(&cv, id) : -1;
+        if (n < 0) {
+            r->stats.pinned_deep++;
+            add_pins(r->specific_conds, r->specific, msg, len, c->first,
+                     c->end, "pin-deep", pc);
+            continue;
+        }
+        if (!cond_holds(r->specific, n, msg, len, complete)) {
+            g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_MODEL,
+                        "captured condition %u (%s at pc 0x%" PRIx64 ") does "
+                        "not hold on the SCA's own message", i, kind, pc);
+            return false;
+        }
+        add_cond(r->specific_conds, r->specific, n, kind, pc, c->first,
+                 c->end);
+        if (r->specific->conditions->len >= VF_MAX_CONDITIONS - 1) {
+            r->stats.truncated = true;
+            break;
+        }
+    }
+    add_length(r->specific_conds, r->specific, sca);
+    {
+        VfFilter *p = pruned(r->specific, r->specific_conds, "specific");
+
+        vf_free(r->specific);
+        r->specific = p;
+    }
+    return true;
+}
+
+/* ---- generalisation ---- */
+
+/* Does the message still verify? */
+static bool replay_verifies(VgVerifier *v, const Sca *sca,
+                            const uint8_t *msg, size_t len, unsigned tmo,
+                            VgGenStats *st)
+{
+    g_autoptr(Sca) s = sca_with_message(sca, msg, len);
+    VgVerdict vd = vg_verifier_verify(v, s, tmo);
+    bool ok = vd.kind == VG_VERDICT_VERIFIED;
+
+    st->replays++;
+    vg_verdict_clear(&vd);
+    return ok;
+}
+
+/*
+ * Change bytes [first, end) of m (outside the hint) so that every one of
+ * the group's conditions is false, trying random values; false if no
+ * such change was found.
+ */
+static bool violate(const VfFilter *f, const GArray *conds, guint from,
+                    guint to, uint8_t *m, size_t len, bool complete,
+                    uint32_t hint_first, uint32_t hint_last, GRand *rng)
+{
+    for (guint c = from; c < to; c++) {
+        const VgGenCondition *gc = &g_array_index(conds, VgGenCondition, c);
+        bool done = false;
+
+        for (int tries = 0; tries < 256 && !done; tries++) {
+            g_autofree uint8_t *save = g_memdup2(m + gc->first,
+                                                 gc->end - gc->first);
+
+            for (uint32_t o = gc->first; o < gc->end && o < len; o++) {
+                if (o < hint_first || o >= hint_last) {
+                    m[o] = g_rand_int_range(rng, 0, 256);
+                }
+            }
+            done = !cond_holds(f, gc->node, m, len, complete);
+            if (!done) {
+                memcpy(m + gc->first, save, gc->end - gc->first);
+            }
+        }
+        if (!done) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Is condition c "no byte equal to k in [first, end)"?  Checked on the
+ * message: it holds, putting k at any one of its bytes makes it false,
+ * and other values there keep it true.
+ */
+static bool no_byte_idiom(const VfFilter *f, const VgGenCondition *c,
+                          const uint8_t *msg, size_t len, bool complete,
+                          int *k_out, GRand *rng)
+{
+    g_autofree uint8_t *m = g_memdup2(msg, len);
+    int k = -1;
+
+    if (c->end - c->first < 1 || c->end > len) {
+        return false;
+    }
+    for (int cand = 0; cand < 256 && k < 0; cand++) {
+        m[c->first] = cand;
+        if (!cond_holds(f, c->node, m, len, complete)) {
+            k = cand;
+        }
+    }
+    m[c->first] = msg[c->first];
+    if (k < 0) {
+        return false;
+    }
+    for (uint32_t o = c->first; o < c->end; o++) {
+        if (msg[o] == k) {
+            return false;
+        }
+        m[o] = k;
+        if (cond_holds(f, c->node, m, len, complete)) {
+            return false;
+        }
+        for (int t = 0; t < 8; t++) {
+            int v = g_rand_int_range(rng, 0, 256);
+
+            m[o] = v == k ? (v + 1) & 0xff : v;
+            if (!cond_holds(f, c->node, m, len, complete)) {
+                return false;
+            }
+        }
+        m[o] = msg[o];
+    }
+    *k_out = k;
+    return true;
+}
+
+/* "No byte k in [o, o + 8)", one condition. */
+static void add_no_byte8(VfFilter *f, GArray *conds, uint32_t o, int k,
+                         uint64_t pc)
+{
+    /* (v - 0x01..01) & ~v & 0x80..80 is 0 iff no byte of v is 0. */
+    uint16_t v = add_bin(f, VF_OP_XOR, add_load(f, 8, o),
+                         add_const(f, 0x0101010101010101ull * k));
+    uint16_t t = add_bin(f, VF_OP_AND,
+        add_bin(f, VF_OP_SUB, v, add_const(f, 0x0101010101010101ull)),
+        vf_add_node(f, &(VfNode) { .op = VF_OP_NOT, .a = v }));
+
+    t = add_bin(f, VF_OP_AND, t, add_const(f, 0x8080808080808080ull));
+    add_cond(conds, f, add_bin(f, VF_OP_EQ, t, add_const(f, 0)), "no-byte",
+             pc, o, o + 8);
+    g_array_index(conds, VgGenCondition, conds->len - 1).summary = true;
+}
+
+/*
+ * "No byte k in [first, end)": 8 bytes per condition, the last 8
+ * overlapping the one before; ranges under 8 bytes byte by byte.
+ */
+static void add_no_byte(VfFilter *f, GArray *conds, uint32_t first,
+                        uint32_t end, int k, uint64_t pc)
+{
+    if (end - first >= 8) {
+        for (uint32_t o = first; o < end; o += 8) {
+            add_no_byte8(f, conds, MIN(o, end - 8), k, pc);
+        }
+        return;
+    }
+    for (uint32_t o = first; o < end; o++) {
+        add_cond(conds, f, add_bin(f, VF_OP_NE, add_load(f, 1, o),
+                                   add_const(f, k)), "no-byte", pc, o, o + 1);
+        g_array_index(conds, VgGenCondition, conds->len - 1).summary = true;
+    }
+}
+
+static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
+                       const VgGenOptions *o, unsigned tmo,
+                       const uint8_t *msg, size_t len, GError **errp)
+{
+    const GArray *conds = r->specific_conds;
+    const VfFilter *f = r->specific;
+    bool complete = f->transport == VF_TRANSPORT_UDP;
+    uint32_t hfirst = stream_offset(sca, sca->hint_message) +
+                      sca->hint_offset;
+    uint32_t hlast = hint_end(sca);
+    g_autoptr(GRand) rng = g_rand_new_with_seed(0x5ca1ab1e);
+    g_autofree bool *keep = g_new0(bool, conds->len);
+    g_autofree int *idiom = g_new(int, conds->len);
+    g_autoptr(GArray) kept = g_array_new(false, true,
+                                         sizeof(VgGenCondition));
+    g_autoptr(VfFilter) work = NULL;
+    guint start = 0;
+
+    /*
+     * Groups: consecutive conditions of one instruction (a loop's test
+     * over successive bytes).  A group whose bytes can be changed so that
+     * all of its conditions fail, and the attack still verifies, does not
+     * decide the attack: dropped.  Conditions on the hinted bytes only,
+     * and the length, are kept (the verifier plants its nonce there).
+     */
+    while (start < conds->len) {
+        const VgGenCondition *c0 = &g_array_index(conds, VgGenCondition,
+                                                  start);
+        guint end = start + 1;
+        g_autofree uint8_t *m = NULL;
+
+        while (end < conds->len &&
+               g_array_index(conds, VgGenCondition, end).pc == c0->pc &&
+               c0->pc) {
+            end++;
+        }
+        for (guint i = start; i < end; i++) {
+            keep[i] = true;
+        }
+        m = g_memdup2(msg, len);
+        if (c0->end > c0->first && r->stats.replays < MAX_REPLAYS &&
+            !(c0->first >= hfirst && c0->end <= hlast) &&
+            violate(f, conds, start, end, m, len, complete, hfirst, hlast,
+                    rng)) {
+            progress(o, "  replay %u: conditions %u-%u (pc 0x%" PRIx64 ")",
+                     r->stats.replays + 1, start, end - 1, c0->pc);
+            if (replay_verifies(v, sca, m, len, tmo, &r->stats)) {
+                for (guint i = start; i < end; i++) {
+                    keep[i] = false;
+                }
+                r->stats.dropped += end - start;
+            }
+        }
+        start = end;
+    }
+
+    /* Library idioms among what is kept: "no byte k in [a, b)". */
+    for (guint i = 0; i < conds->len; i++) {
+        const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+
+        idiom[i] = -1;
+        if (keep[i] && strcmp(c->kind, "length") &&
+            !no_byte_idiom(f, c, msg, len, complete, &idiom[i], rng)) {
+            idiom[i] = -1;
+        }
+    }
+    /* Built on a copy of the specific filter's nodes, then pruned. */
+    work = vf_new(f->name, f->transport, f->port);
+    g_array_append_vals(work->nodes, f->nodes->data, f->nodes->len);
+    for (guint i = 0; i < conds->len; i++) {
+        const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+        guint j;
+        uint32_t a, b;
+
+        if (!keep[i]) {
+            continue;
+        }
+        if (idiom[i] < 0) {
+            g_array_append_val(kept, *c);
+            continue;
+        }
+        /* Merge the run of same-k idioms over adjacent ranges. */
+        a = c->first;
+        b = c->end;
+        for (j = i + 1; j < conds->len; j++) {
+            const VgGenCondition *d = &g_array_index(conds, VgGenCondition,
+                                                     j);
+
+            if (!keep[j] || idiom[j] != idiom[i] || d->first > b ||
+                d->end < a) {
+                break;
+            }
+            a = MIN(a, d->first);
+            b = MAX(b, d->end);
+        }
+        r->stats.summarised += j - i;
+        add_no_byte(work, kept, a, b, idiom[i], c->pc);
+        i = j - 1;
+    }
+    r->general = pruned(work, kept, "general");
+    r->general_conds = g_steal_pointer(&kept);
+    r->stats.general_conditions = r->general->conditions->len;
+    if (!vf_validate(r->general, errp)) {
+        return false;
+    }
+    return true;
+}
+
+/* ---- validation ---- */
+
+/* The benign messages of the profile for this filter's scope. */
+static GPtrArray *benign_messages(const VgProfile *p, const VfFilter *f)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    g_autofree char *prefix = g_strdup_printf("%s-%u-",
+                                              vf_transport_name(f->transport),
+                                              f->port);
+    g_autoptr(GDir) d = p->benign ? g_dir_open(p->benign, 0, NULL) : NULL;
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(p->benign, name, NULL);
+        char *data;
+        gsize n;
+
+        if (g_str_has_prefix(name, prefix) &&
+            g_file_get_contents(path, &data, &n, NULL)) {
+            g_ptr_array_add(out, g_bytes_new_take(data, n));
+        }
+    }
+    return out;
+}
+
+static bool check_benign(VgGenResult *r, const VgProfile *p, VfFilter *f,
+                         GError **errp)
+{
+    g_autoptr(GPtrArray) benign = benign_messages(p, f);
+    bool complete = f->transport == VF_TRANSPORT_UDP;
+
+    for (guint i = 0; i < benign->len; i++) {
+        size_t n;
+        const uint8_t *d = g_bytes_get_data(benign->pdata[i], &n);
+
+        r->stats.benign_checked++;
+        if (vf_eval(f, d, n, complete) == VF_MATCH) {
+            r->stats.benign_matched++;
+            g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_BENIGN,
+                        "the %s filter matches benign message %u of %s",
+                        f->generator, i, p->benign);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Random messages that satisfy the general filter: the SCA's message with
+ * every byte randomised where the filter still matches (byte by byte,
+ * in random order), the hint left to the verifier's nonce.
+ */
+static void random_checks(VgGenResult *r, VgVerifier *v, const Sca *sca,
+                          const VgGenOptions *o, unsigned tmo,
+                          const uint8_t *msg, size_t len)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(0xfeed);
+    bool complete = r->general->transport == VF_TRANSPORT_UDP;
+    for (guint t = 0; t < o->random_checks; t++) {
+        g_autofree uint8_t *m = g_memdup2(msg, len);
+
+        for (size_t i = 0; i < len; i++) {
+            uint8_t old = m[i];
+
+            m[i] = g_rand_int_range(rng, 0, 256);
+            if (vf_eval(r->general, m, len, complete) != VF_MATCH) {
+                m[i] = old;
+            }
+        }
+        r->stats.random_tried++;
+        if (replay_verifies(v, sca, m, len, tmo, &r->stats)) {
+            r->stats.random_verified++;
+        }
+        progress(o, "  random variant %u: %s", t + 1,
+                 r->stats.random_verified == r->stats.random_tried
+                 ? "verified" : "not verified (so far)");
+    }
+}
+
+/*
+ * Does the filter match the SCA's message with a fresh verification
+ * nonce in the hinted bytes (as every verifier replays it)?
+ */
+static bool matches_nonce(const VfFilter *f, const Sca *sca,
+                          const uint8_t *msg, size_t len, GError **errp)
+{
+    const VgVerifyType *t = vg_verify_type(sca->type);
+    g_autofree uint8_t *m = g_memdup2(msg, len);
+    uint32_t at = stream_offset(sca, sca->hint_message) + sca->hint_offset;
+    VgPlanted pl = { 0 };
+    bool ok;
+
+    if (!t || !t->plant(sca, msg + at, &pl)) {
+        g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_SETUP,
+                    "no nonce could be planted in the SCA");
+        return false;
+    }
+    memcpy(m + at, pl.bytes->data, MIN(pl.bytes->len, len - at));
+    vg_planted_clear(&pl);
+    ok = vf_eval(f, m, len, f->transport == VF_TRANSPORT_UDP) == VF_MATCH;
+    if (!ok) {
+        g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_MODEL,
+                    "the %s filter does not match the SCA with a fresh "
+                    "nonce in its hinted bytes", f->generator);
+    }
+    return ok;
+}
+
+/* ---- the whole ---- */
+
+VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
+                                const VgGenOptions *o, GError **errp)
+{
+    g_autoptr(VgGenResult) r = g_new0(VgGenResult, 1);
+    g_autoptr(JsonNode) reply = NULL;
+    g_autoptr(GBytes) mb = vg_gen_message(sca);
+    size_t len;
+    const uint8_t *msg = g_bytes_get_data(mb, &len);
+    gint64 t0 = g_get_monotonic_time(), t1, t2;
+    unsigned max_tmo = o->timeout_ms ? o->timeout_ms : 5000, tmo;
+    g_autoptr(VgVerifier) v = vg_verifier_new(p, o->qemu);
+    VgVerdict vd;
+    bool complete;
+
+    progress(o, "capturing the conditions of %s's path (replay with "
+             "taint on)", p->name);
+    reply = capture(p, sca, o, errp);
+    if (!reply) {
+        return NULL;
+    }
+    if (g_getenv("VIGILANTE_GEN_DUMP")) {
+        /* For debugging the capture: the emulator's answer, as JSON. */
+        g_autofree char *j = json_to_string(reply, false);
+
+        g_file_set_contents(g_getenv("VIGILANTE_GEN_DUMP"), j, -1, NULL);
+    }
+    r->specific = new_filter(sca, json_node_get_object(reply), "specific");
+    r->specific_conds = g_array_new(false, true, sizeof(VgGenCondition));
+    if (!convert(r, sca, json_node_get_object(reply), msg, len, errp) ||
+        !vf_validate(r->specific, errp)) {
+        return NULL;
+    }
+    complete = r->specific->transport == VF_TRANSPORT_UDP;
+    r->stats.specific_conditions = r->specific->conditions->len;
+    t1 = g_get_monotonic_time();
+    r->stats.capture_ms = (t1 - t0) / 1e3;
+    if (vf_eval(r->specific, msg, len, complete) != VF_MATCH) {
+        g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_MODEL,
+                    "the specific filter does not match the SCA's message");
+        return NULL;
+    }
+    if (!check_benign(r, p, r->specific, errp) ||
+        !matches_nonce(r->specific, sca, msg, len, errp)) {
+        return NULL;
+    }
+    if (!o->general) {
+        return g_steal_pointer(&r);
+    }
+    /*
+     * A replay of the SCA itself: that it verifies, and how long a
+     * verifying replay takes.  A replay that has not verified in three
+     * times that counts as not verified: the condition is kept, the safe
+     * side.
+     */
+    if (!vg_verifier_wait_ready(v, errp)) {
+        return NULL;
+    }
+    vd = vg_verifier_verify(v, sca, max_tmo);
+    if (vd.kind != VG_VERDICT_VERIFIED) {
+        g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
+                    "the SCA does not verify: %s",
+                    vd.reason ? vd.reason : "?");
+        vg_verdict_clear(&vd);
+        return NULL;
+    }
+    tmo = MIN(max_tmo, MAX(300, 3 * vd.total_ms + 200));
+    vg_verdict_clear(&vd);
+    progress(o, "generalising %u condition(s) by replay (%u ms per "
+             "replay at most)", r->stats.specific_conditions, tmo);
+    if (!generalise(r, v, sca, o, tmo, msg, len, errp)) {
+        return NULL;
+    }
+    t2 = g_get_monotonic_time();
+    r->stats.generalise_ms = (t2 - t1) / 1e3;
+    if (vf_eval(r->general, msg, len, complete) != VF_MATCH) {
+        g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_MODEL,
+                    "the general filter does not match the SCA's message");
+        return NULL;
+    }
+    if (!check_benign(r, p, r->general, errp) ||
+        !matches_nonce(r->general, sca, msg, len, errp)) {
+        return NULL;
+    }
+    random_checks(r, v, sca, o, tmo, msg, len);
+    r->stats.validate_ms = (g_get_monotonic_time() - t2) / 1e3;
+    return g_steal_pointer(&r);
+}
+
+void vg_gen_result_free(VgGenResult *r)
+{
+    if (!r) {
+        return;
+    }
+    vf_free(r->specific);
+    vf_free(r->general);
+    if (r->specific_conds) {
+        g_array_free(r->specific_conds, true);
+    }
+    if (r->general_conds) {
+        g_array_free(r->general_conds, true);
+    }
+    g_free(r);
+}
+
+char *vg_gen_describe(const VfFilter *f, const GArray *conds)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < conds->len; i++) {
+        const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+        g_autofree char *e = vf_expr_text(f, c->node);
+
+        g_string_append_printf(s, "  %-11s", c->kind);
+        if (c->end > c->first) {
+            g_string_append_printf(s, " msg[%u..%u]", c->first, c->end - 1);
+        }
+        if (c->pc) {
+            g_string_append_printf(s, " pc 0x%" PRIx64, c->pc);
+        }
+        g_string_append_printf(s, ": %s\n", e);
+    }
+    return g_string_free(s, FALSE);
+}
