@@ -18,6 +18,8 @@
 
 #define GEN_TIMEOUT_MS  20000
 #define MAX_REPLAYS     64
+/* Nodes a filter may have while it is built (pruned to the limit later). */
+#define BUILD_MAX_NODES 60000
 
 /* ---- the attack's message ---- */
 
@@ -202,6 +204,7 @@ typedef struct {
     int64_t offset;             /* loads: in the message, or -1 */
     uint8_t depth;              /* longest path to a leaf, saturating */
     bool outside;               /* reads a byte outside the message */
+    bool uses_len;              /* depends on the message's length */
     uint32_t first, end;        /* bytes read: [first, end), or empty */
 } CapNode;
 
@@ -259,12 +262,16 @@ static GArray *read_nodes(JsonArray *arr, GError **errp)
             }
             break;
         case VF_SHAPE_CONST:
+            c->depth = 1;
+            break;
         case VF_SHAPE_LEN:
             c->depth = 1;
+            c->uses_len = true;
             break;
         default:
             c->depth = MIN(255, 1 + MAX(a->depth, c->b ? b->depth : 0));
             c->outside = a->outside || (c->b && b->outside);
+            c->uses_len = a->uses_len || (c->b && b->uses_len);
             c->first = MIN(a->first, c->b ? b->first : UINT32_MAX);
             c->end = MAX(a->end, c->b ? b->end : 0);
             break;
@@ -294,7 +301,7 @@ static int conv_node(Conv *cv, uint32_t i)
     if (cv->memo[i] >= 0) {
         return cv->memo[i];
     }
-    if (cv->f->nodes->len >= VF_MAX_NODES - 8) {
+    if (cv->f->nodes->len >= BUILD_MAX_NODES) {
         return -1;
     }
     switch (shape) {
@@ -362,11 +369,17 @@ static void add_pins(GArray *conds, VfFilter *f, const uint8_t *msg,
                      size_t len, uint32_t first, uint32_t end,
                      const char *kind, uint64_t pc)
 {
-    for (uint32_t o = first; o < end && o < len; o++) {
-        uint16_t n = add_bin(f, VF_OP_EQ, add_load(f, 1, o),
-                             add_const(f, msg[o]));
+    for (uint32_t o = first; o < end && o < len;) {
+        unsigned w = o + 8 <= MIN(end, len) ? 8 : 1;
+        uint64_t v = 0;
+        uint16_t n;
 
-        add_cond(conds, f, n, kind, pc, o, o + 1);
+        for (unsigned i = 0; i < w; i++) {
+            v |= (uint64_t)msg[o + i] << (8 * i);
+        }
+        n = add_bin(f, VF_OP_EQ, add_load(f, w, o), add_const(f, v));
+        add_cond(conds, f, n, kind, pc, o, o + w);
+        o += w;
     }
 }
 
@@ -383,6 +396,7 @@ static void add_length(GArray *conds, VfFilter *f, const Sca *sca)
                          vf_add_node(f, &(VfNode) { .op = VF_OP_LEN }));
 
     add_cond(conds, f, n, "length", 0, 0, 0);
+    g_array_index(conds, VgGenCondition, conds->len - 1).uses_len = true;
 }
 
 static VfFilter *new_filter(const Sca *sca, JsonObject *reply,
@@ -400,28 +414,137 @@ static VfFilter *new_filter(const Sca *sca, JsonObject *reply,
     return f;
 }
 
-static bool cond_holds(const VfFilter *f, uint16_t node, const uint8_t *msg,
-                       size_t len, bool complete)
+/*
+ * The value of node i on the whole message (false: it reads past the
+ * end), memoised per call: filters being built may exceed the format's
+ * node limit, which vf_eval() relies on.
+ */
+static bool eval_node(const VfFilter *f, unsigned i, const uint8_t *msg,
+                      size_t len, GHashTable *memo, uint64_t *out)
 {
-    g_autoptr(VfFilter) one = vf_new(f->name, f->transport, f->port);
+    const VfNode *n = vf_node(f, i);
+    gpointer hit = g_hash_table_lookup(memo, GUINT_TO_POINTER(i + 1));
+    uint64_t a = 0, b = 0, *v;
+    bool ok = true;
 
-    g_array_append_vals(one->nodes, f->nodes->data, node + 1);
-    vf_add_condition(one, node);
-    if (!vf_validate(one, NULL)) {
-        return false;
+    if (hit) {
+        v = hit;
+        *out = v[0];
+        return v[1] != 0;
     }
-    return vf_eval(one, msg, len, complete) == VF_MATCH;
+    switch (vf_op_shape(n->op)) {
+    case VF_SHAPE_CONST:
+        *out = n->imm;
+        break;
+    case VF_SHAPE_LEN:
+        *out = len;
+        break;
+    case VF_SHAPE_LOAD:
+        ok = (size_t)n->offset + n->width <= len;
+        *out = ok ? vf_load_value(msg + n->offset, n->width,
+                                  n->op == VF_OP_LOAD_BE) : 0;
+        break;
+    case VF_SHAPE_BINARY:
+        ok = eval_node(f, n->b, msg, len, memo, &b);
+        /* fall through */
+    default:
+        ok = eval_node(f, n->a, msg, len, memo, &a) && ok;
+        *out = vf_apply(n->op, n->width, a, b);
+        break;
+    }
+    v = g_new(uint64_t, 2);
+    v[0] = *out;
+    v[1] = ok;
+    g_hash_table_insert(memo, GUINT_TO_POINTER(i + 1), v);
+    return ok;
+}
+
+/* Does condition node `node` hold on the whole message? */
+static bool cond_holds(const VfFilter *f, uint16_t node, const uint8_t *msg,
+                       size_t len)
+{
+    g_autoptr(GHashTable) memo = g_hash_table_new_full(NULL, NULL, NULL,
+                                                       g_free);
+    uint64_t v;
+
+    return eval_node(f, node, msg, len, memo, &v) && v != 0;
 }
 
 /*
- * A copy of f's nodes that conditions of `conds` reach (renumbered, in
- * order), with those conditions; conds' node fields are updated.
+ * A condition too deep for the format: the message bytes it reads are
+ * pinned to their values (found by a walk of its sub-DAG), except the
+ * hinted ones, which the verifier replaces with its nonce.
+ */
+static void pin_leaves(VgGenResult *r, Conv *cv, uint32_t id, const Sca *sca,
+                       const uint8_t *msg, size_t len, uint64_t pc)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
+    g_autoptr(GArray) stack = g_array_new(false, false, sizeof(uint32_t));
+    g_autofree bool *byte = g_new0(bool, len + 1);
+    uint32_t hfirst = stream_offset(sca, sca->hint_message) +
+                      sca->hint_offset;
+    uint32_t hend = hint_end(sca);
+
+    g_array_append_val(stack, id);
+    while (stack->len) {
+        uint32_t i = g_array_index(stack, uint32_t, stack->len - 1);
+        CapNode *c = cap_at(cv, i);
+
+        g_array_set_size(stack, stack->len - 1);
+        if (!i || g_hash_table_contains(seen, GUINT_TO_POINTER(i))) {
+            continue;
+        }
+        g_hash_table_add(seen, GUINT_TO_POINTER(i));
+        if (vf_op_shape(c->op) == VF_SHAPE_LOAD) {
+            for (uint32_t o = c->first; o < c->end && o < len; o++) {
+                byte[o] = o < hfirst || o >= hend;
+            }
+            continue;
+        }
+        g_array_append_val(stack, c->a);
+        g_array_append_val(stack, c->b);
+    }
+    for (uint32_t o = 0; o < len; o++) {
+        uint32_t e = o;
+
+        while (e < len && byte[e]) {
+            e++;
+        }
+        if (e > o) {
+            add_pins(r->specific_conds, r->specific, msg, len, o, e,
+                     "pin-deep", pc);
+        }
+        o = e;
+    }
+}
+
+/* Do all of f's conditions hold on the whole message? */
+static bool filter_holds(const VfFilter *f, const uint8_t *msg, size_t len)
+{
+    for (guint i = 0; i < f->conditions->len; i++) {
+        if (!cond_holds(f, g_array_index(f->conditions, uint16_t, i), msg,
+                        len)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * A copy of f with the nodes that conditions of `conds` reach (equal
+ * nodes once, renumbered in order) and those conditions, each once;
+ * conds is updated to match.
  */
 static VfFilter *pruned(const VfFilter *f, GArray *conds, const char *what)
 {
     VfFilter *g = vf_new(f->name, f->transport, f->port);
     g_autofree bool *used = g_new0(bool, f->nodes->len);
-    g_autofree uint16_t *to = g_new0(uint16_t, f->nodes->len);
+    g_autofree uint32_t *to = g_new0(uint32_t, f->nodes->len);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
+                                                       g_str_equal, g_free,
+                                                       NULL);
+    g_autoptr(GHashTable) conds_seen = g_hash_table_new(NULL, NULL);
+    guint kept = 0;
 
     memcpy(g->digest, f->digest, sizeof(g->digest));
     g_snprintf(g->generator, sizeof(g->generator),
@@ -441,24 +564,44 @@ static VfFilter *pruned(const VfFilter *f, GArray *conds, const char *what)
         }
     }
     for (guint i = 0; i < f->nodes->len; i++) {
-        if (used[i]) {
-            VfNode n = *vf_node(f, i);
-            VfShape sh = vf_op_shape(n.op);
+        VfNode n;
+        VfShape sh;
+        g_autofree char *key = NULL;
+        gpointer hit;
 
-            if (sh == VF_SHAPE_EXT || sh == VF_SHAPE_UNARY ||
-                sh == VF_SHAPE_BINARY) {
-                n.a = to[n.a];
-                n.b = sh == VF_SHAPE_BINARY ? to[n.b] : 0;
-            }
-            to[i] = vf_add_node(g, &n);
+        if (!used[i]) {
+            continue;
         }
+        n = *vf_node(f, i);
+        sh = vf_op_shape(n.op);
+        if (sh == VF_SHAPE_EXT || sh == VF_SHAPE_UNARY ||
+            sh == VF_SHAPE_BINARY) {
+            n.a = to[n.a];
+            n.b = sh == VF_SHAPE_BINARY ? to[n.b] : 0;
+        }
+        /* Equal nodes once (the pins' loads and constants repeat). */
+        key = g_strdup_printf("%u/%u/%u/%u/%u/%" PRIu64, n.op, n.width,
+                              n.a, n.b, n.offset, n.imm);
+        hit = g_hash_table_lookup(seen, key);
+        if (hit) {
+            to[i] = GPOINTER_TO_UINT(hit) - 1;
+            continue;
+        }
+        to[i] = vf_add_node(g, &n);
+        g_hash_table_insert(seen, g_steal_pointer(&key),
+                            GUINT_TO_POINTER(to[i] + 1));
     }
     for (guint i = 0; i < conds->len; i++) {
-        VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+        VgGenCondition c = g_array_index(conds, VgGenCondition, i);
 
-        c->node = to[c->node];
-        vf_add_condition(g, c->node);
+        c.node = to[c.node];
+        if (!g_hash_table_contains(conds_seen, GUINT_TO_POINTER(c.node + 1))) {
+            g_hash_table_add(conds_seen, GUINT_TO_POINTER(c.node + 1));
+            vf_add_condition(g, c.node);
+            g_array_index(conds, VgGenCondition, kept++) = c;
+        }
     }
+    g_array_set_size(conds, kept);
     return g;
 }
 
@@ -471,7 +614,6 @@ static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
     uint64_t trap_cr3 = json_object_get_int_member(reply, "cr3");
     g_autoptr(GArray) cap = NULL;
     g_autofree int32_t *memo = NULL;
-    bool complete = r->specific->transport == VF_TRANSPORT_UDP;
     Conv cv;
 
     cap = read_nodes(json_object_get_array_member(reply, "nodes"), errp);
@@ -511,25 +653,26 @@ static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
             r->stats.outside++;
             continue;
         }
-        if (c->first == UINT32_MAX) {
-            continue;           /* on the length alone: kept by "length" */
+        if (c->first == UINT32_MAX && !c->uses_len) {
+            continue;           /* on constants only */
         }
         n = c->depth <= VF_MAX_DEPTH ? conv_node(&cv, id) : -1;
         if (n < 0) {
             r->stats.pinned_deep++;
-            add_pins(r->specific_conds, r->specific, msg, len, c->first,
-                     c->end, "pin-deep", pc);
+            pin_leaves(r, &cv, id, sca, msg, len, pc);
             continue;
         }
-        if (!cond_holds(r->specific, n, msg, len, complete)) {
+        if (!cond_holds(r->specific, n, msg, len)) {
             g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_MODEL,
                         "captured condition %u (%s at pc 0x%" PRIx64 ") does "
                         "not hold on the SCA's own message", i, kind, pc);
             return false;
         }
-        add_cond(r->specific_conds, r->specific, n, kind, pc, c->first,
-                 c->end);
-        if (r->specific->conditions->len >= VF_MAX_CONDITIONS - 1) {
+        add_cond(r->specific_conds, r->specific, n, kind, pc,
+                 c->first < c->end ? c->first : 0, c->end);
+        g_array_index(r->specific_conds, VgGenCondition,
+                      r->specific_conds->len - 1).uses_len = c->uses_len;
+        if (r->specific->nodes->len >= BUILD_MAX_NODES) {
             r->stats.truncated = true;
             break;
         }
@@ -565,33 +708,122 @@ static bool replay_verifies(VgVerifier *v, const Sca *sca,
  * the group's conditions is false, trying random values; false if no
  * such change was found.
  */
-static bool violate(const VfFilter *f, const GArray *conds, guint from,
-                    guint to, uint8_t *m, size_t len, bool complete,
-                    uint32_t hint_first, uint32_t hint_last, GRand *rng)
+/*
+ * The conditions still kept, outside the group, that a change of the
+ * group's bytes (or of the length) could affect: they must keep holding
+ * while the group is violated, so that a replay tests the group alone.
+ * Not strict: only what replays found already (ranges) and the length,
+ * for groups coupled to others (a loop's count and its pointer's pins).
+ */
+static GArray *constraints(const GArray *conds, const GArray *group,
+                           const bool *keep, bool by_length, bool strict)
 {
-    for (guint c = from; c < to; c++) {
-        const VgGenCondition *gc = &g_array_index(conds, VgGenCondition, c);
-        bool done = false;
+    GArray *out = g_array_new(false, false, sizeof(guint));
+    g_autoptr(GHashTable) in_group = g_hash_table_new(NULL, NULL);
 
-        for (int tries = 0; tries < 256 && !done; tries++) {
-            g_autofree uint8_t *save = g_memdup2(m + gc->first,
-                                                 gc->end - gc->first);
+    for (guint g = 0; g < group->len; g++) {
+        g_hash_table_add(in_group,
+                         GUINT_TO_POINTER(g_array_index(group, guint, g) + 1));
+    }
+    for (guint j = 0; j < conds->len; j++) {
+        const VgGenCondition *d = &g_array_index(conds, VgGenCondition, j);
+        bool touches = by_length && d->uses_len;
 
+        if (!keep[j] || g_hash_table_contains(in_group,
+                                              GUINT_TO_POINTER(j + 1)) ||
+            (!strict && !d->summary && strcmp(d->kind, "length"))) {
+            continue;
+        }
+        for (guint g = 0; g < group->len && !touches; g++) {
+            const VgGenCondition *c = &g_array_index(
+                conds, VgGenCondition, g_array_index(group, guint, g));
+
+            touches = d->first < c->end && c->first < d->end;
+        }
+        if (touches) {
+            g_array_append_val(out, j);
+        }
+    }
+    return out;
+}
+
+static bool all_hold(const VfFilter *f, const GArray *conds,
+                     const GArray *which, const uint8_t *m, size_t len)
+{
+    for (guint i = 0; i < which->len; i++) {
+        if (!cond_holds(f, g_array_index(conds, VgGenCondition,
+                                         g_array_index(which, guint,
+                                                       i)).node, m, len)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Change the bytes one of the group's conditions reads (never the
+ * hint's) so that it fails while `others` hold, by random tries.
+ */
+static bool violate(const VfFilter *f, const GArray *conds,
+                    const GArray *group, const GArray *others, uint8_t *m,
+                    size_t len, uint32_t hint_first, uint32_t hint_last,
+                    GRand *rng)
+{
+    guint step = MAX(1, group->len / 64);
+
+    for (guint g = 0; g < group->len; g += step) {
+        const VgGenCondition *gc = &g_array_index(
+            conds, VgGenCondition, g_array_index(group, guint, g));
+        g_autofree uint8_t *save = g_memdup2(m + gc->first,
+                                             gc->end - gc->first);
+
+        for (int tries = 0; tries < 256; tries++) {
             for (uint32_t o = gc->first; o < gc->end && o < len; o++) {
                 if (o < hint_first || o >= hint_last) {
                     m[o] = g_rand_int_range(rng, 0, 256);
                 }
             }
-            done = !cond_holds(f, gc->node, m, len, complete);
-            if (!done) {
-                memcpy(m + gc->first, save, gc->end - gc->first);
+            if (!cond_holds(f, gc->node, m, len) &&
+                all_hold(f, conds, others, m, len)) {
+                return true;
             }
         }
-        if (!done) {
-            return false;
-        }
+        memcpy(m + gc->first, save, gc->end - gc->first);
     }
-    return true;
+    return false;
+}
+
+/*
+ * The conditions of each instruction (a loop's test over successive
+ * bytes is one group), in the order of their first condition; the
+ * length, ranges found by replay and conditions on the hinted bytes
+ * alone are in none.
+ */
+static GPtrArray *groups_by_pc(const GArray *conds, uint32_t hfirst,
+                               uint32_t hlast)
+{
+    GPtrArray *groups = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_array_unref);
+    g_autoptr(GHashTable) by_pc = g_hash_table_new(g_int64_hash,
+                                                   g_int64_equal);
+
+    for (guint i = 0; i < conds->len; i++) {
+        const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+        GArray *g;
+
+        if (c->end <= c->first || c->summary ||
+            (c->first >= hfirst && c->end <= hlast)) {
+            continue;
+        }
+        g = g_hash_table_lookup(by_pc, &c->pc);
+        if (!g) {
+            g = g_array_new(false, false, sizeof(guint));
+            g_ptr_array_add(groups, g);
+            g_hash_table_insert(by_pc, (gpointer)&c->pc, g);
+        }
+        g_array_append_val(g, i);
+    }
+    return groups;
 }
 
 /*
@@ -600,18 +832,18 @@ static bool violate(const VfFilter *f, const GArray *conds, guint from,
  * and other values there keep it true.
  */
 static bool no_byte_idiom(const VfFilter *f, const VgGenCondition *c,
-                          const uint8_t *msg, size_t len, bool complete,
+                          const uint8_t *msg, size_t len,
                           int *k_out, GRand *rng)
 {
     g_autofree uint8_t *m = g_memdup2(msg, len);
     int k = -1;
 
-    if (c->end - c->first < 1 || c->end > len) {
+    if (c->first >= c->end || c->end > len) {
         return false;
     }
     for (int cand = 0; cand < 256 && k < 0; cand++) {
         m[c->first] = cand;
-        if (!cond_holds(f, c->node, m, len, complete)) {
+        if (!cond_holds(f, c->node, m, len)) {
             k = cand;
         }
     }
@@ -624,14 +856,14 @@ static bool no_byte_idiom(const VfFilter *f, const VgGenCondition *c,
             return false;
         }
         m[o] = k;
-        if (cond_holds(f, c->node, m, len, complete)) {
+        if (cond_holds(f, c->node, m, len)) {
             return false;
         }
         for (int t = 0; t < 8; t++) {
             int v = g_rand_int_range(rng, 0, 256);
 
             m[o] = v == k ? (v + 1) & 0xff : v;
-            if (!cond_holds(f, c->node, m, len, complete)) {
+            if (!cond_holds(f, c->node, m, len)) {
                 return false;
             }
         }
@@ -678,60 +910,223 @@ static void add_no_byte(VfFilter *f, GArray *conds, uint32_t first,
     }
 }
 
+/*
+ * The message made shorter (down to the hint's end) or longer (random
+ * bytes appended) so that a condition of the group that depends on the
+ * length fails; NULL if none can.  A loop's exit test repeated for each
+ * iteration fails for one count only.
+ */
+static uint8_t *violate_by_length(const VfFilter *f, const GArray *conds,
+                                  const GArray *group, const GArray *others,
+                                  const uint8_t *msg, size_t len,
+                                  size_t min_len, GRand *rng,
+                                  size_t *out_len)
+{
+    size_t max = MIN((size_t)VF_MAX_READ, len + 256);
+    g_autofree uint8_t *m = g_malloc(max);
+
+    memcpy(m, msg, len);
+    for (size_t i = len; i < max; i++) {
+        m[i] = g_rand_int_range(rng, 1, 256);
+    }
+    for (size_t n = MAX(min_len, 1); n <= max; n++) {
+        if (n == len) {
+            continue;
+        }
+        for (guint g = 0; g < group->len; g++) {
+            const VgGenCondition *c = &g_array_index(
+                conds, VgGenCondition, g_array_index(group, guint, g));
+
+            if (!cond_holds(f, c->node, m, n) &&
+                all_hold(f, conds, others, m, n)) {
+                *out_len = n;
+                return g_realloc(g_steal_pointer(&m), n);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* "lo <= msg[o] <= hi", one condition. */
+static void add_range(VfFilter *f, GArray *conds, uint32_t o, unsigned lo,
+                      unsigned hi, uint64_t pc)
+{
+    uint16_t d = add_bin(f, VF_OP_SUB, add_load(f, 1, o), add_const(f, lo));
+
+    add_cond(conds, f, add_bin(f, VF_OP_ULE, d, add_const(f, hi - lo)),
+             "range", pc, o, o + 1);
+    g_array_index(conds, VgGenCondition, conds->len - 1).summary = true;
+}
+
+/* Does the message with byte o set to x verify? */
+static bool verifies_with(VgGenResult *r, VgVerifier *v, const Sca *sca,
+                          unsigned tmo, const uint8_t *msg, size_t len,
+                          uint32_t o, unsigned x)
+{
+    g_autofree uint8_t *m = g_memdup2(msg, len);
+
+    m[o] = x;
+    return replay_verifies(v, sca, m, len, tmo, &r->stats);
+}
+
+/*
+ * Pins of one byte (a length byte used to compute an address, pinned
+ * by the capture): the range of values around the attack's for which it
+ * still verifies, by bisection on each side (taking the verifying values
+ * to be contiguous), replaces every pin on that byte.  Returns the
+ * conditions with the pins replaced.
+ */
+#define WIDEN_BYTES 4
+
+/* A pin the capture made: an address or an opaque op's input. */
+static bool is_pin(const VgGenCondition *c)
+{
+    return !strcmp(c->kind, "pin-address") || !strcmp(c->kind, "pin-opaque");
+}
+
+static unsigned bisect(VgGenResult *r, VgVerifier *v, const Sca *sca,
+                       unsigned tmo, const uint8_t *msg, size_t len,
+                       uint32_t o, unsigned good, unsigned end)
+{
+    /* The verifying value furthest from `good` towards `end`. */
+    if (verifies_with(r, v, sca, tmo, msg, len, o, end)) {
+        return end;
+    }
+    while (good != end && (good > end ? good - end : end - good) > 1) {
+        unsigned mid = (good + end) / 2;
+
+        if (verifies_with(r, v, sca, tmo, msg, len, o, mid)) {
+            good = mid;
+        } else {
+            end = mid;
+        }
+    }
+    return good;
+}
+
+static GArray *widen_pins(VgGenResult *r, VfFilter *work, VgVerifier *v,
+                          const Sca *sca, const VgGenOptions *o,
+                          unsigned tmo, const uint8_t *msg, size_t len,
+                          uint32_t hfirst, uint32_t hlast)
+{
+    const GArray *conds = r->specific_conds;
+    GArray *out = g_array_new(false, true, sizeof(VgGenCondition));
+    g_autofree bool *gone = g_new0(bool, conds->len);
+    guint nbytes = 0;
+
+    for (guint i = 0; i < conds->len; i++) {
+        const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+        unsigned x, lo, hi;
+
+        if (gone[i]) {
+            continue;
+        }
+        if (nbytes >= WIDEN_BYTES || !is_pin(c) ||
+            c->end != c->first + 1 || c->uses_len ||
+            (c->first >= hfirst && c->end <= hlast) ||
+            r->stats.replays + 16 > MAX_REPLAYS) {
+            g_array_append_val(out, *c);
+            continue;
+        }
+        x = msg[c->first];
+        nbytes++;
+        progress(o, "  widening msg[%u] (0x%02x) by bisection", c->first, x);
+        hi = x < 255 ? bisect(r, v, sca, tmo, msg, len, c->first, x, 255)
+                     : x;
+        lo = x > 0 ? bisect(r, v, sca, tmo, msg, len, c->first, x, 0) : x;
+        for (guint j = i; j < conds->len; j++) {
+            const VgGenCondition *d = &g_array_index(conds, VgGenCondition,
+                                                     j);
+
+            if (is_pin(d) && d->first == c->first &&
+                d->end == c->end && !d->uses_len) {
+                gone[j] = true;
+                r->stats.widened++;
+            }
+        }
+        if (lo > 0 || hi < 255) {
+            add_range(work, out, c->first, lo, hi, c->pc);
+        }
+    }
+    return out;
+}
+
 static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                        const VgGenOptions *o, unsigned tmo,
                        const uint8_t *msg, size_t len, GError **errp)
 {
-    const GArray *conds = r->specific_conds;
-    const VfFilter *f = r->specific;
-    bool complete = f->transport == VF_TRANSPORT_UDP;
     uint32_t hfirst = stream_offset(sca, sca->hint_message) +
                       sca->hint_offset;
     uint32_t hlast = hint_end(sca);
     g_autoptr(GRand) rng = g_rand_new_with_seed(0x5ca1ab1e);
-    g_autofree bool *keep = g_new0(bool, conds->len);
-    g_autofree int *idiom = g_new(int, conds->len);
+    g_autoptr(VfFilter) work = vf_new(r->specific->name,
+                                      r->specific->transport,
+                                      r->specific->port);
+    g_autoptr(GArray) conds = NULL;
     g_autoptr(GArray) kept = g_array_new(false, true,
                                          sizeof(VgGenCondition));
-    g_autoptr(VfFilter) work = NULL;
-    guint start = 0;
+    g_autoptr(GPtrArray) groups = NULL;
+    g_autofree bool *keep = NULL;
+    g_autofree int *idiom = NULL;
+
+    /* On a copy of the specific filter's nodes, pruned at the end. */
+    g_array_append_vals(work->nodes, r->specific->nodes->data,
+                        r->specific->nodes->len);
+    conds = widen_pins(r, work, v, sca, o, tmo, msg, len, hfirst, hlast);
+    groups = groups_by_pc(conds, hfirst, hlast);
+    keep = g_new(bool, conds->len);
+    idiom = g_new(int, conds->len);
+    for (guint i = 0; i < conds->len; i++) {
+        keep[i] = true;
+    }
 
     /*
-     * Groups: consecutive conditions of one instruction (a loop's test
-     * over successive bytes).  A group whose bytes can be changed so that
-     * all of its conditions fail, and the attack still verifies, does not
-     * decide the attack: dropped.  Conditions on the hinted bytes only,
-     * and the length, are kept (the verifier plants its nonce there).
+     * A group whose bytes (or the length) can be changed so that one of
+     * its conditions fails while the others kept still hold, and the
+     * attack still verifies, does not decide the attack: dropped.  The
+     * length and conditions on the hinted bytes alone are kept (the
+     * verifier plants its nonce there).
      */
-    while (start < conds->len) {
-        const VgGenCondition *c0 = &g_array_index(conds, VgGenCondition,
-                                                  start);
-        guint end = start + 1;
-        g_autofree uint8_t *m = NULL;
+    for (guint k = 0; k < groups->len; k++) {
+        GArray *g = groups->pdata[k];
+        const VgGenCondition *c0 = &g_array_index(
+            conds, VgGenCondition, g_array_index(g, guint, 0));
+        g_autofree uint8_t *m = g_memdup2(msg, len);
+        g_autofree uint8_t *other_len = NULL;
+        g_autoptr(GArray) others = constraints(conds, g, keep, false, true);
+        g_autoptr(GArray) loose = constraints(conds, g, keep, false, false);
+        g_autoptr(GArray) others_len = constraints(conds, g, keep, true,
+                                                   false);
+        size_t n2;
+        bool dropped = false;
 
-        while (end < conds->len &&
-               g_array_index(conds, VgGenCondition, end).pc == c0->pc &&
-               c0->pc) {
-            end++;
+        if (r->stats.replays < MAX_REPLAYS &&
+            (violate(work, conds, g, others, m, len, hfirst, hlast, rng) ||
+             violate(work, conds, g, loose, m, len, hfirst, hlast, rng))) {
+            progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64,
+                     r->stats.replays + 1, g->len, c0->pc);
+            dropped = replay_verifies(v, sca, m, len, tmo, &r->stats);
         }
-        for (guint i = start; i < end; i++) {
-            keep[i] = true;
+        /*
+         * A condition on the length too (a loop bound, a printed size)
+         * may be decided by the length rather than by its bytes, which
+         * the attack may need: try another length instead.
+         */
+        if (!dropped && r->stats.replays < MAX_REPLAYS &&
+            (other_len = violate_by_length(work, conds, g, others_len, msg,
+                                           len, hlast, rng, &n2))) {
+            progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64
+                     ", %zu bytes", r->stats.replays + 1, g->len, c0->pc,
+                     n2);
+            dropped = replay_verifies(v, sca, other_len, n2, tmo,
+                                      &r->stats);
         }
-        m = g_memdup2(msg, len);
-        if (c0->end > c0->first && r->stats.replays < MAX_REPLAYS &&
-            !(c0->first >= hfirst && c0->end <= hlast) &&
-            violate(f, conds, start, end, m, len, complete, hfirst, hlast,
-                    rng)) {
-            progress(o, "  replay %u: conditions %u-%u (pc 0x%" PRIx64 ")",
-                     r->stats.replays + 1, start, end - 1, c0->pc);
-            if (replay_verifies(v, sca, m, len, tmo, &r->stats)) {
-                for (guint i = start; i < end; i++) {
-                    keep[i] = false;
-                }
-                r->stats.dropped += end - start;
+        if (dropped) {
+            for (guint j = 0; j < g->len; j++) {
+                keep[g_array_index(g, guint, j)] = false;
             }
+            r->stats.dropped += g->len;
         }
-        start = end;
     }
 
     /* Library idioms among what is kept: "no byte k in [a, b)". */
@@ -739,14 +1134,11 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
         const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
 
         idiom[i] = -1;
-        if (keep[i] && strcmp(c->kind, "length") &&
-            !no_byte_idiom(f, c, msg, len, complete, &idiom[i], rng)) {
+        if (keep[i] && !c->summary && strcmp(c->kind, "length") &&
+            !no_byte_idiom(work, c, msg, len, &idiom[i], rng)) {
             idiom[i] = -1;
         }
     }
-    /* Built on a copy of the specific filter's nodes, then pruned. */
-    work = vf_new(f->name, f->transport, f->port);
-    g_array_append_vals(work->nodes, f->nodes->data, f->nodes->len);
     for (guint i = 0; i < conds->len; i++) {
         const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
         guint j;
@@ -780,10 +1172,7 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
     r->general = pruned(work, kept, "general");
     r->general_conds = g_steal_pointer(&kept);
     r->stats.general_conditions = r->general->conditions->len;
-    if (!vf_validate(r->general, errp)) {
-        return false;
-    }
-    return true;
+    return vf_validate(r->general, errp);
 }
 
 /* ---- validation ---- */
@@ -817,13 +1206,15 @@ static bool check_benign(VgGenResult *r, const VgProfile *p, VfFilter *f,
 {
     g_autoptr(GPtrArray) benign = benign_messages(p, f);
     bool complete = f->transport == VF_TRANSPORT_UDP;
+    bool valid = vf_validate(f, NULL);
 
     for (guint i = 0; i < benign->len; i++) {
         size_t n;
         const uint8_t *d = g_bytes_get_data(benign->pdata[i], &n);
 
         r->stats.benign_checked++;
-        if (vf_eval(f, d, n, complete) == VF_MATCH) {
+        if (valid ? vf_eval(f, d, n, complete) == VF_MATCH
+                  : filter_holds(f, d, n)) {
             r->stats.benign_matched++;
             g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_BENIGN,
                         "the %s filter matches benign message %u of %s",
@@ -886,7 +1277,7 @@ static bool matches_nonce(const VfFilter *f, const Sca *sca,
     }
     memcpy(m + at, pl.bytes->data, MIN(pl.bytes->len, len - at));
     vg_planted_clear(&pl);
-    ok = vf_eval(f, m, len, f->transport == VF_TRANSPORT_UDP) == VF_MATCH;
+    ok = filter_holds(f, m, len);
     if (!ok) {
         g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_MODEL,
                     "the %s filter does not match the SCA with a fresh "
@@ -925,15 +1316,25 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
     }
     r->specific = new_filter(sca, json_node_get_object(reply), "specific");
     r->specific_conds = g_array_new(false, true, sizeof(VgGenCondition));
-    if (!convert(r, sca, json_node_get_object(reply), msg, len, errp) ||
-        !vf_validate(r->specific, errp)) {
+    if (!convert(r, sca, json_node_get_object(reply), msg, len, errp)) {
         return NULL;
+    }
+    /*
+     * A specific filter beyond the format's limits (a long computation
+     * on input pins many bytes) can still be generalised.
+     */
+    if (!vf_validate(r->specific, o->general ? NULL : errp)) {
+        if (!o->general) {
+            g_prefix_error(errp, "the specific filter: ");
+            return NULL;
+        }
+        r->stats.specific_too_big = true;
     }
     complete = r->specific->transport == VF_TRANSPORT_UDP;
     r->stats.specific_conditions = r->specific->conditions->len;
     t1 = g_get_monotonic_time();
     r->stats.capture_ms = (t1 - t0) / 1e3;
-    if (vf_eval(r->specific, msg, len, complete) != VF_MATCH) {
+    if (!filter_holds(r->specific, msg, len)) {
         g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_MODEL,
                     "the specific filter does not match the SCA's message");
         return NULL;

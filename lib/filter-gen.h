@@ -26,6 +26,7 @@ typedef struct {
     uint64_t pc;                /* where the guest tested it */
     uint32_t first, end;        /* the message bytes it reads: [first, end) */
     bool summary;               /* a "no such byte in a range" summary */
+    bool uses_len;              /* it depends on the message's length */
 } VgGenCondition;
 
 typedef struct {
@@ -35,10 +36,12 @@ typedef struct {
     guint outside;              /* reading bytes outside the message */
     guint pinned_deep;          /* too deep for the format: bytes pinned */
     bool truncated;             /* the capture hit a limit */
+    bool specific_too_big;      /* beyond the format's limits: not kept */
     double capture_ms;
     /* Generalisation */
     guint specific_conditions, general_conditions;
     guint dropped, summarised;
+    guint widened;              /* pins replaced by a byte's range */
     guint replays;
     double generalise_ms;
     /* Validation */

@@ -123,6 +123,7 @@ VigilanteConditions *qmp_query_vigilante_conditions(uint64_t event,
     vc->transport = g_strdup(am.fi.transport == 17 ? "udp" : "tcp");
     vc->port = am.fi.dst_port;
     vc->truncated = taint_cond_truncated();
+    vc->stale = taint_cond_stale();
     if (first_cpu) {
         CPUX86State *env = &X86_CPU(first_cpu)->env;
 

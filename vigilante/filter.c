@@ -501,7 +501,7 @@ char *vf_digest_hex(GBytes *encoding)
 #define ST_MISSING  1       /* reads past the bytes given */
 #define ST_LEN      2       /* depends on LEN */
 
-static uint64_t load(const uint8_t *p, uint8_t width, bool big)
+uint64_t vf_load_value(const uint8_t *p, uint8_t width, bool big)
 {
     uint64_t v = 0;
 
@@ -525,11 +525,11 @@ static uint64_t sign_extend(uint64_t v, uint8_t width)
     return (uint64_t)((int64_t)(v << shift) >> shift);
 }
 
-static uint64_t apply(const VfNode *n, uint64_t a, uint64_t b)
+uint64_t vf_apply(uint8_t op, uint8_t width, uint64_t a, uint64_t b)
 {
-    switch (n->op) {
-    case VF_OP_ZEXT: return low_bytes(a, n->width);
-    case VF_OP_SEXT: return sign_extend(a, n->width);
+    switch (op) {
+    case VF_OP_ZEXT: return low_bytes(a, width);
+    case VF_OP_SEXT: return sign_extend(a, width);
     case VF_OP_NOT: return ~a;
     case VF_OP_NEG: return -a;
     case VF_OP_ADD: return a + b;
@@ -581,18 +581,18 @@ VfVerdict vf_eval_kept(const VfFilter *f, const uint8_t *msg, size_t avail,
                 val[i] = 0;
                 st[i] = ST_MISSING;
             } else {
-                val[i] = load(msg + n->offset, n->width,
+                val[i] = vf_load_value(msg + n->offset, n->width,
                               n->op == VF_OP_LOAD_BE);
                 st[i] = 0;
             }
             break;
         case VF_SHAPE_EXT:
         case VF_SHAPE_UNARY:
-            val[i] = apply(n, val[n->a], 0);
+            val[i] = vf_apply(n->op, n->width, val[n->a], 0);
             st[i] = st[n->a];
             break;
         case VF_SHAPE_BINARY:
-            val[i] = apply(n, val[n->a], val[n->b]);
+            val[i] = vf_apply(n->op, n->width, val[n->a], val[n->b]);
             st[i] = st[n->a] | st[n->b];
             break;
         case VF_SHAPE_NONE:        /* refused by vf_validate */

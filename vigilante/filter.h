@@ -131,6 +131,11 @@ VfVerdict vf_eval(const VfFilter *f, const uint8_t *msg, size_t len,
 VfVerdict vf_eval_kept(const VfFilter *f, const uint8_t *msg, size_t avail,
                        uint64_t len, bool complete);
 
+/* An operation's value (ext, unary, binary ops; a width for ext). */
+uint64_t vf_apply(uint8_t op, uint8_t width, uint64_t a, uint64_t b);
+/* The value of a load of `width` bytes at p. */
+uint64_t vf_load_value(const uint8_t *p, uint8_t width, bool big);
+
 const char *vf_op_name(VfOp op);
 
 /* Which of a node's fields an op uses. */

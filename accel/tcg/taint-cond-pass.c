@@ -161,13 +161,13 @@ static unsigned rax_global(void)
 }
 
 /* System calls: a receive's result is the message's length. */
-static void gen_syscall_hooks(void *func)
+void taint_cond_gen_syscall(void *func)
 {
     if (func == helper_syscall) {
         gen_helper_taint_cond_syscall(cpu_env);
     } else if (func == helper_sysret || func == helper_iret_protected) {
-        gen_helper_taint_cond_sysret(cpu_env,
-                                     tcg_constant_i32(rax_global()));
+        gen_helper_taint_cond_sysret(cpu_env, tcg_constant_i32(rax_global()),
+                                     tcg_constant_i32(func == helper_sysret));
     }
 }
 
@@ -185,7 +185,7 @@ static void gen_call(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
     bool dest_seen = false;
     int n = 0;
 
-    gen_syscall_hooks(func);
+    taint_cond_gen_syscall(func);
     if (func == helper_cc_compute_all || func == helper_cc_compute_c) {
         gen_modelled(op, func == helper_cc_compute_all
                          ? TAINT_COND_OP_CC_ALL : TAINT_COND_OP_CC_C,
@@ -256,6 +256,29 @@ static void gen_env_access(TaintPass *p, TCGOp *op, TCGTemp *val,
         tcg_constant_i32(o));
 }
 
+bool taint_cond_kernel_keeps(TCGOpcode c)
+{
+    switch (c) {
+    case INDEX_op_movcond_i32: case INDEX_op_movcond_i64:
+        return false;           /* a decision: not the program's */
+    case INDEX_op_qemu_ld_i32: case INDEX_op_qemu_ld_i64:
+    case INDEX_op_qemu_st_i32: case INDEX_op_qemu_st8_i32:
+    case INDEX_op_qemu_st_i64:
+    case INDEX_op_discard:
+    case INDEX_op_ld8u_i32: case INDEX_op_ld8s_i32:
+    case INDEX_op_ld16u_i32: case INDEX_op_ld16s_i32: case INDEX_op_ld_i32:
+    case INDEX_op_ld8u_i64: case INDEX_op_ld8s_i64:
+    case INDEX_op_ld16u_i64: case INDEX_op_ld16s_i64:
+    case INDEX_op_ld32u_i64: case INDEX_op_ld32s_i64: case INDEX_op_ld_i64:
+    case INDEX_op_st8_i32: case INDEX_op_st16_i32: case INDEX_op_st_i32:
+    case INDEX_op_st8_i64: case INDEX_op_st16_i64: case INDEX_op_st32_i64:
+    case INDEX_op_st_i64:
+        return true;
+    default:
+        return taint_pass_moves_data(c);
+    }
+}
+
 void taint_cond_gen_forget(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
                            TCGTemp **out, int nout)
 {
@@ -268,7 +291,7 @@ void taint_cond_gen_forget(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
         gen_env_access(p, op, in[0], in[1], true, false);
         return;
     case INDEX_op_call:
-        gen_syscall_hooks((void *)op->args[nout + nin]);
+        taint_cond_gen_syscall((void *)op->args[nout + nin]);
         for (int i = 0; i < nin; i++) {
             intptr_t o;
 
@@ -373,10 +396,11 @@ void taint_cond_gen_st(TaintPass *p, TCGOp *op, TCGTemp *val, TCGTemp *addr)
 {
     const TCGOpDef *def = &tcg_op_defs[op->opc];
     MemOpIdx oi = op->args[def->nb_oargs + def->nb_iargs];
-    TCGv_i64 tmp, a;
+    TCGv_i64 tmp[2], a, v;
 
-    a = val64(addr, &tmp);
+    a = val64(addr, &tmp[0]);
+    v = val64(val, &tmp[1]);
     gen_helper_taint_cond_st(cpu_env, tcg_constant_i32(oi | tidx(val) << 16),
-                             tcg_constant_i32(tidx(addr)), a);
-    free_tmps(&tmp, 1);
+                             tcg_constant_i32(tidx(addr)), a, v);
+    free_tmps(tmp, 2);
 }

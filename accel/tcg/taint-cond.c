@@ -22,6 +22,8 @@
 #include "exec/helper-proto.h"
 #include "tcg/tcg.h"
 #include "hw-taint/taint.h"
+#include "hw-taint/input.h"
+#include "vigilante/event-log.h"
 #include "vigilante/filter.h"
 #include "taint-cond.h"
 #include "taint-pass.h"
@@ -49,9 +51,11 @@ static struct {
     GHashTable *recorded;   /* condition node ids already recorded */
     GHashTable *mem;        /* (cr3, va) key -> CondByte */
     GHashTable *syscalls;   /* (cr3) key -> system call number + 1 */
+    GHashTable *input;      /* label -> its input byte + 1 (a cache) */
     CondByte *env;          /* one per byte of the CPU state */
     bool env_used;
     bool truncated;
+    uint64_t stale;         /* expressions found not to hold, dropped */
 } cs;
 
 /* ---- the DAG ---- */
@@ -79,8 +83,35 @@ static gboolean node_equal(gconstpointer x, gconstpointer y)
 }
 
 /* The id of this node, made if new; 0 once the limit is reached. */
-static uint32_t intern(uint8_t op, uint8_t width, uint32_t a, uint32_t b,
-                       uint64_t val)
+static uint64_t fold(uint8_t op, uint64_t a, uint64_t b);
+
+static uint64_t width_mask(unsigned width)
+{
+    return width >= 8 ? ~0ull : (1ull << (8 * width)) - 1;
+}
+
+/* The value a new node has in this run, from its operands'. */
+static uint64_t node_value(const TaintCondNode *n, uint64_t leaf)
+{
+    uint64_t a = n->a ? node_at(n->a)->cval : 0;
+    uint64_t b = n->b ? node_at(n->b)->cval : 0;
+
+    switch (n->op) {
+    case VF_OP_CONST: case VF_OP_LEN:
+        return n->val;
+    case VF_OP_LOAD_LE:
+        return leaf & width_mask(n->width);
+    default:
+        return vf_apply(n->op, n->width, a, b);
+    }
+}
+
+/*
+ * The id of this node, made if new; 0 once the limit is reached.  A
+ * load's value in this run is `leaf`.
+ */
+static uint32_t intern_leaf(uint8_t op, uint8_t width, uint32_t a,
+                            uint32_t b, uint64_t val, uint64_t leaf)
 {
     TaintCondNode n = { .op = op, .width = width, .a = a, .b = b,
                         .val = val };
@@ -91,6 +122,7 @@ static uint32_t intern(uint8_t op, uint8_t width, uint32_t a, uint32_t b,
         cs.truncated = true;
         return 0;
     }
+    n.cval = node_value(&n, leaf);
     g_array_append_val(cs.nodes, n);
     found = g_hash_table_lookup(cs.interned, GUINT_TO_POINTER(id));
     if (found) {
@@ -99,6 +131,12 @@ static uint32_t intern(uint8_t op, uint8_t width, uint32_t a, uint32_t b,
     }
     g_hash_table_add(cs.interned, GUINT_TO_POINTER(id));
     return id;
+}
+
+static uint32_t intern(uint8_t op, uint8_t width, uint32_t a, uint32_t b,
+                       uint64_t val)
+{
+    return intern_leaf(op, width, a, b, val, 0);
 }
 
 static uint32_t mk_const(uint64_t v)
@@ -126,24 +164,7 @@ static bool is_const(uint32_t n, uint64_t *v)
 /* Constant folding, as the filter evaluator computes. */
 static uint64_t fold(uint8_t op, uint64_t a, uint64_t b)
 {
-    switch (op) {
-    case VF_OP_ADD: return a + b;
-    case VF_OP_SUB: return a - b;
-    case VF_OP_MUL: return a * b;
-    case VF_OP_AND: return a & b;
-    case VF_OP_OR: return a | b;
-    case VF_OP_XOR: return a ^ b;
-    case VF_OP_SHL: return a << (b & 63);
-    case VF_OP_SHR: return a >> (b & 63);
-    case VF_OP_SAR: return (uint64_t)((int64_t)a >> (b & 63));
-    case VF_OP_EQ: return a == b;
-    case VF_OP_NE: return a != b;
-    case VF_OP_ULT: return a < b;
-    case VF_OP_ULE: return a <= b;
-    case VF_OP_SLT: return (int64_t)a < (int64_t)b;
-    case VF_OP_SLE: return (int64_t)a <= (int64_t)b;
-    default: return 0;
-    }
+    return vf_apply(op, 0, a, b);
 }
 
 /*
@@ -165,11 +186,28 @@ static uint32_t mk_bin(uint8_t op, uint32_t a, uint32_t b)
     if (ca && cb) {
         return intern(VF_OP_CONST, 0, 0, 0, fold(op, va, vb));
     }
+    if (ca && (op == VF_OP_AND || op == VF_OP_MUL)) {
+        uint32_t t = a;         /* constants on the right */
+
+        a = b;
+        b = t;
+        cb = true;
+        vb = va;
+        ca = false;
+    }
     if (cb) {
         switch (op) {
         case VF_OP_AND:
             if (vb == ~0ull) {
                 return a;
+            }
+            if (vb == 0) {
+                return b;
+            }
+            break;
+        case VF_OP_MUL:
+            if (vb == 0 || vb == 1) {
+                return vb ? a : b;
             }
             break;
         case VF_OP_OR: case VF_OP_XOR: case VF_OP_ADD: case VF_OP_SUB:
@@ -189,7 +227,45 @@ static uint32_t mk_bin(uint8_t op, uint32_t a, uint32_t b)
     if (a == b && (op == VF_OP_AND || op == VF_OP_OR)) {
         return a;               /* test al, al */
     }
+    /*
+     * x + c1 + c2 is x + (c1 + c2): a pointer stepped through a buffer
+     * stays one addition deep, however long the loop.
+     */
+    if (ca && op == VF_OP_ADD) {
+        uint32_t t = a;
+
+        a = b;
+        b = t;
+        cb = true;
+        vb = va;
+    }
+    if (cb && (op == VF_OP_ADD || op == VF_OP_SUB)) {
+        const TaintCondNode *x = node_at(a);
+        uint64_t c = op == VF_OP_ADD ? vb : -vb, c1;
+
+        if (x->op == VF_OP_ADD && is_const(x->b, &c1)) {
+            c += c1;
+            a = x->a;
+        }
+        return c ? intern(VF_OP_ADD, 0, a, mk_const(c), 0) : a;
+    }
     return intern(op, 0, a, b, 0);
+}
+
+/*
+ * Bytes [k, k + width) of a load of input are a load of input: a word
+ * loaded whole and then taken apart reads only the bytes it keeps.
+ */
+static uint32_t load_part(uint32_t n, unsigned k, unsigned width)
+{
+    const TaintCondNode *x = node_at(n);
+
+    if (x->op != VF_OP_LOAD_LE || k + width > x->width ||
+        (k == 0 && width == x->width)) {
+        return 0;
+    }
+    return intern_leaf(VF_OP_LOAD_LE, width, 0, 0, x->val + k,
+                       x->cval >> (8 * k));
 }
 
 /* The low `width` bytes of n are those of a simpler node: that node. */
@@ -199,6 +275,15 @@ static uint32_t low_bytes(uint32_t n, unsigned width)
 
     for (;;) {
         const TaintCondNode *x = node_at(n);
+        uint32_t part;
+
+        if (width < 8 && (part = load_part(n, 0, width))) {
+            return part;
+        }
+        if (width < 8 && x->op == VF_OP_SHR && is_const(x->b, &v) &&
+            v % 8 == 0 && (part = load_part(x->a, v / 8, width))) {
+            return part;
+        }
 
         if (x->op == VF_OP_AND && is_const(x->b, &v) && (v & mask) == mask) {
             n = x->a;           /* (y & m), m keeps those bytes */
@@ -260,12 +345,14 @@ static uint32_t narrow(uint32_t n, unsigned width, int budget)
     switch (x->op) {
     case VF_OP_ADD: case VF_OP_SUB: case VF_OP_MUL:
     case VF_OP_AND: case VF_OP_OR: case VF_OP_XOR:
-        a = narrow(low_bytes(x->a, width), width, budget - 1);
-        b = narrow(low_bytes(x->b, width), width, budget - 1);
+        a = zext_plain(width, narrow(low_bytes(x->a, width), width,
+                                     budget - 1));
+        b = zext_plain(width, narrow(low_bytes(x->b, width), width,
+                                     budget - 1));
         if (a == x->a && b == x->b) {
             return n;
         }
-        return mk_bin(x->op, zext_plain(width, a), zext_plain(width, b));
+        return mk_bin(x->op, a, b);
     default:
         return n;
     }
@@ -418,12 +505,16 @@ static void reset(void)
     if (cs.syscalls) {
         g_hash_table_remove_all(cs.syscalls);
     }
+    if (cs.input) {
+        g_hash_table_remove_all(cs.input);
+    }
     g_array_set_size(cs.nodes, 1);
     g_array_set_size(cs.records, 0);
     g_free(cs.env);
     cs.env = g_new0(CondByte, taint_env_size);
     cs.env_used = false;
     cs.truncated = false;
+    cs.stale = 0;
     memset(taint_cond_slot, 0, sizeof(taint_cond_slot));
 }
 
@@ -455,6 +546,11 @@ const TaintCondRecord *taint_cond_records(size_t *n)
 bool taint_cond_truncated(void)
 {
     return cs.truncated;
+}
+
+uint64_t taint_cond_stale(void)
+{
+    return cs.stale;
 }
 
 void taint_cond_forget_registers(void)
@@ -502,7 +598,7 @@ static uint32_t from_bytes(const CondByte *b, const TaintLabel *l,
         return mk_ext(VF_OP_ZEXT, size, b[0].node);
     }
     if (run) {
-        return intern(VF_OP_LOAD_LE, size, 0, 0, l[0]);
+        return intern_leaf(VF_OP_LOAD_LE, size, 0, 0, l[0], value);
     }
     for (unsigned i = 0; i < size; i++) {
         uint32_t x;
@@ -510,7 +606,8 @@ static uint32_t from_bytes(const CondByte *b, const TaintLabel *l,
         if (b[i].node) {
             x = byte_of(b[i].node, b[i].k);
         } else if (l[i]) {
-            x = intern(VF_OP_LOAD_LE, 1, 0, 0, l[i]);
+            x = intern_leaf(VF_OP_LOAD_LE, 1, 0, 0, l[i],
+                            value >> (8 * i));
         } else {
             x = mk_const((value >> (8 * i)) & 0xff);
         }
@@ -522,12 +619,47 @@ static uint32_t from_bytes(const CondByte *b, const TaintLabel *l,
     return acc;
 }
 
-static uint64_t *mem_key(CPUArchState *env, uint64_t va)
+/*
+ * Is byte b the input byte label l names?  A byte can carry an input
+ * byte's label without being a copy of it (the taint engine labels what
+ * is computed from input with its first operand's labels): only copies
+ * become loads of the message.  True when the frame has left the log.
+ */
+static bool is_input_byte(TaintLabel l, uint8_t b)
 {
-    uint64_t *k = g_new(uint64_t, 1);
+    gpointer hit;
+    uint64_t event;
+    uint32_t off;
+    const uint8_t *frame = NULL;
+    size_t len = 0;
+    unsigned v = 0;
 
-    *k = (va & 0xffffffffffffull) | (env->cr[3] >> 12) << 48;
-    return k;
+    if (!cs.input) {
+        cs.input = g_hash_table_new(NULL, NULL);
+    }
+    hit = g_hash_table_lookup(cs.input, GUINT_TO_POINTER(l));
+    if (hit) {
+        return GPOINTER_TO_UINT(hit) == 0x100 || GPOINTER_TO_UINT(hit) - 1 == b;
+    }
+    if (!hw_taint_label_lookup(l, &event, &off) ||
+        !(frame = vigilante_event_log_frame(event, &len)) || off >= len) {
+        v = 0xff;               /* unknown: 0x100 below */
+    } else {
+        v = frame[off];
+    }
+    g_hash_table_insert(cs.input, GUINT_TO_POINTER(l),
+                        GUINT_TO_POINTER(frame && off < len ? v + 1 : 0x100));
+    return !(frame && off < len) || v == b;
+}
+
+static uint64_t mem_key(CPUArchState *env, uint64_t va)
+{
+    return (va & 0xffffffffffffull) | (env->cr[3] >> 12) << 48;
+}
+
+static uint64_t *key_copy(uint64_t k)
+{
+    return g_memdup2(&k, sizeof(k));
 }
 
 /* ---- helpers ---- */
@@ -546,6 +678,26 @@ static void set_out(uint64_t idx, int i, uint32_t node)
     if (t != TAINT_COND_NONE) {
         taint_cond_slot[t] = node;
     }
+}
+
+/*
+ * An input's expression, if it still computes the input's value: one
+ * that does not (a register a helper wrote behind TCG's back, a byte of
+ * the CPU state the kernel restored) is stale, and the value concrete.
+ */
+static uint32_t checked(uint32_t node, uint64_t v, bool is32)
+{
+    uint64_t cv;
+
+    if (!node) {
+        return 0;
+    }
+    cv = node_at(node)->cval;
+    if (is32 ? (uint32_t)cv == (uint32_t)v : cv == v) {
+        return node;
+    }
+    cs.stale++;
+    return 0;
 }
 
 /* A 32-bit op's result: its low 4 bytes. */
@@ -650,7 +802,8 @@ static uint32_t cc_flags(bool all, int cc_op, uint32_t dst, uint32_t src1)
 static void pin_inputs(uint64_t idx, const uint64_t *v, int nin)
 {
     for (int i = 0; i < nin; i++) {
-        pin(in_node(idx, 2 + i), v[i], TAINT_COND_PIN_OPAQUE);
+        pin(checked(in_node(idx, 2 + i), v[i], false), v[i],
+            TAINT_COND_PIN_OPAQUE);
     }
 }
 
@@ -706,7 +859,7 @@ void HELPER(taint_cond_op)(CPUArchState *env, uint32_t desc, uint64_t idx,
     bool any = false;
 
     for (int i = 0; i < 4; i++) {
-        n[i] = in_node(idx, 2 + i);
+        n[i] = checked(in_node(idx, 2 + i), v[i], is32);
         any |= n[i] != 0;
     }
     if (!any) {
@@ -954,21 +1107,28 @@ void HELPER(taint_cond_syscall)(CPUArchState *env)
     if (!cs.syscalls) {
         cs.syscalls = g_hash_table_new(g_int64_hash, g_int64_equal);
     }
-    g_hash_table_insert(cs.syscalls, mem_key(env, 0),
+    g_hash_table_insert(cs.syscalls, key_copy(mem_key(env, 0)),
                         GUINT_TO_POINTER(env->regs[R_EAX] + 1));
 }
 
-void HELPER(taint_cond_sysret)(CPUArchState *env, uint32_t rax)
+void HELPER(taint_cond_sysret)(CPUArchState *env, uint32_t rax,
+                                uint32_t sysret)
 {
-    g_autofree uint64_t *k = mem_key(env, 0);
-    gpointer nr = cs.syscalls ? g_hash_table_lookup(cs.syscalls, k) : NULL;
+    uint64_t k = mem_key(env, 0);
+    gpointer nr = cs.syscalls ? g_hash_table_lookup(cs.syscalls, &k) : NULL;
 
-    if (!nr) {
-        return;
+    /*
+     * A call that started before capture (a service blocked in recvfrom
+     * when the snapshot was taken) has no number: a sysret is then taken
+     * as a receive's (an iret may end an interrupt).  The reading-out
+     * keeps the length only if it is the datagram's.
+     */
+    if (nr) {
+        g_hash_table_remove(cs.syscalls, &k);
     }
-    g_hash_table_remove(cs.syscalls, k);
-    if (receives(GPOINTER_TO_UINT(nr) - 1) &&
-        (int64_t)env->regs[R_EAX] > 0 && rax != TAINT_COND_NONE) {
+    if ((nr ? receives(GPOINTER_TO_UINT(nr) - 1) : sysret) &&
+        (int64_t)env->regs[R_EAX] > 0 && rax != TAINT_COND_NONE &&
+        (env->hflags & HF_CPL_MASK) == 0) {
         taint_cond_slot[rax] = intern(VF_OP_LEN, 0, 0, 0, env->regs[R_EAX]);
     }
 }
@@ -977,7 +1137,8 @@ void HELPER(taint_cond_sysret)(CPUArchState *env, uint32_t rax)
 static void pin_address(uint32_t addr_idx, uint64_t addr)
 {
     if (addr_idx != TAINT_COND_NONE) {
-        pin(taint_cond_slot[addr_idx], addr, TAINT_COND_PIN_ADDRESS);
+        pin(checked(taint_cond_slot[addr_idx], addr, false), addr,
+            TAINT_COND_PIN_ADDRESS);
     }
 }
 
@@ -998,18 +1159,26 @@ void HELPER(taint_cond_ld)(CPUArchState *env, uint32_t desc, uint32_t out,
 
     pin_address((desc >> 16) & TAINT_COND_NONE, addr);
     taint_mem_labels(env, addr, size, get_mmuidx(oi), l);
-    for (unsigned i = 0; i < size; i++) {
-        g_autofree uint64_t *k = mem_key(env, addr + i);
-        CondByte *e = l[i] ? g_hash_table_lookup(cs.mem, k) : NULL;
-
-        /* Stale when the byte was overwritten since (other labels). */
-        if (e && e->label == l[i]) {
-            b[i] = *e;
-        }
-    }
     if ((mop & MO_BSWAP) == MO_BE) {
         memval = size == 8 ? bswap64(value) : size == 4 ? bswap32(value)
                  : size == 2 ? bswap16(value) : value;
+    }
+    for (unsigned i = 0; i < size; i++) {
+        uint64_t k = mem_key(env, addr + i);
+        CondByte *e = g_hash_table_size(cs.mem)
+                      ? g_hash_table_lookup(cs.mem, &k) : NULL;
+        uint8_t byte = memval >> (8 * i);
+
+        /*
+         * A stored expression holds while the byte has its label and
+         * value; else the byte is a load of input if it is a copy of one.
+         */
+        if (e && e->label == l[i] &&
+            (uint8_t)(node_at(e->node)->cval >> (8 * e->k)) == byte) {
+            b[i] = *e;
+        } else if (l[i] && !is_input_byte(l[i], byte)) {
+            l[i] = 0;
+        }
     }
     r = from_bytes(b, l, size, memval);
     if (r && (mop & MO_BSWAP) == MO_BE && size > 1) {
@@ -1029,13 +1198,18 @@ void HELPER(taint_cond_ld)(CPUArchState *env, uint32_t desc, uint32_t out,
  * bits 16-25 and the address's in `addr_t`.
  */
 void HELPER(taint_cond_st)(CPUArchState *env, uint32_t desc, uint32_t addr_t,
-                           uint64_t addr)
+                           uint64_t addr, uint64_t value)
 {
     MemOpIdx oi = desc & 0xffff;
     MemOp mop = get_memop(oi);
     unsigned size = memop_size(mop), vt = (desc >> 16) & TAINT_COND_NONE;
     uint32_t v = vt == TAINT_COND_NONE ? 0 : taint_cond_slot[vt];
     TaintLabel l[8];
+
+    if (v && ((node_at(v)->cval ^ value) & width_mask(size))) {
+        cs.stale++;
+        v = 0;
+    }
 
     pin_address(addr_t, addr);
     if (v && (mop & MO_BSWAP) == MO_BE && size > 1) {
@@ -1045,19 +1219,23 @@ void HELPER(taint_cond_st)(CPUArchState *env, uint32_t desc, uint32_t addr_t,
         return;
     }
     taint_mem_labels(env, addr, size, get_mmuidx(oi), l);
+    /*
+     * Clean bytes get an entry too: a length the kernel returned, saved
+     * and restored around an interrupt, keeps its expression.  A load
+     * checks the entry against the byte's label and value.
+     */
     for (unsigned i = 0; i < size; i++) {
-        uint64_t *k = mem_key(env, addr + i);
+        uint64_t k = mem_key(env, addr + i);
 
-        if (v && l[i]) {
+        if (v) {
             CondByte *e = g_new(CondByte, 1);
 
             e->node = v;
             e->k = i;
             e->label = l[i];
-            g_hash_table_replace(cs.mem, k, e);
+            g_hash_table_replace(cs.mem, key_copy(k), e);
         } else {
-            g_hash_table_remove(cs.mem, k);
-            g_free(k);
+            g_hash_table_remove(cs.mem, &k);
         }
     }
 }

@@ -21,6 +21,7 @@ typedef struct TaintCondNode {
     uint8_t width;          /* loads, zext, sext */
     uint32_t a, b;          /* operand node ids */
     uint64_t val;           /* const: the value; load: the first label */
+    uint64_t cval;          /* its value in this run */
 } TaintCondNode;
 
 typedef enum {
@@ -50,6 +51,8 @@ const TaintCondNode *taint_cond_nodes(size_t *n);
 const TaintCondRecord *taint_cond_records(size_t *n);
 /* True if a limit cut the recording short (nodes or conditions). */
 bool taint_cond_truncated(void);
+/* How many times an expression was found not to compute its value. */
+uint64_t taint_cond_stale(void);
 
 /* The CPU went back to clean mode: no register holds input. */
 void taint_cond_forget_registers(void);
@@ -67,7 +70,15 @@ void taint_cond_gen_ld(TaintPass *p, TCGOp *op, TCGTemp *out, TCGTemp *addr,
                        TCGTemp *addr_value);
 /* After a guest store. */
 void taint_cond_gen_st(TaintPass *p, TCGOp *op, TCGTemp *val, TCGTemp *addr);
-/* Before an op of a kernel TB (not captured): its outputs are concrete. */
+/* Before a helper call in any TB: system call entry and exit. */
+void taint_cond_gen_syscall(void *func);
+/*
+ * Kernel TBs (taint-kernel=moves) keep the expressions of data they move
+ * (user registers saved and restored, copies to and from user memory),
+ * as the label rule does; what they compute becomes concrete.
+ */
+bool taint_cond_kernel_keeps(TCGOpcode c);
+/* Before an op of a kernel TB that computes: its outputs are concrete. */
 void taint_cond_gen_forget(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
                            TCGTemp **out, int nout);
 

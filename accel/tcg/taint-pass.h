@@ -67,6 +67,8 @@ bool taint_pass_env_offset(TaintPass *p, TCGTemp *base, intptr_t off,
                            intptr_t *o);
 /* The env pointer's temp. */
 TCGTemp *taint_pass_env(TaintPass *p);
+/* Does the op move data (kept in kernel code) rather than compute? */
+bool taint_pass_moves_data(TCGOpcode c);
 /* Is the pass translating kernel code (see above)? */
 bool taint_pass_kernel(const TaintPass *p);
 /* Bytes behind a pointer into env that a helper takes (its name says). */

@@ -246,7 +246,7 @@ static void gen_rule(TaintRule rule, TCGTemp *d, TCGTemp *s)
  * docs/taint-engine.md).  An and is a masked move: the kernel's string
  * copies store the last word as `c & mask`.
  */
-static bool moves_data(TCGOpcode c)
+bool taint_pass_moves_data(TCGOpcode c)
 {
     switch (c) {
     case INDEX_op_mov_i32: case INDEX_op_mov_i64:
@@ -786,7 +786,7 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
         in[i] = arg_temp(op->args[nout + i]);
     }
     if (taint_cond_on) {
-        if (p->kernel) {
+        if (p->kernel && !taint_cond_kernel_keeps(c)) {
             taint_cond_gen_forget(p, op, in, nin, out, nout);
         } else {
             taint_cond_gen_op(p, op, in, nin, out, nout);
@@ -820,7 +820,7 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
                                 v64(addr_copy ? addr_copy : in[0]),
                                 tcg_constant_i32(op->args[nout + nin]));
         }
-        if (taint_cond_on && !p->kernel) {
+        if (taint_cond_on) {
             taint_cond_gen_ld(p, op, out[0], in[0],
                               addr_copy ? addr_copy : in[0]);
         }
@@ -835,7 +835,7 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
         emit(s, op);
         gen_helper_taint_st(cpu_env, v64(in[1]), v64(taint_pass_in(p, in[0])),
                             tcg_constant_i32(op->args[nout + nin]));
-        if (taint_cond_on && !p->kernel) {
+        if (taint_cond_on) {
             taint_cond_gen_st(p, op, in[0], in[1]);
         }
         return;
@@ -903,7 +903,7 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
                                                    : taint_pass_in(p, in[i]);
     }
     acc = scratch();
-    if (p->kernel && !moves_data(c)) {
+    if (p->kernel && !taint_pass_moves_data(c)) {
         /* Kernel arithmetic on input (a string's length, a layout): clean. */
         r = zero();
     } else if (c == INDEX_op_movcond_i32 || c == INDEX_op_movcond_i64) {
@@ -978,6 +978,10 @@ static void instrument_sinks(TaintPass *p, TCGContext *s)
         /* Emit at the end of the list, then move before the call. */
         mark = tcg_last_op();
         taint_target_sink_rule(p, (void *)op->args[nout + nin], in, nin);
+        if (taint_cond_on) {
+            /* A receive that blocks starts in clean mode. */
+            taint_cond_gen_syscall((void *)op->args[nout + nin]);
+        }
         while (QTAILQ_NEXT(mark, link)) {
             TCGOp *new = QTAILQ_NEXT(mark, link);
 

@@ -141,10 +141,11 @@ int vigilante_cmd_filter_generate(int argc, char **argv)
     if (r->general) {
         g_free(text);
         text = vg_gen_describe(r->general, r->general_conds);
-        printf("general filter: %u condition(s): %u dropped by %u "
-               "replay(s), %u summarised as idioms; %.0f ms\n%s",
+        printf("general filter: %u condition(s): %u dropped, %u pin(s) "
+               "widened to ranges, by %u replay(s); %u summarised as "
+               "idioms; %.0f ms\n%s",
                r->stats.general_conditions, r->stats.dropped,
-               r->stats.replays - r->stats.random_tried,
+               r->stats.widened, r->stats.replays - r->stats.random_tried,
                r->stats.summarised, r->stats.generalise_ms,
                quiet ? "" : text);
         printf("validation: matches the SCA; %u benign message(s), none "
