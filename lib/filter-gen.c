@@ -614,6 +614,9 @@ static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
     uint64_t trap_cr3 = json_object_get_int_member(reply, "cr3");
     g_autoptr(GArray) cap = NULL;
     g_autofree int32_t *memo = NULL;
+    uint32_t hfirst = stream_offset(sca, sca->hint_message) +
+                      sca->hint_offset;
+    uint32_t hend = hint_end(sca);
     Conv cv;
 
     cap = read_nodes(json_object_get_array_member(reply, "nodes"), errp);
@@ -655,6 +658,17 @@ static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
         }
         if (c->first == UINT32_MAX && !c->uses_len) {
             continue;           /* on constants only */
+        }
+        /*
+         * A pin inside the hint (a vector scan over the bytes that become
+         * the target) would tie the filter to this attack's target: the
+         * hinted bytes are the attacker's free choice, any verifier
+         * plants its own there.
+         */
+        if (!strncmp(kind, "pin", 3) && c->first >= hfirst &&
+            c->end <= hend) {
+            r->stats.hint_pins++;
+            continue;
         }
         n = c->depth <= VF_MAX_DEPTH ? conv_node(&cv, id) : -1;
         if (n < 0) {
@@ -760,37 +774,66 @@ static bool all_hold(const VfFilter *f, const GArray *conds,
     return true;
 }
 
+/* A pin the capture made: an address or an opaque op's input. */
+static bool is_pin(const VgGenCondition *c)
+{
+    return !strcmp(c->kind, "pin-address") || !strcmp(c->kind, "pin-opaque");
+}
+
 /*
- * Change the bytes one of the group's conditions reads (never the
- * hint's) so that it fails while `others` hold, by random tries.
+ * Change bytes the group's conditions read (never the hint's), by random
+ * tries, so that one of them fails (a loop's test: any iteration) or,
+ * with `all`, every one (pins of the bytes a scan read, each its own
+ * byte), while `others` hold.
  */
 static bool violate(const VfFilter *f, const GArray *conds,
                     const GArray *group, const GArray *others, uint8_t *m,
                     size_t len, uint32_t hint_first, uint32_t hint_last,
-                    GRand *rng)
+                    bool all, GRand *rng)
 {
-    guint step = MAX(1, group->len / 64);
+    guint step = all ? 1 : MAX(1, group->len / 64);
+    bool any = false;
 
     for (guint g = 0; g < group->len; g += step) {
         const VgGenCondition *gc = &g_array_index(
             conds, VgGenCondition, g_array_index(group, guint, g));
         g_autofree uint8_t *save = g_memdup2(m + gc->first,
                                              gc->end - gc->first);
+        bool done = false;
 
-        for (int tries = 0; tries < 256; tries++) {
+        for (int tries = 0; tries < 256 && !done; tries++) {
             for (uint32_t o = gc->first; o < gc->end && o < len; o++) {
                 if (o < hint_first || o >= hint_last) {
                     m[o] = g_rand_int_range(rng, 0, 256);
                 }
             }
-            if (!cond_holds(f, gc->node, m, len) &&
-                all_hold(f, conds, others, m, len)) {
-                return true;
+            done = !cond_holds(f, gc->node, m, len) &&
+                   all_hold(f, conds, others, m, len);
+        }
+        if (!done) {
+            memcpy(m + gc->first, save, gc->end - gc->first);
+            if (all) {
+                return false;
+            }
+            continue;
+        }
+        any = true;
+        if (!all) {
+            return true;
+        }
+    }
+    if (all) {
+        /* Later changes must not have made an earlier one hold again. */
+        for (guint g = 0; g < group->len; g++) {
+            if (cond_holds(f, g_array_index(conds, VgGenCondition,
+                                            g_array_index(group, guint,
+                                                          g)).node,
+                           m, len)) {
+                return false;
             }
         }
-        memcpy(m + gc->first, save, gc->end - gc->first);
     }
-    return false;
+    return any;
 }
 
 /*
@@ -804,22 +847,25 @@ static GPtrArray *groups_by_pc(const GArray *conds, uint32_t hfirst,
 {
     GPtrArray *groups = g_ptr_array_new_with_free_func(
         (GDestroyNotify)g_array_unref);
-    g_autoptr(GHashTable) by_pc = g_hash_table_new(g_int64_hash,
-                                                   g_int64_equal);
+    g_autoptr(GHashTable) by_pc = g_hash_table_new_full(g_int64_hash,
+                                                        g_int64_equal,
+                                                        g_free, NULL);
 
     for (guint i = 0; i < conds->len; i++) {
         const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+        uint64_t key;
         GArray *g;
 
         if (c->end <= c->first || c->summary ||
             (c->first >= hfirst && c->end <= hlast)) {
             continue;
         }
-        g = g_hash_table_lookup(by_pc, &c->pc);
+        key = c->pc;
+        g = g_hash_table_lookup(by_pc, &key);
         if (!g) {
             g = g_array_new(false, false, sizeof(guint));
             g_ptr_array_add(groups, g);
-            g_hash_table_insert(by_pc, (gpointer)&c->pc, g);
+            g_hash_table_insert(by_pc, g_memdup2(&key, sizeof(key)), g);
         }
         g_array_append_val(g, i);
     }
@@ -978,12 +1024,6 @@ static bool verifies_with(VgGenResult *r, VgVerifier *v, const Sca *sca,
  */
 #define WIDEN_BYTES 4
 
-/* A pin the capture made: an address or an opaque op's input. */
-static bool is_pin(const VgGenCondition *c)
-{
-    return !strcmp(c->kind, "pin-address") || !strcmp(c->kind, "pin-opaque");
-}
-
 static unsigned bisect(VgGenResult *r, VgVerifier *v, const Sca *sca,
                        unsigned tmo, const uint8_t *msg, size_t len,
                        uint32_t o, unsigned good, unsigned end)
@@ -1051,6 +1091,48 @@ static GArray *widen_pins(VgGenResult *r, VfFilter *work, VgVerifier *v,
     return out;
 }
 
+/*
+ * A pin of one byte that a kept condition of the program's own already
+ * fixes (a vector scan over "LOGIN " when a comparison wants exactly
+ * those bytes) adds nothing: dropped without a replay.  Fixed: on the
+ * attack's message, only the byte's own value satisfies that condition.
+ */
+static void drop_implied_pins(VgGenResult *r, const VfFilter *f,
+                              const GArray *conds, bool *keep,
+                              const uint8_t *msg, size_t len)
+{
+    g_autofree uint8_t *m = g_memdup2(msg, len);
+
+    for (guint i = 0; i < conds->len; i++) {
+        const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+        uint32_t o = c->first;
+
+        if (!keep[i] || !is_pin(c) || c->end != o + 1) {
+            continue;
+        }
+        for (guint j = 0; j < conds->len; j++) {
+            const VgGenCondition *d = &g_array_index(conds, VgGenCondition,
+                                                     j);
+            unsigned sat = 0;
+
+            if (!keep[j] || is_pin(d) || d->summary || d->first > o ||
+                d->end <= o) {
+                continue;
+            }
+            for (unsigned v = 0; v < 256 && sat < 2; v++) {
+                m[o] = v;
+                sat += cond_holds(f, d->node, m, len);
+            }
+            m[o] = msg[o];
+            if (sat == 1) {
+                keep[i] = false;
+                r->stats.dropped++;
+                break;
+            }
+        }
+    }
+}
+
 static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                        const VgGenOptions *o, unsigned tmo,
                        const uint8_t *msg, size_t len, GError **errp)
@@ -1087,10 +1169,23 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
      * length and conditions on the hinted bytes alone are kept (the
      * verifier plants its nonce there).
      */
+    drop_implied_pins(r, work, conds, keep, msg, len);
     for (guint k = 0; k < groups->len; k++) {
         GArray *g = groups->pdata[k];
-        const VgGenCondition *c0 = &g_array_index(
-            conds, VgGenCondition, g_array_index(g, guint, 0));
+        const VgGenCondition *c0;
+
+        for (guint j = 0; j < g->len;) {
+            /* (pins found implied are gone from their groups) */
+            if (!keep[g_array_index(g, guint, j)]) {
+                g_array_remove_index(g, j);
+            } else {
+                j++;
+            }
+        }
+        if (!g->len) {
+            continue;
+        }
+        c0 = &g_array_index(conds, VgGenCondition, g_array_index(g, guint, 0));
         g_autofree uint8_t *m = g_memdup2(msg, len);
         g_autofree uint8_t *other_len = NULL;
         g_autoptr(GArray) others = constraints(conds, g, keep, false, true);
@@ -1101,8 +1196,10 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
         bool dropped = false;
 
         if (r->stats.replays < MAX_REPLAYS &&
-            (violate(work, conds, g, others, m, len, hfirst, hlast, rng) ||
-             violate(work, conds, g, loose, m, len, hfirst, hlast, rng))) {
+            (violate(work, conds, g, others, m, len, hfirst, hlast,
+                     is_pin(c0), rng) ||
+             violate(work, conds, g, loose, m, len, hfirst, hlast,
+                     is_pin(c0), rng))) {
             progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64,
                      r->stats.replays + 1, g->len, c0->pc);
             dropped = replay_verifies(v, sca, m, len, tmo, &r->stats);
@@ -1126,6 +1223,20 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                 keep[g_array_index(g, guint, j)] = false;
             }
             r->stats.dropped += g->len;
+        } else if (g->len > 1 && is_pin(c0)) {
+            /*
+             * Pins of the bytes a vector scan read (16 at a time: the
+             * string and what follows it): halves are tried in turn, so
+             * that the bytes after the string are let go.
+             */
+            GArray *h1 = g_array_new(false, false, sizeof(guint));
+            GArray *h2 = g_array_new(false, false, sizeof(guint));
+
+            g_array_append_vals(h1, g->data, g->len / 2);
+            g_array_append_vals(h2, &g_array_index(g, guint, g->len / 2),
+                                g->len - g->len / 2);
+            g_ptr_array_add(groups, h1);
+            g_ptr_array_add(groups, h2);
         }
     }
 

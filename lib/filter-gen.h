@@ -35,6 +35,7 @@ typedef struct {
     guint other_code;           /* of those, not the attacked program's */
     guint outside;              /* reading bytes outside the message */
     guint pinned_deep;          /* too deep for the format: bytes pinned */
+    guint hint_pins;            /* pins of hinted bytes only, left out */
     bool truncated;             /* the capture hit a limit */
     bool specific_too_big;      /* beyond the format's limits: not kept */
     double capture_ms;

@@ -355,13 +355,21 @@ void taint_cond_gen_op(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
             }
         }
         gen_pin(scalars, n);
-        if (c == INDEX_op_st_vec) {
+        /*
+         * Vector code is not modelled (SSE compares through gvec): what
+         * it reads from the CPU state is pinned, what it writes there
+         * becomes concrete.
+         */
+        if (c == INDEX_op_st_vec || c == INDEX_op_ld_vec ||
+            c == INDEX_op_dupm_vec) {
+            bool st = c == INDEX_op_st_vec;
             intptr_t o;
 
-            if (taint_pass_env_offset(p, in[1], op->args[2], &o)) {
+            if (taint_pass_env_offset(p, in[st ? 1 : 0], op->args[2], &o)) {
                 gen_helper_taint_cond_env_region(cpu_env,
-                    tcg_constant_i32(o), tcg_constant_i32(32),
-                    tcg_constant_i32(3));
+                    tcg_constant_i32(o),
+                    tcg_constant_i32(8 << TCGOP_VECL(op)),
+                    tcg_constant_i32(st ? 3 : 0));
             }
         }
         return;

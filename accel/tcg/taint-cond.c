@@ -568,10 +568,62 @@ void taint_cond_forget_registers(void)
 /* ---- bytes of values ---- */
 
 /* Byte k of node n as an expression. */
+#define TERM_NONE  UINT32_MAX     /* contributes nothing to that byte */
+#define TERM_MIXED 0               /* not a byte-wise sum */
+
+/* Is n at most one byte wide? */
+static bool byte_wide(uint32_t n)
+{
+    const TaintCondNode *x = node_at(n);
+
+    return (x->op == VF_OP_LOAD_LE && x->width == 1) ||
+           (x->op == VF_OP_ZEXT && x->width == 1) ||
+           (x->op == VF_OP_CONST && x->val < 256);
+}
+
+/*
+ * Byte k of a value assembled from bytes ((b0 | b1 << 8) | ...), as
+ * from_bytes() builds one from bytes of different sources: that byte's
+ * expression, TERM_NONE, or TERM_MIXED when n is not such a sum.
+ */
+static uint32_t term_at(uint32_t n, unsigned k, int budget)
+{
+    const TaintCondNode *x = node_at(n);
+    uint64_t sh;
+
+    if (budget <= 0) {
+        return TERM_MIXED;
+    }
+    if (byte_wide(n)) {
+        return k == 0 ? n : TERM_NONE;
+    }
+    if (x->op == VF_OP_SHL && is_const(x->b, &sh) && sh % 8 == 0 &&
+        byte_wide(x->a)) {
+        return k == sh / 8 ? x->a : TERM_NONE;
+    }
+    if (x->op == VF_OP_OR) {
+        uint32_t p = term_at(x->a, k, budget - 1);
+        uint32_t q = term_at(x->b, k, budget - 1);
+
+        if (p == TERM_MIXED || q == TERM_MIXED) {
+            return TERM_MIXED;
+        }
+        return p == TERM_NONE ? q : q == TERM_NONE ? p : TERM_MIXED;
+    }
+    return TERM_MIXED;
+}
+
 static uint32_t byte_of(uint32_t n, unsigned k)
 {
-    uint32_t v = k ? mk_bin(VF_OP_SHR, n, mk_const(8 * k)) : n;
+    uint32_t t = term_at(n, k, 16), v;
 
+    if (t == TERM_NONE) {
+        return mk_const(0);
+    }
+    if (t != TERM_MIXED) {
+        return t;
+    }
+    v = k ? mk_bin(VF_OP_SHR, n, mk_const(8 * k)) : n;
     return mk_ext(VF_OP_ZEXT, 1, v);
 }
 

@@ -132,10 +132,11 @@ int vigilante_cmd_filter_generate(int argc, char **argv)
     }
     text = vg_gen_describe(r->specific, r->specific_conds);
     printf("specific filter: %u condition(s) of %u captured (%u of other "
-           "code, %u on bytes outside the message, %u pinned as too deep)"
-           "%s; capture %.0f ms\n%s",
+           "code, %u on bytes outside the message, %u pins of hinted bytes "
+           "left out, %u pinned as too deep)%s; capture %.0f ms\n%s",
            r->stats.specific_conditions, r->stats.captured,
-           r->stats.other_code, r->stats.outside, r->stats.pinned_deep,
+           r->stats.other_code, r->stats.outside, r->stats.hint_pins,
+           r->stats.pinned_deep,
            r->stats.truncated ? ", capture cut short by a limit" : "",
            r->stats.capture_ms, quiet ? "" : text);
     if (r->general) {
