@@ -17,7 +17,7 @@
 #include "verify-types.h"
 
 #define GEN_TIMEOUT_MS  20000
-#define MAX_REPLAYS     64
+#define MAX_REPLAYS     96
 /* Nodes a filter may have while it is built (pruned to the limit later). */
 #define BUILD_MAX_NODES 60000
 
@@ -55,8 +55,7 @@ GBytes *vg_gen_message(const Sca *sca)
     return g_byte_array_free_to_bytes(b);
 }
 
-/* An SCA whose attack message is `msg` (same split for TCP). */
-static Sca *sca_with_message(const Sca *sca, const uint8_t *msg, size_t len)
+Sca *vg_gen_sca_with_message(const Sca *sca, const uint8_t *msg, size_t len)
 {
     Sca *s = sca_new(sca->type, sca->name);
     size_t off = 0;
@@ -708,7 +707,7 @@ static bool replay_verifies(VgVerifier *v, const Sca *sca,
                             const uint8_t *msg, size_t len, unsigned tmo,
                             VgGenStats *st)
 {
-    g_autoptr(Sca) s = sca_with_message(sca, msg, len);
+    g_autoptr(Sca) s = vg_gen_sca_with_message(sca, msg, len);
     VgVerdict vd = vg_verifier_verify(v, s, tmo);
     bool ok = vd.kind == VG_VERDICT_VERIFIED;
 
@@ -860,7 +859,8 @@ static GPtrArray *groups_by_pc(const GArray *conds, uint32_t hfirst,
             (c->first >= hfirst && c->end <= hlast)) {
             continue;
         }
-        key = c->pc;
+        /* A vector scan's unrolled loop is one group: pcs within 256. */
+        key = is_pin(c) ? (c->pc >> 8) | 1ull << 63 : c->pc;
         g = g_hash_table_lookup(by_pc, &key);
         if (!g) {
             g = g_array_new(false, false, sizeof(guint));
@@ -1016,8 +1016,8 @@ static bool verifies_with(VgGenResult *r, VgVerifier *v, const Sca *sca,
 }
 
 /*
- * Pins of one byte (a length byte used to compute an address, pinned
- * by the capture): the range of values around the attack's for which it
+ * Address pins of one byte (a length byte used to compute an address):
+ * the range of values around the attack's for which it
  * still verifies, by bisection on each side (taking the verifying values
  * to be contiguous), replaces every pin on that byte.  Returns the
  * conditions with the pins replaced.
@@ -1061,7 +1061,7 @@ static GArray *widen_pins(VgGenResult *r, VfFilter *work, VgVerifier *v,
         if (gone[i]) {
             continue;
         }
-        if (nbytes >= WIDEN_BYTES || !is_pin(c) ||
+        if (nbytes >= WIDEN_BYTES || strcmp(c->kind, "pin-address") ||
             c->end != c->first + 1 || c->uses_len ||
             (c->first >= hfirst && c->end <= hlast) ||
             r->stats.replays + 16 > MAX_REPLAYS) {
@@ -1078,7 +1078,7 @@ static GArray *widen_pins(VgGenResult *r, VfFilter *work, VgVerifier *v,
             const VgGenCondition *d = &g_array_index(conds, VgGenCondition,
                                                      j);
 
-            if (is_pin(d) && d->first == c->first &&
+            if (!strcmp(d->kind, "pin-address") && d->first == c->first &&
                 d->end == c->end && !d->uses_len) {
                 gone[j] = true;
                 r->stats.widened++;
@@ -1133,6 +1133,177 @@ static void drop_implied_pins(VgGenResult *r, const VfFilter *f,
     }
 }
 
+/*
+ * A vector scan's pins let go: their bytes' content does not decide the
+ * attack, but a scan looks for something (a line's end, a terminator).
+ * For each of NUL, LF and CR absent from the pinned range, a replay with
+ * it put in the middle of the range: if the attack then fails, "none of
+ * it in the range" is kept.
+ */
+static void keep_delimiters(VgGenResult *r, VgVerifier *v, const Sca *sca,
+                            const VgGenOptions *o, unsigned tmo,
+                            VfFilter *work, const GArray *conds,
+                            const GArray *g, const uint8_t *msg, size_t len,
+                            uint32_t hfirst, uint32_t hlast, GArray *kept)
+{
+    static const uint8_t delims[] = { 0, '\n', '\r' };
+    uint32_t a = UINT32_MAX, b = 0;
+
+    for (guint j = 0; j < g->len; j++) {
+        const VgGenCondition *c = &g_array_index(conds, VgGenCondition,
+                                                 g_array_index(g, guint, j));
+
+        a = MIN(a, c->first);
+        b = MAX(b, c->end);
+    }
+    if (a >= b || b > len) {
+        return;
+    }
+    for (unsigned k = 0; k < G_N_ELEMENTS(delims); k++) {
+        g_autofree uint8_t *m = NULL;
+        uint32_t at;
+
+        if (memchr(msg + a, delims[k], b - a) ||
+            r->stats.replays >= MAX_REPLAYS) {
+            continue;
+        }
+        m = g_memdup2(msg, len);
+        at = a + (b - a) / 2;
+        if (at >= hfirst && at < hlast) {
+            at = hfirst > a ? hfirst - 1 : hlast < b ? hlast : at;
+        }
+        m[at] = delims[k];
+        progress(o, "  replay %u: 0x%02x in msg[%u..%u]", r->stats.replays + 1,
+                 delims[k], a, b - 1);
+        if (!replay_verifies(v, sca, m, len, tmo, &r->stats)) {
+            /* Not over the hint: the verifier's nonce goes there. */
+            if (a < MIN(b, hfirst)) {
+                add_no_byte(work, kept, a, MIN(b, hfirst), delims[k], 0);
+            }
+            if (MAX(a, hlast) < b) {
+                add_no_byte(work, kept, MAX(a, hlast), b, delims[k], 0);
+            }
+            r->stats.summarised++;
+        }
+    }
+}
+
+/* Is c a test the program made on one byte (not a pin, not a summary)? */
+static bool byte_test(const VgGenCondition *c)
+{
+    return c->end == c->first + 1 && c->pc && !c->summary && !is_pin(c) &&
+           !c->uses_len;
+}
+
+/*
+ * A loop over bytes (a name scanned up to a delimiter) tests each byte
+ * by the path it took in the body: byte 5 "> 0x20", byte 11 "<= 0x20
+ * and not a space".  Over a run of at least 4 consecutive bytes tested
+ * by the same instruction, the values any one byte of the run was seen
+ * to continue with are allowed at every byte of it: when what is left
+ * out is at most 4 values, the run's tests become "none of these values
+ * in [a, b)" (the loop's invariant), 8 bytes per condition.  Runs stop
+ * at the hint, whose bytes keep their own tests.
+ */
+#define LOOP_RUN_MIN  4
+#define LOOP_SET_MAX  4
+
+static void summarise_byte_loops(VgGenResult *r, VfFilter *work,
+                                 const GArray *conds, bool *keep,
+                                 const uint8_t *msg, size_t len,
+                                 uint32_t hfirst, uint32_t hlast,
+                                 GArray *kept)
+{
+    g_autofree uint8_t *m = g_memdup2(msg, len);
+    g_autofree GArray **at = g_new0(GArray *, len + 1);
+    uint32_t o = 0;
+
+    for (guint i = 0; i < conds->len; i++) {
+        const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+
+        /* The hinted bytes keep their own tests (a loop's exit is one). */
+        if (keep[i] && byte_test(c) && c->first < len &&
+            (c->first < hfirst || c->first >= hlast)) {
+            if (!at[c->first]) {
+                at[c->first] = g_array_new(false, false, sizeof(guint));
+            }
+            g_array_append_val(at[c->first], i);
+        }
+    }
+    while (o < len) {
+        uint64_t anchor;
+        uint32_t e = o;
+        bool allowed[256] = { false };
+        unsigned left_out = 0;
+        int out[LOOP_SET_MAX];
+
+        if (!at[o]) {
+            o++;
+            continue;
+        }
+        anchor = g_array_index(conds, VgGenCondition,
+                               g_array_index(at[o], guint, 0)).pc;
+        /* The run: consecutive bytes each tested by the anchor's pc. */
+        while (e < len && at[e]) {
+            bool has = false;
+
+            for (guint k = 0; k < at[e]->len; k++) {
+                has |= g_array_index(conds, VgGenCondition,
+                                     g_array_index(at[e], guint, k)).pc ==
+                       anchor;
+            }
+            if (!has) {
+                break;
+            }
+            e++;
+        }
+        if (e - o < LOOP_RUN_MIN) {
+            o = MAX(e, o + 1);
+            continue;
+        }
+        for (uint32_t p = o; p < e; p++) {
+            for (unsigned v = 0; v < 256; v++) {
+                bool all = true;
+
+                m[p] = v;
+                for (guint k = 0; k < at[p]->len && all; k++) {
+                    all = cond_holds(work, g_array_index(
+                        conds, VgGenCondition,
+                        g_array_index(at[p], guint, k)).node, m, len);
+                }
+                allowed[v] |= all;
+            }
+            m[p] = msg[p];
+        }
+        for (unsigned v = 0; v < 256; v++) {
+            if (!allowed[v]) {
+                if (left_out == LOOP_SET_MAX) {
+                    left_out++;
+                    break;
+                }
+                out[left_out++] = v;
+            }
+        }
+        if (left_out <= LOOP_SET_MAX) {
+            for (uint32_t p = o; p < e; p++) {
+                for (guint k = 0; k < at[p]->len; k++) {
+                    keep[g_array_index(at[p], guint, k)] = false;
+                    r->stats.summarised++;
+                }
+            }
+            for (unsigned k = 0; k < left_out; k++) {
+                add_no_byte(work, kept, o, e, out[k], anchor);
+            }
+        }
+        o = e;
+    }
+    for (uint32_t p = 0; p <= len; p++) {
+        if (at[p]) {
+            g_array_free(at[p], true);
+        }
+    }
+}
+
 static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                        const VgGenOptions *o, unsigned tmo,
                        const uint8_t *msg, size_t len, GError **errp)
@@ -1169,6 +1340,8 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
      * length and conditions on the hinted bytes alone are kept (the
      * verifier plants its nonce there).
      */
+    summarise_byte_loops(r, work, conds, keep, msg, len, hfirst, hlast,
+                         kept);
     drop_implied_pins(r, work, conds, keep, msg, len);
     for (guint k = 0; k < groups->len; k++) {
         GArray *g = groups->pdata[k];
@@ -1223,6 +1396,10 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                 keep[g_array_index(g, guint, j)] = false;
             }
             r->stats.dropped += g->len;
+            if (is_pin(c0)) {
+                keep_delimiters(r, v, sca, o, tmo, work, conds, g, msg, len,
+                                hfirst, hlast, kept);
+            }
         } else if (g->len > 1 && is_pin(c0)) {
             /*
              * Pins of the bytes a vector scan read (16 at a time: the

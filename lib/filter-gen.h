@@ -89,6 +89,12 @@ char *vg_gen_describe(const VfFilter *f, const GArray *conds);
  */
 GBytes *vg_gen_message(const Sca *sca);
 
+/*
+ * The SCA with its attack message replaced by `msg` (a datagram, or the
+ * TCP stream, split as the SCA's messages are, the last taking the rest).
+ */
+Sca *vg_gen_sca_with_message(const Sca *sca, const uint8_t *msg, size_t len);
+
 #define VG_GEN_ERROR (g_quark_from_static_string("vigilante-filter-gen"))
 typedef enum {
     VG_GEN_ERROR_SETUP,         /* no snapshot, no VM, bad SCA */
