@@ -131,8 +131,8 @@ static JsonNode *uint_arg(const char *name, uint64_t v)
 }
 
 /* Replay the SCA with capture on; the conditions it recorded. */
-static JsonNode *capture(const VgProfile *p, const Sca *sca,
-                         const VgGenOptions *o, GError **errp)
+static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
+                              const VgGenOptions *o, GError **errp)
 {
     g_autofree char *accel = g_strdup_printf("tcg,taint=on,taint-kernel=%s",
                                              p->taint_kernel);
@@ -171,9 +171,16 @@ static JsonNode *capture(const VgProfile *p, const Sca *sca,
     for (guint i = 0; i < sca->messages->len; i++) {
         g_ptr_array_add(msgs, g_bytes_ref(sca_message(sca, i)->payload));
     }
-    ev = vg_replay(vm, sca, hport, msgs, "VIGILANTE_ALERT",
-                   g_get_monotonic_time() +
-                   (o->timeout_ms ? o->timeout_ms : GEN_TIMEOUT_MS) * 1000LL);
+    /*
+     * A TCP replay sends its messages once, on one connection: when no
+     * alert came, the session is replayed on a new connection.
+     */
+    for (int attempt = 0; !ev && attempt < 3; attempt++) {
+        ev = vg_replay(vm, sca, hport, msgs, "VIGILANTE_ALERT",
+                       g_get_monotonic_time() +
+                       (o->timeout_ms ? o->timeout_ms : GEN_TIMEOUT_MS) *
+                       1000LL / 3);
+    }
     if (!ev) {
         g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
                     "the SCA did not trap the taint-tracking VM of %s "
@@ -192,6 +199,28 @@ static JsonNode *capture(const VgProfile *p, const Sca *sca,
         uint_arg("event", json_object_get_int_member(
                      json_array_get_object_element(labels, 0), "event")),
         VG_QMP_TIMEOUT_MS * 6, errp);
+}
+
+/*
+ * A replay that did not trap is tried once more on a fresh VM: a TCP
+ * connection through user networking to a just-restored guest is now
+ * and then lost.
+ */
+static JsonNode *capture(const VgProfile *p, const Sca *sca,
+                         const VgGenOptions *o, GError **errp)
+{
+    g_autoptr(GError) first = NULL;
+    JsonNode *reply = capture_once(p, sca, o, &first);
+
+    if (reply || !g_error_matches(first, VG_GEN_ERROR,
+                                  VG_GEN_ERROR_NO_TRAP)) {
+        if (!reply) {
+            g_propagate_error(errp, g_steal_pointer(&first));
+        }
+        return reply;
+    }
+    progress(o, "no trap (%s): replaying again", first->message);
+    return capture_once(p, sca, o, errp);
 }
 
 /* ---- conversion ---- */

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Filter generation on the Linux guest.  From one SCA of vg-udpd's stack
+ * overflow and one of vg-logind's multi-message login exploit, the
+ * general filter matches polymorphic variants (other filler, tag lengths,
+ * sleds, code and return targets; other user names, note filler and
+ * targets), each of which verifies as a working exploit while sharing few
+ * bytes with the SCA's message; thousands of benign requests match
+ * neither filter.  Then a VM protected by the generated UDP filter (taint
+ * off, filter-vigilante) answers benign requests, drops every variant
+ * (the service keeps answering) and lets one in once the filter is gone.
+ *
+ * Guest: $VIGILANTE_LINUX_GUEST.  Arguments besides GTest's: none.
+ */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "filter-gen-check.h"
+#include "guest.h"
+#include "host-util.h"
+#include "linux-guest.h"
+#include "payloads.h"
+#include "shellcode.h"
+#include "snapshot.h"
+
+#define VARIANTS            24
+#define BENIGN              2000
+#define BOOT_TIMEOUT_MS     90000
+#define REPLY_TIMEOUT_MS    5000
+#define UDP_HINT            (4 + VGL_UDP_RET_OFFSET)    /* 'V' 'G' op len */
+#define UDP_PKT_MAX         2048
+#define LOGIN_NOTE_LEN      32
+
+static char *guest_dir, *work;
+static VgProfile *profile;
+
+static char *guest_file(const char *name)
+{
+    return g_build_filename(guest_dir, name, NULL);
+}
+
+/* A benign vg-udpd request: a short tag, op 1 or 2, a payload. */
+static GBytes *udp_benign(GRand *rng)
+{
+    GByteArray *b = g_byte_array_new();
+    guint8 tlen = g_rand_int_range(rng, 0, 33);
+    guint8 hdr[4] = { 'V', 'G', g_rand_int_range(rng, 1, 3), tlen };
+    int plen = g_rand_int_range(rng, 0, 400);
+
+    g_byte_array_append(b, hdr, 4);
+    for (int i = 0; i < tlen + plen; i++) {
+        guint8 c = g_rand_int_range(rng, ' ', '~' + 1);
+
+        g_byte_array_append(b, &c, 1);
+    }
+    return g_byte_array_free_to_bytes(b);
+}
+
+/* A benign vg-logind session's bytes. */
+static GBytes *login_benign(GRand *rng)
+{
+    g_autofree char *s = g_strdup_printf(
+        "%sLOGIN user%u " VGL_LOGIN_PASSWORD "\nNOTE %.*s\nQUIT\n",
+        g_rand_boolean(rng) ? "TIME\n" : "HELLO\n",
+        g_rand_int_range(rng, 0, 100000), g_rand_int_range(rng, 0, 31),
+        "meeting at noon in the big room");
+
+    return g_bytes_new(s, strlen(s));
+}
+
+static void write_benign(const char *dir, GRand *rng)
+{
+    for (int i = 0; i < 100; i++) {
+        g_autoptr(GBytes) u = udp_benign(rng), t = login_benign(rng);
+        g_autofree char *pu = g_strdup_printf("%s/udp-%d-%03d", dir,
+                                              VGL_UDP_PORT, i);
+        g_autofree char *pt = g_strdup_printf("%s/tcp-%d-%03d", dir,
+                                              VGL_LOGIN_PORT, i);
+
+        g_assert_true(g_file_set_contents(pu, g_bytes_get_data(u, NULL),
+                                          g_bytes_get_size(u), NULL));
+        g_assert_true(g_file_set_contents(pt, g_bytes_get_data(t, NULL),
+                                          g_bytes_get_size(t), NULL));
+    }
+}
+
+static VgProfile *linux_profile(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GRand) rng = g_rand_new_with_seed(77);
+    g_autofree char *path = NULL, *text = NULL, *kernel = NULL;
+    g_autofree char *initrd = NULL, *benign = NULL;
+    double secs;
+
+    if (profile) {
+        return profile;
+    }
+    work = g_dir_make_tmp("vg-linux-filter-gen-XXXXXX", NULL);
+    benign = g_build_filename(work, "benign", NULL);
+    g_mkdir(benign, 0755);
+    write_benign(benign, rng);
+    kernel = guest_file("vmlinux");
+    initrd = guest_file("initramfs.cpio.gz");
+    path = g_build_filename(work, "linux.profile", NULL);
+    text = g_strdup_printf(
+        "[program]\nname=vg-linux\n"
+        "[vm]\nkernel=%s\ninitrd=%s\nappend=" VGL_KERNEL_CMDLINE "\n"
+        "memory=256\nnic=virtio-net-pci\n"
+        "[service]\nports=udp:%d;tcp:%d;udp:%d;udp:%d;tcp:%d\n"
+        "ready-marker=" VGL_MARK_READY "\nready-timeout=90\nbenign=%s\n"
+        "[snapshot]\npath=%s/snapshot\n", kernel, initrd, VGL_UDP_PORT,
+        VGL_TCP_PORT, VGL_CTL_PORT, VGL_CTL32_PORT, VGL_LOGIN_PORT, benign,
+        work);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    profile = vg_profile_load(path, &err);
+    g_assert_no_error(err);
+    g_assert_true(vg_snapshot_make(profile, vg_qemu_path(), &secs, &err));
+    g_assert_no_error(err);
+    return profile;
+}
+
+static Sca *udp_sca(void)
+{
+    VglTarget t = { .buf_addr = VGL_UDP_PKT_ADDR };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GByteArray) msg = vgl_udp_exploit(&t, &err);
+    Sca *sca = sca_new(SCA_TYPE_AEC, "vg-linux");
+
+    g_assert_no_error(err);
+    memcpy(sca->digest, linux_profile()->digest, sizeof(sca->digest));
+    sca_add_message(sca, SCA_TRANSPORT_UDP, VGL_UDP_PORT, msg->data,
+                    msg->len);
+    sca->hint_offset = UDP_HINT;
+    sca->hint_length = 8;
+    return sca;
+}
+
+/* One-byte instructions that only touch flags: a sled no two alike. */
+static void sled(GByteArray *b, int n, GRand *rng)
+{
+    static const guint8 ops[] = { 0x90, 0xf8, 0xf9, 0xf5, 0xfc };
+
+    for (int i = 0; i < n; i++) {
+        g_byte_array_append(b, &ops[g_rand_int_range(rng, 0, 5)], 1);
+    }
+}
+
+/*
+ * A vg-udpd variant: either op, a tag of 80 to 160 bytes (random filler
+ * around the saved RIP at tag offset 72), a sled of 64 to 800 random
+ * flag instructions, 48 random bytes of "code", and a return target
+ * anywhere in the sled.  `code`, if given, is real shellcode instead.
+ */
+static GBytes *udp_variant(GRand *rng, const guint8 *code, gsize ncode)
+{
+    GByteArray *b = g_byte_array_new();
+    guint8 tlen = g_rand_int_range(rng, 80, 161);
+    guint8 hdr[4] = { 'V', 'G', g_rand_int_range(rng, 1, 3), tlen };
+    int slen = g_rand_int_range(rng, 64, 801);
+    guint64 target = VGL_UDP_PKT_ADDR + 4 + tlen +
+                     g_rand_int_range(rng, 0, slen);
+    guint64 le = GUINT64_TO_LE(target);
+
+    g_byte_array_append(b, hdr, 4);
+    for (int i = 0; i < tlen; i++) {
+        guint8 c = g_rand_int_range(rng, 0, 256);
+
+        g_byte_array_append(b, &c, 1);
+    }
+    memcpy(b->data + UDP_HINT, &le, 8);
+    sled(b, slen, rng);
+    for (int i = 0; i < 48 && !code; i++) {
+        guint8 c = g_rand_int_range(rng, 0, 256);
+
+        g_byte_array_append(b, &c, 1);
+    }
+    if (code) {
+        g_byte_array_append(b, code, ncode);
+    }
+    g_assert_cmpuint(b->len, <=, UDP_PKT_MAX);
+    return g_byte_array_free_to_bytes(b);
+}
+
+static void test_udp(void)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(5001);
+    g_autoptr(Sca) sca = udp_sca();
+    g_autoptr(VgGenResult) r = vg_generate_logged(linux_profile(), sca);
+    g_autoptr(VgVerifier) v = vg_verifier_new(linux_profile(),
+                                              vg_qemu_path());
+    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GError) err = NULL;
+
+    /* The receive's result is the datagram's length in the filter. */
+    g_assert_true(r->general->uses_len);
+    for (int i = 0; i < VARIANTS; i++) {
+        g_ptr_array_add(variants, udp_variant(rng, NULL, 0));
+    }
+    g_assert_true(vg_verifier_wait_ready(v, &err));
+    g_assert_no_error(err);
+    /* "VG" and the tag length; sleds may share a few flag ops. */
+    vg_check_variants(r, v, sca, variants, 12);
+    for (int i = 0; i < BENIGN; i++) {
+        g_ptr_array_add(benign, udp_benign(rng));
+    }
+    vg_check_benign(r, benign);
+}
+
+/*
+ * vg-logind: TIME, a login, and a note longer than its 32-byte field
+ * whose bytes 32..39 overwrite the show pointer; the hint is those 8.
+ */
+static GBytes *login_stream(GRand *rng, const char *user, guint64 target)
+{
+    GByteArray *b = g_byte_array_new();
+    g_autofree char *head = g_strdup_printf(
+        "TIME\nLOGIN %s " VGL_LOGIN_PASSWORD "\nNOTE ", user);
+    guint64 le = GUINT64_TO_LE(target);
+
+    g_byte_array_append(b, (const guint8 *)head, strlen(head));
+    for (int i = 0; i < LOGIN_NOTE_LEN; i++) {
+        guint8 c = rng ? g_rand_int_range(rng, ' ', '~' + 1) : 'N';
+
+        g_byte_array_append(b, &c, 1);
+    }
+    g_byte_array_append(b, (const guint8 *)&le, 8);
+    g_byte_array_append(b, (const guint8 *)"\n", 1);
+    return g_byte_array_free_to_bytes(b);
+}
+
+/* A target whose bytes do not end the line (LF, CR). */
+static guint64 login_target(GRand *rng)
+{
+    for (;;) {
+        guint64 t = 0x10000 + g_rand_int_range(rng, 1, 0x7fffffff);
+        guint64 le = GUINT64_TO_LE(t);
+
+        if (!memchr(&le, '\n', 8) && !memchr(&le, '\r', 8)) {
+            return t;
+        }
+    }
+}
+
+static Sca *login_sca(GBytes *stream)
+{
+    const guint8 *d = g_bytes_get_data(stream, NULL);
+    gsize len = g_bytes_get_size(stream);
+    gsize l1 = strlen("TIME\n");
+    gsize l2 = strlen("LOGIN mallory " VGL_LOGIN_PASSWORD "\n");
+    Sca *sca = sca_new(SCA_TYPE_AEC, "vg-linux");
+
+    memcpy(sca->digest, linux_profile()->digest, sizeof(sca->digest));
+    sca_add_message(sca, SCA_TRANSPORT_TCP, VGL_LOGIN_PORT, d, l1);
+    sca_add_message(sca, SCA_TRANSPORT_TCP, VGL_LOGIN_PORT, d + l1, l2);
+    sca_add_message(sca, SCA_TRANSPORT_TCP, VGL_LOGIN_PORT, d + l1 + l2,
+                    len - l1 - l2);
+    sca->hint_message = 2;
+    sca->hint_offset = strlen("NOTE ") + LOGIN_NOTE_LEN;
+    sca->hint_length = 8;
+    return sca;
+}
+
+static void test_login(void)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(5006);
+    g_autoptr(GBytes) stream = login_stream(NULL, "mallory",
+                                            G_GUINT64_CONSTANT(0xdeadbeef));
+    g_autoptr(Sca) sca = login_sca(stream);
+    g_autoptr(VgGenResult) r = vg_generate_logged(linux_profile(), sca);
+    g_autoptr(VgVerifier) v = vg_verifier_new(linux_profile(),
+                                              vg_qemu_path());
+    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GError) err = NULL;
+
+    for (int i = 0; i < VARIANTS; i++) {
+        char user[8];
+
+        for (int k = 0; k < 7; k++) {
+            user[k] = g_rand_int_range(rng, 'a', 'z' + 1);
+        }
+        user[7] = '\0';
+        g_ptr_array_add(variants, login_stream(rng, user,
+                                               login_target(rng)));
+    }
+    g_assert_true(vg_verifier_wait_ready(v, &err));
+    g_assert_no_error(err);
+    /* What the path needs: "TIME\nLOGIN ", " wonderland\nNOTE ". */
+    vg_check_variants(r, v, sca, variants, 20);
+    for (int i = 0; i < BENIGN; i++) {
+        g_ptr_array_add(benign, login_benign(rng));
+    }
+    vg_check_benign(r, benign);
+}
+
+/* A protected VM: taint off, the generated UDP filter on its NIC. */
+static void test_udp_protected(void)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(5002);
+    g_autoptr(Sca) sca = udp_sca();
+    g_autoptr(VgGenResult) r = NULL;
+    g_autoptr(GBytes) enc = NULL;
+    g_autoptr(GByteArray) code = g_byte_array_new();
+    g_autofree char *vmlinux = guest_file("vmlinux");
+    g_autofree char *initrd = guest_file("initramfs.cpio.gz");
+    g_autofree char *netdev = NULL, *fpath = NULL, *cmd = NULL;
+    g_autofree char *reply = NULL;
+    guint16 port = vg_free_port(TRUE);
+    g_autoptr(GError) err = NULL;
+    VgGuest *g;
+
+    r = vg_generate_logged(linux_profile(), sca);
+    enc = vf_encode(r->general, &err);
+    g_assert_no_error(err);
+    fpath = g_build_filename(work, "udp.vf", NULL);
+    g_assert_true(g_file_set_contents(fpath, g_bytes_get_data(enc, NULL),
+                                      g_bytes_get_size(enc), NULL));
+    g_assert_true(vgl_shellcode_append(code, VGL_MARK_PWNED_UDP));
+    netdev = g_strdup_printf("user,id=n0,hostfwd=udp:127.0.0.1:%u-"
+                             VGL_GUEST_IP ":%u", port, VGL_UDP_PORT);
+    {
+        const char *args[] = {
+            "-m", "256", "-no-reboot", "-kernel", vmlinux, "-initrd", initrd,
+            "-append", VGL_KERNEL_CMDLINE, "-netdev", netdev,
+            "-device", "virtio-net-pci,netdev=n0,romfile=",
+            "-object", "filter-vigilante,id=g0,netdev=n0",
+            "-accel", "tcg,taint=off", NULL,
+        };
+        g = vg_guest_start(args, VGL_MARK_READY, BOOT_TIMEOUT_MS);
+    }
+    cmd = g_strdup_printf("{\"execute\": \"vigilante-filter-add\", "
+                          "\"arguments\": {\"id\": \"gen\", "
+                          "\"filename\": \"%s\"}}", fpath);
+    reply = vg_qmp_command(g->qmp, cmd, REPLY_TIMEOUT_MS);
+    g_assert_nonnull(strstr(reply, "\"return\""));
+
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 8; i++) {
+            g_autoptr(GBytes) m = udp_variant(rng, code->data, code->len);
+            g_autoptr(GBytes) b = udp_benign(rng);
+            char buf[4096];
+
+            g_assert_cmpint(vg_udp_exchange(port, g_bytes_get_data(m, NULL),
+                                            g_bytes_get_size(m), NULL, 0, 0),
+                            ==, 0);
+            /* The service is alive: the variant never reached it. */
+            g_assert_cmpint(vg_udp_exchange_retry(
+                port, g_bytes_get_data(b, NULL), g_bytes_get_size(b), buf,
+                sizeof(buf), 500, REPLY_TIMEOUT_MS), >, 0);
+        }
+    }
+    g_assert_false(vg_vm_wait_serial(g->vm, VGL_MARK_PWNED_UDP, 500));
+    for (int i = 0; i < 300; i++) {
+        g_autoptr(GBytes) b = udp_benign(rng);
+        char buf[4096];
+
+        g_assert_cmpint(vg_udp_exchange_retry(
+            port, g_bytes_get_data(b, NULL), g_bytes_get_size(b), buf,
+            sizeof(buf), 500, REPLY_TIMEOUT_MS), >, 0);
+    }
+    g_test_message("24 variants dropped, 324 benign requests answered");
+
+    /* Without the filter a variant lands: they are real exploits. */
+    g_free(reply);
+    reply = vg_qmp_command(g->qmp, "{\"execute\": \"vigilante-filter-del\", "
+                           "\"arguments\": {\"id\": \"gen\"}}",
+                           REPLY_TIMEOUT_MS);
+    g_assert_nonnull(strstr(reply, "\"return\""));
+    {
+        g_autoptr(GBytes) m = udp_variant(rng, code->data, code->len);
+
+        g_assert_cmpint(vg_udp_exchange(port, g_bytes_get_data(m, NULL),
+                                        g_bytes_get_size(m), NULL, 0, 0),
+                        ==, 0);
+    }
+    g_assert_true(vg_vm_wait_serial(g->vm, VGL_MARK_PWNED_UDP,
+                                    REPLY_TIMEOUT_MS));
+    vg_guest_stop(g);
+}
+
+int main(int argc, char **argv)
+{
+    int ret;
+
+    g_test_init(&argc, &argv, NULL);
+    guest_dir = g_strdup(g_getenv("VIGILANTE_LINUX_GUEST"));
+    g_assert_nonnull(guest_dir);
+    g_test_add_func("/linux-filter-gen/udp", test_udp);
+    g_test_add_func("/linux-filter-gen/login", test_login);
+    g_test_add_func("/linux-filter-gen/udp-protected", test_udp_protected);
+    ret = g_test_run();
+    if (work) {
+        vg_dir_remove(work);
+    }
+    return ret;
+}
