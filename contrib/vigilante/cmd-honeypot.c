@@ -9,7 +9,8 @@
  * guest is ready; with --tap the NIC is on that tap device instead and
  * clients reach the guest at its own address.  When the profile's ready
  * snapshot exists, each SCA is then minimised by replay against it (which
- * also verifies it), and the minimised SCA written beside it.
+ * also verifies it), the minimised SCA written beside it, and the filter
+ * generated from it (sca-ID.filter).
  */
 #include <gio/gio.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "profile-vm.h"
 #include "qmp-client.h"
 #include "sca-minimise.h"
+#include "filter-gen.h"
 #include "sca-verify.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -47,7 +49,8 @@ static void usage(FILE *out)
         "  --timeout S       stop after S seconds (default: no limit)\n"
         "  --minimise        minimise each SCA by replay against the\n"
         "                    profile's snapshot, written as\n"
-        "                    DIR/sca-ID.min.bin\n"
+        "                    DIR/sca-ID.min.bin, and generate its filter,\n"
+        "                    DIR/sca-ID.filter\n"
         "                    (default when a snapshot of the current image\n"
         "                    exists; vigilante snapshot makes it)\n"
         "  --no-minimise     write the tentative SCA only\n"
@@ -59,6 +62,46 @@ static void usage(FILE *out)
         "                    the one built next to this tool)\n"
         "Exit status: 0 stopped as asked, 1 the guest stopped by itself,\n"
         "2 bad usage, 3 it could not be started.\n");
+}
+
+/*
+ * The filter of a verified SCA, beside it as sca-ID.filter (the general
+ * one, docs/filter-generation.md): one line, with its path or why there
+ * is none.
+ */
+static void filter_alert(guint64 id, const Sca *sca, const char *base,
+                         const VgProfile *prof, const char *qemu)
+{
+    VgGenOptions o = { .qemu = qemu, .general = true, .random_checks = 4 };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VgGenResult) r = NULL;
+    g_autoptr(GBytes) enc = NULL;
+    g_autofree char *out = g_strdup_printf("%s.filter", base);
+
+    if (stop_requested) {
+        return;
+    }
+    r = vg_filter_generate(prof, sca, &o, &err);
+    if (r) {
+        enc = vf_encode(r->general, &err);
+    }
+    if (enc && !g_file_set_contents(out, g_bytes_get_data(enc, NULL),
+                                    g_bytes_get_size(enc), &err)) {
+        g_clear_pointer(&enc, g_bytes_unref);
+    }
+    if (!enc) {
+        printf("alert %" G_GUINT64_FORMAT ": no filter: %s\n", id,
+               err->message);
+    } else {
+        printf("alert %" G_GUINT64_FORMAT ": filter %s: %u condition(s) "
+               "(%u in the specific one), %u of %u random variants "
+               "verified (%.1f s)\n", id, out, r->stats.general_conditions,
+               r->stats.specific_conditions, r->stats.random_verified,
+               r->stats.random_tried,
+               (r->stats.capture_ms + r->stats.generalise_ms +
+                r->stats.validate_ms) / 1e3);
+    }
+    fflush(stdout);
 }
 
 /*
@@ -112,12 +155,18 @@ static void minimise_alert(const char *ev, const VgProfile *prof,
         printf("alert %" G_GUINT64_FORMAT ": not minimised: %s\n", id,
                err ? err->message : "?");
     } else {
+        g_autofree char *base = g_strndup(path, strlen(path) -
+                                          (g_str_has_suffix(path, ".bin")
+                                           ? 4 : 0));
+
         printf("alert %" G_GUINT64_FORMAT ": verified and minimised: %s, "
                "%zu -> %zu bytes, %u message(s) dropped, %u byte(s) filled "
                "(%u replays, %.1f s%s)\n", id, out, len,
                g_bytes_get_size(enc), st.messages_dropped, st.bytes_filled,
                st.replays, (g_get_monotonic_time() - t0) / 1e6,
                stop_requested ? "; cut short by the stop request" : "");
+        fflush(stdout);
+        filter_alert(id, min, base, prof, qemu);
     }
     fflush(stdout);
 }

@@ -17,6 +17,7 @@
 #include "host-util.h"
 #include "layout.h"
 #include "fig1-payload.h"
+#include "filter.h"
 #include "sca.h"
 
 #define LINE_TIMEOUT_S 60
@@ -60,7 +61,7 @@ static void test_attack(void)
     g_autoptr(GError) err = NULL;
     g_autoptr(GSubprocess) proc = NULL;
     g_autoptr(GDataInputStream) in = NULL;
-    g_autofree char *ready = NULL, *a1 = NULL, *end = NULL;
+    g_autofree char *ready = NULL, *a1 = NULL, *end = NULL, *f1 = NULL;
     g_autofree char *sca_path = NULL, *elf_data = NULL, *sca_data = NULL;
     g_autofree char *elf = vg_build_file("tests/guests/tiny/tiny-guest.elf");
     g_autoptr(Sca) sca = NULL;
@@ -99,6 +100,24 @@ static void test_attack(void)
     g_assert_true(g_str_has_prefix(a1, "alert 1: aec at pc"));
     g_assert_nonnull(m1);
     g_assert_true(g_str_has_prefix(m1, "alert 1: verified and minimised: "));
+    /* Its filter, beside it: the attack matches it, a benign line not. */
+    f1 = vg_next_output_line(in, "honeypot");
+    g_assert_nonnull(f1);
+    g_assert_true(g_str_has_prefix(f1, "alert 1: filter "));
+    {
+        g_autofree char *fpath = g_strndup(f1 + strlen("alert 1: filter "),
+                                           strcspn(f1 + strlen(
+                                               "alert 1: filter "), ":"));
+        g_autoptr(VfFilter) vf = vf_load(fpath, &err);
+        guint8 b[64];
+        gsize bn = fig1_build_benign(b, sizeof(b), "hello honeypot");
+
+        g_assert_no_error(err);
+        g_assert_true(g_str_has_suffix(fpath, "sca-1.filter"));
+        g_assert_cmpint(vf_eval(vf, req, FIG1_ATTACK_LEN, true), ==,
+                        VF_MATCH);
+        g_assert_cmpint(vf_eval(vf, b, bn, true), ==, VF_NO_MATCH);
+    }
     end = vg_next_output_line(in, "honeypot");
     g_assert_cmpstr(end, ==, "honeypot: stopped after 1 alert(s)");
     g_assert_true(g_subprocess_wait_check(proc, NULL, &err));
