@@ -14,6 +14,7 @@ nic=virtio-net-pci
 [service]
 ports=udp:5001;tcp:5002;udp:5004;udp:5005;tcp:5006
 ready-marker=VG-LINUX-READY
+benign=../tests/benign/linux
 ready-timeout=90
 
 [snapshot]

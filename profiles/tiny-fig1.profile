@@ -15,6 +15,7 @@ taint-kernel=all
 [service]
 ports=udp:4444;udp:7;udp:4446
 ready-marker=VG-READY
+benign=../tests/benign/tiny
 ready-timeout=20
 
 [snapshot]

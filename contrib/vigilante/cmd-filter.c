@@ -3,7 +3,7 @@
  * vigilante filter compile [-o OUT] TEXT
  * vigilante filter show [--json] FILE
  * vigilante filter check FILE
- * vigilante filter eval FILE MESSAGE [--prefix]
+ * vigilante filter eval FILE MESSAGE [--prefix] [--repeat N]
  *
  * compile: the text form (docs/filter-format.md) to the binary format,
  * written to OUT (default: TEXT with its extension replaced by .vf; TEXT
@@ -14,7 +14,7 @@
  * far; prints match, no-match or undecided.  Exit status 0 for a
  * well-formed filter (eval: a match), 1 for a malformed one (eval: no
  * match or undecided), 2 on bad usage, 3 when a file cannot be read or
- * written.
+ * written.  --repeat N also times N evaluations (nanoseconds each).
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +31,7 @@ static int usage(void)
                     "       vigilante filter show [--json] FILE\n"
                     "       vigilante filter check FILE\n"
                     "       vigilante filter eval FILE MESSAGE "
-                    "[--prefix]\n"
+                    "[--prefix] [--repeat N]\n"
                     "       vigilante filter generate PROFILE SCA -o FILTER "
                     "[--specific] ...\n");
     return VIGILANTE_EXIT_USAGE;
@@ -170,12 +170,22 @@ static int eval(int argc, char **argv)
     g_autoptr(GError) err = NULL;
     g_autofree char *msg = NULL;
     bool prefix = false;
+    guint64 repeat = 0;
     VfVerdict v;
     gsize len;
 
-    if (argc == 5 && strcmp(argv[4], "--prefix") == 0) {
-        prefix = true;
-    } else if (argc != 4) {
+    for (int i = 4; i < argc; i++) {
+        if (strcmp(argv[i], "--prefix") == 0) {
+            prefix = true;
+        } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc &&
+                   g_ascii_string_to_unsigned(argv[i + 1], 10, 1,
+                                              1000000000, &repeat, NULL)) {
+            i++;
+        } else {
+            return usage();
+        }
+    }
+    if (argc < 4) {
         return usage();
     }
     f = load(argv[2], &status);
@@ -189,6 +199,18 @@ static int eval(int argc, char **argv)
     v = vf_eval(f, (const uint8_t *)msg, len, !prefix);
     printf("%s\n", v == VF_MATCH ? "match" : v == VF_NO_MATCH ? "no-match"
                                                               : "undecided");
+    if (repeat) {
+        /* The cost of one evaluation, for benchmarks. */
+        gint64 t0 = g_get_monotonic_time();
+        volatile VfVerdict sink = v;
+
+        for (guint64 i = 0; i < repeat; i++) {
+            sink = vf_eval(f, (const uint8_t *)msg, len, !prefix);
+        }
+        (void)sink;
+        printf("%.1f ns per evaluation (%" G_GUINT64_FORMAT " runs)\n",
+               (g_get_monotonic_time() - t0) * 1e3 / repeat, repeat);
+    }
     return v == VF_MATCH ? VIGILANTE_EXIT_OK : VIGILANTE_EXIT_FAILED;
 }
 
