@@ -1411,9 +1411,11 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
          * may be decided by the length rather than by its bytes, which
          * the attack may need: try another length instead.
          */
-        if (!dropped && r->stats.replays < MAX_REPLAYS &&
-            (other_len = violate_by_length(work, conds, g, others_len, msg,
-                                           len, hlast, rng, &n2))) {
+        if (!dropped && r->stats.replays < MAX_REPLAYS) {
+            other_len = violate_by_length(work, conds, g, others_len, msg,
+                                          len, hlast, rng, &n2);
+        }
+        if (other_len) {
             progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64
                      ", %zu bytes", r->stats.replays + 1, g->len, c0->pc,
                      n2);

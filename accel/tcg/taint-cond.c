@@ -275,14 +275,17 @@ static uint32_t low_bytes(uint32_t n, unsigned width)
 
     for (;;) {
         const TaintCondNode *x = node_at(n);
-        uint32_t part;
+        uint32_t part = width < 8 ? load_part(n, 0, width) : 0;
 
-        if (width < 8 && (part = load_part(n, 0, width))) {
+        if (part) {
             return part;
         }
         if (width < 8 && x->op == VF_OP_SHR && is_const(x->b, &v) &&
-            v % 8 == 0 && (part = load_part(x->a, v / 8, width))) {
-            return part;
+            v % 8 == 0) {
+            part = load_part(x->a, v / 8, width);
+            if (part) {
+                return part;
+            }
         }
 
         if (x->op == VF_OP_AND && is_const(x->b, &v) && (v & mask) == mask) {
@@ -679,29 +682,30 @@ static uint32_t from_bytes(const CondByte *b, const TaintLabel *l,
  */
 static bool is_input_byte(TaintLabel l, uint8_t b)
 {
+    enum { UNKNOWN = 0x200 };   /* cached: byte + 1, or UNKNOWN */
     gpointer hit;
     uint64_t event;
-    uint32_t off;
+    uint32_t off = 0;
     const uint8_t *frame = NULL;
     size_t len = 0;
-    unsigned v = 0;
+    unsigned cached = UNKNOWN;
 
     if (!cs.input) {
         cs.input = g_hash_table_new(NULL, NULL);
     }
     hit = g_hash_table_lookup(cs.input, GUINT_TO_POINTER(l));
-    if (hit) {
-        return GPOINTER_TO_UINT(hit) == 0x100 || GPOINTER_TO_UINT(hit) - 1 == b;
+    if (!hit) {
+        if (hw_taint_label_lookup(l, &event, &off)) {
+            frame = vigilante_event_log_frame(event, &len);
+        }
+        if (frame && off < len) {
+            cached = frame[off] + 1;
+        }
+        hit = GUINT_TO_POINTER(cached);
+        g_hash_table_insert(cs.input, GUINT_TO_POINTER(l), hit);
     }
-    if (!hw_taint_label_lookup(l, &event, &off) ||
-        !(frame = vigilante_event_log_frame(event, &len)) || off >= len) {
-        v = 0xff;               /* unknown: 0x100 below */
-    } else {
-        v = frame[off];
-    }
-    g_hash_table_insert(cs.input, GUINT_TO_POINTER(l),
-                        GUINT_TO_POINTER(frame && off < len ? v + 1 : 0x100));
-    return !(frame && off < len) || v == b;
+    cached = GPOINTER_TO_UINT(hit);
+    return cached == UNKNOWN || cached - 1 == b;
 }
 
 static uint64_t mem_key(CPUArchState *env, uint64_t va)
