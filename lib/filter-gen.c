@@ -16,7 +16,13 @@
 #include "snapshot.h"
 #include "verify-types.h"
 
-#define GEN_TIMEOUT_MS  20000
+/*
+ * How long the capture replay may take to trap: the guest runs every
+ * instruction through capture's helpers from the first input byte on,
+ * many times slower than the verifier's replays (1.6 s for vg-udpd's
+ * exploit on an idle 2-core machine; much more while other VMs run).
+ */
+#define GEN_CAPTURE_MS  30000
 #define MAX_REPLAYS     96
 /* Nodes a filter may have while it is built (pruned to the limit later). */
 #define BUILD_MAX_NODES 60000
@@ -175,16 +181,22 @@ static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
      * A TCP replay sends its messages once, on one connection: when no
      * alert came, the session is replayed on a new connection.
      */
-    for (int attempt = 0; !ev && attempt < 3; attempt++) {
+    for (int attempt = 0; !ev && attempt < 2; attempt++) {
         ev = vg_replay(vm, sca, hport, msgs, "VIGILANTE_ALERT",
-                       g_get_monotonic_time() +
-                       (o->timeout_ms ? o->timeout_ms : GEN_TIMEOUT_MS) *
-                       1000LL / 3);
+                       g_get_monotonic_time() + GEN_CAPTURE_MS * 1000LL);
     }
     if (!ev) {
+        const char *serial = vg_vm_serial(vm->emu);
+        g_autofree char *err_text = vg_vm_stderr(vm->emu);
+        size_t n = serial ? strlen(serial) : 0;
+
+        /* What the guest and the emulator said last, to tell why. */
         g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
                     "the SCA did not trap the taint-tracking VM of %s "
-                    "(is it verified?)", p->name);
+                    "(is it verified?); its serial ended \"%s\"%s%s", p->name,
+                    serial ? serial + (n > 200 ? n - 200 : 0) : "",
+                    err_text && *err_text ? "; emulator: " : "",
+                    err_text ? err_text : "");
         return NULL;
     }
     data = json_object_get_object_member(json_node_get_object(ev), "data");
@@ -1617,7 +1629,7 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
     const uint8_t *msg = g_bytes_get_data(mb, &len);
     gint64 t0 = g_get_monotonic_time(), t1, t2;
     unsigned max_tmo = o->timeout_ms ? o->timeout_ms : 5000, tmo;
-    g_autoptr(VgVerifier) v = vg_verifier_new(p, o->qemu);
+    g_autoptr(VgVerifier) v = NULL;
     VgVerdict vd;
     bool complete;
 
@@ -1667,10 +1679,17 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
     }
     /*
      * A replay of the SCA itself: that it verifies, and how long a
-     * verifying replay takes.  A replay that has not verified in three
-     * times that counts as not verified: the condition is kept, the safe
-     * side.
+     * verifying replay takes.  A replay that has not verified in four
+     * times that and half a second (at least 1 s) counts as not
+     * verified: the condition is kept, the safe side; the margin keeps a
+     * loaded machine from keeping conditions a quiet one drops.
      */
+    /*
+     * The verifier's VM only now: two emulators started at once can be
+     * handed the same free host ports for their forwards, and the
+     * capture's messages then go to the wrong guest.
+     */
+    v = vg_verifier_new(p, o->qemu);
     if (!vg_verifier_wait_ready(v, errp)) {
         return NULL;
     }
@@ -1682,7 +1701,7 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
         vg_verdict_clear(&vd);
         return NULL;
     }
-    tmo = MIN(max_tmo, MAX(300, 3 * vd.total_ms + 200));
+    tmo = MIN(max_tmo, MAX(1000, 4 * vd.total_ms + 500));
     vg_verdict_clear(&vd);
     progress(o, "generalising %u condition(s) by replay (%u ms per "
              "replay at most)", r->stats.specific_conditions, tmo);

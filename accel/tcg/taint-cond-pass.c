@@ -211,25 +211,6 @@ static void gen_call(TaintPass *p, TCGOp *op, TCGTemp **in, int nin,
     gen_opaque(vals, n, out, nout);
 }
 
-static unsigned env_bytes(TCGOpcode c)
-{
-    switch (c) {
-    case INDEX_op_ld8u_i32: case INDEX_op_ld8s_i32:
-    case INDEX_op_ld8u_i64: case INDEX_op_ld8s_i64:
-    case INDEX_op_st8_i32: case INDEX_op_st8_i64:
-        return 1;
-    case INDEX_op_ld16u_i32: case INDEX_op_ld16s_i32:
-    case INDEX_op_ld16u_i64: case INDEX_op_ld16s_i64:
-    case INDEX_op_st16_i32: case INDEX_op_st16_i64:
-        return 2;
-    case INDEX_op_ld_i32: case INDEX_op_ld32u_i64: case INDEX_op_ld32s_i64:
-    case INDEX_op_st_i32: case INDEX_op_st32_i64:
-        return 4;
-    default:
-        return 8;
-    }
-}
-
 static bool env_signed(TCGOpcode c)
 {
     return c == INDEX_op_ld8s_i32 || c == INDEX_op_ld8s_i64 ||
@@ -242,7 +223,7 @@ static void gen_env_access(TaintPass *p, TCGOp *op, TCGTemp *val,
                            TCGTemp *base, bool store, bool capture)
 {
     intptr_t o;
-    unsigned bytes = env_bytes(op->opc);
+    unsigned bytes = taint_pass_env_bytes(op->opc);
 
     if (!taint_pass_env_offset(p, base, op->args[2], &o)) {
         if (!store) {

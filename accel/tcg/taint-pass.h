@@ -65,6 +65,8 @@ bool taint_target_tb_kernel(const TranslationBlock *tb);
 /* Is base + off inside the CPU state?  Its offset from env in *o. */
 bool taint_pass_env_offset(TaintPass *p, TCGTemp *base, intptr_t off,
                            intptr_t *o);
+/* Bytes an ld/st op on the CPU state moves (ld8u: 1 ... ld_i64: 8). */
+unsigned taint_pass_env_bytes(TCGOpcode c);
 /* The env pointer's temp. */
 TCGTemp *taint_pass_env(TaintPass *p);
 /* Does the op move data (kept in kernel code) rather than compute? */

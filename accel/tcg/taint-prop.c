@@ -367,7 +367,7 @@ static void gen_env_region_store(TCGTemp *s, intptr_t o, unsigned bytes)
     }
 }
 
-static unsigned env_access_bytes(TCGOpcode c)
+unsigned taint_pass_env_bytes(TCGOpcode c)
 {
     switch (c) {
     case INDEX_op_ld8u_i32: case INDEX_op_ld8s_i32:
@@ -389,7 +389,7 @@ static unsigned env_access_bytes(TCGOpcode c)
 /* ld* out, base, off: from the CPU state's shadow when base is env. */
 static void rule_env_ld(TaintPass *p, TCGOp *op, TCGTemp *d, TCGTemp *base)
 {
-    unsigned bytes = env_access_bytes(op->opc);
+    unsigned bytes = taint_pass_env_bytes(op->opc);
     intptr_t o;
     unsigned b;
     TCGTemp *t;
@@ -424,7 +424,7 @@ static void rule_env_ld(TaintPass *p, TCGOp *op, TCGTemp *d, TCGTemp *base)
 static void rule_env_st(TaintPass *p, TCGOp *op, TCGTemp *val,
                         TCGTemp *base)
 {
-    unsigned bytes = env_access_bytes(op->opc);
+    unsigned bytes = taint_pass_env_bytes(op->opc);
     TCGTemp *s = taint_pass_in(p, val);
     intptr_t o;
 

@@ -71,6 +71,19 @@ void vg_check_benign(const VgGenResult *r, GPtrArray *benign)
     g_test_message("%u benign messages: none matched", benign->len);
 }
 
+void vg_check_filter(const VgGenResult *r, const VgProfile *p,
+                     const Sca *sca, GPtrArray *variants, gsize max_common,
+                     GPtrArray *benign)
+{
+    g_autoptr(VgVerifier) v = vg_verifier_new(p, vg_qemu_path());
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(vg_verifier_wait_ready(v, &err));
+    g_assert_no_error(err);
+    vg_check_variants(r, v, sca, variants, max_common);
+    vg_check_benign(r, benign);
+}
+
 static void log_line(const char *line, void *opaque)
 {
     g_test_message("%s", line);

@@ -28,6 +28,14 @@ void vg_check_variants(const VgGenResult *r, VgVerifier *v, const Sca *sca,
 /* No benign message (GBytes) matches either filter. */
 void vg_check_benign(const VgGenResult *r, GPtrArray *benign);
 
+/*
+ * Both of the above, with a warm verifier of the profile: the variants
+ * (a GPtrArray of GBytes) and the benign messages.
+ */
+void vg_check_filter(const VgGenResult *r, const VgProfile *p,
+                     const Sca *sca, GPtrArray *variants, gsize max_common,
+                     GPtrArray *benign);
+
 /* Generate from the SCA, logging the counts and times; asserts success. */
 VgGenResult *vg_generate_logged(const VgProfile *p, const Sca *sca);
 
