@@ -96,7 +96,6 @@ VigilanteConditions *qmp_query_vigilante_conditions(uint64_t event,
     VigilanteConditions *vc;
     VigilanteConditionNodeList **ntail;
     VigilanteConditionList **ctail;
-    const TaintCondNode *nodes;
     const TaintCondRecord *recs;
     AttackMessage am = { .event = event };
     const uint8_t *frame;
@@ -116,7 +115,7 @@ VigilanteConditions *qmp_query_vigilante_conditions(uint64_t event,
         flows = vigilante_flows_build();
         am.flow = vigilante_flows_find_event(flows, &am.fi, event);
     }
-    nodes = taint_cond_nodes(&nn);
+    nn = taint_cond_node_count();
     recs = taint_cond_records(&nr);
 
     vc = g_new0(VigilanteConditions, 1);
@@ -132,7 +131,7 @@ VigilanteConditions *qmp_query_vigilante_conditions(uint64_t event,
     }
     ntail = &vc->nodes;
     for (size_t i = 0; i < nn; i++) {
-        const TaintCondNode *n = &nodes[i];
+        const TaintCondNode *n = taint_cond_node(i);
         VigilanteConditionNode *out = g_new0(VigilanteConditionNode, 1);
         uint64_t off;
 

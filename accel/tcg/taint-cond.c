@@ -30,6 +30,8 @@
 #include "taint-prop.h"
 
 #define COND_MAX_NODES      (1u << 20)
+#define COND_BLOCK_BITS     12
+#define COND_BLOCK          (1u << COND_BLOCK_BITS)
 #define COND_MAX_RECORDS    65536
 
 bool taint_cond_on;
@@ -45,7 +47,12 @@ typedef struct {
 } CondByte;
 
 static struct {
-    GArray *nodes;          /* TaintCondNode, [0] unused */
+    /*
+     * TaintCondNode by id, [0] unused.  Fixed blocks, never moved: the
+     * simplifier holds a node's address while it makes new nodes.
+     */
+    TaintCondNode *blocks[COND_MAX_NODES / COND_BLOCK];
+    uint32_t nnodes;
     GHashTable *interned;   /* node id -> itself, for structural equality */
     GArray *records;        /* TaintCondRecord */
     GHashTable *recorded;   /* condition node ids already recorded */
@@ -62,7 +69,7 @@ static struct {
 
 static TaintCondNode *node_at(uint32_t id)
 {
-    return &g_array_index(cs.nodes, TaintCondNode, id);
+    return &cs.blocks[id >> COND_BLOCK_BITS][id & (COND_BLOCK - 1)];
 }
 
 static guint node_hash(gconstpointer key)
@@ -115,7 +122,8 @@ static uint32_t intern_leaf(uint8_t op, uint8_t width, uint32_t a,
 {
     TaintCondNode n = { .op = op, .width = width, .a = a, .b = b,
                         .val = val };
-    uint32_t id = cs.nodes->len;
+    uint32_t id = cs.nnodes;
+    TaintCondNode **block = &cs.blocks[id >> COND_BLOCK_BITS];
     gpointer found;
 
     if (id >= COND_MAX_NODES) {
@@ -123,10 +131,14 @@ static uint32_t intern_leaf(uint8_t op, uint8_t width, uint32_t a,
         return 0;
     }
     n.cval = node_value(&n, leaf);
-    g_array_append_val(cs.nodes, n);
+    if (!*block) {
+        *block = g_new0(TaintCondNode, COND_BLOCK);
+    }
+    *node_at(id) = n;
+    cs.nnodes++;
     found = g_hash_table_lookup(cs.interned, GUINT_TO_POINTER(id));
     if (found) {
-        g_array_set_size(cs.nodes, id);
+        cs.nnodes = id;
         return GPOINTER_TO_UINT(found);
     }
     g_hash_table_add(cs.interned, GUINT_TO_POINTER(id));
@@ -494,8 +506,8 @@ static bool cond_holds(TCGCond c, bool is32, uint64_t a, uint64_t b)
 
 static void reset(void)
 {
-    if (!cs.nodes) {
-        cs.nodes = g_array_new(false, true, sizeof(TaintCondNode));
+    if (!cs.records) {
+        cs.blocks[0] = g_new0(TaintCondNode, COND_BLOCK);
         cs.records = g_array_new(false, true, sizeof(TaintCondRecord));
         cs.interned = g_hash_table_new(node_hash, node_equal);
         cs.recorded = g_hash_table_new(NULL, NULL);
@@ -511,7 +523,7 @@ static void reset(void)
     if (cs.input) {
         g_hash_table_remove_all(cs.input);
     }
-    g_array_set_size(cs.nodes, 1);
+    cs.nnodes = 1;
     g_array_set_size(cs.records, 0);
     g_free(cs.env);
     cs.env = g_new0(CondByte, taint_env_size);
@@ -534,10 +546,15 @@ void taint_cond_stop(void)
     tb_flush(current_cpu ? current_cpu : first_cpu);
 }
 
-const TaintCondNode *taint_cond_nodes(size_t *n)
+size_t taint_cond_node_count(void)
 {
-    *n = cs.nodes ? cs.nodes->len : 0;
-    return cs.nodes ? node_at(0) : NULL;
+    return cs.nnodes;
+}
+
+const TaintCondNode *taint_cond_node(uint32_t id)
+{
+    assert(id < cs.nnodes);
+    return node_at(id);
 }
 
 const TaintCondRecord *taint_cond_records(size_t *n)

@@ -47,7 +47,8 @@ void taint_cond_start(void);
 void taint_cond_stop(void);
 
 /* What was recorded, in order; valid until the next start. */
-const TaintCondNode *taint_cond_nodes(size_t *n);
+size_t taint_cond_node_count(void);
+const TaintCondNode *taint_cond_node(uint32_t id);
 const TaintCondRecord *taint_cond_records(size_t *n);
 /* True if a limit cut the recording short (nodes or conditions). */
 bool taint_cond_truncated(void);
