@@ -188,8 +188,17 @@ static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
     if (!ev) {
         const char *serial = vg_vm_serial(vm->emu);
         g_autofree char *err_text = vg_vm_stderr(vm->emu);
+        g_autofree char *exit_text = vg_vm_exit_text(vm->emu);
         size_t n = serial ? strlen(serial) : 0;
 
+        if (exit_text) {
+            /* Not the SCA's doing: an emulator fault, never retried. */
+            g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_EMULATOR,
+                        "the capture VM stopped during the replay: %s%s%s",
+                        exit_text, err_text && *err_text ? "; it said: " : "",
+                        err_text ? err_text : "");
+            return NULL;
+        }
         /* What the guest and the emulator said last, to tell why. */
         g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
                     "the SCA did not trap the taint-tracking VM of %s "

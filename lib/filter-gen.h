@@ -101,6 +101,7 @@ typedef enum {
     VG_GEN_ERROR_NO_TRAP,       /* the replay did not trap */
     VG_GEN_ERROR_MODEL,         /* the conditions miss the SCA itself */
     VG_GEN_ERROR_BENIGN,        /* a filter matches a benign message */
+    VG_GEN_ERROR_EMULATOR,      /* the capture VM's emulator died */
 } VgGenError;
 
 #endif

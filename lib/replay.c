@@ -107,6 +107,9 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
             }
         }
         ev = vg_qmp_next_event(vm->qmp, event, 250);
+        if (!ev && !vg_vm_running(vm->emu)) {
+            break;              /* the caller says how it ended */
+        }
     }
     if (tcp_fd >= 0) {
         close(tcp_fd);

@@ -37,7 +37,8 @@ bool vg_replay_ports(const VgProfile *p, const Sca *sca, unsigned *hport,
  * the TCP messages in order over one fresh connection, the UDP
  * datagrams again every 250 ms (slirp drops a first datagram to a guest
  * it has not heard from), until the QMP event @event arrives or
- * @deadline (monotonic µs) passes.  Returns the event, or NULL.
+ * @deadline (monotonic µs) passes, or the emulator exits (see
+ * vg_vm_exit_text()).  Returns the event, or NULL.
  */
 JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
                     GPtrArray *msgs, const char *event, gint64 deadline);

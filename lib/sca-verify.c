@@ -208,6 +208,18 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
     if (ev) {
         v.kind = VG_VERDICT_VERIFIED;
     } else {
+        g_autofree char *exit_text = vg_vm_exit_text(vm->emu);
+
+        if (exit_text) {
+            /* An emulator fault is no verdict on the SCA. */
+            g_autofree char *said = vg_vm_stderr(vm->emu);
+
+            vg_verdict_clear(&v);
+            return verdict(VG_VERDICT_ERROR, "the verifier VM stopped during "
+                           "the replay: %s%s%s", exit_text,
+                           said && *said ? "; it said: " : "",
+                           said ? said : "");
+        }
         v.reason = t->missed(sca, timeout_ms);
     }
     return v;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /*
@@ -324,6 +325,21 @@ int vg_vm_exit_status(VgVm *vm)
     status = vm->exited ? vm->exit_status : -1;
     g_mutex_unlock(&vm->lock);
     return status;
+}
+
+char *vg_vm_exit_text(VgVm *vm)
+{
+    int status = vg_vm_exit_status(vm);
+
+    if (status < 0) {
+        return NULL;
+    }
+    if (WIFSIGNALED(status)) {
+        return g_strdup_printf("the emulator was killed by signal %d (%s)",
+                               WTERMSIG(status), strsignal(WTERMSIG(status)));
+    }
+    return g_strdup_printf("the emulator exited with status %d",
+                           WEXITSTATUS(status));
 }
 
 void vg_vm_stop(VgVm *vm)

@@ -55,6 +55,12 @@ gboolean vg_vm_running(VgVm *vm);
 int vg_vm_exit_status(VgVm *vm);
 
 /*
+ * Once the emulator has exited: how ("the emulator was killed by signal
+ * 11 (Segmentation fault)"); NULL while it runs.
+ */
+char *vg_vm_exit_text(VgVm *vm);
+
+/*
  * Wait up to @timeout_ms for the emulator to exit by itself (e.g. a
  * guest triple fault with -no-reboot); TRUE when it has exited.
  */

@@ -6,7 +6,8 @@
  * benign message, a truncated message, random bytes, another program)
  * do not; minimisation replaces the worm's code with filler and the
  * result still verifies; 200 verifications in a row leave no temporary
- * files, no processes and no memory growth behind.
+ * files, no processes and no memory growth behind; an emulator that
+ * dies mid-replay is an error verdict that says how, without waiting.
  *
  * Arguments besides GTest's: --guest=ELF (the tiny guest).
  */
@@ -414,6 +415,36 @@ static void test_warm_verifier(void)
     g_assert_cmpuint(count_children(), ==, 0);
 }
 
+/*
+ * An emulator that dies during the replay (here SIGSEGV from outside,
+ * as an emulator fault would) is an error verdict that says so, at once,
+ * not a "not verified" after the whole timeout.
+ */
+static void test_emulator_dies(void)
+{
+    g_autoptr(Sca) sca = genuine_copy();
+    g_autofree char *wrapper = g_build_filename(work, "dying-qemu", NULL);
+    g_autofree char *script = g_strdup_printf(
+        "#!/bin/sh\n"
+        "( sleep 3; kill -SEGV $$ ) </dev/null >/dev/null 2>&1 &\n"
+        "exec '%s' \"$@\"\n", vg_qemu_path());
+    gint64 t0;
+    VgVerdict v;
+
+    g_assert_true(g_file_set_contents(wrapper, script, -1, NULL));
+    g_assert_cmpint(g_chmod(wrapper, 0755), ==, 0);
+    sca->hint_offset -= 8;          /* never verifies: the replay goes on */
+    t0 = g_get_monotonic_time();
+    v = vg_verify(profile, wrapper, sca, 30000);
+    g_test_message("%s after %.1f s", v.reason,
+                   (g_get_monotonic_time() - t0) / 1e6);
+    g_assert_cmpint(v.kind, ==, VG_VERDICT_ERROR);
+    g_assert_nonnull(strstr(v.reason, "stopped during the replay"));
+    g_assert_nonnull(strstr(v.reason, "signal 11"));
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, 15 * G_USEC_PER_SEC);
+    vg_verdict_clear(&v);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -446,6 +477,7 @@ int main(int argc, char **argv)
     g_test_add_func("/verify/200-in-a-row", test_200_in_a_row);
     g_test_add_func("/verify/stale-snapshot", test_stale_snapshot);
     g_test_add_func("/verify/warm-verifier", test_warm_verifier);
+    g_test_add_func("/verify/emulator-dies", test_emulator_dies);
     ret = g_test_run();
     vg_dir_remove(work);
     return ret;
