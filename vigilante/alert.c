@@ -12,6 +12,7 @@
 #include "hw-taint/input.h"
 #include "vigilante/vigilante-object.h"
 #include "vigilante/sca-gen.h"
+#include "vigilante/event-log.h"
 
 #define ALERT_MAX_LABELS 64
 /* How many of the last alerts vigilante-acknowledge can name. */
@@ -61,7 +62,25 @@ static VigilanteLabelList *label_list(const ResolvedLabels *r)
     return head;
 }
 
-/* "event:first-last" runs, so that a copied buffer reads as one range. */
+/* Where event went, for the log line: "tcp:22", "other", "gone". */
+static void append_dest(GString *out, uint64_t event)
+{
+    VigilanteFrameDest d;
+
+    if (!vigilante_event_dest(event, &d)) {
+        g_string_append(out, " (gone)");
+    } else if (!d.transport) {
+        g_string_append(out, " (other)");
+    } else {
+        g_string_append_printf(out, " (%s:%u)",
+                               d.transport == 6 ? "tcp" : "udp", d.port);
+    }
+}
+
+/*
+ * "event:first-last (tcp:22)" runs, so that a copied buffer reads as one
+ * range and each names the service its frame went to.
+ */
 static void append_runs(GString *out, VigilanteLabelList *labels)
 {
     VigilanteLabelList *l = labels;
@@ -78,6 +97,7 @@ static void append_runs(GString *out, VigilanteLabelList *labels)
         if (end != l) {
             g_string_append_printf(out, "-%u", end->value->offset);
         }
+        append_dest(out, l->value->event);
         l = end->next;
     }
 }
