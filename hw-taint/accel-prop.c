@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * -accel tcg,taint=on|off[,taint-kernel=moves|all]: the switch of the
- * taint engine, and how it treats kernel code.
+ * The switch of the taint engine and how it treats kernel code:
+ * -accel tcg,taint=on|off[,taint-kernel=moves|all], or the same
+ * properties of the vigilante object (for command lines whose -accel
+ * someone else writes, such as libvirt's).
  */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qom/object.h"
+#include "hw/qdev-core.h"
 #include "sysemu/reset.h"
 #include "hw-taint/taint.h"
 
@@ -20,6 +23,27 @@ static void taint_reset(void *opaque)
     taint_shadow_reset();
 }
 
+bool hw_taint_switch(bool on, Error **errp)
+{
+    static bool registered;
+
+    if (on == hw_taint_on) {
+        return true;
+    }
+    if (phase_check(PHASE_ACCEL_CREATED)) {
+        error_setg(errp, "taint can only be switched %s at start-up, "
+                   "before the accelerator is set up", on ? "on" : "off");
+        return false;
+    }
+    hw_taint_on = on;
+    if (on && !registered) {
+        qemu_register_reset(taint_reset, NULL);
+        hw_taint_nic_check_register();
+        registered = true;
+    }
+    return true;
+}
+
 static bool taint_prop_get(Object *obj, Error **errp)
 {
     return hw_taint_on;
@@ -27,25 +51,18 @@ static bool taint_prop_get(Object *obj, Error **errp)
 
 static void taint_prop_set(Object *obj, bool value, Error **errp)
 {
-    static bool reset_registered;
-
-    hw_taint_on = value;
-    if (value && !reset_registered) {
-        qemu_register_reset(taint_reset, NULL);
-        hw_taint_nic_check_register();
-        reset_registered = true;
-    }
+    hw_taint_switch(value, errp);
 }
 
 bool hw_taint_kernel_all;
 
-static char *taint_kernel_get(Object *obj, Error **errp)
+const char *hw_taint_kernel_mode(void)
 {
-    return g_strdup(hw_taint_kernel_all ? "all" : "moves");
+    return hw_taint_kernel_all ? "all" : "moves";
 }
 
 /* Read when code is translated: only set before the guest runs. */
-static void taint_kernel_set(Object *obj, const char *value, Error **errp)
+bool hw_taint_set_kernel_mode(const char *value, Error **errp)
 {
     if (!strcmp(value, "moves")) {
         hw_taint_kernel_all = false;
@@ -54,7 +71,19 @@ static void taint_kernel_set(Object *obj, const char *value, Error **errp)
     } else {
         error_setg(errp, "taint-kernel must be 'moves' or 'all', not '%s'",
                    value);
+        return false;
     }
+    return true;
+}
+
+static char *taint_kernel_get(Object *obj, Error **errp)
+{
+    return g_strdup(hw_taint_kernel_mode());
+}
+
+static void taint_kernel_set(Object *obj, const char *value, Error **errp)
+{
+    hw_taint_set_kernel_mode(value, errp);
 }
 
 void hw_taint_accel_class_init(ObjectClass *oc)

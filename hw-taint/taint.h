@@ -13,6 +13,15 @@
 /* Set by -accel tcg,taint=on before the machine is created. */
 extern bool hw_taint_on;
 
+/*
+ * Switch the engine on or off: -accel tcg,taint= and -object
+ * vigilante,taint= (accel-prop.c).  Only before the accelerator is set
+ * up.  (The vigilante object refuses a machine not run by TCG.)
+ */
+bool hw_taint_switch(bool on, Error **errp);
+const char *hw_taint_kernel_mode(void);
+bool hw_taint_set_kernel_mode(const char *value, Error **errp);
+
 static inline bool hw_taint_enabled(void)
 {
     return hw_taint_on;

@@ -14,6 +14,10 @@
 #include "qemu/error-report.h"
 #include "qom/object_interfaces.h"
 #include "sysemu/runstate.h"
+#include "sysemu/sysemu.h"
+#include "sysemu/tcg.h"
+#include "qemu/accel.h"
+#include "hw/qdev-core.h"
 #include "qapi/visitor.h"
 #include "hw-taint/taint.h"
 #include "vigilante/event-log.h"
@@ -74,6 +78,39 @@ static bool vigilante_can_be_deleted(UserCreatable *uc)
     return false;
 }
 
+/*
+ * The detector sees only what the taint engine sees, and that runs only
+ * under TCG: refuse another accelerator rather than watch nothing.
+ */
+static bool vigilante_check_accel(Vigilante *v, Error **errp)
+{
+    if (!tcg_enabled()) {
+        error_setg(errp, "the vigilante detector needs TCG with taint on "
+                   "(-accel tcg,taint=on or -object vigilante,taint=on), "
+                   "but this machine runs under %s; filter-vigilante "
+                   "works under any accelerator", current_accel_name());
+        return false;
+    }
+    if (v->taint_asked && !hw_taint_enabled()) {
+        error_setg(errp, "the vigilante object asks for taint=on but the "
+                   "accelerator's taint=off turned it off");
+        return false;
+    }
+    return true;
+}
+
+static void vigilante_machine_done(Notifier *n, void *data)
+{
+    Error *err = NULL;
+
+    if (the_detector && !vigilante_check_accel(the_detector, &err)) {
+        error_report_err(err);
+        exit(1);
+    }
+}
+
+static Notifier machine_done_notifier = { .notify = vigilante_machine_done };
+
 static void vigilante_complete(UserCreatable *uc, Error **errp)
 {
     Vigilante *v = VIGILANTE(uc);
@@ -82,6 +119,14 @@ static void vigilante_complete(UserCreatable *uc, Error **errp)
         error_setg(errp, "only one vigilante object can exist ('%s' does)",
                    object_get_canonical_path_component(OBJECT(the_detector)));
         return;
+    }
+    /* On the command line the accelerator comes later: check it then. */
+    if (phase_check(PHASE_ACCEL_CREATED)) {
+        if (!vigilante_check_accel(v, errp)) {
+            return;
+        }
+    } else {
+        qemu_add_machine_init_done_notifier(&machine_done_notifier);
     }
     the_detector = v;
     v->vmse = qemu_add_vm_change_state_handler(vigilante_vm_state_change, v);
@@ -101,6 +146,33 @@ static void vigilante_complete(UserCreatable *uc, Error **errp)
 VIGILANTE_BOOL_PROP(aec)
 VIGILANTE_BOOL_PROP(ace)
 VIGILANTE_BOOL_PROP(afa)
+
+/* taint=on is -accel tcg,taint=on for command lines libvirt writes. */
+static bool get_taint(Object *obj, Error **errp)
+{
+    return hw_taint_enabled();
+}
+
+static void set_taint(Object *obj, bool value, Error **errp)
+{
+    if (hw_taint_switch(value, errp)) {
+        VIGILANTE(obj)->taint_asked = value;
+    }
+}
+
+static char *get_taint_kernel(Object *obj, Error **errp)
+{
+    return g_strdup(hw_taint_kernel_mode());
+}
+
+static void set_taint_kernel(Object *obj, const char *value, Error **errp)
+{
+    if (phase_check(PHASE_ACCEL_CREATED)) {
+        error_setg(errp, "taint-kernel can only be set at start-up");
+        return;
+    }
+    hw_taint_set_kernel_mode(value, errp);
+}
 
 static int get_action(Object *obj, Error **errp)
 {
@@ -302,6 +374,14 @@ static void vigilante_class_init(ObjectClass *oc, void *data)
     object_class_property_add_bool(oc, "afa", get_afa, set_afa);
     object_class_property_set_description(oc, "afa",
         "Trap dangerous calls with dirty arguments");
+    object_class_property_add_bool(oc, "taint", get_taint, set_taint);
+    object_class_property_set_description(oc, "taint",
+        "Switch the taint engine on, as -accel tcg,taint=on does (at "
+        "start-up only)");
+    object_class_property_add_str(oc, "taint-kernel", get_taint_kernel,
+                                  set_taint_kernel);
+    object_class_property_set_description(oc, "taint-kernel",
+        "As -accel tcg,taint-kernel=: moves (default) or all");
     object_class_property_add_enum(oc, "action", "VigilanteAction",
                                    &VigilanteAction_lookup,
                                    get_action, set_action);

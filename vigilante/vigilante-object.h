@@ -17,6 +17,7 @@ struct Vigilante {
     Object parent_obj;
 
     bool aec, ace, afa;
+    bool taint_asked;           /* taint=on given to this object */
     VigilanteAction action;
     uint32_t log_frames;        /* event log capacity, frames */
     char *alert_dir;            /* where SCAs go, or NULL */

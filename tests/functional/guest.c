@@ -9,8 +9,8 @@
 
 #define QMP_CONNECT_TIMEOUT_MS 5000
 
-VgGuest *vg_guest_start(const char *const *args, const char *ready_marker,
-                        guint boot_timeout_ms)
+static VgGuest *start_guest(const char *const *args, gboolean bare,
+                            const char *ready_marker, guint boot_timeout_ms)
 {
     VgGuest *g = g_new0(VgGuest, 1);
     g_autofree char *sock = NULL, *qmparg = NULL;
@@ -28,7 +28,8 @@ VgGuest *vg_guest_start(const char *const *args, const char *ready_marker,
     g_ptr_array_add(argv, qmparg);
     g_ptr_array_add(argv, NULL);
 
-    g->vm = vg_vm_start((const char *const *)argv->pdata, &err);
+    g->vm = bare ? vg_vm_start_bare((const char *const *)argv->pdata, &err)
+                 : vg_vm_start((const char *const *)argv->pdata, &err);
     g_assert_no_error(err);
     g->qmp = vg_qmp_connect(sock, QMP_CONNECT_TIMEOUT_MS, &err);
     g_assert_no_error(err);
@@ -39,6 +40,18 @@ VgGuest *vg_guest_start(const char *const *args, const char *ready_marker,
         g_assert_not_reached();
     }
     return g;
+}
+
+VgGuest *vg_guest_start(const char *const *args, const char *ready_marker,
+                        guint boot_timeout_ms)
+{
+    return start_guest(args, FALSE, ready_marker, boot_timeout_ms);
+}
+
+VgGuest *vg_guest_start_bare(const char *const *args,
+                             const char *ready_marker, guint boot_timeout_ms)
+{
+    return start_guest(args, TRUE, ready_marker, boot_timeout_ms);
 }
 
 void vg_guest_stop(VgGuest *g)

@@ -28,6 +28,10 @@ typedef struct VgGuest {
 VgGuest *vg_guest_start(const char *const *args, const char *ready_marker,
                         guint boot_timeout_ms);
 
+/* The same with vg_vm_start_bare(): @args as the operator writes them. */
+VgGuest *vg_guest_start_bare(const char *const *args,
+                             const char *ready_marker, guint boot_timeout_ms);
+
 /* Disconnect, stop the emulator, remove the directory; NULL-safe. */
 void vg_guest_stop(VgGuest *g);
 

@@ -94,7 +94,8 @@ static char *make_log_path(const char *what)
     return g_build_filename(dir, name, NULL);
 }
 
-VgVm *vg_vm_start(const char *const *args, GError **errp)
+static VgVm *start_vm(const char *const *args, gboolean defaults_off,
+                      GError **errp)
 {
     static const char *const fixed[] = {
         "-nodefaults", "-display", "none", "-serial", "stdio",
@@ -103,7 +104,7 @@ VgVm *vg_vm_start(const char *const *args, GError **errp)
     VgVm *vm;
 
     g_ptr_array_add(argv, (gpointer)vg_qemu_path());
-    for (gsize i = 0; i < G_N_ELEMENTS(fixed); i++) {
+    for (gsize i = 0; defaults_off && i < G_N_ELEMENTS(fixed); i++) {
         g_ptr_array_add(argv, (gpointer)fixed[i]);
     }
     for (gsize i = 0; args && args[i]; i++) {
@@ -120,6 +121,16 @@ VgVm *vg_vm_start(const char *const *args, GError **errp)
         g_test_message("emulator log: %s", vg_vm_log_path(vm));
     }
     return vm;
+}
+
+VgVm *vg_vm_start(const char *const *args, GError **errp)
+{
+    return start_vm(args, TRUE, errp);
+}
+
+VgVm *vg_vm_start_bare(const char *const *args, GError **errp)
+{
+    return start_vm(args, FALSE, errp);
 }
 
 gboolean vg_run_program(const char *const *argv, guint timeout_ms,

@@ -38,6 +38,13 @@ char *vg_build_file(const char *relative);
 VgVm *vg_vm_start(const char *const *args, GError **errp);
 
 /*
+ * Like vg_vm_start(), but with @args alone: the machine's defaults (VGA,
+ * parallel port, default NIC) and the serial line as the command line
+ * says, as operators run it.
+ */
+VgVm *vg_vm_start_bare(const char *const *args, GError **errp);
+
+/*
  * An unused 127.0.0.1 port of that type (bound and released, so a
  * small race with other processes remains).
  */
