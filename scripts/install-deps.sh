@@ -22,6 +22,8 @@ PACKAGES=(
     busybox-static cpio kmod
     # the demo picks free ports with ss
     iproute2
+    # a real libvirtd for the libvirt tests (started by them, no systemd)
+    libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
     # test and analysis tools
     tcpdump gnuplot-nox
     # stock Debian guest image (scripts/build-debian-image.sh)

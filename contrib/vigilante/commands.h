@@ -21,5 +21,6 @@ int vigilante_cmd_filter_generate(int argc, char **argv);
 int vigilante_cmd_honeypot(int argc, char **argv);
 int vigilante_cmd_snapshot(int argc, char **argv);
 int vigilante_cmd_verify(int argc, char **argv);
+int vigilante_cmd_libvirt(int argc, char **argv);
 
 #endif

@@ -26,6 +26,8 @@ static const VigilanteCommand commands[] = {
     { "snapshot", "save a profile's ready snapshot", vigilante_cmd_snapshot },
     { "verify", "verify an SCA by replaying it in a snapshot VM",
       vigilante_cmd_verify },
+    { "libvirt", "list libvirt domains, install filters on them",
+      vigilante_cmd_libvirt },
     { NULL, NULL, NULL }
 };
 

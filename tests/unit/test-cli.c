@@ -89,6 +89,80 @@ static void test_qmp_no_socket(void)
 }
 
 /* compile -> check -> show -> eval, and each on bad input. */
+/* vigilante libvirt: usage and inputs refused before any connection. */
+static void test_libvirt_usage(void)
+{
+    static const char *const cases[][5] = {
+        { "libvirt", NULL },
+        { "libvirt", "protect", NULL },
+        { "libvirt", "list", "extra", NULL },
+        { "libvirt", "list", "--watch", NULL },
+        { "libvirt", "reboot", NULL },
+        { "libvirt", "--no-such-option", "list", NULL },
+    };
+    g_autofree char *out = NULL, *err = NULL;
+    const char *help[] = { "libvirt", "--help", NULL };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *o = NULL, *e = NULL;
+
+        g_assert_cmpint(run_cli_argv(cases[i], &o, &e), ==, 2);
+        g_assert_nonnull(strstr(e, "vigilante libvirt"));
+    }
+    g_assert_cmpint(run_cli_argv(help, &out, &err), ==, 0);
+    g_assert_nonnull(strstr(out, "urn:vigilante-qemu:domain:1"));
+}
+
+/* A filter that cannot be read or decoded: status 3, nothing touched. */
+static void test_libvirt_bad_filter(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vg-cli-XXXXXX", NULL);
+    g_autofree char *bad = g_build_filename(dir, "bad.vf", NULL);
+    g_autofree char *missing = g_build_filename(dir, "missing.vf", NULL);
+    const char *a1[] = { "libvirt", "protect", "--connect", "test:///default",
+                         bad, NULL };
+    const char *a2[] = { "libvirt", "protect", "--connect", "test:///default",
+                         missing, NULL };
+    g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL;
+
+    g_assert_true(g_file_set_contents(bad, "VGFL garbage", -1, NULL));
+    g_assert_cmpint(run_cli_argv(a1, &o1, &e1), ==, 3);
+    g_assert_nonnull(strstr(e1, "bad.vf"));
+    g_assert_cmpint(run_cli_argv(a2, &o2, &e2), ==, 3);
+    g_assert_nonnull(strstr(e2, "missing.vf"));
+    g_unlink(bad);
+    g_rmdir(dir);
+}
+
+/*
+ * libvirt's built-in test driver (test:///default: one running domain,
+ * "test", no metadata, no QEMU): list works, protect leaves it alone.
+ */
+static void test_libvirt_test_driver(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vg-cli-XXXXXX", NULL);
+    g_autofree char *txt = g_build_filename(dir, "f.txt", NULL);
+    g_autofree char *vf = g_build_filename(dir, "f.vf", NULL);
+    const char *compile[] = { "filter", "compile", "-o", vf, txt, NULL };
+    const char *list[] = { "libvirt", "list", "--connect", "test:///default",
+                           NULL };
+    const char *protect[] = { "libvirt", "protect", "--connect",
+                              "test:///default", vf, NULL };
+    g_autofree char *o0 = NULL, *e0 = NULL, *o1 = NULL, *e1 = NULL;
+    g_autofree char *o2 = NULL, *e2 = NULL;
+
+    g_assert_true(g_file_set_contents(txt, "program nginx\nscope tcp 80\n"
+                                      "require u8[0] == 71\n", -1, NULL));
+    g_assert_cmpint(run_cli_argv(compile, &o0, &e0), ==, 0);
+    g_assert_cmpint(run_cli_argv(list, &o1, &e1), ==, 0);
+    g_assert_cmpstr(o1, ==, "test running -\n");
+    g_assert_cmpint(run_cli_argv(protect, &o2, &e2), ==, 0);
+    g_assert_cmpstr(o2, ==, "test: no vigilante metadata: left alone\n");
+    g_unlink(txt);
+    g_unlink(vf);
+    g_rmdir(dir);
+}
+
 static void test_filter(void)
 {
     g_autofree char *dir = g_dir_make_tmp("vg-cli-filter-XXXXXX", NULL);
@@ -209,6 +283,9 @@ int main(int argc, char **argv)
     g_assert_cmpint(argc, ==, 2);
     cli = argv[1];
     g_test_add_func("/cli/filter", test_filter);
+    g_test_add_func("/cli/libvirt-usage", test_libvirt_usage);
+    g_test_add_func("/cli/libvirt-bad-filter", test_libvirt_bad_filter);
+    g_test_add_func("/cli/libvirt-test-driver", test_libvirt_test_driver);
     g_test_add_func("/cli/version", test_version);
     g_test_add_func("/cli/help", test_help);
     g_test_add_func("/cli/unknown-command", test_unknown_command);

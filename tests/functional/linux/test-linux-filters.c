@@ -32,6 +32,7 @@
 #include "guest.h"
 #include "host-util.h"
 #include "linux-guest.h"
+#include "logind-exploit.h"
 #include "netns.h"
 #include "rawtcp.h"
 
@@ -40,60 +41,11 @@
 #define TAP_NAME            "vgtap0"
 #define RAW_IP              "10.0.2.3"
 #define BENIGN_SESSIONS     300
-#define NOTE_LEN            32      /* vg-logind's note field */
 #define MARK_DIED           "vg-logind exited"
 
 static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-static const char path_prefix[] = "TIME\nLOGIN mallory "
-                                  VGL_LOGIN_PASSWORD "\nNOTE ";
+static const char path_prefix[] = VGL_LOGIN_EXPLOIT_PREFIX;
 static gboolean network_up;
-
-/*
- * The exploit's path: its first two lines, then a NOTE whose rest of
- * line runs past 32 bytes (no '\n' in the 33 bytes after "NOTE ", and
- * not a 32-byte note ended by "\r\n", whose '\r' the service drops).
- */
-static char *login_filter_base64(void)
-{
-    g_autoptr(GString) t = g_string_new("program vg-linux\nscope tcp 5006\n"
-                                        "generator test-linux-filters\n");
-    size_t at = strlen(path_prefix);
-    g_autoptr(GError) err = NULL;
-    g_autoptr(VfFilter) f = NULL;
-    g_autoptr(GBytes) enc = NULL;
-
-    for (size_t i = 0; i < at; i++) {
-        g_string_append_printf(t, "require u8[%zu] == %u\n", i,
-                               (guint8)path_prefix[i]);
-    }
-    for (size_t k = at; k <= at + NOTE_LEN; k++) {
-        g_string_append_printf(t, "require u8[%zu] != '\\n'\n", k);
-    }
-    g_string_append_printf(t, "require (u8[%zu] != '\\r') | "
-                           "(u8[%zu] != '\\n')\n", at + NOTE_LEN,
-                           at + NOTE_LEN + 1);
-    f = vf_compile(t->str, &err);
-    g_assert_no_error(err);
-    enc = vf_encode(f, &err);
-    g_assert_no_error(err);
-    return g_base64_encode(g_bytes_get_data(enc, NULL),
-                           g_bytes_get_size(enc));
-}
-
-/* The whole exploit stream: TIME, LOGIN, NOTE with a pointer. */
-static GByteArray *exploit_stream(void)
-{
-    GByteArray *s = g_byte_array_new();
-    guint64 le = GUINT64_TO_LE(G_GUINT64_CONSTANT(0x00000000deadbeef));
-
-    g_byte_array_append(s, (const guint8 *)path_prefix, strlen(path_prefix));
-    for (int i = 0; i < NOTE_LEN; i++) {
-        g_byte_array_append(s, (const guint8 *)"N", 1);
-    }
-    g_byte_array_append(s, (const guint8 *)&le, 8);
-    g_byte_array_append(s, (const guint8 *)"\n", 1);
-    return s;
-}
 
 static guint count(const char *hay, const char *needle)
 {
@@ -278,8 +230,8 @@ static void test_filters(gconstpointer data)
     g_autofree char *kernel = g_file_test(vmlinux, G_FILE_TEST_IS_REGULAR)
                               ? g_strdup(vmlinux) : vg_linux_guest_file("vmlinuz");
     g_autofree char *initrd = vg_linux_guest_file("initramfs.cpio.gz");
-    g_autofree char *b64 = login_filter_base64(), *add = NULL, *r = NULL;
-    g_autoptr(GByteArray) exploit = exploit_stream();
+    g_autofree char *b64 = vgl_login_filter_base64(), *add = NULL, *r = NULL;
+    g_autoptr(GByteArray) exploit = vgl_login_exploit_stream();
     static const struct {
         const char *name;
         Cut cut;
@@ -413,9 +365,9 @@ static void test_socket_backend(void)
     g_autofree char *kernel = g_file_test(vmlinux, G_FILE_TEST_IS_REGULAR)
                               ? g_strdup(vmlinux) : vg_linux_guest_file("vmlinuz");
     g_autofree char *initrd = vg_linux_guest_file("initramfs.cpio.gz");
-    g_autofree char *b64 = login_filter_base64(), *add = NULL;
+    g_autofree char *b64 = vgl_login_filter_base64(), *add = NULL;
     g_autofree char *netdev = NULL, *r = NULL;
-    g_autoptr(GByteArray) exploit = exploit_stream();
+    g_autoptr(GByteArray) exploit = vgl_login_exploit_stream();
     static const Cut cuts[] = {
         cut_whole, cut_bytes, cut_reversed, cut_decoy, cut_fragments,
     };
