@@ -11,7 +11,10 @@
 #include "libvirt-vms.h"
 #include "qmp-client.h"
 
-G_DEFINE_QUARK(vg-libvirt-error-quark, vg_libvirt_error)
+GQuark vg_libvirt_error_quark(void)
+{
+    return g_quark_from_static_string("vg-libvirt-error-quark");
+}
 
 /* libvirt's last error, for messages. */
 static const char *last_error(void)

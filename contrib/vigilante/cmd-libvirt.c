@@ -206,7 +206,8 @@ static void watch(Protector *p)
             break;
         }
         /* Our signal sources live in GLib's default context. */
-        while (g_main_context_iteration(NULL, FALSE)) {
+        while (g_main_context_pending(NULL)) {
+            g_main_context_iteration(NULL, FALSE);
         }
         while ((uuid = g_queue_pop_head(&p->pending))) {
             virDomainPtr dom = virDomainLookupByUUIDString(p->conn, uuid);
