@@ -4,6 +4,7 @@
  */
 #include "profile-vm.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "host-util.h"
@@ -77,7 +78,17 @@ VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
     ARG("-nodefaults"); ARG("-display"); ARG("none"); ARG("-no-reboot");
     ARG("-accel"); ARG("%s", o->accel);
     ARG("-m"); ARG("%u", p->memory_mib);
-    ARG("-kernel"); ARG("%s", p->kernel);
+    if (p->kernel) {
+        ARG("-kernel"); ARG("%s", p->kernel);
+    }
+    if (p->disk) {
+        const char *disk = o->disk ? o->disk : p->disk;
+        const char *fmt = o->disk ? "qcow2" : p->disk_format;
+
+        ARG("-drive");
+        ARG("file=%s,format=%s,if=virtio%s", disk, fmt,
+            o->disk_writable ? "" : ",snapshot=on");
+    }
     if (p->initrd) {
         ARG("-initrd"); ARG("%s", p->initrd);
     }
@@ -144,6 +155,99 @@ bool vg_profile_vm_wait_serial(VgProfileVm *vm, const char *marker,
         if (!vg_vm_running(vm->emu)) {
             return false;       /* it has exited */
         }
+    }
+    return false;
+}
+
+/*
+ * Has slirp a connection to the guest's @guest_port in ESTABLISHED?
+ * ("info usernet": one line per socket, "  TCP[STATE]  FD  SRC-ADDR
+ * SRC-PORT  DST-ADDR  DST-PORT ...").
+ */
+static bool guest_accepted(VgProfileVm *vm, unsigned guest_port)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonNode) r = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "command-line");
+    json_builder_add_string_value(b, "info usernet");
+    json_builder_end_object(b);
+    r = vg_qmp_execute(vm->qmp, "human-monitor-command",
+                       json_builder_get_root(b), VG_QMP_TIMEOUT_MS, NULL);
+    if (!r || !JSON_NODE_HOLDS_VALUE(r)) {
+        return false;
+    }
+    lines = g_strsplit(json_node_get_string(r), "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char state[32], src[64], dst[64];
+        unsigned fd, sport, dport;
+
+        if (sscanf(*l, " TCP[%31[^]]] %u %63s %u %63s %u", state, &fd, src,
+                   &sport, dst, &dport) == 6 &&
+            !strcmp(state, "ESTABLISHED") && dport == guest_port) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Does the guest accept a connection to @guest_port through the forward
+ * from @host_port?  slirp accepts on the host side at once; the guest's
+ * side shows in its socket table.
+ */
+static bool port_answers(VgProfileVm *vm, unsigned host_port,
+                         unsigned guest_port)
+{
+    g_autoptr(GSocketClient) client = g_socket_client_new();
+    g_autoptr(GSocketConnection) c = NULL;
+
+    g_socket_client_set_timeout(client, 1);
+    c = g_socket_client_connect_to_host(client, "127.0.0.1", host_port,
+                                        NULL, NULL);
+    if (!c) {
+        return false;
+    }
+    for (int i = 0; i < 10; i++) {
+        if (guest_accepted(vm, guest_port)) {
+            return true;
+        }
+        g_usleep(100 * 1000);
+    }
+    return false;
+}
+
+bool vg_profile_vm_wait_ready(VgProfileVm *vm, const VgProfile *p,
+                              volatile sig_atomic_t *stop)
+{
+    gint64 deadline;
+    unsigned host = 0;
+
+    if (p->ready_marker) {
+        return vg_profile_vm_wait_serial(vm, p->ready_marker,
+                                         p->ready_timeout_s, stop);
+    }
+    for (guint i = 0; i < p->ports->len && i < vm->host_ports->len; i++) {
+        const VgProfilePort *pp = &g_array_index(p->ports, VgProfilePort, i);
+
+        if (pp->port == p->ready_port && !strcmp(pp->transport, "tcp")) {
+            host = g_array_index(vm->host_ports, unsigned, i);
+        }
+    }
+    if (!host || !vg_profile_vm_connect(vm, NULL)) {
+        return false;           /* no forward (tap) or no QMP */
+    }
+    deadline = g_get_monotonic_time() + p->ready_timeout_s * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < deadline && !(stop && *stop)) {
+        if (port_answers(vm, host, p->ready_port)) {
+            return true;
+        }
+        if (!vg_vm_running(vm->emu)) {
+            return false;
+        }
+        g_usleep(250 * 1000);
     }
     return false;
 }

@@ -35,6 +35,14 @@ typedef struct {
      * address, host_ports stays empty), or NULL.
      */
     const char *tap;
+    /*
+     * For a profile with a disk: the image to run on instead of the
+     * profile's (a snapshot's disk), and whether the VM may write it
+     * (the snapshot maker's overlay).  By default the VM writes into a
+     * throwaway overlay (snapshot=on), so the image never changes.
+     */
+    const char *disk;
+    bool disk_writable;
 } VgProfileVmOptions;
 
 /* Start the emulator (it dies with us); QMP is not connected yet. */
@@ -49,6 +57,16 @@ bool vg_profile_vm_connect(VgProfileVm *vm, GError **errp);
 bool vg_profile_vm_wait_serial(VgProfileVm *vm, const char *marker,
                                unsigned timeout_s,
                                volatile sig_atomic_t *stop);
+
+/*
+ * Until the guest is ready as its profile says: its ready-marker on the
+ * serial line, or its ready-port answering through the forward: slirp
+ * accepts every connection on the host side at once, so the probe looks
+ * in slirp's socket table ("info usernet", connecting QMP) for the
+ * guest's side in ESTABLISHED.  False as vg_profile_vm_wait_serial().
+ */
+bool vg_profile_vm_wait_ready(VgProfileVm *vm, const VgProfile *p,
+                              volatile sig_atomic_t *stop);
 
 /*
  * Run a QMP command whose answer is of no interest (its failure is); the

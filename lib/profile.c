@@ -4,7 +4,9 @@
  */
 #include "profile.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <string.h>
 
 #define FAIL(...) \
@@ -23,6 +25,8 @@ void vg_profile_free(VgProfile *p)
     g_free(p->name);
     g_free(p->kernel);
     g_free(p->initrd);
+    g_free(p->disk);
+    g_free(p->disk_format);
     g_free(p->append);
     g_free(p->nic);
     g_free(p->cpu);
@@ -70,6 +74,23 @@ static bool hash_file(EVP_MD_CTX *ctx, const char *path, GError **errp)
     EVP_DigestUpdate(ctx, g_mapped_file_get_contents(m),
                      g_mapped_file_get_length(m));
     return true;
+}
+
+const char *vg_profile_disk_format(const char *path, GError **errp)
+{
+    static const char qcow2_magic[4] = { 'Q', 'F', 'I', (char)0xfb };
+    char head[4] = { 0 };
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (!f) {
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "%s: %s", path, g_strerror(errno));
+        return NULL;
+    }
+    n = fread(head, 1, sizeof(head), f);
+    fclose(f);
+    return n == 4 && !memcmp(head, qcow2_magic, 4) ? "qcow2" : "raw";
 }
 
 /* A list of udp:PORT / tcp:PORT into a new array in *out. */
@@ -138,7 +159,8 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autoptr(VgProfile) p = g_new0(VgProfile, 1);
     g_autofree char *dir = NULL, *kernel = NULL, *initrd = NULL;
-    g_autofree char *snapshot = NULL, *benign = NULL;
+    g_autofree char *snapshot = NULL, *benign = NULL, *disk = NULL;
+    g_autofree char *ready_port = NULL;
     g_auto(GStrv) ports = NULL, exec_services = NULL;
     g_autoptr(GError) err = NULL;
     EVP_MD_CTX *ctx;
@@ -166,13 +188,31 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
         FAIL("%s: [program] name must be 1 to 64 letters, digits, '.', '_' "
              "or '-'", path);
     }
+    disk = opt_string(kf, "vm", "disk");
+    p->disk = resolve(dir, disk);
+    if (p->disk) {
+        const char *fmt;
+
+        if (!g_file_test(p->disk, G_FILE_TEST_IS_REGULAR)) {
+            FAIL("%s: [vm] disk: %s is not a file", path, p->disk);
+        }
+        fmt = vg_profile_disk_format(p->disk, &err);
+        if (!fmt) {
+            FAIL("%s: [vm] disk: %s", path, err->message);
+        }
+        p->disk_format = g_strdup(fmt);
+    }
     kernel = opt_string(kf, "vm", "kernel");
-    if (!kernel) {
-        FAIL("%s: [vm] kernel is missing", path);
+    if (!kernel && !p->disk) {
+        FAIL("%s: [vm] kernel is missing (or give [vm] disk to boot it "
+             "with the firmware)", path);
     }
     p->kernel = resolve(dir, kernel);
     initrd = opt_string(kf, "vm", "initrd");
     p->initrd = resolve(dir, initrd);
+    if (p->initrd && !p->kernel) {
+        FAIL("%s: [vm] initrd needs [vm] kernel", path);
+    }
     p->append = opt_string(kf, "vm", "append");
     p->nic = opt_string(kf, "vm", "nic");
     if (!p->nic) {
@@ -200,8 +240,31 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
         return NULL;
     }
     p->ready_marker = opt_string(kf, "service", "ready-marker");
-    if (!p->ready_marker) {
-        FAIL("%s: [service] ready-marker is missing", path);
+    ready_port = opt_string(kf, "service", "ready-port");
+    if (ready_port) {
+        VgProfilePort want = { "tcp", 0 };
+        guint64 n;
+        bool found = false;
+
+        if (!g_str_has_prefix(ready_port, "tcp:") ||
+            !g_ascii_string_to_unsigned(ready_port + 4, 10, 1, 65535, &n,
+                                        NULL)) {
+            FAIL("%s: [service] ready-port: '%s' is not tcp:PORT", path,
+                 ready_port);
+        }
+        want.port = n;
+        for (guint k = 0; k < p->ports->len && !found; k++) {
+            found = same_port(&want,
+                              &g_array_index(p->ports, VgProfilePort, k));
+        }
+        if (!found) {
+            FAIL("%s: [service] ready-port: %s is not one of the ports",
+                 path, ready_port);
+        }
+        p->ready_port = n;
+    }
+    if (!p->ready_marker && !p->ready_port) {
+        FAIL("%s: [service] ready-marker or ready-port is missing", path);
     }
     p->ready_timeout_s = 60;
     if (g_key_file_has_key(kf, "service", "ready-timeout", NULL)) {
@@ -220,11 +283,12 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
         FAIL("%s: [service] benign: %s is not a directory", path, p->benign);
     }
 
-    /* The program's identity in SCAs: its kernel and initrd images. */
+    /* The program's identity in SCAs: its kernel, initrd, disk images. */
     ctx = EVP_MD_CTX_new();
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    ok = hash_file(ctx, p->kernel, errp) &&
-         (!p->initrd || hash_file(ctx, p->initrd, errp));
+    ok = (!p->kernel || hash_file(ctx, p->kernel, errp)) &&
+         (!p->initrd || hash_file(ctx, p->initrd, errp)) &&
+         (!p->disk || hash_file(ctx, p->disk, errp));
     EVP_DigestFinal_ex(ctx, p->digest, &dlen);
     EVP_MD_CTX_free(ctx);
     if (!ok) {

@@ -19,17 +19,22 @@ typedef struct {
 typedef struct {
     char *path;                 /* the profile file */
     char *name;                 /* [program] name */
-    char *kernel;               /* [vm] kernel, absolute */
+    /* [vm] kernel, absolute, or NULL: the firmware boots the disk */
+    char *kernel;
     char *initrd;               /* [vm] initrd, absolute, or NULL */
     char *append;               /* [vm] append, or NULL */
     char *nic;                  /* [vm] nic model */
     char *cpu;                  /* [vm] cpu model, or NULL */
     char *taint_kernel;         /* [vm] taint-kernel: "moves" or "all" */
     unsigned memory_mib;        /* [vm] memory */
+    char *disk;                 /* [vm] disk image, absolute, or NULL */
+    char *disk_format;          /* "qcow2" or "raw" (from its header) */
     GArray *ports;              /* [service] ports, of VgProfilePort */
     /* [service] exec-services: ports whose purpose is to run commands */
     GArray *exec_services;
-    char *ready_marker;         /* [service] ready-marker */
+    char *ready_marker;         /* [service] ready-marker, or NULL */
+    /* [service] ready-port: ready once this TCP port answers (or 0) */
+    uint16_t ready_port;
     unsigned ready_timeout_s;   /* [service] ready-timeout */
     char *snapshot;             /* [snapshot] path, absolute, or NULL */
     /*
@@ -38,7 +43,7 @@ typedef struct {
      * bytes to the guest), that no generated filter may match; or NULL.
      */
     char *benign;
-    uint8_t digest[32];         /* SHA-256 of kernel, then initrd */
+    uint8_t digest[32];         /* SHA-256 of kernel, initrd, disk */
 } VgProfile;
 
 /* Load and check a profile; relative paths are relative to its file. */
@@ -51,6 +56,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgProfile, vg_profile_free)
  * ("tcp:22;udp:5007", "" for none).
  */
 char *vg_profile_exec_services(const VgProfile *p);
+
+/* "qcow2" or "raw": what the file's first bytes say it is. */
+const char *vg_profile_disk_format(const char *path, GError **errp);
 
 /* The digest as 64 hex digits. */
 char *vg_profile_digest_hex(const VgProfile *p);

@@ -35,12 +35,22 @@ bool vg_snapshot_vm_restored(VgProfileVm *vm, const VgProfile *p,
     return true;
 }
 
+/*
+ * SNAPSHOT.disk.qcow2: for a profile with a disk, the disk as the
+ * snapshot left it, an overlay over the profile's image.
+ */
+static char *snapshot_disk_path(const VgProfile *p)
+{
+    return g_strdup_printf("%s.disk.qcow2", p->snapshot);
+}
+
 VgProfileVm *vg_snapshot_vm_spawn(const VgProfile *p, const char *qemu,
                                   GError **errp)
 {
+    g_autofree char *disk = p->disk ? snapshot_disk_path(p) : NULL;
     const VgProfileVmOptions o = {
         .accel = "tcg,taint=off", .restrict_net = true,
-        .incoming = p->snapshot,
+        .incoming = p->snapshot, .disk = disk,
     };
 
     return vg_profile_vm_spawn(p, qemu, &o, errp);
@@ -52,12 +62,39 @@ static char *snapshot_digest_path(const VgProfile *p)
     return g_strdup_printf("%s.digest", p->snapshot);
 }
 
+/* A new qcow2 overlay at @path over the profile's disk image. */
+static bool make_overlay(const VgProfile *p, const char *path, GError **errp)
+{
+    const char *argv[] = {
+        "qemu-img", "create", "-q", "-f", "qcow2", "-F", p->disk_format,
+        "-b", p->disk, path, NULL,
+    };
+    g_autofree char *err_text = NULL;
+    int status;
+
+    g_unlink(path);
+    if (!g_spawn_sync(NULL, (char **)argv, NULL,
+                      G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                      NULL, NULL, &err_text, &status, errp)) {
+        g_prefix_error(errp, "qemu-img: ");
+        return false;
+    }
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_set_error(errp, VG_SNAPSHOT_ERROR, VG_SNAPSHOT_ERROR_SAVE,
+                    "qemu-img create %s failed: %s", path,
+                    g_strstrip(err_text));
+        return false;
+    }
+    return true;
+}
+
 bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
                       GError **errp)
 {
     static const char *const done[] = { "completed", "failed", NULL };
     g_autoptr(VgProfileVm) vm = NULL;
     g_autofree char *tmp = NULL, *dir = NULL, *st = NULL;
+    g_autofree char *disk_tmp = NULL;
     gint64 start = g_get_monotonic_time();
 
     if (!p->snapshot) {
@@ -67,17 +104,27 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
     }
     dir = g_path_get_dirname(p->snapshot);
     g_mkdir_with_parents(dir, 0755);
+    if (p->disk) {
+        disk_tmp = g_strdup_printf("%s.disk.qcow2.tmp", p->snapshot);
+        if (!make_overlay(p, disk_tmp, errp)) {
+            return false;
+        }
+    }
+    /* Ready by port needs the forwards: the guest may reach nothing. */
     vm = vg_profile_vm_spawn(p, qemu, &(VgProfileVmOptions) {
                                  .accel = "tcg,taint=off",
-                                 .restrict_net = true }, errp);
+                                 .restrict_net = true, .disk = disk_tmp,
+                                 .disk_writable = true }, errp);
     if (!vm || !vg_profile_vm_connect(vm, errp)) {
         return false;
     }
-    if (!vg_profile_vm_wait_serial(vm, p->ready_marker, p->ready_timeout_s,
-                                   NULL)) {
+    if (!vg_profile_vm_wait_ready(vm, p, NULL)) {
+        g_autofree char *how = p->ready_marker
+            ? g_strdup_printf("\"%s\"", p->ready_marker)
+            : g_strdup_printf("tcp:%u answering", p->ready_port);
+
         g_set_error(errp, VG_SNAPSHOT_ERROR, VG_SNAPSHOT_ERROR_NOT_READY,
-                    "%s did not become ready "
-                    "(\"%s\" within %u s)", p->name, p->ready_marker,
+                    "%s did not become ready (%s within %u s)", p->name, how,
                     p->ready_timeout_s);
         return false;
     }
@@ -109,6 +156,16 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
         g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
                     "%s: %s", p->snapshot, g_strerror(errno));
         return false;
+    }
+    if (disk_tmp) {
+        /* The migration has inactivated the disk: it is final. */
+        g_autofree char *disk = snapshot_disk_path(p);
+
+        if (g_rename(disk_tmp, disk) != 0) {
+            g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+                        "%s: %s", disk, g_strerror(errno));
+            return false;
+        }
     }
     {
         /* Which image the snapshot is of: verification checks it. */
@@ -159,6 +216,16 @@ bool vg_snapshot_check(const VgProfile *p, GError **errp)
                     "(run vigilante snapshot first)", p->name,
                     p->snapshot ? p->snapshot : "(no [snapshot] path)");
         return false;
+    }
+    if (p->disk) {
+        g_autofree char *disk = snapshot_disk_path(p);
+
+        if (!g_file_test(disk, G_FILE_TEST_IS_REGULAR)) {
+            g_set_error(errp, VG_SNAPSHOT_ERROR, VG_SNAPSHOT_ERROR_MISSING,
+                        "the snapshot of %s has no disk (%s): run vigilante "
+                        "snapshot again", p->name, disk);
+            return false;
+        }
     }
     if (!snapshot_current(p, &why)) {
         g_set_error(errp, VG_SNAPSHOT_ERROR, VG_SNAPSHOT_ERROR_STALE, "%s",

@@ -268,6 +268,12 @@ int vigilante_cmd_honeypot(int argc, char **argv)
         fprintf(stderr, "vigilante honeypot: %s\n", err->message);
         return VIGILANTE_EXIT_ERROR;
     }
+    if (tap && !prof->ready_marker) {
+        fprintf(stderr, "vigilante honeypot: --tap: %s has no ready-marker, "
+                "and its ready-port can only be probed through user-mode "
+                "networking's forwards\n", profile_path);
+        return VIGILANTE_EXIT_USAGE;
+    }
     if (minimise < 0) {
         minimise = vg_snapshot_check(prof, NULL);
     } else if (minimise && !vg_snapshot_check(prof, &err)) {
@@ -319,16 +325,18 @@ int vigilante_cmd_honeypot(int argc, char **argv)
         g_string_append_printf(ports, " at the guest's address on tap %s",
                                tap);
     }
-    if (!vg_profile_vm_wait_serial(vm, prof->ready_marker,
-                                   prof->ready_timeout_s, &stop_requested)) {
-        g_autofree char *text = NULL;
+    if (!vg_profile_vm_wait_ready(vm, prof, &stop_requested)) {
+        g_autofree char *text = NULL, *how = NULL;
 
         if (stop_requested) {
             return VIGILANTE_EXIT_OK;
         }
         text = vg_vm_stderr(vm->emu);
+        how = prof->ready_marker
+              ? g_strdup_printf("\"%s\"", prof->ready_marker)
+              : g_strdup_printf("tcp:%u answering", prof->ready_port);
         fprintf(stderr, "vigilante honeypot: %s did not become ready "
-                "(\"%s\" within %u s)%s%s\n", prof->name, prof->ready_marker,
+                "(%s within %u s)%s%s\n", prof->name, how,
                 prof->ready_timeout_s, text && text[0] ? "; emulator: " : "",
                 text ? text : "");
         return VIGILANTE_EXIT_ERROR;

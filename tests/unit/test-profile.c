@@ -26,6 +26,74 @@ static VgProfile *load(const char *service, GError **errp)
     return vg_profile_load(path, errp);
 }
 
+/* A profile with this [vm] body (no kernel key unless given). */
+static VgProfile *load_vm(const char *vm, GError **errp)
+{
+    g_autofree char *path = g_build_filename(dir, "d.profile", NULL);
+    g_autofree char *text = g_strdup_printf(
+        "[program]\nname=t\n[vm]\nmemory=32\n%s\n"
+        "[service]\nready-marker=R\nports=tcp:80\n", vm);
+
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return vg_profile_load(path, errp);
+}
+
+/*
+ * [vm] disk: the format from the file's header, kernel optional with a
+ * disk (firmware boot), the disk part of the program's digest.
+ */
+static void test_disk(void)
+{
+    static const char qcow2_head[] = { 'Q', 'F', 'I', (char)0xfb, 0, 0, 0, 3 };
+    g_autofree char *raw = g_build_filename(dir, "disk.raw", NULL);
+    g_autofree char *qcow = g_build_filename(dir, "disk.qcow2", NULL);
+    g_autofree char *kernel = g_build_filename(dir, "kernel", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VgProfile) a = NULL, b = NULL, c = NULL, d = NULL;
+    g_autofree char *ha = NULL, *hb = NULL;
+    VgProfile *bad;
+
+    g_assert_true(g_file_set_contents(raw, "bootsector", -1, NULL));
+    g_assert_true(g_file_set_contents(qcow, qcow2_head, sizeof(qcow2_head),
+                                      NULL));
+    g_assert_true(g_file_set_contents(kernel, "k", 1, NULL));
+
+    a = load_vm("disk=disk.raw", &err);
+    g_assert_no_error(err);
+    g_assert_null(a->kernel);
+    g_assert_cmpstr(a->disk_format, ==, "raw");
+    g_assert_true(g_str_has_suffix(a->disk, "/disk.raw"));
+    b = load_vm("disk=disk.qcow2\nkernel=kernel", &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(b->disk_format, ==, "qcow2");
+    g_assert_nonnull(b->kernel);
+
+    /* The disk is part of the identity: another disk, another digest. */
+    ha = vg_profile_digest_hex(a);
+    g_assert_true(g_file_set_contents(raw, "bootsector2", -1, NULL));
+    c = load_vm("disk=disk.raw", &err);
+    g_assert_no_error(err);
+    hb = vg_profile_digest_hex(c);
+    g_assert_cmpstr(ha, !=, hb);
+
+    bad = load_vm("initrd=kernel\ndisk=disk.raw", &err);
+    g_assert_null(bad);
+    g_assert_nonnull(strstr(err->message, "initrd needs [vm] kernel"));
+    g_clear_error(&err);
+    bad = load_vm("", &err);
+    g_assert_null(bad);
+    g_assert_nonnull(strstr(err->message, "kernel is missing"));
+    g_clear_error(&err);
+    bad = load_vm("disk=nothere.qcow2", &err);
+    g_assert_null(bad);
+    g_assert_nonnull(strstr(err->message, "is not a file"));
+    g_clear_error(&err);
+    d = load_vm("disk=disk.raw\nkernel=kernel", &err);
+    g_assert_no_error(err);
+    g_unlink(raw);
+    g_unlink(qcow);
+}
+
 static void test_exec_services(void)
 {
     g_autoptr(GError) err = NULL;
@@ -94,6 +162,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     dir = g_dir_make_tmp("vg-profile-XXXXXX", NULL);
     g_test_add_func("/profile/exec-services", test_exec_services);
+    g_test_add_func("/profile/disk", test_disk);
     g_test_add_func("/profile/no-exec-services", test_no_exec_services);
     g_test_add_func("/profile/bad-exec-services", test_bad_exec_services);
     g_test_add_func("/profile/taint-kernel", test_taint_kernel);
