@@ -64,10 +64,12 @@ $(BUILD)/vigilante: $(BUILD)/config.mk FORCE
 $(BUILD)/guests/linux/.stamp: FORCE | $(BUILD)/config.mk
 	$(SRC)/scripts/build-linux-guest.sh $(BUILD)/guests/linux
 
-# The stock Debian guest of the false-alarm soak (downloads Debian's
-# packages the first time, then cached).
-$(BUILD)/guests/debian/.stamp: FORCE | $(BUILD)/config.mk
-	$(SRC)/scripts/build-debian-image.sh $(BUILD)/guests/debian
+# The stock Debian guest of the false-alarm soak and the real-image
+# honeypot, with the Linux guest's vulnerable vg-udpd added (downloads
+# Debian's packages the first time, then cached).
+$(BUILD)/guests/debian/.stamp: FORCE $(BUILD)/guests/linux/.stamp | $(BUILD)/config.mk
+	$(SRC)/scripts/build-debian-image.sh \
+	    --add-service $(BUILD)/guests/linux/vg-udpd $(BUILD)/guests/debian
 
 check: all $(BUILD)/guests/linux/.stamp $(BUILD)/guests/debian/.stamp
 	$(SRC)/scripts/run-tests.sh $(BUILD)/host

@@ -4,7 +4,14 @@
 # false-alarm soaks of the detector under real clients
 # (tests/realguest/workload.sh drives them from the host).
 #
-#   scripts/build-debian-image.sh OUTDIR
+#   scripts/build-debian-image.sh [--add-service FILE]... OUTDIR
+#
+# --add-service FILE installs one of our own services (a static binary,
+# e.g. the Linux test guest's vulnerable vg-udpd) as
+# /usr/local/sbin/NAME, run by a systemd unit NAME.service (restarted
+# whenever it exits, empty environment) that readiness waits for too: a
+# real distribution with a vulnerable service to attack.  The files'
+# contents are part of the image's fingerprint.
 #
 # Writes OUTDIR/vmlinuz, OUTDIR/initrd.img, OUTDIR/disk.qcow2 (one ext4
 # file system, no partition table), OUTDIR/cmdline (the kernel command
@@ -121,9 +128,36 @@ EOF
 }
 
 # After all packages are installed: configure the system and services.
+# Our own services (--add-service), each under a unit of its own.
+install_added_services() {
+    local root=$1 f name
+    local IFS=:
+    for f in ${VG_ADD_SERVICES:-}; do
+        name=$(basename "$f")
+        install -m 0755 "$f" "$root/usr/local/sbin/$name"
+        cat >"$root/etc/systemd/system/$name.service" <<EOF
+[Unit]
+Description=Vigilante-QEMU test service $name
+After=network-online.target
+
+[Service]
+ExecStart=/usr/local/sbin/$name
+Restart=always
+RestartSec=200ms
+StandardOutput=journal+console
+
+[Install]
+WantedBy=multi-user.target
+EOF
+        chroot "$root" systemctl enable "$name.service"
+        SERVICES+=("$name")
+    done
+}
+
 hook_customize() {
     local root=$1 m
     : "${VG_PUBKEY:?}" "${VG_MACHINE_ID:?}" "${VG_DEBLIST:?}"
+    install_added_services "$root"
 
     # The downloaded packages were synced out to the cache by the hook
     # before this one; record their names (to prune old versions from
@@ -368,7 +402,17 @@ fi
 # ======================================================================
 # Main
 # ======================================================================
-[ $# -eq 1 ] || die "usage: $0 OUTDIR"
+VG_ADD_SERVICES=
+while [ "${1:-}" = --add-service ]; do
+    [ -f "${2:-}" ] && [ -x "$2" ] || die "--add-service: '${2:-}' is not an executable file"
+    case $(basename "$2") in
+    *[!a-zA-Z0-9_-]*) die "--add-service: '$(basename "$2")' is not a plain name" ;;
+    esac
+    VG_ADD_SERVICES=${VG_ADD_SERVICES:+$VG_ADD_SERVICES:}$(readlink -f "$2")
+    shift 2
+done
+export VG_ADD_SERVICES
+[ $# -eq 1 ] || die "usage: $0 [--add-service FILE]... OUTDIR"
 OUT=$1
 [ "$(id -u)" -eq 0 ] || die "run as root (mmdebstrap's root mode needs it)"
 
@@ -418,7 +462,10 @@ VERSIONS=$(package_versions)
 [ "$(wc -l <<<"$VERSIONS")" -gt ${#PACKAGES[@]} ] ||
     die "apt-cache cannot resolve all of: ${PACKAGES[*]} (run apt-get update)"
 stamp_inputs() {
+    local f
     sha256sum "$SCRIPT" | awk '{print $1}'
+    (IFS=:; for f in ${VG_ADD_SERVICES:-}; do sha256sum "$f"; done) |
+        awk '{print $1}'
     cat "$KEY.pub"
     printf '%s\n' "$SUITE" "${SOURCES[@]}" "$VERSIONS"
     mmdebstrap --version

@@ -9,13 +9,22 @@
  * long the snapshot and the restore took.  Also: profiles that get the
  * disk keys wrong are refused.
  *
+ * Then the image as a honeypot (`vigilante honeypot`, taint on): real
+ * clients (curl, dig, ssh, redis-benchmark) raise no alert; the exploit
+ * of the vg-udpd the image carries (--add-service) is trapped, and its
+ * SCA verifies against the image's snapshot (`vigilante verify`).  The
+ * boot time under taint is printed.  Arguments: --cli=, --exploit=.
+ *
  * Skipped when the image has not been built (`make check` builds it).
  */
 #include <gio/gio.h>
+#include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "harness.h"
+#include "guest.h"
 #include "host-util.h"
 #include "profile.h"
 #include "snapshot.h"
@@ -23,6 +32,8 @@
 #define BIG_SIZE (16 << 20)     /* nginx's /big.bin in the image */
 
 static char *image_dir;
+static char *cli_path, *exploit_path;
+static char *snap_dir;          /* the profile whose snapshot was made */
 
 static char *image_file(const char *name)
 {
@@ -55,7 +66,8 @@ static char *write_profile(const char *dir, const char *vm_extra,
         "[program]\nname=vg-debian\n"
         "[vm]\nkernel=%s\ninitrd=%s\nappend=%s\ndisk=%s\nmemory=1024\n"
         "nic=virtio-net-pci\n%s"
-        "[service]\nports=tcp:80;tcp:22\nready-timeout=600\n%s"
+        "[service]\nports=tcp:80;tcp:22;udp:53;tcp:6379;udp:5001\n"
+        "exec-services=tcp:22\nready-timeout=600\n%s"
         "[snapshot]\npath=%s/snap\n",
         kernel, initrd, g_strstrip(cmdline), disk, vm_extra, service_extra,
         dir);
@@ -151,7 +163,148 @@ static void test_snapshot_and_restore(void)
     g_free(after);
     after = sha256_file(disk);
     g_assert_cmpstr(before, ==, after);
-    vg_dir_remove(dir);
+    snap_dir = g_steal_pointer(&dir);
+}
+
+/* Run a client to completion; its stdout, or NULL when it failed. */
+static char *client(const char *const *argv)
+{
+    g_autofree char *out = NULL, *errs = NULL;
+    g_autoptr(GError) err = NULL;
+    int status;
+
+    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                 &out, &errs, &status, &err);
+    g_assert_no_error(err);
+    g_test_message("%s: %.200s%s", argv[0], out, errs);
+    return g_spawn_check_wait_status(status, NULL) ? g_steal_pointer(&out)
+                                                   : NULL;
+}
+
+/* Read the honeypot's output until it holds @needle, or @timeout_s. */
+static bool wait_output(int fd, GString *buf, const char *needle,
+                        unsigned timeout_s)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_s * G_USEC_PER_SEC;
+
+    while (!strstr(buf->str, needle)) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        char chunk[1024];
+        gssize r;
+
+        if (g_get_monotonic_time() > deadline) {
+            return false;
+        }
+        if (poll(&p, 1, 100) <= 0) {
+            continue;
+        }
+        r = read(fd, chunk, sizeof(chunk));
+        if (r <= 0) {
+            return strstr(buf->str, needle) != NULL;
+        }
+        g_string_append_len(buf, chunk, r);
+    }
+    return true;
+}
+
+/* The host port the honeypot forwards to guest port "PROTO PORT". */
+static char *forward(const char *said, const char *guest)
+{
+    g_autofree char *key = g_strdup_printf("%s -> 127.0.0.1:", guest);
+    const char *at = strstr(said, key);
+
+    g_assert_nonnull(at);
+    return g_strndup(at + strlen(key), strspn(at + strlen(key),
+                                              "0123456789"));
+}
+
+static void test_honeypot(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *profile = NULL, *alerts = NULL, *key = NULL;
+    g_autofree char *http = NULL, *ssh = NULL, *dns = NULL, *redis = NULL;
+    g_autofree char *udp = NULL, *url = NULL, *sca = NULL, *out = NULL;
+    g_autoptr(GString) said = g_string_new(NULL);
+    g_autoptr(GSubprocess) hp = NULL;
+    int fd;
+
+    if (!snap_dir) {
+        g_test_skip("the snapshot test did not run");
+        return;
+    }
+    profile = g_build_filename(snap_dir, "debian.profile", NULL);
+    alerts = g_build_filename(snap_dir, "alerts", NULL);
+    key = image_file("id_ed25519");
+    g_assert_cmpint(g_mkdir(alerts, 0755), ==, 0);
+    hp = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, cli_path,
+                          "honeypot", profile, "--alert-dir", alerts,
+                          "--no-minimise", "--max-alerts", "1",
+                          "--timeout", "600", NULL);
+    g_assert_no_error(err);
+    fd = g_unix_input_stream_get_fd(
+        G_UNIX_INPUT_STREAM(g_subprocess_get_stdout_pipe(hp)));
+    g_assert_true(wait_output(fd, said, " ready in ", 600));
+    g_assert_true(wait_output(fd, said, "\n", 5));
+    g_test_message("%s", said->str);
+    http = forward(said->str, "tcp 80");
+    ssh = forward(said->str, "tcp 22");
+    dns = forward(said->str, "udp 53");
+    redis = forward(said->str, "tcp 6379");
+    udp = forward(said->str, "udp 5001");
+
+    /* Real clients: answered, and no alert. */
+    url = g_strdup_printf("http://127.0.0.1:%s/", http);
+    {
+        const char *curl[] = { "curl", "-s", "-o", "/dev/null", "-w",
+                               "%{http_code}", "--max-time", "30", url,
+                               NULL };
+        const char *dig[] = { "dig", "+short", "+time=5", "+tries=3", "-p",
+                              dns, "@127.0.0.1", "vg.test", "A", NULL };
+        const char *sshc[] = { "ssh", "-i", key, "-p", ssh,
+                               "-o", "StrictHostKeyChecking=no",
+                               "-o", "UserKnownHostsFile=/dev/null",
+                               "-o", "BatchMode=yes", "-o",
+                               "ConnectTimeout=30", "root@127.0.0.1",
+                               "uname", "-n", NULL };
+        const char *bench[] = { "redis-benchmark", "-h", "127.0.0.1", "-p",
+                                redis, "-n", "500", "-c", "4", "-q", "-t",
+                                "ping,set,get", NULL };
+        g_autofree char *o1 = client(curl), *o2 = client(dig);
+        g_autofree char *o3 = client(sshc), *o4 = client(bench);
+
+        g_assert_cmpstr(o1, ==, "200");
+        g_assert_nonnull(o2);
+        g_assert_cmpuint(strlen(g_strstrip(o2)), >, 0);
+        g_assert_nonnull(o3);
+        g_assert_cmpstr(g_strstrip(o3), ==, "vg-debian");
+        g_assert_nonnull(o4);
+    }
+    g_assert_false(wait_output(fd, said, "alert ", 2));
+
+    /* The exploit: vg-udpd may still be starting, so try a few times. */
+    for (int i = 0; i < 10 && !strstr(said->str, "alert 1: "); i++) {
+        const char *argv[] = { exploit_path, "udp", udp, NULL };
+        g_autofree char *o = client(argv);
+
+        wait_output(fd, said, "alert 1: ", 3);
+    }
+    g_assert_true(wait_output(fd, said, "stopped after 1 alert(s)", 60));
+    g_test_message("%s", said->str);
+    g_assert_nonnull(strstr(said->str, "alert 1: aec at pc "));
+    sca = g_build_filename(alerts, "sca-1.bin", NULL);
+    g_assert_true(g_file_test(sca, G_FILE_TEST_IS_REGULAR));
+    g_subprocess_wait(hp, NULL, NULL);
+
+    /* Any host can check it: replayed in the image's snapshot. */
+    {
+        const char *argv[] = { cli_path, "verify", profile, sca, NULL };
+
+        out = client(argv);
+        g_assert_nonnull(out);
+        g_assert_nonnull(strstr(out, "\"verified\""));
+    }
+    vg_dir_remove(alerts);
+    vg_dir_remove(snap_dir);
 }
 
 static void expect_refused(const char *vm_extra, const char *service_extra,
@@ -185,6 +338,10 @@ int main(int argc, char **argv)
     g_autofree char *stamp = NULL;
 
     g_test_init(&argc, &argv, NULL);
+    cli_path = g_strdup(vg_arg_value(argc, argv, "--cli="));
+    exploit_path = g_strdup(vg_arg_value(argc, argv, "--exploit="));
+    g_assert_nonnull(cli_path);
+    g_assert_nonnull(exploit_path);
     image_dir = g_build_filename(src ? src : ".", "build", "guests",
                                  "debian", NULL);
     stamp = image_file(".stamp");
@@ -196,5 +353,6 @@ int main(int argc, char **argv)
     g_test_add_func("/disk-profile/refused", test_refused);
     g_test_add_func("/disk-profile/snapshot-and-restore",
                     test_snapshot_and_restore);
+    g_test_add_func("/disk-profile/honeypot", test_honeypot);
     return g_test_run();
 }
