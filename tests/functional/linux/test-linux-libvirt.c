@@ -231,8 +231,11 @@ static char *write_filter(void)
     return path;
 }
 
-/* Run the CLI; its exit status, its output in @out. */
-static int cli(const char *const *args, char **out)
+/*
+ * Run the CLI; its exit status, and its stdout (@out) or, when @out is
+ * NULL, its stderr in @err_out.
+ */
+static int run_cli(const char *const *args, char **out, char **err_out)
 {
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
     g_autoptr(GError) err = NULL;
@@ -243,30 +246,23 @@ static int cli(const char *const *args, char **out)
         g_ptr_array_add(argv, (gpointer)*a);
     }
     g_ptr_array_add(argv, NULL);
-    g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
-                 NULL, NULL, out, NULL, &status, &err);
+    g_spawn_sync(NULL, (char **)argv->pdata, NULL,
+                 out ? G_SPAWN_STDERR_TO_DEV_NULL : G_SPAWN_STDOUT_TO_DEV_NULL,
+                 NULL, NULL, out, out ? NULL : err_out, &status, &err);
     g_assert_no_error(err);
-    g_test_message("vigilante %s %s: %s", args[0], args[1], *out);
+    g_test_message("vigilante %s %s: %s", args[0], args[1],
+                   out ? *out : *err_out);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int cli(const char *const *args, char **out)
+{
+    return run_cli(args, out, NULL);
 }
 
 static int cli_err(const char *const *args, char **err_out)
 {
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    g_autoptr(GError) err = NULL;
-    int status;
-
-    g_ptr_array_add(argv, cli_path);
-    for (const char *const *a = args; *a; a++) {
-        g_ptr_array_add(argv, (gpointer)*a);
-    }
-    g_ptr_array_add(argv, NULL);
-    g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
-                 NULL, NULL, NULL, err_out, &status, &err);
-    g_assert_no_error(err);
-    g_test_message("vigilante %s %s (stderr): %s", args[0], args[1],
-                   *err_out);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run_cli(args, NULL, err_out);
 }
 
 static void udp_link(DomainSpec *d)
