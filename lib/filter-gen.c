@@ -140,8 +140,6 @@ static JsonNode *uint_arg(const char *name, uint64_t v)
 static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
                               const VgGenOptions *o, GError **errp)
 {
-    g_autofree char *accel = g_strdup_printf("tcg,taint=on,taint-kernel=%s",
-                                             p->taint_kernel);
     g_autofree char *object = g_strdup_printf("vigilante,id=vg0,"
                                               "action=pause,program=%s",
                                               p->name);
@@ -163,10 +161,8 @@ static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
                     bad, p->name);
         return NULL;
     }
-    vm = vg_profile_vm_spawn(p, o->qemu, &(VgProfileVmOptions) {
-                                 .accel = accel, .restrict_net = true,
-                                 .incoming = p->snapshot,
-                                 .object = object }, errp);
+    /* A disk profile's VM restores over the snapshot's own disk. */
+    vm = vg_snapshot_vm_spawn_tainted(p, o->qemu, object, errp);
     if (!vm || !vg_snapshot_vm_restored(vm, p, errp) ||
         !vg_profile_vm_run(vm, "vigilante-capture-conditions",
                            bool_arg("enable", true), errp) ||

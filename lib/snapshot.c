@@ -44,16 +44,33 @@ static char *snapshot_disk_path(const VgProfile *p)
     return g_strdup_printf("%s.disk.qcow2", p->snapshot);
 }
 
-VgProfileVm *vg_snapshot_vm_spawn(const VgProfile *p, const char *qemu,
-                                  GError **errp)
+static VgProfileVm *spawn_restoring(const VgProfile *p, const char *qemu,
+                                    const char *accel, const char *object,
+                                    GError **errp)
 {
     g_autofree char *disk = p->disk ? snapshot_disk_path(p) : NULL;
     const VgProfileVmOptions o = {
-        .accel = "tcg,taint=off", .restrict_net = true,
+        .accel = accel, .restrict_net = true, .object = object,
         .incoming = p->snapshot, .disk = disk,
     };
 
     return vg_profile_vm_spawn(p, qemu, &o, errp);
+}
+
+VgProfileVm *vg_snapshot_vm_spawn(const VgProfile *p, const char *qemu,
+                                  GError **errp)
+{
+    return spawn_restoring(p, qemu, "tcg,taint=off", NULL, errp);
+}
+
+VgProfileVm *vg_snapshot_vm_spawn_tainted(const VgProfile *p,
+                                          const char *qemu,
+                                          const char *object, GError **errp)
+{
+    g_autofree char *accel = g_strdup_printf("tcg,taint=on,taint-kernel=%s",
+                                             p->taint_kernel);
+
+    return spawn_restoring(p, qemu, accel, object, errp);
 }
 
 /* SNAPSHOT.digest: the image digest the snapshot was made from. */

@@ -40,6 +40,14 @@ bool vg_snapshot_check(const VgProfile *p, GError **errp);
 VgProfileVm *vg_snapshot_vm_spawn(const VgProfile *p, const char *qemu,
                                   GError **errp);
 
+/*
+ * The same with taint tracking on (the profile's taint-kernel rule) and
+ * the -object @object (a vigilante object): replays that detect.
+ */
+VgProfileVm *vg_snapshot_vm_spawn_tainted(const VgProfile *p,
+                                          const char *qemu,
+                                          const char *object, GError **errp);
+
 /* Wait until such a VM has loaded the snapshot (it stays paused). */
 bool vg_snapshot_vm_restored(VgProfileVm *vm, const VgProfile *p,
                              GError **errp);
