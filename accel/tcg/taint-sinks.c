@@ -56,7 +56,9 @@ static char *disas_one(CPUArchState *env, uint64_t pc)
     }
     n = cs_disasm(handle, code, sizeof(code), pc, 1, &insn);
     if (n) {
-        text = g_strdup_printf("%s %s", insn->mnemonic, insn->op_str);
+        /* chomped: "ret " when there is no operand */
+        text = g_strchomp(g_strdup_printf("%s %s", insn->mnemonic,
+                                          insn->op_str));
         cs_free(insn, n);
     }
     cs_close(&handle);

@@ -140,7 +140,7 @@ static void test_fig1_trapped(Fixture *f, gconstpointer data)
     type = vg_qmp_get_string(ev, "type");
     insn = vg_qmp_get_string(ev, "insn");
     g_assert_cmpstr(type, ==, "aec");
-    g_assert_cmpstr(insn, ==, "ret ");
+    g_assert_cmpstr(insn, ==, "ret");
     g_assert_true(vg_qmp_get_uint(ev, "target", &target));
     g_assert_cmphex(target, ==, fig1_default_target());
 
