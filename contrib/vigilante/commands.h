@@ -22,5 +22,6 @@ int vigilante_cmd_honeypot(int argc, char **argv);
 int vigilante_cmd_snapshot(int argc, char **argv);
 int vigilante_cmd_verify(int argc, char **argv);
 int vigilante_cmd_libvirt(int argc, char **argv);
+int vigilante_cmd_replay(int argc, char **argv);
 
 #endif

@@ -28,6 +28,8 @@ static const VigilanteCommand commands[] = {
       vigilante_cmd_verify },
     { "libvirt", "list libvirt domains, install filters on them",
       vigilante_cmd_libvirt },
+    { "replay", "replay a packet capture's flows, find the attacks",
+      vigilante_cmd_replay },
     { NULL, NULL, NULL }
 };
 

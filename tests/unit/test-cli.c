@@ -88,7 +88,39 @@ static void test_qmp_no_socket(void)
     g_assert_nonnull(strstr(err, "/nonexistent/vm.sock: no such socket"));
 }
 
-/* compile -> check -> show -> eval, and each on bad input. */
+/* vigilante replay: usage refused before anything is read. */
+static void test_replay_usage(void)
+{
+    static const char *const cases[][7] = {
+        { "replay", NULL },
+        { "replay", "p.profile", NULL },
+        { "replay", "p.profile", "c.pcap", "extra", NULL },
+        { "replay", "p.profile", "c.pcap", "--jobs", "0", NULL },
+        { "replay", "p.profile", "c.pcap", "--jobs", "9", NULL },
+        { "replay", "p.profile", "c.pcap", "--map", "5001", NULL },
+        { "replay", "p.profile", "c.pcap", "--map", "70000=5001", NULL },
+        { "replay", "p.profile", "c.pcap", "--timeout", "0", NULL },
+        { "replay", "p.profile", "c.pcap", "--filters", NULL },
+        { "replay", "p.profile", "c.pcap", "--no-such-option", NULL },
+    };
+    const char *help[] = { "replay", "--help", NULL };
+    const char *missing[] = { "replay", "/nonexistent.profile", "c.pcap",
+                              NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    g_autofree char *o2 = NULL, *e2 = NULL;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *o = NULL, *e = NULL;
+
+        g_assert_cmpint(run_cli_argv(cases[i], &o, &e), ==, 2);
+        g_assert_nonnull(strstr(e, "vigilante replay"));
+    }
+    g_assert_cmpint(run_cli_argv(help, &out, &err), ==, 0);
+    g_assert_nonnull(strstr(out, "--map PORT=PPORT"));
+    g_assert_cmpint(run_cli_argv(missing, &o2, &e2), ==, 3);
+    g_assert_nonnull(strstr(e2, "/nonexistent.profile"));
+}
+
 /* vigilante libvirt: usage and inputs refused before any connection. */
 static void test_libvirt_usage(void)
 {
@@ -163,6 +195,7 @@ static void test_libvirt_test_driver(void)
     g_rmdir(dir);
 }
 
+/* compile -> check -> show -> eval, and each on bad input. */
 static void test_filter(void)
 {
     g_autofree char *dir = g_dir_make_tmp("vg-cli-filter-XXXXXX", NULL);
@@ -283,6 +316,7 @@ int main(int argc, char **argv)
     g_assert_cmpint(argc, ==, 2);
     cli = argv[1];
     g_test_add_func("/cli/filter", test_filter);
+    g_test_add_func("/cli/replay-usage", test_replay_usage);
     g_test_add_func("/cli/libvirt-usage", test_libvirt_usage);
     g_test_add_func("/cli/libvirt-bad-filter", test_libvirt_bad_filter);
     g_test_add_func("/cli/libvirt-test-driver", test_libvirt_test_driver);
