@@ -23,7 +23,7 @@ export CCACHE_NOHASHDIR := 1
 PATCHES := $(wildcard $(SRC)/qemu/patches/*)
 OVERLAY_LIST := $(BUILD)/.overlay-files
 
-.PHONY: all deps check check-unit demo bench clean distclean FORCE
+.PHONY: all deps guests check check-unit demo bench clean distclean FORCE
 
 # What ./configure recorded: the QEMU tree, the cache, its arguments.
 # (Including it makes make run configure first when needed, which the
@@ -70,6 +70,9 @@ $(BUILD)/guests/linux/.stamp: FORCE | $(BUILD)/config.mk
 $(BUILD)/guests/debian/.stamp: FORCE $(BUILD)/guests/linux/.stamp | $(BUILD)/config.mk
 	$(SRC)/scripts/build-debian-image.sh \
 	    --add-service $(BUILD)/guests/linux/vg-udpd $(BUILD)/guests/debian
+
+# The two guests that profiles/ names (README: honeyfarm operators).
+guests: all $(BUILD)/guests/linux/.stamp $(BUILD)/guests/debian/.stamp
 
 check: all $(BUILD)/guests/linux/.stamp $(BUILD)/guests/debian/.stamp
 	$(SRC)/scripts/run-tests.sh $(BUILD)/host
