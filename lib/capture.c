@@ -377,10 +377,12 @@ static void read_packets(Reader *r, pcap_t *pc, int lt)
             r->cap->fragments++;
             continue;
         }
-        if ((dport = profile_port(r, pk.transport, pk.dst_port))) {
+        dport = profile_port(r, pk.transport, pk.dst_port);
+        sport = profile_port(r, pk.transport, pk.src_port);
+        if (dport) {
             add_packet(r, &pk, true, dport, number, time,
                        h->caplen < h->len);
-        } else if ((sport = profile_port(r, pk.transport, pk.src_port))) {
+        } else if (sport) {
             add_packet(r, &pk, false, sport, number, time,
                        h->caplen < h->len);
         } else {

@@ -243,10 +243,13 @@ static void handle_alert(Replay *rp, const VgCaptureFlow *f, const char *ev,
                            insn ? insn : "?");
 
     sca = sca_path ? sca_load(sca_path, &err) : NULL;
+    if (sca) {
+        saved = report_sca(rp, f, sca, ".sca", &err);
+    }
     if (!sca) {
         why = g_strdup(sca_path ? err->message
                        : sca_err ? sca_err : "the alert has no SCA");
-    } else if ((saved = report_sca(rp, f, sca, ".sca", &err)) || !err) {
+    } else if (saved || !err) {
         if (saved) {
             add_str(b, "sca", saved);
         }
