@@ -327,11 +327,23 @@ static void test_honeypot(void)
     while (!alert_event && g_get_monotonic_time() < deadline) {
         virEventRunDefaultImpl();
     }
-    virEventRemoveTimeout(timer);
     g_test_message("alert through libvirt: %s", alert_event);
     g_assert_nonnull(alert_event);
     g_assert_nonnull(strstr(alert_event, "\"aec\""));
-    g_assert_cmpint(virDomainGetState(dom, &state, &reason, 0), ==, 0);
+    /*
+     * The alert can reach us before libvirtd has handled the STOP event
+     * that the pause sends after it: wait a little for the state.
+     */
+    deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    for (;;) {
+        g_assert_cmpint(virDomainGetState(dom, &state, &reason, 0), ==, 0);
+        if (state == VIR_DOMAIN_PAUSED ||
+            g_get_monotonic_time() >= deadline) {
+            break;
+        }
+        virEventRunDefaultImpl();
+    }
+    virEventRemoveTimeout(timer);
     g_assert_cmpint(state, ==, VIR_DOMAIN_PAUSED);
 
     virConnectDomainQemuMonitorEventDeregister(conn, cb);
