@@ -39,6 +39,9 @@ void vg_profile_free(VgProfile *p)
         g_array_free(p->exec_services, TRUE);
     }
     g_free(p->ready_marker);
+    if (p->crash_pattern) {
+        g_regex_unref(p->crash_pattern);
+    }
     g_free(p->snapshot);
     g_free(p);
 }
@@ -160,7 +163,7 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
     g_autoptr(VgProfile) p = g_new0(VgProfile, 1);
     g_autofree char *dir = NULL, *kernel = NULL, *initrd = NULL;
     g_autofree char *snapshot = NULL, *benign = NULL, *disk = NULL;
-    g_autofree char *ready_port = NULL;
+    g_autofree char *ready_port = NULL, *crash = NULL;
     g_auto(GStrv) ports = NULL, exec_services = NULL;
     g_autoptr(GError) err = NULL;
     EVP_MD_CTX *ctx;
@@ -265,6 +268,13 @@ VgProfile *vg_profile_load(const char *path, GError **errp)
     }
     if (!p->ready_marker && !p->ready_port) {
         FAIL("%s: [service] ready-marker or ready-port is missing", path);
+    }
+    crash = opt_string(kf, "service", "crash-pattern");
+    if (crash) {
+        p->crash_pattern = g_regex_new(crash, G_REGEX_MULTILINE, 0, &err);
+        if (!p->crash_pattern) {
+            FAIL("%s: [service] crash-pattern: %s", path, err->message);
+        }
     }
     p->ready_timeout_s = 60;
     if (g_key_file_has_key(kf, "service", "ready-timeout", NULL)) {

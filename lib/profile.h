@@ -33,6 +33,11 @@ typedef struct {
     /* [service] exec-services: ports whose purpose is to run commands */
     GArray *exec_services;
     char *ready_marker;         /* [service] ready-marker, or NULL */
+    /*
+     * [service] crash-pattern: a regular expression that the guest's
+     * console matches when a service died of a signal; or NULL.
+     */
+    GRegex *crash_pattern;
     /* [service] ready-port: ready once this TCP port answers (or 0) */
     uint16_t ready_port;
     unsigned ready_timeout_s;   /* [service] ready-timeout */

@@ -14,6 +14,8 @@ nic=virtio-net-pci
 [service]
 ports=udp:5001;tcp:5002;udp:5004;udp:5005;tcp:5006
 ready-marker=VG-LINUX-READY
+# init's restart loop: a shell's status 128+N for death by signal N
+crash-pattern=exited with status 1(3[2-9]|[45][0-9]), restarting
 benign=../tests/benign/linux
 ready-timeout=90
 
