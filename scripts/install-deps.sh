@@ -26,6 +26,8 @@ PACKAGES=(
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
     # test and analysis tools
     tcpdump gnuplot-nox
+    # a real browser that renders the replay report (test-linux-replay)
+    chromium
     # stock Debian guest image (scripts/build-debian-image.sh)
     mmdebstrap e2fsprogs openssh-client
     # its real clients (tests/realguest/workload.sh)
