@@ -22,6 +22,7 @@
 #include "json-views.h"
 #include "profile.h"
 #include "qmp-client.h"
+#include "replay-html.h"
 #include "replay.h"
 #include "sca-minimise.h"
 #include "sca-verify.h"
@@ -60,10 +61,14 @@ static void usage(FILE *out)
         "  --timeout S       seconds a flow has to trap after it starts\n"
         "                    (default 3)\n"
         "  --report DIR      write each attack's SCAs there:\n"
-        "                    flow-N.sca (as trapped), flow-N.min.sca\n"
+        "                    flow-N.sca (as trapped), flow-N.min.sca,\n"
+        "                    and index.html, a page of the flows\n"
         "  --filters         with --report: also generate each verified\n"
         "                    SCA's filter, flow-N.filter\n"
         "  --no-minimise     verify the SCAs without minimising them\n"
+        "  --session         replay the flows in capture order into one VM\n"
+        "                    (for flows that depend on earlier ones); a\n"
+        "                    fresh VM after each alert or crash\n"
         "  --qemu PATH       the emulator (default: $VIGILANTE_QEMU, else\n"
         "                    the one built next to this tool)\n"
         "Exit status: 0 every flow replayed, 1 a flow could not be\n"
@@ -80,13 +85,14 @@ typedef struct {
     const char *report;
     char *work;                 /* the VMs' alert directories */
     unsigned timeout_s;
-    bool minimise, filters;
+    bool minimise, filters, session;
     gint next;                  /* the next flow to take (atomic) */
     gint vms;                   /* VMs started (atomic): their dirs */
     GMutex lock;                /* the output and the counts below */
     guint done, attacks, unverified, failed;
     gint64 start;
     bool tty;
+    GPtrArray *lines;           /* the flows' JSON lines, for the page */
 } Replay;
 
 /* The emulator's and guest's last words, for an error. */
@@ -295,6 +301,29 @@ static void handle_alert(Replay *rp, const VgCaptureFlow *f, const char *ev,
     }
 }
 
+/*
+ * The console line where the profile's crash-pattern says a service
+ * died of a signal, or NULL.
+ */
+static char *service_died(const VgProfile *p, const char *console)
+{
+    g_autoptr(GMatchInfo) m = NULL;
+    const char *from, *to;
+    int start, end;
+
+    if (!p->crash_pattern ||
+        !g_regex_match(p->crash_pattern, console, 0, &m) ||
+        !g_match_info_fetch_pos(m, 0, &start, &end)) {
+        return NULL;
+    }
+    for (from = console + start; from > console && from[-1] != '\n';
+         from--) {
+        continue;
+    }
+    to = strchr(console + end, '\n');
+    return g_strndup(from, to ? (size_t)(to - from) : strlen(from));
+}
+
 /* What the guest printed on its console since @before bytes. */
 static char *console_since(VgProfileVm *vm, size_t before)
 {
@@ -310,10 +339,11 @@ static char *console_since(VgProfileVm *vm, size_t before)
 }
 
 /*
- * Replay flow @f into @vm (restored, paused; NULL when it could not be
- * started: @vm_err) and print its lines.
+ * Replay flow @f into @vm (restored, paused or, in a session, running;
+ * NULL when it could not be started: @vm_err) and print its lines.
+ * True if @vm can take a session's next flow (no alert, no crash).
  */
-static void replay_flow(Replay *rp, const VgCaptureFlow *f, VgProfileVm *vm,
+static bool replay_flow(Replay *rp, const VgCaptureFlow *f, VgProfileVm *vm,
                         const GError *vm_err)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -324,7 +354,7 @@ static void replay_flow(Replay *rp, const VgCaptureFlow *f, VgProfileVm *vm,
     g_autoptr(Sca) msgs = sca_new(SCA_TYPE_AEC, rp->prof->name);
     g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func(
         (GDestroyNotify)g_bytes_unref);
-    g_autofree char *text = NULL, *console = NULL;
+    g_autofree char *text = NULL, *console = NULL, *died = NULL;
     unsigned hport[SCA_MAX_MESSAGES];
     bool failed = false, attack = false, verified = false;
     size_t before = 0;
@@ -368,6 +398,7 @@ static void replay_flow(Replay *rp, const VgCaptureFlow *f, VgProfileVm *vm,
                        g_get_monotonic_time() +
                        rp->timeout_s * G_USEC_PER_SEC);
         console = console_since(vm, before);
+        died = service_died(rp->prof, console);
         if (ev) {
             g_autofree char *ev_text = vg_json_to_string(ev);
 
@@ -382,6 +413,12 @@ static void replay_flow(Replay *rp, const VgCaptureFlow *f, VgProfileVm *vm,
             add_str(b, "reason", how);
             g_string_append_printf(line, "crashed the guest, not trapped: "
                                    "%s", how);
+        } else if (died) {
+            failed = true;
+            add_str(b, "verdict", "crashed");
+            add_str(b, "reason", died);
+            g_string_append_printf(line, "crashed a service, not trapped: "
+                                   "%s", died);
         } else {
             add_str(b, "verdict", "benign");
             g_string_append(line, "benign");
@@ -408,6 +445,9 @@ static void replay_flow(Replay *rp, const VgCaptureFlow *f, VgProfileVm *vm,
     }
     printf("%s\n", text);
     fflush(stdout);
+    if (rp->lines) {
+        g_ptr_array_add(rp->lines, g_strdup(text));
+    }
     fprintf(stderr, "%s\n", line->str);
     if (rp->tty) {
         fprintf(stderr, "replay: %u of %u flows, %u attack(s), %.0f s",
@@ -416,6 +456,7 @@ static void replay_flow(Replay *rp, const VgCaptureFlow *f, VgProfileVm *vm,
     }
     fflush(stderr);
     g_mutex_unlock(&rp->lock);
+    return vm && !attack && !failed;
 }
 
 /*
@@ -447,6 +488,39 @@ static gpointer worker(gpointer opaque)
     return NULL;
 }
 
+/*
+ * --session: the flows in capture order into one VM, so that a flow
+ * meets the state the earlier ones left; after an alert or a crash the
+ * rest go on in a VM restored afresh.
+ */
+static gpointer session_worker(gpointer opaque)
+{
+    Replay *rp = opaque;
+    g_autofree char *alert_dir = NULL;
+    VgProfileVm *vm = NULL;
+
+    for (guint i = 0; i < rp->cap->flows->len && !stop_requested; i++) {
+        g_autoptr(GError) err = NULL;
+
+        if (!vm) {
+            if (alert_dir) {
+                vg_dir_remove(alert_dir);
+                g_clear_pointer(&alert_dir, g_free);
+            }
+            vm = warm_vm(rp, g_atomic_int_add(&rp->vms, 1), &alert_dir,
+                         &err);
+        }
+        if (!replay_flow(rp, rp->cap->flows->pdata[i], vm, err)) {
+            g_clear_pointer(&vm, vg_profile_vm_free);
+        }
+    }
+    g_clear_pointer(&vm, vg_profile_vm_free);
+    if (alert_dir) {
+        vg_dir_remove(alert_dir);
+    }
+    return NULL;
+}
+
 static bool parse_map(const char *s, VgPortMap *m)
 {
     g_auto(GStrv) parts = g_strsplit(s, "=", 2);
@@ -462,27 +536,39 @@ static bool parse_map(const char *s, VgPortMap *m)
     return true;
 }
 
-static void print_summary(const Replay *rp, const char *capture)
+/* The run in a line (and its skipped packets), for stderr and the page. */
+static char *summary(const Replay *rp, const char *capture)
 {
     const VgCapture *c = rp->cap;
+    GString *s = g_string_new(NULL);
 
-    fprintf(stderr, "replay: %s: %u packet(s) (%s), %u in %u flow(s) for "
-            "%s; %u flow(s) replayed in %.1f s: %u attack(s)",
-            capture, c->packets, c->linktype ? c->linktype : "?",
-            c->in_flows, c->flows->len, rp->prof->name, rp->done,
-            (g_get_monotonic_time() - rp->start) / 1e6, rp->attacks);
+    g_string_append_printf(s, "%s: %u packet(s) (%s), %u in %u flow(s) "
+                           "for %s; %u flow(s) replayed in %.1f s: %u "
+                           "attack(s)", capture, c->packets,
+                           c->linktype ? c->linktype : "?", c->in_flows,
+                           c->flows->len, rp->prof->name, rp->done,
+                           (g_get_monotonic_time() - rp->start) / 1e6,
+                           rp->attacks);
+    if (rp->session) {
+        g_string_append_printf(s, "; one session, %d VM(s)", rp->vms);
+    }
     if (rp->unverified) {
-        fprintf(stderr, " (%u not verified)", rp->unverified);
+        g_string_append_printf(s, " (%u not verified)", rp->unverified);
     }
     if (rp->failed) {
-        fprintf(stderr, ", %u not replayed or crashed", rp->failed);
+        g_string_append_printf(s, ", %u not replayed or crashed",
+                               rp->failed);
     }
-    fprintf(stderr, "\n");
     if (c->fragments || c->malformed) {
-        fprintf(stderr, "replay: skipped %u IP fragment(s) (not "
-                "reassembled) and %u malformed packet(s)\n", c->fragments,
-                c->malformed);
+        g_string_append_printf(s, "; skipped %u IP fragment(s) (not "
+                               "reassembled) and %u malformed packet(s)",
+                               c->fragments, c->malformed);
     }
+    if (c->stopped) {
+        g_string_append_printf(s, "; the capture ends early, %s",
+                               c->stopped);
+    }
+    return g_string_free(s, false);
 }
 
 int vigilante_cmd_replay(int argc, char **argv)
@@ -492,14 +578,14 @@ int vigilante_cmd_replay(int argc, char **argv)
     VgPortMap map[MAX_MAPS];
     guint nmap = 0;
     guint64 jobs = 1, timeout_s = 3;
-    bool minimise = true, filters = false;
+    bool minimise = true, filters = false, session = false;
     g_autoptr(GError) err = NULL;
     g_autoptr(VgProfile) prof = NULL;
     g_autofree char *qemu = NULL, *digest = NULL, *exec_services = NULL;
-    g_autofree char *object_fmt = NULL;
+    g_autofree char *object_fmt = NULL, *sum = NULL;
     GThread *threads[MAX_JOBS];
     Replay rp = { 0 };
-    int status;
+    int status, status_page = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -536,6 +622,8 @@ int vigilante_cmd_replay(int argc, char **argv)
             filters = true;
         } else if (!strcmp(a, "--no-minimise")) {
             minimise = false;
+        } else if (!strcmp(a, "--session")) {
+            session = true;
         } else if (!strcmp(a, "--qemu") && has_value) {
             qemu_opt = argv[++i];
         } else if (a[0] == '-' && a[1]) {
@@ -555,6 +643,11 @@ int vigilante_cmd_replay(int argc, char **argv)
     }
     if (!profile_path || !capture) {
         usage(stderr);
+        return VIGILANTE_EXIT_USAGE;
+    }
+    if (session && jobs > 1) {
+        fprintf(stderr, "vigilante replay: --session replays in one VM at "
+                "a time; it takes no --jobs\n");
         return VIGILANTE_EXIT_USAGE;
     }
     if (filters && !report) {
@@ -619,9 +712,11 @@ int vigilante_cmd_replay(int argc, char **argv)
     rp.qemu = qemu;
     rp.object_fmt = object_fmt;
     rp.report = report;
+    rp.lines = report ? g_ptr_array_new_with_free_func(g_free) : NULL;
     rp.timeout_s = timeout_s;
     rp.minimise = minimise;
     rp.filters = filters;
+    rp.session = session;
     rp.work = g_dir_make_tmp("vg-replay-XXXXXX", &err);
     rp.tty = isatty(STDERR_FILENO);
     rp.start = g_get_monotonic_time();
@@ -639,9 +734,10 @@ int vigilante_cmd_replay(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
     }
     vg_sca_minimise_cancel_on(&stop_requested);
-    jobs = MIN(jobs, rp.cap->flows->len);
+    jobs = session ? 1 : MIN(jobs, rp.cap->flows->len);
     for (guint i = 0; i < jobs; i++) {
-        threads[i] = g_thread_new("replay", worker, &rp);
+        threads[i] = g_thread_new("replay", session ? session_worker
+                                  : worker, &rp);
     }
     for (guint i = 0; i < jobs; i++) {
         g_thread_join(threads[i]);
@@ -649,9 +745,19 @@ int vigilante_cmd_replay(int argc, char **argv)
     if (rp.tty) {
         fputs("\r\033[K", stderr);
     }
-    print_summary(&rp, capture);
-    status = rp.failed || rp.cap->stopped || stop_requested ||
-             rp.done < rp.cap->flows->len
+    sum = summary(&rp, capture);
+    fprintf(stderr, "replay: %s\n", sum);
+    if (rp.lines && !vg_replay_html_write(report, capture, prof->name, sum,
+                                          rp.lines, &err)) {
+        fprintf(stderr, "vigilante replay: the report's page: %s\n",
+                err->message);
+        status_page = VIGILANTE_EXIT_ERROR;
+    } else if (rp.lines) {
+        fprintf(stderr, "replay: report in %s/index.html\n", report);
+    }
+    status = status_page ? status_page
+             : rp.failed || rp.cap->stopped || stop_requested ||
+               rp.done < rp.cap->flows->len
              ? VIGILANTE_EXIT_FAILED : VIGILANTE_EXIT_OK;
     if (stop_requested) {
         fprintf(stderr, "replay: stopped as asked after %u of %u flows\n",
@@ -660,6 +766,7 @@ int vigilante_cmd_replay(int argc, char **argv)
     vg_dir_remove(rp.work);
     g_free(rp.work);
     g_mutex_clear(&rp.lock);
+    g_clear_pointer(&rp.lines, g_ptr_array_unref);
     vg_capture_free(rp.cap);
     return status;
 }

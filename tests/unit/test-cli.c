@@ -101,6 +101,8 @@ static void test_replay_usage(void)
         { "replay", "p.profile", "c.pcap", "--map", "70000=5001", NULL },
         { "replay", "p.profile", "c.pcap", "--timeout", "0", NULL },
         { "replay", "p.profile", "c.pcap", "--filters", NULL },
+        { "replay", "p.profile", "c.pcap", "--session", "--jobs", "2",
+          NULL },
         { "replay", "p.profile", "c.pcap", "--no-such-option", NULL },
     };
     const char *help[] = { "replay", "--help", NULL };
