@@ -5,13 +5,18 @@
  * ports on the host's loopback; clients send benign requests (the
  * profile's benign messages) and the guest's three exploits: the UDP
  * and TCP stack overflows and vg-logind's, whose attack is a session of
- * three TCP messages.  The honeypot's own event log is dumped as a
- * second capture.  Then:
+ * three TCP messages; last, a request that crashes vg-tcpd without
+ * a trap.  The honeypot's own event log is dumped as a second capture.
+ * Then:
  *  - replaying tcpdump's capture (ports mapped back with --map) finds
  *    every attack flow with the type the honeypot saw live, its SCA
- *    verified and minimised into the report, and flags no benign flow;
+ *    verified and minimised into the report, flags no benign flow, and
+ *    calls the crashing request crashed (the profile's crash-pattern);
+ *    the report's page, rendered by Debian's chromium, shows them;
  *  - vg-logind's session, its segments reordered and one sent twice in
  *    a capture of its own, is still reassembled into the attack;
+ *  - --session replays vg-logind's flows in capture order through one
+ *    VM, and a fresh one after the attack;
  *  - the event log's capture (guest-side addresses, no map), narrowed
  *    with a BPF expression, gives the same verdicts;
  *  - bad input: a capture cut short (the flows before the cut are
@@ -31,9 +36,11 @@
 #include "host-util.h"
 #include "linux-guest.h"
 #include "logind-exploit.h"
+#include "payloads.h"
 #include "profile-vm.h"
 #include "qmp-client.h"
 #include "replay.h"
+#include "sca.h"
 #include "snapshot.h"
 
 #define BENIGN_PER_PORT 3
@@ -51,6 +58,7 @@ static GHashTable *benign_sha;          /* of every benign message sent */
 static char *live_type[N_PORTS];        /* the honeypot's alert, by port */
 static unsigned fwd[N_PORTS];           /* the capture's host ports */
 static char *cap_host, *cap_log;        /* tcpdump's; the event log's */
+static char *crash_sha;                 /* of the request that crashes */
 
 static void write_profile(void)
 {
@@ -63,6 +71,8 @@ static void write_profile(void)
         "memory=256\nnic=virtio-net-pci\n"
         "[service]\nports=udp:%d;tcp:%d;udp:%d;udp:%d;tcp:%d\n"
         "ready-marker=" VGL_MARK_READY "\nready-timeout=90\n"
+        "crash-pattern=exited with status 1(3[2-9]|[45][0-9]), "
+        "restarting\n"
         "[snapshot]\npath=%s/snapshot\n", kernel, initrd, VGL_UDP_PORT,
         VGL_TCP_PORT, VGL_CTL_PORT, VGL_CTL32_PORT, VGL_LOGIN_PORT, work);
     double secs;
@@ -216,6 +226,29 @@ static void fire_login(void)
     tcp_session(fwd[P_LOGIN], parts);
 }
 
+/*
+ * A name that overruns vg-tcpd's name[] through the saved frame pointer
+ * and stops there: the copy's own NUL lands in the saved return
+ * address's low byte, so the return goes astray with no byte from the
+ * network in the program counter, and the service dies of a signal
+ * instead of being trapped.
+ */
+static void fire_crash(void)
+{
+    g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    GString *s = g_string_new("NAME ");
+
+    for (int i = 0; i < VGL_TCP_RET_OFFSET; i++) {
+        g_string_append_c(s, 'A');
+    }
+    g_string_append_c(s, '\n');
+    crash_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                            (guint8 *)s->str, s->len);
+    g_ptr_array_add(parts, g_string_free_to_bytes(s));
+    tcp_session(fwd[P_TCP], parts);
+}
+
 /* The honeypot, tcpdump on loopback, the traffic, the two captures. */
 static void test_capture(void)
 {
@@ -263,6 +296,10 @@ static void test_capture(void)
     g_test_message("live alerts: udp %s, tcp %s, login %s", live_type[P_UDP],
                    live_type[P_TCP], live_type[P_LOGIN]);
     send_benign();              /* after the attacks too */
+    fire_crash();
+    g_assert_null(vg_qmp_wait_event(vm->qmp, "VIGILANTE_ALERT", 2000));
+    g_assert_nonnull(strstr(vg_vm_serial(vm->emu),
+                            "vg-tcpd exited with status 139"));
     g_usleep(500 * 1000);
     g_subprocess_send_signal(dump, SIGINT);
     g_assert_true(g_subprocess_wait(dump, NULL, NULL));
@@ -346,12 +383,14 @@ static int port_index(unsigned port)
 }
 
 /*
- * Every flow of @r: a benign message's flow is benign, any other an
- * attack with the live type, verified.  Returns the attacks.
+ * Every flow of @r: a benign message's flow is benign, the crashing
+ * request's crashed (@want_crashes of them), any other an attack with
+ * the live type, verified.  Returns the attacks.
  */
-static guint check_verdicts(Result *r, bool want_report)
+static guint check_verdicts(Result *r, bool want_report,
+                            guint want_crashes)
 {
-    guint attacks = 0;
+    guint attacks = 0, crashes = 0;
 
     g_assert_cmpuint(r->flows->len, >, 0);
     for (guint i = 0; i < r->flows->len; i++) {
@@ -362,6 +401,13 @@ static guint check_verdicts(Result *r, bool want_report)
 
         if (g_hash_table_contains(benign_sha, sha)) {
             g_assert_cmpstr(verdict, ==, "benign");
+            continue;
+        }
+        if (!strcmp(sha, crash_sha)) {
+            g_assert_cmpstr(verdict, ==, "crashed");
+            g_assert_nonnull(strstr(member(o, "reason"), "vg-tcpd exited "
+                                    "with status 139"));
+            crashes++;
             continue;
         }
         g_assert_cmpstr(verdict, ==, "attack");
@@ -377,7 +423,76 @@ static guint check_verdicts(Result *r, bool want_report)
         }
         attacks++;
     }
+    g_assert_cmpuint(crashes, ==, want_crashes);
     return attacks;
+}
+
+/* The hex of the hint's bytes of the SCA at @path, as the page marks them. */
+static char *hint_hex(const char *path)
+{
+    g_autoptr(Sca) sca = sca_load(path, NULL);
+    const ScaMessage *m;
+    const guint8 *d;
+    GString *hex = g_string_new(NULL);
+
+    g_assert_nonnull(sca);
+    m = sca_message(sca, sca->hint_message);
+    d = (const guint8 *)g_bytes_get_data(m->payload, NULL) + sca->hint_offset;
+    for (guint i = 0; i < sca->hint_length; i++) {
+        g_string_append_printf(hex, "%02x", d[i]);
+    }
+    return g_string_free(hex, false);
+}
+
+/*
+ * The report's page as Debian's chromium renders it (the DOM after
+ * parsing, serialised by the browser): a row per flow with its verdict,
+ * and per attack a section whose marked bytes are its SCA's hint.
+ */
+static void check_page(const char *report, Result *r)
+{
+    g_autofree char *page = g_build_filename(report, "index.html", NULL);
+    g_autofree char *url = g_filename_to_uri(page, NULL, NULL);
+    g_autofree char *dom = NULL, *err = NULL;
+    const char *argv[] = { "/usr/bin/timeout", "120", "chromium",
+                           "--headless", "--no-sandbox", "--disable-gpu",
+                           "--dump-dom", url, NULL };
+
+    g_assert_cmpint(run(argv, &dom, &err), ==, 0);
+    g_assert_nonnull(strstr(dom, "<table id=\"flows\"><thead>"));
+    g_assert_nonnull(strstr(dom, "<tbody>"));
+    for (guint i = 0; i < r->flows->len; i++) {
+        JsonObject *o = json_node_get_object(r->flows->pdata[i]);
+        gint64 flow = json_object_get_int_member(o, "flow");
+        g_autofree char *row = g_strdup_printf(
+            "<tr class=\"%s\" id=\"row-%" G_GINT64_FORMAT "\">",
+            member(o, "verdict"), flow);
+        g_autofree char *head = g_strdup_printf(
+            "<section class=\"sca\" id=\"flow-%" G_GINT64_FORMAT "\">",
+            flow);
+        g_autofree char *want = NULL;
+        const char *sec, *end, *p;
+        GString *marked;
+
+        g_assert_nonnull(strstr(dom, row));
+        if (strcmp(member(o, "verdict"), "attack")) {
+            g_assert_null(strstr(dom, head));
+            continue;
+        }
+        sec = strstr(dom, head);
+        g_assert_nonnull(sec);
+        end = strstr(sec, "</section>");
+        g_assert_nonnull(end);
+        marked = g_string_new(NULL);
+        for (p = strstr(sec, "<mark class=\"hint\">"); p && p < end;
+             p = strstr(p + 1, "<mark class=\"hint\">")) {
+            g_string_append_len(marked, p + strlen("<mark class=\"hint\">"),
+                                2);
+        }
+        want = hint_hex(member(o, "sca"));
+        g_assert_cmpstr(marked->str, ==, want);
+        g_string_free(marked, true);
+    }
 }
 
 static char *map_arg(int port)
@@ -395,11 +510,47 @@ static void test_host_capture(void)
     g_autoptr(Result) r = replay(cap_host, args);
     guint benign = 2 * 3 * BENIGN_PER_PORT;
 
-    g_assert_cmpint(r->status, ==, 0);
+    /* 1: the crash is reported as a flow that did not trap. */
+    g_assert_cmpint(r->status, ==, 1);
     /* Each exploit at least once (a datagram may have been sent again). */
-    g_assert_cmpuint(check_verdicts(r, true), >=, 3);
-    g_assert_cmpuint(r->flows->len, >=, benign + 3);
-    g_assert_nonnull(strstr(r->err, "attack(s)"));
+    g_assert_cmpuint(check_verdicts(r, true, 1), >=, 3);
+    g_assert_cmpuint(r->flows->len, >=, benign + 3 + 1);
+    g_assert_nonnull(strstr(r->err, "attack(s), 1 not replayed or "
+                                    "crashed"));
+    g_assert_nonnull(strstr(r->err, "crashed a service, not trapped: "));
+    check_page(report, r);
+}
+
+/*
+ * --session: vg-logind's flows in capture order through one VM; the
+ * attack ends that VM, the flows after it go on in a second one.
+ */
+static void test_session(void)
+{
+    g_autofree char *m4 = map_arg(P_LOGIN);
+    g_autofree char *bpf = g_strdup_printf("tcp port %u", fwd[P_LOGIN]);
+    const char *args[] = { "--map", m4, "--filter", bpf, "--session",
+                           "--no-minimise", NULL };
+    g_autoptr(Result) r = replay(cap_host, args);
+    g_autofree char *vms = NULL;
+    gint64 last = 0;
+    guint attacks;
+
+    g_assert_cmpint(r->status, ==, 0);
+    /* Once, unless the exploit had to be sent again (await_alert). */
+    attacks = check_verdicts(r, false, 0);
+    g_assert_cmpuint(attacks, >=, 1);
+    g_assert_cmpuint(r->flows->len, ==, 2 * BENIGN_PER_PORT + attacks);
+    for (guint i = 0; i < r->flows->len; i++) {
+        gint64 flow = json_object_get_int_member(
+            json_node_get_object(r->flows->pdata[i]), "flow");
+
+        g_assert_cmpint(flow, >, last);         /* in capture order */
+        last = flow;
+    }
+    /* Benign flows follow the attacks: each attack ended a VM. */
+    vms = g_strdup_printf("one session, %u VM(s)", attacks + 1);
+    g_assert_nonnull(strstr(r->err, vms));
 }
 
 /* The TCP header of an Ethernet frame's IPv4 packet, and its payload. */
@@ -496,7 +647,7 @@ static void test_reordered(void)
     o = json_node_get_object(r->flows->pdata[0]);
     g_assert_cmpint(json_object_get_int_member(o, "retransmitted"), ==, 1);
     g_assert_true(json_object_get_boolean_member(o, "start-seen"));
-    g_assert_cmpuint(check_verdicts(r, false), ==, 1);
+    g_assert_cmpuint(check_verdicts(r, false, 0), ==, 1);
 }
 
 static void test_event_log(void)
@@ -506,7 +657,7 @@ static void test_event_log(void)
     g_autoptr(Result) r = replay(cap_log, args);
 
     g_assert_cmpint(r->status, ==, 0);
-    g_assert_cmpuint(check_verdicts(r, false), >=, 2);
+    g_assert_cmpuint(check_verdicts(r, false, 0), >=, 2);
 }
 
 static void test_bad_input(void)
@@ -549,7 +700,7 @@ static void test_bad_input(void)
         g_assert_cmpint(r->status, ==, 1);
         g_assert_nonnull(strstr(r->err, "ends early"));
         g_assert_cmpuint(r->flows->len, >=, 1);
-        g_assert_cmpuint(check_verdicts(r, false), ==, 0);
+        g_assert_cmpuint(check_verdicts(r, false, 0), ==, 0);
     }
     /* No flow for the profile: the forwards' ports without --map. */
     {
@@ -593,6 +744,7 @@ int main(int argc, char **argv)
     g_test_add_func("/linux-replay/capture", test_capture);
     g_test_add_func("/linux-replay/host-capture", test_host_capture);
     g_test_add_func("/linux-replay/reordered", test_reordered);
+    g_test_add_func("/linux-replay/session", test_session);
     g_test_add_func("/linux-replay/event-log", test_event_log);
     g_test_add_func("/linux-replay/bad-input", test_bad_input);
     rc = g_test_run();
