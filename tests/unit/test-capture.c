@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Flows from packet captures (lib/capture.c), on captures written here
- * with libpcap: TCP reordered, retransmitted with other bytes, with a
+ * with libpcap (and one pcapng file by hand): TCP reordered, retransmitted with other bytes, with a
  * hole, started before the capture, across the sequence wrap, a port
  * reused; UDP; the link types that carry IP and one that does not; a
  * truncated file, a BPF filter, malformed and fragmented packets.
@@ -231,6 +231,57 @@ static void test_udp(void)
 
         g_assert_cmpstr(flow(cap, 0)->sha256, ==, want);
     }
+}
+
+/* One pcapng block: type, total length, @body padded to 4, length. */
+static void ng_block(GByteArray *f, uint32_t type, const void *body,
+                     size_t n)
+{
+    uint32_t len = 12 + ((n + 3) & ~3u);
+    static const uint8_t pad[3];
+
+    g_byte_array_append(f, (uint8_t *)&type, 4);
+    g_byte_array_append(f, (uint8_t *)&len, 4);
+    g_byte_array_append(f, body, n);
+    g_byte_array_append(f, pad, (4 - n % 4) % 4);
+    g_byte_array_append(f, (uint8_t *)&len, 4);
+}
+
+/*
+ * pcapng (Wireshark's default, written here block by block in host
+ * order as a capturing host would): read like pcap.
+ */
+static void test_pcapng(void)
+{
+    g_autoptr(GByteArray) f = g_byte_array_new();
+    g_autofree char *path = g_build_filename(work, "cap.pcapng", NULL);
+    g_autoptr(VgCapture) cap = NULL;
+    /* byte-order magic, version 1.0 (little-endian), no section length */
+    const uint32_t shb[4] = { 0x1a2b3c4d, 1, 0xffffffff, 0xffffffff };
+    const uint32_t idb[2] = { DLT_EN10MB, 65535 };
+    const char *words[] = { "first", "second" };
+
+    ng_block(f, 0x0a0d0d0a, shb, sizeof(shb));
+    ng_block(f, 1, idb, sizeof(idb));
+    for (int i = 0; i < 2; i++) {
+        g_autoptr(GByteArray) ip = ip_packet(false, 1, 1111, 2, UDP_PORT, 0,
+                                             0, words[i], 0);
+        g_autoptr(GByteArray) epb = g_byte_array_new();
+        uint32_t head[5] = { 0, 0, 1000 + i, 14 + ip->len, 14 + ip->len };
+        uint8_t eth[14] = { [12] = 0x08 };
+
+        g_byte_array_append(epb, (uint8_t *)head, sizeof(head));
+        g_byte_array_append(epb, eth, sizeof(eth));
+        g_byte_array_append(epb, ip->data, ip->len);
+        ng_block(f, 6, epb->data, epb->len);
+    }
+    g_assert_true(g_file_set_contents(path, (char *)f->data, f->len, NULL));
+
+    cap = read_ok(path, NULL, NULL, 0);
+    g_assert_cmpuint(cap->packets, ==, 2);
+    g_assert_cmpuint(cap->flows->len, ==, 1);
+    assert_message(flow(cap, 0), 0, "first");
+    assert_message(flow(cap, 0), 1, "second");
 }
 
 /* Reordered, retransmitted (once with other bytes: the first win). */
@@ -467,6 +518,7 @@ int main(int argc, char **argv)
     work = g_dir_make_tmp("vg-test-capture-XXXXXX", NULL);
     g_assert_nonnull(work);
     g_test_add_func("/capture/udp", test_udp);
+    g_test_add_func("/capture/pcapng", test_pcapng);
     g_test_add_func("/capture/tcp-reordered", test_tcp_reordered);
     g_test_add_func("/capture/tcp-gap", test_tcp_gap);
     g_test_add_func("/capture/tcp-midstream", test_tcp_midstream);
