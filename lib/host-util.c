@@ -42,3 +42,20 @@ bool vg_dir_remove(const char *dir)
     }
     return g_rmdir(dir) == 0;
 }
+
+static volatile sig_atomic_t *stop_flag;
+
+static void set_stop_flag(int sig)
+{
+    *stop_flag = 1;
+}
+
+void vg_stop_on_signals(volatile sig_atomic_t *flag)
+{
+    struct sigaction sa = { .sa_handler = set_stop_flag };
+
+    stop_flag = flag;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}

@@ -23,14 +23,10 @@
 #include "qmp-client.h"
 #include "sca-minimise.h"
 #include "filter-gen.h"
+#include "host-util.h"
 #include "sca-verify.h"
 
 static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    stop_requested = 1;
-}
 
 static void usage(FILE *out)
 {
@@ -292,13 +288,7 @@ int vigilante_cmd_honeypot(int argc, char **argv)
                              *exec_services ? ",exec-services=" : "",
                              exec_services);
 
-    {
-        struct sigaction sa = { .sa_handler = on_signal };
-
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-    }
+    vg_stop_on_signals(&stop_requested);
     start = g_get_monotonic_time();
     vm = vg_profile_vm_spawn(prof, qemu, &(VgProfileVmOptions) {
                                  .accel = accel, .object = object,

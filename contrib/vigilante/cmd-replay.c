@@ -35,11 +35,6 @@
 
 static volatile sig_atomic_t stop_requested;
 
-static void on_signal(int sig)
-{
-    stop_requested = 1;
-}
-
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -726,13 +721,7 @@ int vigilante_cmd_replay(int argc, char **argv)
         return VIGILANTE_EXIT_ERROR;
     }
     g_mutex_init(&rp.lock);
-    {
-        struct sigaction sa = { .sa_handler = on_signal };
-
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-    }
+    vg_stop_on_signals(&stop_requested);
     vg_sca_minimise_cancel_on(&stop_requested);
     jobs = session ? 1 : MIN(jobs, rp.cap->flows->len);
     for (guint i = 0; i < jobs; i++) {
