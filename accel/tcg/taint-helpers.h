@@ -12,6 +12,11 @@ DEF_HELPER_FLAGS_3(taint_ld, TCG_CALL_NO_RWG_SE, i64, env, i64, i32)
 DEF_HELPER_FLAGS_4(taint_st, TCG_CALL_NO_RWG, void, env, i64, i64, i32)
 /* A store of fewer than 8 bytes, or unaligned, into CPU state. */
 DEF_HELPER_FLAGS_4(taint_env_st, TCG_CALL_NO_RWG, void, env, i32, i32, i64)
+/*
+ * After a helper that saves or restores the vector registers in guest
+ * memory (x86 fxsave, xsave, fxrstor, xrstor): (addr, rfbm, kind).
+ */
+DEF_HELPER_FLAGS_4(taint_xstate, TCG_CALL_NO_RWG, void, env, i64, i64, i32)
 /* Sinks: they raise VIGILANTE_ALERT and may leave the CPU loop. */
 DEF_HELPER_FLAGS_3(taint_aec, TCG_CALL_NO_WG, void, env, i64, i64)
 DEF_HELPER_FLAGS_2(taint_aec_stack, TCG_CALL_NO_WG, void, env, i32)

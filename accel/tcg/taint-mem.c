@@ -128,6 +128,12 @@ static void write_labels(CPUArchState *env, target_ulong addr, unsigned size,
     }
 }
 
+void taint_mem_set_labels(CPUArchState *env, target_ulong addr,
+                          unsigned size, int mmu_idx, const TaintLabel *in)
+{
+    write_labels(env, addr, size, mmu_idx, in);
+}
+
 /* Memory order to value order: reversed for byte-swapped accesses. */
 static void to_value_order(TaintLabel *l, unsigned size, MemOp mop)
 {

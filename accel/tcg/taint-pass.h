@@ -49,6 +49,12 @@ bool taint_is_zero(TCGTemp *t);
 bool taint_target_call_rule(TaintPass *p, TCGOp *op, void *func,
                             TCGTemp **in, int nin, TCGTemp **out, int nout);
 /*
+ * Target rules for a helper call, emitted after it: for helpers that
+ * move register state to or from guest memory in C.  In clean-mode TBs
+ * too, since what they restore may be dirty.
+ */
+void taint_target_call_after(void *func, TCGTemp **in, int nin);
+/*
  * Only the checks of a helper call that look at memory (AFA, iret/lret
  * targets), for clean-mode TBs; emitted at the end of the op list.
  */

@@ -879,6 +879,7 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
             p->has_env_ofs[temp_idx(out[i])] = false;
         }
         emit(s, op);
+        taint_target_call_after((void *)op->args[nout + nin], in, nin);
         return;
 
     default:
@@ -987,6 +988,16 @@ static void instrument_sinks(TaintPass *p, TCGContext *s)
 
             QTAILQ_REMOVE(&s->ops, new, link);
             QTAILQ_INSERT_BEFORE(op, new, link);
+        }
+        /* And what goes after it, moved there likewise, in order. */
+        mark = tcg_last_op();
+        taint_target_call_after((void *)op->args[nout + nin], in, nin);
+        for (TCGOp *pos = op; mark != op && QTAILQ_NEXT(mark, link); ) {
+            TCGOp *new = QTAILQ_NEXT(mark, link);
+
+            QTAILQ_REMOVE(&s->ops, new, link);
+            QTAILQ_INSERT_AFTER(&s->ops, pos, new, link);
+            pos = new;
         }
     }
 }

@@ -44,6 +44,9 @@ TaintLabel taint_debug_label(CPUState *cs, uint64_t va);
  */
 void taint_mem_labels(CPUArchState *env, target_ulong addr, unsigned size,
                       int mmu_idx, TaintLabel *out);
+/* Give those `size` (<= 8) bytes the labels `in`. */
+void taint_mem_set_labels(CPUArchState *env, target_ulong addr,
+                          unsigned size, int mmu_idx, const TaintLabel *in);
 
 /* How the guest enters the kernel, for the AFA check. */
 #define TAINT_ENTRY_SYSCALL  0

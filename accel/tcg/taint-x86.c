@@ -161,6 +161,161 @@ void taint_target_sink_rule(TaintPass *p, void *func, TCGTemp **in,
     }
 }
 
+/*
+ * Vector and x87 registers saved to and restored from guest memory by C
+ * helpers (the kernel's context switch, ld.so's lazy-binding trampoline):
+ * their labels travel with them.  A save gives the image the registers'
+ * labels (the helper's stores have just cleaned it, patch 0014); a
+ * restore gives the registers the image's labels, or clean for state
+ * the instruction initialises.  Without this, registers kept the shadow
+ * of the task switched out (docs/false-alarms.md).
+ */
+enum {
+    XSTATE_FXSAVE,
+    XSTATE_FXRSTOR,
+    XSTATE_XSAVE,
+    XSTATE_XRSTOR,
+};
+
+#define XSAVE_HEADER_OFS    sizeof(X86LegacyXSaveArea)
+#define XSAVE_AVX_OFS       (XSAVE_HEADER_OFS + sizeof(X86XSaveHeader))
+
+/* Carry the labels of `bytes` (<= 8) bytes at env offset o and addr. */
+static void xstate_move(CPUX86State *env, size_t o, target_ulong addr,
+                        unsigned bytes, bool save, int mmu_idx)
+{
+    uint64_t *w = &env_archcpu(env)->taint_shadow[o / 8];
+    TaintLabel l[8] = { 0 };
+
+    g_assert(o % 8 == 0 && bytes <= 8);
+    if (save) {
+        if (taint_sh_mask(*w) & ((1u << bytes) - 1)) {
+            taint_sh_to_labels(*w, l, bytes);
+            taint_mem_set_labels(env, addr, bytes, mmu_idx, l);
+        }
+    } else {
+        taint_mem_labels(env, addr, bytes, mmu_idx, l);
+        *w = taint_sh_from_labels(l, bytes);
+    }
+}
+
+static void xstate_clean(CPUX86State *env, size_t o, size_t bytes)
+{
+    memset(&env_archcpu(env)->taint_shadow[o / 8], 0, bytes);
+}
+
+/* XMM (i = 0..nregs) bytes ofs..ofs+15 of ZMMReg, at addr + 16 * i. */
+static void xstate_vec(CPUX86State *env, target_ulong addr, size_t zmm_ofs,
+                       bool save, int mmu_idx)
+{
+    int nregs = env->hflags & HF_CS64_MASK ? 16 : 8;
+
+    for (int i = 0; i < nregs; i++) {
+        size_t o = offsetof(CPUX86State, xmm_regs[i]) + zmm_ofs;
+
+        xstate_move(env, o, addr + 16 * i, 8, save, mmu_idx);
+        xstate_move(env, o + 8, addr + 16 * i + 8, 8, save, mmu_idx);
+    }
+}
+
+static void xstate_vec_clean(CPUX86State *env, size_t zmm_ofs)
+{
+    for (int i = 0; i < CPU_NB_REGS; i++) {
+        xstate_clean(env, offsetof(CPUX86State, xmm_regs[i]) + zmm_ofs, 16);
+    }
+}
+
+/*
+ * The x87/MMX registers: slot i of the image is ST(i), the mantissa
+ * (MMX's 8 bytes) carries labels, the exponent word is clean.
+ */
+static void xstate_fpu(CPUX86State *env, target_ulong ptr, bool save,
+                       int mmu_idx)
+{
+    for (int i = 0; i < 8; i++) {
+        size_t o = offsetof(CPUX86State, fpregs[(env->fpstt + i) & 7]);
+        target_ulong addr = ptr + offsetof(X86LegacyXSaveArea, fpregs[i]);
+
+        xstate_move(env, o, addr, 8, save, mmu_idx);
+        if (!save) {
+            xstate_clean(env, o + 8, sizeof(FPReg) - 8);
+        }
+    }
+}
+
+void HELPER(taint_xstate)(CPUX86State *env, uint64_t ptr, uint64_t rfbm,
+                          uint32_t kind)
+{
+    bool save = kind == XSTATE_FXSAVE || kind == XSTATE_XSAVE;
+    int mmu_idx = cpu_mmu_index(env, false);
+    uint64_t moved, init = 0;
+
+    if (kind == XSTATE_FXSAVE || kind == XSTATE_FXRSTOR) {
+        moved = XSTATE_FP_MASK;
+        /* As the helpers: fast fxsave leaves the XMM registers out. */
+        if ((env->cr[4] & CR4_OSFXSR_MASK) &&
+            (!(env->efer & MSR_EFER_FFXSR) || (env->hflags & HF_CPL_MASK) ||
+             !(env->hflags & HF_LMA_MASK))) {
+            moved |= XSTATE_SSE_MASK;
+        }
+    } else {
+        moved = rfbm & env->xcr0;
+        if (!save) {
+            uint64_t bv = cpu_ldq_data_ra(env, ptr + XSAVE_HEADER_OFS,
+                                          GETPC());
+
+            init = moved & ~bv;
+            moved &= bv;
+        }
+    }
+    /* No dirty byte in memory: what is restored is clean. */
+    if (!save && !taint_shadow_any()) {
+        init |= moved;
+        moved = 0;
+    }
+    if (moved & XSTATE_FP_MASK) {
+        xstate_fpu(env, ptr, save, mmu_idx);
+    }
+    if (moved & XSTATE_SSE_MASK) {
+        xstate_vec(env, ptr + offsetof(X86LegacyXSaveArea, xmm_regs), 0,
+                   save, mmu_idx);
+    }
+    if (moved & XSTATE_YMM_MASK) {
+        xstate_vec(env, ptr + XSAVE_AVX_OFS, 16, save, mmu_idx);
+    }
+    if (init & XSTATE_FP_MASK) {
+        xstate_clean(env, offsetof(CPUX86State, fpregs), sizeof(env->fpregs));
+    }
+    if (init & XSTATE_SSE_MASK) {
+        xstate_vec_clean(env, 0);
+    }
+    if (init & XSTATE_YMM_MASK) {
+        xstate_vec_clean(env, 16);
+    }
+}
+
+void taint_target_call_after(void *func, TCGTemp **in, int nin)
+{
+    int kind;
+    TCGv_i64 rfbm;
+
+    if (func == helper_fxsave) {
+        kind = XSTATE_FXSAVE;
+    } else if (func == helper_fxrstor) {
+        kind = XSTATE_FXRSTOR;
+    } else if (func == helper_xsave || func == helper_xsaveopt) {
+        kind = XSTATE_XSAVE;
+    } else if (func == helper_xrstor) {
+        kind = XSTATE_XRSTOR;
+    } else {
+        return;
+    }
+    /* (env, ptr) or (env, ptr, rfbm); ptr is a target_ulong: 64 bits. */
+    rfbm = nin >= 3 ? temp_tcgv_i64(in[2]) : tcg_constant_i64(0);
+    gen_helper_taint_xstate(cpu_env, temp_tcgv_i64(in[1]), rfbm,
+                            tcg_constant_i32(kind));
+}
+
 bool taint_target_call_rule(TaintPass *p, TCGOp *op, void *func,
                             TCGTemp **in, int nin, TCGTemp **out, int nout)
 {
