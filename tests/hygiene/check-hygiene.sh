@@ -51,7 +51,7 @@ if [ -z "$qemu_src" ] || [ ! -f "$checkpatch" ]; then
     exit 1
 fi
 mapfile -t cfiles < <(printf '%s\n' "${files[@]}" |
-                      grep -E '^(accel|hw-taint|vigilante|lib|contrib)/.*\.[ch]$')
+                      grep -E '^(accel|agent|hw-taint|vigilante|lib|contrib)/.*\.[ch]$')
 bad=0
 for f in "${cfiles[@]}"; do
     # Quiet, a clean file prints nothing; warnings count as findings.

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vigilante-agent: one per host.  It links to peers over TLS 1.3 with
+ * mutual authentication (link.c), takes SCAs from peers and from local
+ * detectors (control.c), verifies each once with a warm verifier of the
+ * program's profile and floods the verified ones to every other peer
+ * (flood.c).  Everything runs on one GLib main loop; only verification
+ * runs in worker threads, one per profile.
+ */
+#ifndef VIGILANTE_AGENT_H
+#define VIGILANTE_AGENT_H
+
+#include <glib.h>
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "frame.h"
+
+#define VGA_NODE_ID_HEX     65          /* SHA-256 of the public key, hex */
+
+typedef struct Agent Agent;
+typedef struct Link Link;
+typedef struct VerifyWorker VerifyWorker;
+
+typedef enum {
+    SCA_STATE_PENDING,          /* waiting for, or in, verification */
+    SCA_STATE_VERIFIED,         /* verified here, forwarded */
+    SCA_STATE_REFUSED,          /* did not verify, or malformed */
+    SCA_STATE_UNVERIFIABLE,     /* no profile here for its program */
+} ScaState;
+
+typedef struct {
+    char digest[2 * 32 + 1];    /* hex SHA-256 of the encoding */
+    GBytes *encoding;
+    char *program;              /* the SCA's program name */
+    ScaState state;
+    char *reason;               /* refused: why */
+    char *source;               /* "local" or the peer's node ID */
+    uint64_t from_link;         /* the link it came on, 0: local */
+    int64_t received_us;        /* wall clock, g_get_real_time() */
+    int64_t decided_us;         /* verified or refused */
+    double verify_ms;
+} ScaEntry;
+
+typedef struct {
+    uint64_t seen, duplicates, verified, refused, unverifiable;
+    uint64_t forwarded, rate_limited, malformed;
+} AgentCounters;
+
+struct Agent {
+    VgaConfig *cfg;
+    SSL_CTX *tls;
+    char node_id[VGA_NODE_ID_HEX];
+    GMainLoop *loop;
+    bool stopping;
+    GSocketService *listener;
+    GSocketService *control;
+    GList *links;               /* of Link */
+    uint64_t next_link_id;
+    GHashTable *scas;           /* digest hex -> ScaEntry */
+    GQueue recent;              /* digests, newest last (have frames) */
+    GHashTable *banned;         /* node ID -> ban end, monotonic us */
+    GPtrArray *workers;         /* of VerifyWorker */
+    AgentCounters n;
+};
+
+/* One line per event on stderr: time, agent name, message. */
+void agent_log(Agent *a, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* tls.c */
+SSL_CTX *agent_tls_new(const VgaConfig *c, char *node_id, GError **errp);
+/* The peer's node ID: SHA-256 of its certificate's public key. */
+bool agent_tls_peer_id(SSL *ssl, char *node_id);
+
+/* link.c */
+bool agent_links_start(Agent *a, GError **errp);
+void agent_links_stop(Agent *a);
+/* Queue a frame on a link; false (and the link closed) when full. */
+bool link_send(Link *l, GBytes *frame);
+void link_close(Link *l, VgaCloseReason reason, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+Link *agent_find_link(Agent *a, uint64_t id);
+uint64_t link_id(const Link *l);
+const char *link_peer(const Link *l);
+bool link_is_open(const Link *l);
+/* Take a token from the link's bucket: false when over its rate. */
+bool link_take_token(Link *l);
+/* An SCA from this link did not verify: count it, close at the limit. */
+void link_penalise(Link *l, const char *why);
+void link_count_verified(Link *l);
+void link_count_forwarded(Link *l);
+/* Digests we asked this peer for: their SCAs skip its rate limit. */
+void link_want_add(Link *l, const char *digest);
+bool link_want_take(Link *l, const char *digest);
+/* The links, as a JSON array member of an object being built. */
+void agent_links_json(Agent *a, JsonBuilder *b);
+
+/* flood.c */
+bool agent_flood_start(Agent *a, GError **errp);
+void agent_flood_stop(Agent *a);
+/*
+ * An SCA arrived (from link `from`, or 0: local).  Returns the entry (new
+ * or known); *is_new says which.
+ */
+ScaEntry *agent_sca_arrived(Agent *a, GBytes *encoding, uint64_t from,
+                            bool *is_new, GError **errp);
+/* A link is open: tell the peer what we have. */
+void agent_flood_link_up(Agent *a, Link *l);
+void agent_flood_have(Agent *a, Link *l, const uint8_t *digests, unsigned n);
+void agent_flood_want(Agent *a, Link *l, const uint8_t *digests, unsigned n);
+const char *sca_state_name(ScaState s);
+/* Hex SHA-256 of an SCA's encoding, its name everywhere. */
+void agent_sca_digest(GBytes *encoding, char *hex);
+/* The entries as a JSON array, oldest first. */
+void agent_scas_json(Agent *a, JsonBuilder *b);
+/* The verifiers, as a JSON array. */
+void agent_workers_json(Agent *a, JsonBuilder *b);
+
+/* control.c */
+bool agent_control_start(Agent *a, GError **errp);
+void agent_control_stop(Agent *a);
+
+#endif
