@@ -10,7 +10,8 @@
  * clients reach the guest at its own address.  When the profile's ready
  * snapshot exists, each SCA is then minimised by replay against it (which
  * also verifies it), the minimised SCA written beside it, and the filter
- * generated from it (sca-ID.filter).
+ * generated from it (sca-ID.filter).  With --agent each SCA is also
+ * submitted to the host's vigilante-agent, which floods it.
  */
 #include <gio/gio.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include "profile-vm.h"
 #include "qmp-client.h"
 #include "sca-minimise.h"
+#include "agent-client.h"
 #include "filter-gen.h"
 #include "host-util.h"
 #include "sca-verify.h"
@@ -50,6 +52,9 @@ static void usage(FILE *out)
         "                    (default when a snapshot of the current image\n"
         "                    exists; vigilante snapshot makes it)\n"
         "  --no-minimise     write the tentative SCA only\n"
+        "  --agent SOCKET    submit each SCA (the minimised one when\n"
+        "                    there is one) to the vigilante-agent whose\n"
+        "                    control socket this is, to verify and flood\n"
         "  --tap IFNAME      put the NIC on this existing tap device (a\n"
         "                    bridge port or a namespace's) instead of\n"
         "                    user-mode networking with port forwards;\n"
@@ -100,13 +105,38 @@ static void filter_alert(guint64 id, const Sca *sca, const char *base,
     fflush(stdout);
 }
 
+/* Hand an SCA file to the host agent: one line with its answer. */
+static void submit_alert(guint64 id, const char *path, const char *agent)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *data = NULL, *reply = NULL;
+    g_autoptr(GBytes) enc = NULL;
+    gsize len;
+
+    if (!agent || !path) {
+        return;
+    }
+    if (g_file_get_contents(path, &data, &len, &err)) {
+        enc = g_bytes_new_take(g_steal_pointer(&data), len);
+        reply = vg_agent_submit(agent, enc, &err);
+    }
+    if (reply) {
+        printf("alert %" G_GUINT64_FORMAT ": submitted to the agent: %s\n",
+               id, reply);
+    } else {
+        printf("alert %" G_GUINT64_FORMAT ": not submitted to the agent: "
+               "%s\n", id, err->message);
+    }
+    fflush(stdout);
+}
+
 /*
  * Minimise the SCA of an alert against the profile's snapshot: one line,
  * with the minimised SCA's path, or why there is none (an SCA that does
  * not verify is worth a look: the detector and the replay disagree).
  */
 static void minimise_alert(const char *ev, const VgProfile *prof,
-                           const char *qemu)
+                           const char *qemu, const char *agent)
 {
     g_autofree char *path = vg_qmp_get_string(ev, "sca");
     g_autofree char *data = NULL, *out = NULL;
@@ -150,6 +180,8 @@ static void minimise_alert(const char *ev, const VgProfile *prof,
     if (!out) {
         printf("alert %" G_GUINT64_FORMAT ": not minimised: %s\n", id,
                err ? err->message : "?");
+        fflush(stdout);
+        submit_alert(id, path, agent);
     } else {
         g_autofree char *base = g_strndup(path, strlen(path) -
                                           (g_str_has_suffix(path, ".bin")
@@ -162,6 +194,7 @@ static void minimise_alert(const char *ev, const VgProfile *prof,
                st.replays, (g_get_monotonic_time() - t0) / 1e6,
                stop_requested ? "; cut short by the stop request" : "");
         fflush(stdout);
+        submit_alert(id, out, agent);
         filter_alert(id, min, base, prof, qemu);
     }
     fflush(stdout);
@@ -189,7 +222,7 @@ static void print_alert(const char *ev)
 int vigilante_cmd_honeypot(int argc, char **argv)
 {
     const char *alert_dir = NULL, *action = "continue", *qemu_opt = NULL;
-    const char *tap = NULL;
+    const char *tap = NULL, *agent = NULL;
     guint64 max_alerts = 0, timeout_s = 0, nalerts = 0;
     int minimise = -1;          /* -1: when the snapshot exists */
     g_autoptr(VgProfile) prof = NULL;
@@ -219,6 +252,8 @@ int vigilante_cmd_honeypot(int argc, char **argv)
             minimise = 0;
         } else if (!strcmp(a, "--tap") && has_value) {
             tap = argv[++i];
+        } else if (!strcmp(a, "--agent") && has_value) {
+            agent = argv[++i];
         } else if (!strcmp(a, "--qemu") && has_value) {
             qemu_opt = argv[++i];
         } else if (!strcmp(a, "--max-alerts") && has_value) {
@@ -350,7 +385,13 @@ int vigilante_cmd_honeypot(int argc, char **argv)
         if (ev) {
             print_alert(ev);
             if (minimise) {
-                minimise_alert(ev, prof, qemu);
+                minimise_alert(ev, prof, qemu, agent);
+            } else if (agent) {
+                g_autofree char *path = vg_qmp_get_string(ev, "sca");
+                guint64 id = 0;
+
+                vg_qmp_get_uint(ev, "id", &id);
+                submit_alert(id, path, agent);
             }
             nalerts++;
         } else if (!vg_vm_running(vm->emu)) {

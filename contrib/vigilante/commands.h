@@ -23,5 +23,6 @@ int vigilante_cmd_snapshot(int argc, char **argv);
 int vigilante_cmd_verify(int argc, char **argv);
 int vigilante_cmd_libvirt(int argc, char **argv);
 int vigilante_cmd_replay(int argc, char **argv);
+int vigilante_cmd_agent(int argc, char **argv);
 
 #endif

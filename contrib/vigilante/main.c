@@ -30,6 +30,8 @@ static const VigilanteCommand commands[] = {
       vigilante_cmd_libvirt },
     { "replay", "replay a packet capture's flows, find the attacks",
       vigilante_cmd_replay },
+    { "agent", "ask a running vigilante-agent, or submit an SCA to it",
+      vigilante_cmd_agent },
     { NULL, NULL, NULL }
 };
 
