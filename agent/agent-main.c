@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -92,6 +93,8 @@ int main(int argc, char **argv)
     }
     agent_log(a, "vigilante-agent %s, node %s", VIGILANTE_VERSION,
               a->node_id);
+    /* A peer that goes away mid-write is an error return, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
     g_unix_signal_add(SIGTERM, on_stop_signal, a);
     g_unix_signal_add(SIGINT, on_stop_signal, a);
     if (!agent_flood_start(a, &err) || !agent_control_start(a, &err) ||

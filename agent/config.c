@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vigilante-agent's key file: see config.h and docs/agent.md. */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 
-G_DEFINE_QUARK(vga-config-error-quark, vga_config_error)
+static GQuark vga_config_error_quark(void)
+{
+    return g_quark_from_static_string("vga-config-error-quark");
+}
 #define CONFIG_ERROR vga_config_error_quark()
 
 bool vga_parse_address(const char *text, bool allow_zero, VgaAddress *out,
@@ -14,8 +15,7 @@ bool vga_parse_address(const char *text, bool allow_zero, VgaAddress *out,
 {
     const char *colon = strrchr(text, ':');
     g_autofree char *host = NULL;
-    char *end;
-    unsigned long port;
+    guint64 port;
 
     if (!colon || colon == text) {
         g_set_error(errp, CONFIG_ERROR, 0, "'%s' is not host:port", text);
@@ -32,10 +32,8 @@ bool vga_parse_address(const char *text, bool allow_zero, VgaAddress *out,
         memmove(host, host + 1, n - 2);
         host[n - 2] = '\0';
     }
-    errno = 0;
-    port = strtoul(colon + 1, &end, 10);
-    if (!colon[1] || *end || errno || port > 65535 ||
-        (port == 0 && !allow_zero)) {
+    if (!g_ascii_string_to_unsigned(colon + 1, 10, allow_zero ? 0 : 1,
+                                    65535, &port, NULL)) {
         g_set_error(errp, CONFIG_ERROR, 0, "'%s': bad port", text);
         return false;
     }
@@ -66,16 +64,13 @@ static bool uint_key(GKeyFile *kf, const char *group, const char *key,
                      unsigned *out, GError **errp)
 {
     g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
-    char *end;
-    unsigned long n;
+    guint64 n;
 
     if (!v) {
         *out = def;
         return true;
     }
-    errno = 0;
-    n = strtoul(v, &end, 10);
-    if (!v[0] || *end || errno || n < min || n > max) {
+    if (!g_ascii_string_to_unsigned(v, 10, min, max, &n, NULL)) {
         g_set_error(errp, CONFIG_ERROR, 0, "[%s] %s: '%s' is not a number "
                     "from %u to %u", group, key, v, min, max);
         return false;

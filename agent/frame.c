@@ -8,7 +8,10 @@
 #include "frame.h"
 #include "sca.h"
 
-G_DEFINE_QUARK(vga-frame-error-quark, vga_frame_error)
+GQuark vga_frame_error_quark(void)
+{
+    return g_quark_from_static_string("vga-frame-error-quark");
+}
 
 #define MAGIC0 'V'
 #define MAGIC1 'G'

@@ -11,7 +11,10 @@
 
 #include "agent.h"
 
-G_DEFINE_QUARK(vga-tls-error-quark, vga_tls_error)
+static GQuark vga_tls_error_quark(void)
+{
+    return g_quark_from_static_string("vga-tls-error-quark");
+}
 #define TLS_ERROR vga_tls_error_quark()
 
 static void set_ssl_error(GError **errp, const char *what, const char *path)
