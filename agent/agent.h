@@ -68,6 +68,21 @@ struct Agent {
     AgentCounters n;
 };
 
+/* JSON members of the control socket's replies. */
+static inline void agent_json_int(JsonBuilder *b, const char *name,
+                                  int64_t v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, v);
+}
+
+static inline void agent_json_str(JsonBuilder *b, const char *name,
+                                  const char *v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, v);
+}
+
 /* One line per event on stderr: time, agent name, message. */
 void agent_log(Agent *a, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 

@@ -40,8 +40,7 @@ static void counters_json(Agent *a, JsonBuilder *b)
 
 static void error_reply(JsonBuilder *b, const char *msg)
 {
-    json_builder_set_member_name(b, "error");
-    json_builder_add_string_value(b, msg);
+    agent_json_str(b, "error", msg);
 }
 
 static void submit(Agent *a, JsonBuilder *b, const char *arg)
@@ -68,12 +67,10 @@ static void submit(Agent *a, JsonBuilder *b, const char *arg)
         error_reply(b, err->message);
         return;
     }
-    json_builder_set_member_name(b, "digest");
-    json_builder_add_string_value(b, e->digest);
+    agent_json_str(b, "digest", e->digest);
     json_builder_set_member_name(b, "new");
     json_builder_add_boolean_value(b, is_new);
-    json_builder_set_member_name(b, "state");
-    json_builder_add_string_value(b, sca_state_name(e->state));
+    agent_json_str(b, "state", sca_state_name(e->state));
 }
 
 static char *run_command(Agent *a, const char *line)
@@ -87,12 +84,9 @@ static char *run_command(Agent *a, const char *line)
 
     json_builder_begin_object(b);
     if (!strcmp(cmd, "status")) {
-        json_builder_set_member_name(b, "name");
-        json_builder_add_string_value(b, a->cfg->name);
-        json_builder_set_member_name(b, "node");
-        json_builder_add_string_value(b, a->node_id);
-        json_builder_set_member_name(b, "links");
-        json_builder_add_int_value(b, g_list_length(a->links));
+        agent_json_str(b, "name", a->cfg->name);
+        agent_json_str(b, "node", a->node_id);
+        agent_json_int(b, "links", g_list_length(a->links));
         json_builder_set_member_name(b, "counters");
         counters_json(a, b);
         json_builder_set_member_name(b, "verifiers");

@@ -452,22 +452,15 @@ void agent_scas_json(Agent *a, JsonBuilder *b)
             continue;
         }
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "digest");
-        json_builder_add_string_value(b, e->digest);
-        json_builder_set_member_name(b, "program");
-        json_builder_add_string_value(b, e->program);
-        json_builder_set_member_name(b, "state");
-        json_builder_add_string_value(b, sca_state_name(e->state));
+        agent_json_str(b, "digest", e->digest);
+        agent_json_str(b, "program", e->program);
+        agent_json_str(b, "state", sca_state_name(e->state));
         if (e->reason) {
-            json_builder_set_member_name(b, "reason");
-            json_builder_add_string_value(b, e->reason);
+            agent_json_str(b, "reason", e->reason);
         }
-        json_builder_set_member_name(b, "source");
-        json_builder_add_string_value(b, e->source);
-        json_builder_set_member_name(b, "received-us");
-        json_builder_add_int_value(b, e->received_us);
-        json_builder_set_member_name(b, "decided-us");
-        json_builder_add_int_value(b, e->decided_us);
+        agent_json_str(b, "source", e->source);
+        agent_json_int(b, "received-us", e->received_us);
+        agent_json_int(b, "decided-us", e->decided_us);
         json_builder_set_member_name(b, "verify-ms");
         json_builder_add_double_value(b, e->verify_ms);
         json_builder_end_object(b);
@@ -482,23 +475,16 @@ void agent_workers_json(Agent *a, JsonBuilder *b)
         VerifyWorker *w = g_ptr_array_index(a->workers, i);
 
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "program");
-        json_builder_add_string_value(b, w->profile->name);
-        json_builder_set_member_name(b, "state");
-        json_builder_add_string_value(b, w->ready ? "ready"
-                                      : w->error ? "failed" : "starting");
+        agent_json_str(b, "program", w->profile->name);
+        agent_json_str(b, "state",
+                       w->ready ? "ready" : w->error ? "failed" : "starting");
         if (w->error) {
-            json_builder_set_member_name(b, "error");
-            json_builder_add_string_value(b, w->error);
+            agent_json_str(b, "error", w->error);
         }
-        json_builder_set_member_name(b, "queued");
-        json_builder_add_int_value(b, g_queue_get_length(&w->pending));
-        json_builder_set_member_name(b, "verified");
-        json_builder_add_int_value(b, w->verified);
-        json_builder_set_member_name(b, "refused");
-        json_builder_add_int_value(b, w->refused);
-        json_builder_set_member_name(b, "errors");
-        json_builder_add_int_value(b, w->errors);
+        agent_json_int(b, "queued", g_queue_get_length(&w->pending));
+        agent_json_int(b, "verified", w->verified);
+        agent_json_int(b, "refused", w->refused);
+        agent_json_int(b, "errors", w->errors);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

@@ -655,30 +655,19 @@ void agent_links_json(Agent *a, JsonBuilder *b)
         Link *l = i->data;
 
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "node");
-        json_builder_add_string_value(b, l->peer_id);
-        json_builder_set_member_name(b, "name");
-        json_builder_add_string_value(b, l->peer_name ? l->peer_name : "");
-        json_builder_set_member_name(b, "address");
-        json_builder_add_string_value(b, l->addr);
-        json_builder_set_member_name(b, "direction");
-        json_builder_add_string_value(b, l->peer_index >= 0 ? "outbound"
-                                                            : "inbound");
-        json_builder_set_member_name(b, "state");
-        json_builder_add_string_value(b, l->state == LINK_OPEN ? "open"
-                                                               : "handshake");
-        json_builder_set_member_name(b, "scas-received");
-        json_builder_add_int_value(b, l->rx_scas);
-        json_builder_set_member_name(b, "verified");
-        json_builder_add_int_value(b, l->verified);
-        json_builder_set_member_name(b, "refused");
-        json_builder_add_int_value(b, l->refused);
-        json_builder_set_member_name(b, "rate-limited");
-        json_builder_add_int_value(b, l->rate_limited);
-        json_builder_set_member_name(b, "forwarded");
-        json_builder_add_int_value(b, l->forwarded);
-        json_builder_set_member_name(b, "queued");
-        json_builder_add_int_value(b, g_queue_get_length(&l->out));
+        agent_json_str(b, "node", l->peer_id);
+        agent_json_str(b, "name", l->peer_name ? l->peer_name : "");
+        agent_json_str(b, "address", l->addr);
+        agent_json_str(b, "direction",
+                       l->peer_index >= 0 ? "outbound" : "inbound");
+        agent_json_str(b, "state",
+                       l->state == LINK_OPEN ? "open" : "handshake");
+        agent_json_int(b, "scas-received", l->rx_scas);
+        agent_json_int(b, "verified", l->verified);
+        agent_json_int(b, "refused", l->refused);
+        agent_json_int(b, "rate-limited", l->rate_limited);
+        agent_json_int(b, "forwarded", l->forwarded);
+        agent_json_int(b, "queued", g_queue_get_length(&l->out));
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
