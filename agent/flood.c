@@ -23,6 +23,7 @@ struct VerifyWorker {
     GThread *thread;
     GAsyncQueue *jobs;          /* to the thread: Job, or the stop job */
     GQueue pending;             /* digests waiting, main loop only */
+    GHashTable *last_served;    /* source -> when its last SCA went in */
     bool busy;
     bool ready;
     char *error;                /* the verifier could not start */
@@ -227,13 +228,55 @@ static gboolean job_done(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
+/*
+ * The next SCA to verify: a local detector's first; then, round robin
+ * over the sources, the oldest SCA of the source served longest ago.  So
+ * a peer that floods forged SCAs (each costs a replay up to the timeout)
+ * delays another source's SCA by the one replay in progress at most.
+ */
+static char *next_pending(VerifyWorker *w)
+{
+    GList *best = NULL;
+    int64_t best_t = G_MAXINT64;
+
+    for (GList *i = w->pending.head; i; i = i->next) {
+        ScaEntry *e = g_hash_table_lookup(w->a->scas, i->data);
+        int64_t *t;
+
+        if (!e || e->state != SCA_STATE_PENDING || !e->from_link) {
+            best = i;           /* stale ones go now, local ones first */
+            break;
+        }
+        t = g_hash_table_lookup(w->last_served, e->source);
+        if (!best || (t ? *t : 0) < best_t) {
+            best = i;
+            best_t = t ? *t : 0;
+        }
+    }
+    if (!best) {
+        return NULL;
+    }
+    {
+        char *digest = best->data;
+        ScaEntry *e = g_hash_table_lookup(w->a->scas, digest);
+
+        g_queue_delete_link(&w->pending, best);
+        if (e) {
+            g_hash_table_insert(w->last_served, g_strdup(e->source),
+                                g_memdup2(&(int64_t){ g_get_monotonic_time() },
+                                          sizeof(int64_t)));
+        }
+        return digest;
+    }
+}
+
 /* Hand the next SCA to an idle, ready worker. */
 static void dispatch(VerifyWorker *w)
 {
     Agent *a = w->a;
 
     while (w->ready && !w->busy && !g_queue_is_empty(&w->pending)) {
-        g_autofree char *digest = g_queue_pop_head(&w->pending);
+        g_autofree char *digest = next_pending(w);
         ScaEntry *e = g_hash_table_lookup(a->scas, digest);
         Job *job;
 
@@ -415,6 +458,8 @@ bool agent_flood_start(Agent *a, GError **errp)
             return false;
         }
         g_queue_init(&w->pending);
+        w->last_served = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               g_free, g_free);
         w->jobs = g_async_queue_new();
         g_ptr_array_add(a->workers, w);
         w->thread = g_thread_new("verifier", worker_main, w);
@@ -432,6 +477,7 @@ void agent_flood_stop(Agent *a)
         g_thread_join(w->thread);
         /* Results still on their way to the loop are dropped with it. */
         g_queue_clear_full(&w->pending, g_free);
+        g_hash_table_unref(w->last_served);
         g_async_queue_unref(w->jobs);
         vg_profile_free(w->profile);
         g_free(w->error);
