@@ -97,7 +97,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     g_unix_signal_add(SIGTERM, on_stop_signal, a);
     g_unix_signal_add(SIGINT, on_stop_signal, a);
-    if (!agent_flood_start(a, &err) || !agent_control_start(a, &err) ||
+    if (!agent_protect_start(a, &err) || !agent_flood_start(a, &err) ||
+        !agent_control_start(a, &err) ||
         !agent_links_start(a, &err)) {
         agent_log(a, "%s", err->message);
         status = 3;
@@ -108,10 +109,12 @@ int main(int argc, char **argv)
     agent_links_stop(a);
     agent_control_stop(a);
     agent_flood_stop(a);
+    agent_protect_stop(a);
     agent_log(a, "stopped: %" G_GUINT64_FORMAT " SCAs seen, %" G_GUINT64_FORMAT
               " verified, %" G_GUINT64_FORMAT " refused, %" G_GUINT64_FORMAT
-              " forwarded", a->n.seen, a->n.verified, a->n.refused,
-              a->n.forwarded);
+              " forwarded, %" G_GUINT64_FORMAT " filters made, %"
+              G_GUINT64_FORMAT " installed", a->n.seen, a->n.verified,
+              a->n.refused, a->n.forwarded, a->n.filters, a->n.installed);
 out:
     SSL_CTX_free(a->tls);
     g_hash_table_unref(a->banned);

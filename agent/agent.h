@@ -19,12 +19,15 @@
 
 #include "config.h"
 #include "frame.h"
+#include "vm-protect.h"
 
 #define VGA_NODE_ID_HEX     65          /* SHA-256 of the public key, hex */
 
 typedef struct Agent Agent;
 typedef struct Link Link;
 typedef struct VerifyWorker VerifyWorker;
+typedef struct AgentFilter AgentFilter;
+typedef struct AgentProtector AgentProtector;
 
 typedef enum {
     SCA_STATE_PENDING,          /* waiting for, or in, verification */
@@ -44,11 +47,14 @@ typedef struct {
     int64_t received_us;        /* wall clock, g_get_real_time() */
     int64_t decided_us;         /* verified or refused */
     double verify_ms;
+    char *filter;               /* the id of its filter, once made */
+    int64_t protected_us;       /* its filter first installed on a VM */
 } ScaEntry;
 
 typedef struct {
     uint64_t seen, duplicates, verified, refused, unverifiable;
     uint64_t forwarded, rate_limited, malformed;
+    uint64_t filters, filter_failures, installed;
 } AgentCounters;
 
 struct Agent {
@@ -65,6 +71,8 @@ struct Agent {
     GQueue recent;              /* digests, newest last (have frames) */
     GHashTable *banned;         /* node ID -> ban end, monotonic us */
     GPtrArray *workers;         /* of VerifyWorker */
+    GPtrArray *filters;         /* of AgentFilter */
+    AgentProtector *protector;  /* NULL without [vm NAME] groups */
     AgentCounters n;
 };
 
@@ -134,6 +142,15 @@ void agent_sca_digest(GBytes *encoding, char *hex);
 void agent_scas_json(Agent *a, JsonBuilder *b);
 /* The verifiers, as a JSON array. */
 void agent_workers_json(Agent *a, JsonBuilder *b);
+
+/* protect.c */
+bool agent_protect_start(Agent *a, GError **errp);
+void agent_protect_stop(Agent *a);
+/* A filter was made from a verified SCA: keep it, install it. */
+void agent_filter_made(Agent *a, const char *sca_digest, GBytes *encoding,
+                       unsigned conditions, double gen_ms);
+/* The local VMs, as a JSON array. */
+void agent_vms_json(Agent *a, JsonBuilder *b);
 
 /* control.c */
 bool agent_control_start(Agent *a, GError **errp);

@@ -106,8 +106,9 @@ static bool check_known(GKeyFile *kf, GError **errp)
         "peers/connect",
         "verify/profiles", "verify/forward-unverified", "verify/timeout-ms",
         "limits/rate", "limits/burst", "limits/queue", "limits/max-failures",
-        "limits/ban-seconds",
+        "limits/ban-seconds", "protect/generate", "protect/rescan-seconds",
     };
+    static const char *const vm_keys[] = { "qmp", "programs", "netdevs" };
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 
     for (char **g = groups; *g; g++) {
@@ -119,6 +120,10 @@ static bool check_known(GKeyFile *kf, GError **errp)
 
             for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
                 ok |= !strcmp(gk, known[i]);
+            }
+            for (size_t i = 0; g_str_has_prefix(*g, "vm ") &&
+                               i < G_N_ELEMENTS(vm_keys); i++) {
+                ok |= !strcmp(*k, vm_keys[i]);
             }
             if (!ok) {
                 g_set_error(errp, CONFIG_ERROR, 0, "unknown key [%s] %s", *g,
@@ -145,9 +150,87 @@ static bool name_ok(const char *s)
     return true;
 }
 
+/* A list key's items, stripped, empty ones left out. */
+static char **list_key(GKeyFile *kf, const char *group, const char *key)
+{
+    g_auto(GStrv) items = g_key_file_get_string_list(kf, group, key, NULL,
+                                                     NULL);
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+
+    for (char **i = items; i && *i; i++) {
+        g_strstrip(*i);
+        if (**i) {
+            g_ptr_array_add(out, g_strdup(*i));
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&out), false);
+}
+
+static void vm_free(gpointer p)
+{
+    VgaVm *vm = p;
+
+    g_free(vm->name);
+    g_free(vm->qmp);
+    g_strfreev(vm->programs);
+    g_strfreev(vm->netdevs);
+    g_free(vm);
+}
+
+/* [vm NAME] groups: qmp= (required), programs= (one at least), netdevs=. */
+static bool load_vms(VgaConfig *c, GKeyFile *kf, const char *dir,
+                     GError **errp)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+
+    for (char **g = groups; *g; g++) {
+        VgaVm *vm;
+        const char *name = *g + 3;
+
+        if (!g_str_has_prefix(*g, "vm ")) {
+            continue;
+        }
+        if (!name_ok(name)) {
+            g_set_error(errp, CONFIG_ERROR, 0, "[%s]: a VM's name is 1-64 "
+                        "letters, digits, '.', '_' or '-'", *g);
+            return false;
+        }
+        vm = g_new0(VgaVm, 1);
+        g_ptr_array_add(c->vms, vm);
+        vm->name = g_strdup(name);
+        vm->qmp = path_key(kf, dir, *g, "qmp", true, errp);
+        if (!vm->qmp) {
+            return false;
+        }
+        vm->programs = list_key(kf, *g, "programs");
+        vm->netdevs = list_key(kf, *g, "netdevs");
+        if (!vm->programs[0]) {
+            g_set_error(errp, CONFIG_ERROR, 0, "[%s] programs: the programs "
+                        "it runs are required (profile names)", *g);
+            return false;
+        }
+        for (char **n = vm->programs; *n; n++) {
+            if (!name_ok(*n)) {
+                g_set_error(errp, CONFIG_ERROR, 0, "[%s] programs: '%s' is "
+                            "not a program name", *g, *n);
+                return false;
+            }
+        }
+        for (char **n = vm->netdevs; *n; n++) {
+            if (!name_ok(*n)) {
+                g_set_error(errp, CONFIG_ERROR, 0, "[%s] netdevs: '%s' is "
+                            "not a netdev id", *g, *n);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 static bool load(VgaConfig *c, GKeyFile *kf, const char *dir, GError **errp)
 {
-    g_autofree char *listen = NULL, *rate = NULL;
+    g_autofree char *listen = NULL, *rate = NULL, *gen = NULL;
     g_auto(GStrv) peers = NULL, profiles = NULL;
     unsigned timeout;
 
@@ -225,10 +308,25 @@ static bool load(VgaConfig *c, GKeyFile *kf, const char *dir, GError **errp)
         !uint_key(kf, "limits", "max-failures", 3, 1, 1000,
                   &c->max_failures, errp) ||
         !uint_key(kf, "limits", "ban-seconds", 60, 0, 86400, &c->ban_s,
-                  errp)) {
+                  errp) ||
+        !uint_key(kf, "protect", "rescan-seconds", 5, 1, 3600, &c->rescan_s,
+                  errp) ||
+        !load_vms(c, kf, dir, errp)) {
         return false;
     }
     c->verify_timeout_ms = timeout;
+    gen = g_key_file_get_string(kf, "protect", "generate", NULL);
+    if (!gen || !strcmp(gen, "auto")) {
+        c->generate = VGA_GENERATE_AUTO;
+    } else if (!strcmp(gen, "always")) {
+        c->generate = VGA_GENERATE_ALWAYS;
+    } else if (!strcmp(gen, "never")) {
+        c->generate = VGA_GENERATE_NEVER;
+    } else {
+        g_set_error(errp, CONFIG_ERROR, 0, "[protect] generate: '%s' is not "
+                    "auto, always or never", gen);
+        return false;
+    }
     rate = g_key_file_get_string(kf, "limits", "rate", NULL);
     c->rate = 10;
     if (rate) {
@@ -242,6 +340,21 @@ static bool load(VgaConfig *c, GKeyFile *kf, const char *dir, GError **errp)
         }
     }
     return true;
+}
+
+bool vga_config_wants_filter(const VgaConfig *c, const char *program)
+{
+    if (c->generate != VGA_GENERATE_AUTO) {
+        return c->generate == VGA_GENERATE_ALWAYS;
+    }
+    for (guint i = 0; i < c->vms->len; i++) {
+        const VgaVm *vm = g_ptr_array_index(c->vms, i);
+
+        if (g_strv_contains((const char *const *)vm->programs, program)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void address_clear(gpointer p)
@@ -260,6 +373,7 @@ VgaConfig *vga_config_load(const char *path, GError **errp)
     c->peers = g_array_new(false, true, sizeof(VgaAddress));
     g_array_set_clear_func(c->peers, address_clear);
     c->profiles = g_ptr_array_new_with_free_func(g_free);
+    c->vms = g_ptr_array_new_with_free_func(vm_free);
     if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &err)) {
         g_set_error(errp, CONFIG_ERROR, 0, "%s: %s", path, err->message);
         return NULL;
@@ -291,6 +405,9 @@ void vga_config_free(VgaConfig *c)
     }
     if (c->profiles) {
         g_ptr_array_unref(c->profiles);
+    }
+    if (c->vms) {
+        g_ptr_array_unref(c->vms);
     }
     g_free(c);
 }

@@ -16,6 +16,20 @@ typedef struct {
     uint16_t port;
 } VgaAddress;
 
+/* [vm NAME]: a local VM to protect, reached at its QMP socket. */
+typedef struct {
+    char *name;
+    char *qmp;                  /* qmp: the monitor's unix socket */
+    char **programs;            /* programs: what it runs */
+    char **netdevs;             /* netdevs: to guard (may be empty) */
+} VgaVm;
+
+typedef enum {
+    VGA_GENERATE_AUTO,          /* for the programs of the [vm NAME]s */
+    VGA_GENERATE_ALWAYS,
+    VGA_GENERATE_NEVER,
+} VgaGenerate;
+
 typedef struct {
     char *path;
     char *name;                 /* [agent] name: in logs and hello */
@@ -35,6 +49,9 @@ typedef struct {
     unsigned queue;             /* [limits] queue: frames out per link */
     unsigned max_failures;      /* [limits] max-failures */
     unsigned ban_s;             /* [limits] ban-seconds */
+    VgaGenerate generate;       /* [protect] generate: filters from SCAs */
+    unsigned rescan_s;          /* [protect] rescan-seconds */
+    GPtrArray *vms;             /* of VgaVm, from the [vm NAME] groups */
 } VgaConfig;
 
 VgaConfig *vga_config_load(const char *path, GError **errp);
@@ -42,6 +59,9 @@ void vga_config_free(VgaConfig *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgaConfig, vga_config_free)
 
 /* "host:port" (IPv6 as "[addr]:port"); port 0 allowed with allow_zero. */
+/* Whether a verified SCA of @program becomes a filter here. */
+bool vga_config_wants_filter(const VgaConfig *c, const char *program);
+
 bool vga_parse_address(const char *text, bool allow_zero, VgaAddress *out,
                        GError **errp);
 

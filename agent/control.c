@@ -6,6 +6,7 @@
  *   status           name, node ID, counters, verifiers
  *   peers            the links
  *   scas             the SCAs seen, oldest first
+ *   vms              the local VMs and the filters installed on them
  *   submit BASE64    an SCA from a local detector (its encoding)
  */
 #include <gio/gunixsocketaddress.h>
@@ -28,6 +29,8 @@ static void counters_json(Agent *a, JsonBuilder *b)
         { "verified", n->verified }, { "refused", n->refused },
         { "unverifiable", n->unverifiable }, { "forwarded", n->forwarded },
         { "rate-limited", n->rate_limited }, { "malformed", n->malformed },
+        { "filters", n->filters }, { "filter-failures", n->filter_failures },
+        { "installed", n->installed },
     };
 
     json_builder_begin_object(b);
@@ -97,11 +100,15 @@ static char *run_command(Agent *a, const char *line)
     } else if (!strcmp(cmd, "scas")) {
         json_builder_set_member_name(b, "scas");
         agent_scas_json(a, b);
+    } else if (!strcmp(cmd, "vms")) {
+        json_builder_set_member_name(b, "vms");
+        agent_vms_json(a, b);
     } else if (!strcmp(cmd, "submit")) {
         submit(a, b, arg);
     } else {
         g_autofree char *msg = g_strdup_printf(
-            "unknown command '%.40s' (status, peers, scas, submit BASE64)",
+            "unknown command '%.40s' (status, peers, scas, vms, "
+            "submit BASE64)",
             cmd);
 
         error_reply(b, msg);

@@ -13,6 +13,7 @@
 #include "agent.h"
 #include "profile.h"
 #include "sca.h"
+#include "filter-gen.h"
 #include "sca-verify.h"
 
 #define RECENT_MAX  VGA_MAX_DIGESTS
@@ -38,6 +39,16 @@ typedef struct {
     bool ready_report;          /* not a job: the verifier is ready */
     char *error;
 } Job;
+
+/* A filter made after a verdict, back to the main loop. */
+typedef struct {
+    Agent *a;
+    char digest[2 * 32 + 1];
+    GBytes *encoding;           /* NULL: none, see error */
+    char *error;
+    unsigned conditions;
+    double ms;
+} FilterJob;
 
 static Job stop_job;
 
@@ -89,6 +100,7 @@ static void entry_free(gpointer p)
     g_free(e->program);
     g_free(e->reason);
     g_free(e->source);
+    g_free(e->filter);
     g_free(e);
 }
 
@@ -121,6 +133,52 @@ static void forward(Agent *a, ScaEntry *e)
 static void dispatch(VerifyWorker *w);
 static gboolean job_done(gpointer opaque);
 
+static gboolean filter_done(gpointer opaque)
+{
+    FilterJob *fj = opaque;
+    Agent *a = fj->a;
+
+    if (!a->stopping && fj->encoding) {
+        agent_filter_made(a, fj->digest, fj->encoding, fj->conditions,
+                          fj->ms);
+    } else if (!a->stopping) {
+        a->n.filter_failures++;
+        agent_log(a, "SCA %.12s: no filter: %s", fj->digest, fj->error);
+    }
+    if (fj->encoding) {
+        g_bytes_unref(fj->encoding);
+    }
+    g_free(fj->error);
+    g_free(fj);
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * The general filter of a verified SCA (docs/filter-generation.md), in
+ * the worker thread: its replays use their own VMs from the snapshot.
+ */
+static void make_filter(VerifyWorker *w, const char *digest, const Sca *sca)
+{
+    VgGenOptions o = { .qemu = w->a->cfg->qemu, .general = true,
+                       .random_checks = 4 };
+    FilterJob *fj = g_new0(FilterJob, 1);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VgGenResult) r = vg_filter_generate(w->profile, sca, &o, &err);
+
+    fj->a = w->a;
+    g_strlcpy(fj->digest, digest, sizeof(fj->digest));
+    if (r) {
+        fj->encoding = vf_encode(r->general, &err);
+        fj->conditions = r->stats.general_conditions;
+        fj->ms = r->stats.capture_ms + r->stats.generalise_ms +
+                 r->stats.validate_ms;
+    }
+    if (!fj->encoding) {
+        fj->error = g_strdup(err ? err->message : "no filter");
+    }
+    g_main_context_invoke(NULL, filter_done, fj);
+}
+
 /* The worker thread: a warm verifier, one SCA at a time. */
 static gpointer worker_main(gpointer opaque)
 {
@@ -143,6 +201,17 @@ static gpointer worker_main(gpointer opaque)
         }
         job->verdict = vg_verifier_verify(v, job->sca,
                                           w->a->cfg->verify_timeout_ms);
+        if (job->verdict.kind == VG_VERDICT_VERIFIED &&
+            vga_config_wants_filter(w->a->cfg, w->profile->name)) {
+            /* The verdict goes out first: forwarding does not wait. */
+            g_autoptr(Sca) sca = g_steal_pointer(&job->sca);
+            char digest[2 * 32 + 1];
+
+            g_strlcpy(digest, job->digest, sizeof(digest));
+            g_main_context_invoke(NULL, job_done, job);
+            make_filter(w, digest, sca);
+            continue;
+        }
         g_main_context_invoke(NULL, job_done, job);
     }
     vg_verifier_free(v);
@@ -509,6 +578,10 @@ void agent_scas_json(Agent *a, JsonBuilder *b)
         agent_json_int(b, "decided-us", e->decided_us);
         json_builder_set_member_name(b, "verify-ms");
         json_builder_add_double_value(b, e->verify_ms);
+        if (e->filter) {
+            agent_json_str(b, "filter", e->filter);
+        }
+        agent_json_int(b, "protected-us", e->protected_us);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

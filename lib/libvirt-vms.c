@@ -7,9 +7,9 @@
 #include <libvirt/virterror.h>
 #include <string.h>
 
-#include "filter.h"
 #include "libvirt-vms.h"
 #include "qmp-client.h"
+#include "vm-protect.h"
 
 GQuark vg_libvirt_error_quark(void)
 {
@@ -22,46 +22,6 @@ static const char *last_error(void)
     const char *m = virGetLastErrorMessage();
 
     return m ? m : "unknown libvirt error";
-}
-
-/* ---- filters ----------------------------------------------------------- */
-
-VgLibvirtFilter *vg_libvirt_filter_load(const char *path, GError **errp)
-{
-    g_autofree char *data = NULL;
-    gsize len;
-    g_autoptr(VfFilter) f = NULL;
-    g_autoptr(GBytes) bytes = NULL;
-    VgLibvirtFilter *lf;
-
-    if (!g_file_get_contents(path, &data, &len, errp)) {
-        return NULL;
-    }
-    f = vf_decode((const uint8_t *)data, len, errp);
-    if (!f) {
-        g_prefix_error(errp, "%s: ", path);
-        return NULL;
-    }
-    bytes = g_bytes_new(data, len);
-    lf = g_new0(VgLibvirtFilter, 1);
-    lf->path = g_strdup(path);
-    lf->program = g_strdup(f->name);
-    lf->sha256 = vf_digest_hex(bytes);
-    lf->id = g_strdup_printf("vf-%.32s", lf->sha256);
-    lf->base64 = g_base64_encode((const guchar *)data, len);
-    return lf;
-}
-
-void vg_libvirt_filter_free(VgLibvirtFilter *f)
-{
-    if (f) {
-        g_free(f->path);
-        g_free(f->program);
-        g_free(f->id);
-        g_free(f->sha256);
-        g_free(f->base64);
-        g_free(f);
-    }
 }
 
 /* ---- XML --------------------------------------------------------------- */
@@ -241,7 +201,7 @@ static JsonNode *monitor(virDomainPtr dom, const char *cmd, GError **errp)
     return json_node_copy(node);
 }
 
-static char *json_command(const char *execute, JsonBuilder *args)
+static char *json_command(const char *execute, JsonNode *arguments)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -250,9 +210,9 @@ static char *json_command(const char *execute, JsonBuilder *args)
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "execute");
     json_builder_add_string_value(b, execute);
-    if (args) {
+    if (arguments) {
         json_builder_set_member_name(b, "arguments");
-        json_builder_add_value(b, json_builder_get_root(args));
+        json_builder_add_value(b, arguments);     /* consumed */
     }
     json_builder_end_object(b);
     root = json_builder_get_root(b);
@@ -260,89 +220,20 @@ static char *json_command(const char *execute, JsonBuilder *args)
     return json_generator_to_data(gen, NULL);
 }
 
-/* The string member @key of each object in array @array_path of @root. */
-static GHashTable *members(JsonNode *root, const char *array_path,
-                           const char *key)
+static JsonNode *domain_monitor(void *opaque, const char *execute,
+                                JsonNode *arguments, GError **errp)
 {
-    GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                            NULL);
-    JsonNode *arr = vg_json_lookup(root, array_path);
+    g_autofree char *cmd = json_command(execute, arguments);
 
-    if (arr && JSON_NODE_HOLDS_ARRAY(arr)) {
-        JsonArray *a = json_node_get_array(arr);
-
-        for (guint i = 0; i < json_array_get_length(a); i++) {
-            JsonObject *o = json_array_get_object_element(a, i);
-            const char *v = o ? json_object_get_string_member_with_default(
-                                    o, key, NULL) : NULL;
-
-            if (v) {
-                g_hash_table_add(set, g_strdup(v));
-            }
-        }
-    }
-    return set;
-}
-
-static gboolean add_guard(virDomainPtr dom, const char *netdev,
-                          char **programs, GError **errp)
-{
-    g_autoptr(JsonBuilder) a = json_builder_new();
-    g_autofree char *id = g_strdup_printf("vg-guard-%s", netdev);
-    g_autofree char *progs = g_strjoinv(";", programs);
-    g_autofree char *cmd = NULL;
-    g_autoptr(JsonNode) r = NULL;
-
-    json_builder_begin_object(a);
-    json_builder_set_member_name(a, "qom-type");
-    json_builder_add_string_value(a, "filter-vigilante");
-    json_builder_set_member_name(a, "id");
-    json_builder_add_string_value(a, id);
-    json_builder_set_member_name(a, "netdev");
-    json_builder_add_string_value(a, netdev);
-    json_builder_set_member_name(a, "programs");
-    json_builder_add_string_value(a, progs);
-    json_builder_end_object(a);
-    cmd = json_command("object-add", a);
-    r = monitor(dom, cmd, errp);
-    if (!r) {
-        g_prefix_error(errp, "object-add filter-vigilante on %s: ", netdev);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static gboolean add_filter(virDomainPtr dom, const VgLibvirtFilter *f,
-                           GError **errp)
-{
-    g_autoptr(JsonBuilder) a = json_builder_new();
-    g_autofree char *cmd = NULL;
-    g_autoptr(JsonNode) r = NULL;
-
-    json_builder_begin_object(a);
-    json_builder_set_member_name(a, "id");
-    json_builder_add_string_value(a, f->id);
-    json_builder_set_member_name(a, "data");
-    json_builder_add_string_value(a, f->base64);
-    json_builder_end_object(a);
-    cmd = json_command("vigilante-filter-add", a);
-    r = monitor(dom, cmd, errp);
-    if (!r) {
-        g_prefix_error(errp, "vigilante-filter-add %s: ", f->path);
-        return FALSE;
-    }
-    return TRUE;
+    return monitor(opaque, cmd, errp);
 }
 
 gboolean vg_libvirt_protect_domain(virDomainPtr dom,
-                                   VgLibvirtFilter *const *filters,
+                                   VgProtectFilter *const *filters,
                                    guint n_filters, GString *log,
                                    GError **errp)
 {
     g_auto(GStrv) programs = NULL, netdevs = NULL;
-    g_autoptr(JsonNode) state = NULL;
-    g_autoptr(GHashTable) guarded = NULL, installed = NULL;
-    g_autofree char *query = json_command("query-vigilante-filters", NULL);
     GError *err = NULL;
 
     programs = vg_libvirt_domain_programs(dom, &err);
@@ -358,43 +249,9 @@ gboolean vg_libvirt_protect_domain(virDomainPtr dom,
     if (!netdevs) {
         return FALSE;
     }
-    state = monitor(dom, query, &err);
-    if (!state) {
-        g_set_error(errp, VG_LIBVIRT_ERROR, 0, "the domain's emulator "
-                    "cannot take filters (is it Vigilante-QEMU?): %s",
-                    err->message);
-        g_error_free(err);
-        return FALSE;
-    }
-    guarded = members(state, "guards", "netdev");
-    installed = members(state, "filters", "sha256");
-
-    for (char **n = netdevs; *n; n++) {
-        if (g_hash_table_contains(guarded, *n)) {
-            continue;
-        }
-        if (!add_guard(dom, *n, programs, errp)) {
-            return FALSE;
-        }
-        g_string_append_printf(log, "netdev %s: filter-vigilante added\n",
-                               *n);
-    }
     if (!netdevs[0]) {
         g_string_append(log, "no network interface to guard\n");
     }
-    for (guint i = 0; i < n_filters; i++) {
-        const VgLibvirtFilter *f = filters[i];
-
-        if (!g_strv_contains((const char *const *)programs, f->program) ||
-            g_hash_table_contains(installed, f->sha256)) {
-            continue;
-        }
-        if (!add_filter(dom, f, errp)) {
-            return FALSE;
-        }
-        g_hash_table_add(installed, g_strdup(f->sha256));
-        g_string_append_printf(log, "filter %s (%s, %s) installed\n", f->id,
-                               f->program, f->path);
-    }
-    return TRUE;
+    return vg_protect_vm(domain_monitor, dom, programs, netdevs, filters,
+                         n_filters, log, NULL, errp);
 }

@@ -7,13 +7,10 @@
  *     <vigilante:program name="nginx"/>
  *   </vigilante:vm>
  *
- * Protecting it means: a filter-vigilante netdev filter on each of its
- * interfaces (object-add through libvirt's QEMU monitor passthrough,
- * libvirt-qemu) and every filter of its programs installed
- * (vigilante-filter-add).  Both are idempotent: what is there already is
- * left alone, so the same call serves a first install, a domain that was
- * restarted, restored or migrated in (a new QEMU has nothing), and a
- * new filter.
+ * Protecting it (vm-protect.h) goes through libvirt's QEMU monitor
+ * passthrough (libvirt-qemu), with the netdevs of its interfaces; being
+ * idempotent, the same call serves a first install, a domain that was
+ * restarted, restored or migrated in, and a new filter.
  */
 #ifndef VIGILANTE_LIBVIRT_VMS_H
 #define VIGILANTE_LIBVIRT_VMS_H
@@ -21,23 +18,12 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+#include "vm-protect.h"
+
 #define VG_LIBVIRT_NS_URI "urn:vigilante-qemu:domain:1"
 
 #define VG_LIBVIRT_ERROR (vg_libvirt_error_quark())
 GQuark vg_libvirt_error_quark(void);
-
-/* A filter to install: its encoding, program and identity. */
-typedef struct VgLibvirtFilter {
-    char *path;                 /* where it was read from */
-    char *program;
-    char *id;                   /* "vf-" and the digest's first 32 hex */
-    char *sha256;               /* hex */
-    char *base64;               /* the encoding */
-} VgLibvirtFilter;
-
-/* Read and validate a filter file (docs/filter-format.md). */
-VgLibvirtFilter *vg_libvirt_filter_load(const char *path, GError **errp);
-void vg_libvirt_filter_free(VgLibvirtFilter *f);
 
 /*
  * The programs @dom marks in its metadata (NULL-terminated, g_strfreev),
@@ -59,7 +45,7 @@ char **vg_libvirt_domain_netdevs(virDomainPtr dom, GError **errp);
  * to do).
  */
 gboolean vg_libvirt_protect_domain(virDomainPtr dom,
-                                   VgLibvirtFilter *const *filters,
+                                   VgProtectFilter *const *filters,
                                    guint n_filters, GString *log,
                                    GError **errp);
 

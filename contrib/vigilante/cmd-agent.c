@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vigilante agent SOCKET status|peers|scas|submit SCA: talk to a running
- * vigilante-agent through its control socket and print its reply (one
+ * vigilante agent SOCKET status|peers|scas|vms|submit SCA: talk to a
+ * running vigilante-agent through its control socket and print its reply (one
  * JSON line).
  */
 #include <glib.h>
@@ -16,13 +16,14 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vigilante agent SOCKET status|peers|scas\n"
+            "Usage: vigilante agent SOCKET status|peers|scas|vms\n"
             "       vigilante agent SOCKET submit SCA\n"
             "\n"
             "Ask the vigilante-agent whose control socket is SOCKET\n"
             "([agent] control, default STATE-DIR/control.sock) for its\n"
-            "status (counters, verifiers), its peers, or the SCAs it has\n"
-            "seen; or submit an SCA file for it to verify and flood.\n"
+            "status (counters, verifiers), its peers, the SCAs it has\n"
+            "seen, or its local VMs and the filters installed on them; or\n"
+            "submit an SCA file for it to verify and flood.\n"
             "Prints the agent's JSON reply.  Exit status: 0 done, 1 the\n"
             "agent refused (the reply's error), 2 bad usage, 3 no agent\n"
             "or an unreadable SCA.\n");
@@ -67,7 +68,7 @@ int vigilante_cmd_agent(int argc, char **argv)
         enc = g_bytes_new_take(g_steal_pointer(&data), len);
         reply = vg_agent_submit(argv[1], enc, &err);
     } else if (!strcmp(cmd, "status") || !strcmp(cmd, "peers") ||
-               !strcmp(cmd, "scas")) {
+               !strcmp(cmd, "scas") || !strcmp(cmd, "vms")) {
         if (argc != 3) {
             usage(stderr);
             return VIGILANTE_EXIT_USAGE;

@@ -86,7 +86,7 @@ static int cmd_list(virConnectPtr conn)
 
 typedef struct Protector {
     virConnectPtr conn;
-    GPtrArray *filters;         /* VgLibvirtFilter */
+    GPtrArray *filters;         /* VgProtectFilter */
     GQueue pending;             /* domain UUID strings to protect */
     gboolean stop;
     int status;
@@ -100,7 +100,7 @@ static gboolean protect(Protector *p, virDomainPtr dom)
     g_auto(GStrv) lines = NULL;
     const char *name = virDomainGetName(dom);
     gboolean ok = vg_libvirt_protect_domain(
-        dom, (VgLibvirtFilter *const *)p->filters->pdata, p->filters->len,
+        dom, (VgProtectFilter *const *)p->filters->pdata, p->filters->len,
         log, &err);
 
     lines = g_strsplit(log->str, "\n", -1);
@@ -262,9 +262,9 @@ int vigilante_cmd_libvirt(int argc, char **argv)
         return VIGILANTE_EXIT_USAGE;
     }
     p.filters = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)vg_libvirt_filter_free);
+        (GDestroyNotify)vg_protect_filter_free);
     for (int i = 2; i < argc; i++) {
-        VgLibvirtFilter *f = vg_libvirt_filter_load(argv[i], &err);
+        VgProtectFilter *f = vg_protect_filter_load(argv[i], &err);
 
         if (!f) {
             fprintf(stderr, "vigilante libvirt: %s\n", err->message);

@@ -7,7 +7,11 @@
  *   chain      h1 -> ... -> h8.  The Figure-1 honeypot (vigilante
  *              honeypot --agent) detects the attack and submits its SCA
  *              to h1; it arrives verified at h8; the time from the alert
- *              to each hop's verdict is printed.
+ *              to each hop's verdict is printed.  h5, the far end of a
+ *              5-hop chain from the honeypot, protects a tiny-guest VM
+ *              (taint off) through its QMP socket: it makes the filter,
+ *              installs it (time from the alert printed), and the VM then
+ *              drops the attack and variants of it and still serves.
  *   flood      a peer with a valid certificate sends 10,000 forged SCAs
  *              (the genuine one with the hint moved off the bytes that take
  *              control, each different):
@@ -18,9 +22,11 @@
  *              with none, do not get a link.
  *   garbage    a peer that sends bytes that are no frame is closed as
  *              malformed; the others' links stay up.
- *   catch-up   h5 killed; an SCA submitted; h5 restarted with an empty
- *              state: it gets the SCA from h4 (have/want), verifies it
- *              and passes it on to h8.
+ *   catch-up   h5 killed and its VM replaced by a fresh one (no
+ *              filter); an SCA submitted; h5 restarted on its state
+ *              directory: it reinstalls its kept filter on the new VM,
+ *              which drops the attack, and gets the SCA from h4
+ *              (have/want), verifies it and passes it on to h8.
  *   mesh       eight other agents in a random connected mesh: an SCA
  *              submitted at one reaches all.
  *
@@ -58,8 +64,14 @@ typedef struct {
     char name[16];
     guint16 port;
     char *conf, *sock, *log;
+    const char *vm_qmp;         /* the QMP socket of a VM it protects */
     GSubprocess *proc;
 } AgentProc;
+
+/* The VM h5 protects: the tiny guest, taint off, a second QMP socket. */
+static VgGuest *protected_vm;
+static guint16 protected_port;
+static char *protected_qmp;
 
 static AgentProc agents[2 * NAGENTS];   /* chain h1-h8, mesh m1-m8 */
 
@@ -208,6 +220,10 @@ static void write_conf(AgentProc *ag, const int *peers, int npeers)
         g_string_append(s, "\n");
     }
     g_string_append_printf(s, "[verify]\nprofiles=%s\n", profile);
+    if (ag->vm_qmp) {
+        g_string_append_printf(s, "[vm tiny]\nqmp=%s\nprograms=tiny-fig1\n"
+                               "netdevs=n0\n", ag->vm_qmp);
+    }
     g_assert_true(g_file_set_contents(ag->conf, s->str, -1, NULL));
 }
 
@@ -217,14 +233,18 @@ static void die_with_parent(gpointer opaque)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static void agent_start(AgentProc *ag)
+static void agent_start(AgentProc *ag, bool keep_state)
 {
     g_autoptr(GSubprocessLauncher) l =
         g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
     g_autoptr(GError) err = NULL;
     g_autofree char *state = g_strdup_printf("%s/state-%s", work, ag->name);
 
-    vg_dir_remove(state);
+    if (!keep_state) {
+        vg_dir_remove(state);
+    }
+    /* The child truncates it, maybe after the test has read it again. */
+    g_unlink(ag->log);
     g_subprocess_launcher_set_stdout_file_path(l, ag->log);
     g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
     ag->proc = g_subprocess_launcher_spawn(l, &err, agent_path, "--config",
@@ -296,6 +316,109 @@ static char *digest_of(GBytes *enc)
 
 static Sca *genuine;
 
+static void vm_start(void)
+{
+    g_autofree char *elf = vg_build_file("tests/guests/tiny/tiny-guest.elf");
+    g_autofree char *netdev = NULL, *qmp = NULL;
+    guint8 req[64];
+    char reply[64];
+    size_t len;
+
+    protected_port = vg_free_port(TRUE);
+    netdev = g_strdup_printf("user,id=n0,hostfwd=udp:127.0.0.1:%u-"
+                             TINY_IP_ADDR ":%u", protected_port,
+                             TINY_UDP_FIG1_PORT);
+    qmp = g_strdup_printf("unix:%s,server=on,wait=off", protected_qmp);
+    {
+        const char *args[] = {
+            "-accel", "tcg", "-m", "32", "-kernel", elf, "-netdev", netdev,
+            "-device", "e1000,netdev=n0,romfile=", "-qmp", qmp, NULL,
+        };
+
+        protected_vm = vg_guest_start(args, TINY_MARK_READY, 30000);
+    }
+    len = fig1_build_benign(req, sizeof(req), "hello");
+    g_assert_cmpint(vg_udp_exchange_retry(protected_port, req, len, reply,
+                                          sizeof(reply), 200, 5000), >, 0);
+}
+
+/*
+ * The protected VM against the attack and variants of it (other return
+ * targets and filler): none lands, each is dropped by a filter; benign
+ * requests are still answered.
+ */
+static void vm_resists(void)
+{
+    static const struct {
+        uint32_t delta;
+        guint8 filler;
+    } variants[] = { { 0, 0 }, { 4, 0x41 }, { 12, 0xfe }, { 40, 0x90 } };
+    g_autofree char *q = NULL;
+    guint64 hits = 0;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(variants); i++) {
+        guint8 req[FIG1_ATTACK_LEN];
+        size_t len = fig1_build_attack(req, fig1_default_target() +
+                                       variants[i].delta);
+        g_autofree char *ev = NULL;
+
+        if (variants[i].filler) {
+            memset(req + TINY_FIG1_BUF_SIZE, variants[i].filler, 4);
+        }
+        g_assert_cmpint(vg_udp_exchange(protected_port, req, len, NULL, 0, 0),
+                        ==, 0);
+        if (i == 0) {
+            /* Later drop events may be throttled: the hits count them. */
+            ev = vg_qmp_wait_event(protected_vm->qmp,
+                                   "VIGILANTE_FILTER_DROP", 5000);
+            if (!ev) {
+                q = vg_qmp_command(protected_vm->qmp, "{\"execute\": "
+                                   "\"query-vigilante-filters\"}", 5000);
+                g_test_message("not dropped; the VM's filters: %s", q);
+            }
+            g_assert_nonnull(ev);
+        }
+    }
+    g_assert_false(vg_vm_wait_serial(protected_vm->vm, TINY_MARK_PWNED, 1000));
+    q = vg_qmp_command(protected_vm->qmp,
+                       "{\"execute\": \"query-vigilante-filters\"}", 5000);
+    g_assert_true(vg_qmp_get_uint(q, "return.filters.0.hits", &hits));
+    g_assert_cmpuint(hits, ==, G_N_ELEMENTS(variants));
+    for (int i = 0; i < 100; i++) {
+        g_autofree char *text = g_strdup_printf("request %d", i);
+        guint8 req[64];
+        char reply[64];
+        size_t len = fig1_build_benign(req, sizeof(req), text);
+
+        g_assert_cmpint(vg_udp_exchange_retry(protected_port, req, len, reply,
+                                              sizeof(reply), 200, 5000), >, 0);
+    }
+}
+
+/* Wait for an SCA's filter to be installed on the agent's VM. */
+static gint64 wait_protected(AgentProc *ag, const char *digest, guint ms)
+{
+    gint64 end = g_get_monotonic_time() + ms * 1000ll;
+
+    do {
+        g_autofree char *r = vg_agent_request(ag->sock, "scas", NULL);
+        g_autoptr(JsonNode) root = r ? vg_json_parse(r, NULL) : NULL;
+        JsonArray *arr = root ? json_object_get_array_member(
+            json_node_get_object(root), "scas") : NULL;
+
+        for (guint i = 0; arr && i < json_array_get_length(arr); i++) {
+            JsonObject *o = json_array_get_object_element(arr, i);
+
+            if (!strcmp(json_object_get_string_member(o, "digest"), digest) &&
+                json_object_get_int_member(o, "protected-us")) {
+                return json_object_get_int_member(o, "protected-us");
+            }
+        }
+        g_usleep(50000);
+    } while (g_get_monotonic_time() < end);
+    return 0;
+}
+
 static void setup_once(void)
 {
     g_autofree char *elf = vg_build_file("tests/guests/tiny/tiny-guest.elf");
@@ -317,14 +440,17 @@ static void setup_once(void)
     make_cert("other-ca", "outsider");
     make_cert("ca", "rogue");
     make_cert("ca", "babbler");
+    protected_qmp = g_build_filename(work, "tiny-vm.qmp", NULL);
+    vm_start();
     for (int i = 0; i < NAGENTS; i++) {
         agent_init(i, "h", i + 1);
     }
+    agents[4].vm_qmp = protected_qmp;
     for (int i = 0; i < NAGENTS; i++) {
         int next = i + 1;
 
         write_conf(&agents[i], &next, i + 1 < NAGENTS ? 1 : 0);
-        agent_start(&agents[i]);
+        agent_start(&agents[i], false);
     }
     for (int i = 0; i < NAGENTS; i++) {
         wait_up(&agents[i], (i > 0) + (i + 1 < NAGENTS));
@@ -387,6 +513,15 @@ static void test_chain(void)
     }
     /* Each forwarded it once, the last to no one. */
     g_assert_cmpuint(counter(&agents[NAGENTS - 1], "duplicates"), ==, 0);
+
+    /* h5 made the filter and installed it on its VM, which resists. */
+    decided = wait_protected(&agents[4], digest, 120000);
+    g_assert_cmpint(decided, >, 0);
+    g_test_message("h5 (5 hops from the honeypot): filter installed on its "
+                   "VM %.0f ms after the alert", (decided - alert_us) / 1000.0);
+    g_assert_cmpuint(counter(&agents[4], "filters"), ==, 1);
+    g_assert_cmpuint(counter(&agents[3], "filters"), ==, 0);
+    vm_resists();
 }
 
 /* A TLS client: NULL when the handshake fails. */
@@ -547,16 +682,22 @@ static void test_catch_up(void)
     g_autofree char *log = NULL;
 
     agent_stop(h5, SIGKILL);
+    /* Its VM restarted meanwhile: a new emulator, no filter. */
+    vg_guest_stop(protected_vm);
+    vm_start();
     g_free(vg_agent_submit(agents[0].sock, sca, NULL));
     g_assert_true(wait_state(&agents[3], digest, "verified", WAIT_MS, NULL));
     g_usleep(500000);
     g_assert_false(wait_state(&agents[5], digest, "verified", 100, NULL));
-    agent_start(h5);
+    agent_start(h5, true);
+    g_assert_true(wait_log(h5, "installed", WAIT_MS));
+    vm_resists();
     g_assert_true(wait_state(h5, digest, "verified", WAIT_MS, NULL));
     g_assert_true(wait_state(&agents[NAGENTS - 1], digest, "verified",
                              WAIT_MS, NULL));
     g_assert_true(g_file_get_contents(h5->log, &log, NULL, NULL));
     g_assert_nonnull(strstr(log, "catching up"));
+    g_assert_nonnull(strstr(log, "reloaded"));
 }
 
 static void test_mesh(void)
@@ -588,7 +729,7 @@ static void test_mesh(void)
             links[peers[k] - NAGENTS]++;
         }
         write_conf(&agents[NAGENTS + i], peers, n);
-        agent_start(&agents[NAGENTS + i]);
+        agent_start(&agents[NAGENTS + i], false);
     }
     for (int i = 0; i < NAGENTS; i++) {
         wait_up(&agents[NAGENTS + i], links[i]);
@@ -631,6 +772,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2 * NAGENTS; i++) {
         agent_stop(&agents[i], SIGTERM);
     }
+    vg_guest_stop(protected_vm);
     if (!status) {
         vg_dir_remove(work);
     }
