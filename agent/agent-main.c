@@ -13,6 +13,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <gio/gunixconnection.h>
+#include <gio/gunixsocketaddress.h>
+
 #include "agent.h"
 
 void agent_log(Agent *a, const char *fmt, ...)
@@ -40,6 +43,29 @@ static gboolean on_stop_signal(gpointer opaque)
         g_main_loop_quit(a->loop);
     }
     return G_SOURCE_CONTINUE;
+}
+
+/*
+ * GIO's types registered here, before the worker and protector threads
+ * start: the first use of a type from two threads at once can deadlock in
+ * this GLib (seen: the control socket's GSocketService against the
+ * protector's GSocket, with a verifier's GSubprocess waiting on both).
+ */
+static void ensure_types(void)
+{
+    g_type_ensure(G_TYPE_SOCKET);
+    g_type_ensure(G_TYPE_SOCKET_CLIENT);
+    g_type_ensure(G_TYPE_SOCKET_SERVICE);
+    g_type_ensure(G_TYPE_SOCKET_CONNECTION);
+    g_type_ensure(G_TYPE_TCP_CONNECTION);
+    g_type_ensure(G_TYPE_UNIX_CONNECTION);
+    g_type_ensure(G_TYPE_INET_SOCKET_ADDRESS);
+    g_type_ensure(G_TYPE_UNIX_SOCKET_ADDRESS);
+    g_type_ensure(G_TYPE_SUBPROCESS);
+    g_type_ensure(G_TYPE_SUBPROCESS_LAUNCHER);
+    g_type_ensure(G_TYPE_DATA_INPUT_STREAM);
+    g_type_ensure(G_TYPE_CANCELLABLE);
+    g_type_ensure(G_TYPE_TASK);
 }
 
 int main(int argc, char **argv)
@@ -97,6 +123,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     g_unix_signal_add(SIGTERM, on_stop_signal, a);
     g_unix_signal_add(SIGINT, on_stop_signal, a);
+    ensure_types();
     if (!agent_protect_start(a, &err) || !agent_flood_start(a, &err) ||
         !agent_control_start(a, &err) ||
         !agent_links_start(a, &err)) {

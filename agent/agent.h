@@ -4,8 +4,12 @@
  * mutual authentication (link.c), takes SCAs from peers and from local
  * detectors (control.c), verifies each once with a warm verifier of the
  * program's profile and floods the verified ones to every other peer
- * (flood.c).  Everything runs on one GLib main loop; only verification
- * runs in worker threads, one per profile.
+ * (flood.c), and keeps local VMs protected by the filters made from
+ * them (protect.c).  Everything runs on one GLib main loop; verification
+ * and filter generation run in worker threads, one per profile, and QMP
+ * in a protector thread.  Threads hand results back with g_idle_add(),
+ * never g_main_context_invoke(), which would run them in the thread
+ * itself while the loop is not yet running.
  */
 #ifndef VIGILANTE_AGENT_H
 #define VIGILANTE_AGENT_H

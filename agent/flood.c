@@ -176,7 +176,7 @@ static void make_filter(VerifyWorker *w, const char *digest, const Sca *sca)
     if (!fj->encoding) {
         fj->error = g_strdup(err ? err->message : "no filter");
     }
-    g_main_context_invoke(NULL, filter_done, fj);
+    g_idle_add(filter_done, fj);
 }
 
 /* The worker thread: a warm verifier, one SCA at a time. */
@@ -192,7 +192,7 @@ static gpointer worker_main(gpointer opaque)
     if (!vg_verifier_wait_ready(v, &err)) {
         ready->error = g_strdup(err->message);
     }
-    g_main_context_invoke(NULL, job_done, ready);
+    g_idle_add(job_done, ready);
     for (;;) {
         Job *job = g_async_queue_pop(w->jobs);
 
@@ -208,11 +208,11 @@ static gpointer worker_main(gpointer opaque)
             char digest[2 * 32 + 1];
 
             g_strlcpy(digest, job->digest, sizeof(digest));
-            g_main_context_invoke(NULL, job_done, job);
+            g_idle_add(job_done, job);
             make_filter(w, digest, sca);
             continue;
         }
-        g_main_context_invoke(NULL, job_done, job);
+        g_idle_add(job_done, job);
     }
     vg_verifier_free(v);
     return NULL;

@@ -117,7 +117,7 @@ static void sync_vm(Agent *a, guint index, GPtrArray *filters)
     }
     r->error = err ? g_strdup(err->message) : NULL;
     r->log = g_string_free(g_steal_pointer(&log), false);
-    g_main_context_invoke(NULL, vm_result_done, r);
+    g_idle_add(vm_result_done, r);
 }
 
 static gpointer protector_main(gpointer opaque)

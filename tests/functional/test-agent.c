@@ -219,7 +219,9 @@ static void write_conf(AgentProc *ag, const int *peers, int npeers)
         }
         g_string_append(s, "\n");
     }
-    g_string_append_printf(s, "[verify]\nprofiles=%s\n", profile);
+    /* Fig-1 verifies in ~30 ms; a forged SCA holds a verifier this long. */
+    g_string_append_printf(s, "[verify]\nprofiles=%s\ntimeout-ms=2000\n",
+                           profile);
     if (ag->vm_qmp) {
         g_string_append_printf(s, "[vm tiny]\nqmp=%s\nprograms=tiny-fig1\n"
                                "netdevs=n0\n", ag->vm_qmp);
