@@ -124,7 +124,7 @@ int main(int argc, char **argv)
     g_unix_signal_add(SIGTERM, on_stop_signal, a);
     g_unix_signal_add(SIGINT, on_stop_signal, a);
     ensure_types();
-    if (!agent_protect_start(a, &err) || !agent_flood_start(a, &err) ||
+    if (!agent_store_open(a, &err) || !agent_protect_start(a, &err) || !agent_flood_start(a, &err) ||
         !agent_control_start(a, &err) ||
         !agent_links_start(a, &err)) {
         agent_log(a, "%s", err->message);
@@ -137,6 +137,7 @@ int main(int argc, char **argv)
     agent_control_stop(a);
     agent_flood_stop(a);
     agent_protect_stop(a);
+    agent_store_close(a);
     agent_log(a, "stopped: %" G_GUINT64_FORMAT " SCAs seen, %" G_GUINT64_FORMAT
               " verified, %" G_GUINT64_FORMAT " refused, %" G_GUINT64_FORMAT
               " forwarded, %" G_GUINT64_FORMAT " filters made, %"

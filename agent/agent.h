@@ -18,6 +18,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <openssl/ssl.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -77,6 +78,7 @@ struct Agent {
     GPtrArray *workers;         /* of VerifyWorker */
     GPtrArray *filters;         /* of AgentFilter */
     AgentProtector *protector;  /* NULL without [vm NAME] groups */
+    sqlite3 *db;                /* STATE-DIR/agent.db */
     AgentCounters n;
 };
 
@@ -155,6 +157,23 @@ void agent_filter_made(Agent *a, const char *sca_digest, GBytes *encoding,
                        unsigned conditions, double gen_ms);
 /* The local VMs, as a JSON array. */
 void agent_vms_json(Agent *a, JsonBuilder *b);
+
+/* store.c: the state in SQLite, written from the main loop only */
+bool agent_store_open(Agent *a, GError **errp);
+void agent_store_close(Agent *a);
+void agent_store_sca(Agent *a, const ScaEntry *e);
+void agent_store_sca_forget(Agent *a, const char *digest);
+void agent_store_filter(Agent *a, const char *id, const char *sca,
+                        const char *program, GBytes *encoding,
+                        int64_t made_us, unsigned conditions, double gen_ms);
+void agent_store_install(Agent *a, const char *vm, const char *filter,
+                         int64_t installed_us);
+/* Each kept SCA, oldest first; @fn owns the entry. */
+void agent_store_load_scas(Agent *a, void (*fn)(Agent *, ScaEntry *));
+void agent_store_load_filters(Agent *a,
+                              void (*fn)(Agent *, const char *sca,
+                                         GBytes *encoding, int64_t made_us,
+                                         unsigned conditions, double gen_ms));
 
 /* control.c */
 bool agent_control_start(Agent *a, GError **errp);

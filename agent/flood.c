@@ -245,6 +245,7 @@ static void decided(Agent *a, ScaEntry *e, const Job *job)
                   job->verdict.total_ms,
                   (e->decided_us - e->received_us) / 1000.0);
         forward(a, e);
+        agent_store_sca(a, e);
         break;
     case VG_VERDICT_NOT_VERIFIED:
         e->state = SCA_STATE_REFUSED;
@@ -253,6 +254,7 @@ static void decided(Agent *a, ScaEntry *e, const Job *job)
         job->w->refused++;
         agent_log(a, "SCA %.12s (%s, from %s) refused: %s", e->digest,
                   e->program, e->source, e->reason);
+        agent_store_sca(a, e);
         if (from) {
             link_penalise(from, e->reason);
         }
@@ -262,6 +264,7 @@ static void decided(Agent *a, ScaEntry *e, const Job *job)
         job->w->errors++;
         agent_log(a, "SCA %.12s (%s): verification failed: %s", e->digest,
                   e->program, job->verdict.reason);
+        agent_store_sca_forget(a, e->digest);
         g_hash_table_remove(a->scas, e->digest);
         break;
     }
@@ -356,6 +359,7 @@ static void dispatch(VerifyWorker *w)
         if (e->from_link && !agent_find_link(a, e->from_link)) {
             agent_log(a, "SCA %.12s dropped unverified: its peer is gone",
                       e->digest);
+            agent_store_sca_forget(a, digest);
             g_hash_table_remove(a->scas, digest);
             continue;
         }
@@ -427,6 +431,7 @@ ScaEntry *agent_sca_arrived(Agent *a, GBytes *encoding, uint64_t from,
     if (w) {
         agent_log(a, "SCA %.12s (%s %s, from %.12s) queued for verification",
                   digest, e->program, sca_type_name(sca->type), e->source);
+        agent_store_sca(a, e);
         g_queue_push_tail(&w->pending, g_strdup(digest));
         dispatch(w);
         return e;
@@ -437,6 +442,7 @@ ScaEntry *agent_sca_arrived(Agent *a, GBytes *encoding, uint64_t from,
     agent_log(a, "SCA %.12s (%s, from %.12s): no profile of that program "
               "here%s", digest, e->program, e->source,
               a->cfg->forward_unverified ? ", forwarded unverified" : "");
+    agent_store_sca(a, e);
     if (a->cfg->forward_unverified) {
         forward(a, e);
     }
@@ -501,6 +507,37 @@ void agent_flood_want(Agent *a, Link *l, const uint8_t *digests, unsigned n)
     }
 }
 
+/* An SCA from the state database: known again, verified again if undecided. */
+static void load_entry(Agent *a, ScaEntry *e)
+{
+    g_autoptr(Sca) sca = sca_decode(g_bytes_get_data(e->encoding, NULL),
+                                    g_bytes_get_size(e->encoding), NULL);
+    VerifyWorker *w = sca ? worker_for(a, sca) : NULL;
+    char digest[2 * 32 + 1];
+
+    agent_sca_digest(e->encoding, digest);
+    if (!sca || strcmp(digest, e->digest) ||
+        g_hash_table_contains(a->scas, digest)) {
+        agent_log(a, "state: SCA %.12s ignored: it does not decode or its "
+                  "digest is not its name", e->digest);
+        entry_free(e);
+        return;
+    }
+    g_hash_table_insert(a->scas, e->digest, e);
+    g_queue_push_tail(&a->recent, g_strdup(e->digest));
+    while (g_queue_get_length(&a->recent) > RECENT_MAX) {
+        g_free(g_queue_pop_head(&a->recent));
+    }
+    if (e->state == SCA_STATE_PENDING) {
+        if (w) {
+            g_queue_push_tail(&w->pending, g_strdup(e->digest));
+        } else {
+            e->state = SCA_STATE_UNVERIFIABLE;
+            agent_store_sca(a, e);
+        }
+    }
+}
+
 bool agent_flood_start(Agent *a, GError **errp)
 {
     a->scas = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
@@ -533,6 +570,18 @@ bool agent_flood_start(Agent *a, GError **errp)
         g_ptr_array_add(a->workers, w);
         w->thread = g_thread_new("verifier", worker_main, w);
         agent_log(a, "verifier for %s (%s) starting", w->profile->name, path);
+    }
+    agent_store_load_scas(a, load_entry);
+    if (g_hash_table_size(a->scas)) {
+        guint pending = 0;
+
+        for (guint i = 0; i < a->workers->len; i++) {
+            VerifyWorker *w = g_ptr_array_index(a->workers, i);
+
+            pending += g_queue_get_length(&w->pending);
+        }
+        agent_log(a, "state: %u SCA(s) remembered, %u to verify again",
+                  g_hash_table_size(a->scas), pending);
     }
     return true;
 }

@@ -7,9 +7,8 @@
  * of its programs (vm-protect.h, idempotent).  It runs at each new filter
  * and every rescan-seconds, so a VM started later, or restarted (a new
  * emulator has no filters), is protected within that time.  Filters are
- * kept in the state directory (filters/ID.vf) and reloaded at start.
+ * kept in the state database (store.c) and reinstalled at start.
  */
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -196,8 +195,10 @@ static gboolean vm_result_done(gpointer opaque)
         g_hash_table_insert(vs->installed, g_strdup(id),
                             g_memdup2(&now, sizeof(now)));
         a->n.installed++;
+        agent_store_install(a, vs->cfg->name, id, now);
         if (e && !e->protected_us) {
             e->protected_us = now;
+            agent_store_sca(a, e);
         }
         if (e) {
             agent_log(a, "vm %s: filter %s of SCA %.12s installed, %.0f ms "
@@ -247,11 +248,6 @@ static void agent_filter_free(gpointer p)
     g_free(f);
 }
 
-static char *filters_dir(Agent *a)
-{
-    return g_build_filename(a->cfg->state_dir, "filters", NULL);
-}
-
 void agent_filter_made(Agent *a, const char *sca_digest, GBytes *encoding,
                        unsigned conditions, double gen_ms)
 {
@@ -259,8 +255,6 @@ void agent_filter_made(Agent *a, const char *sca_digest, GBytes *encoding,
     g_autofree char *origin = g_strdup_printf("SCA %.12s", sca_digest);
     g_autoptr(VgProtectFilter) pf = vg_protect_filter_new(encoding, origin,
                                                           &err);
-    g_autofree char *dir = filters_dir(a);
-    g_autofree char *path = NULL;
     ScaEntry *e = g_hash_table_lookup(a->scas, sca_digest);
     AgentFilter *f;
 
@@ -275,17 +269,11 @@ void agent_filter_made(Agent *a, const char *sca_digest, GBytes *encoding,
         if (e) {
             g_free(e->filter);
             e->filter = g_strdup(f->pf->id);
+            agent_store_sca(a, e);
         }
         agent_log(a, "SCA %.12s: its filter is %s, made before", sca_digest,
                   f->pf->id);
         return;
-    }
-    path = g_strdup_printf("%s/%s.vf", dir, pf->id);
-    if (g_mkdir_with_parents(dir, 0700) < 0 ||
-        !g_file_set_contents(path, g_bytes_get_data(encoding, NULL),
-                             g_bytes_get_size(encoding), &err)) {
-        agent_log(a, "filter %s not kept in %s: %s", pf->id, dir,
-                  err ? err->message : g_strerror(errno));
     }
     f = g_new0(AgentFilter, 1);
     f->pf = g_steal_pointer(&pf);
@@ -295,42 +283,43 @@ void agent_filter_made(Agent *a, const char *sca_digest, GBytes *encoding,
     f->gen_ms = gen_ms;
     g_ptr_array_add(a->filters, f);
     a->n.filters++;
+    agent_store_filter(a, f->pf->id, f->sca, f->pf->program, encoding,
+                       f->made_us, conditions, gen_ms);
     if (e) {
         g_free(e->filter);
         e->filter = g_strdup(f->pf->id);
+        agent_store_sca(a, e);
     }
     agent_log(a, "SCA %.12s: filter %s (%s, %u conditions) made in %.0f ms",
               sca_digest, f->pf->id, f->pf->program, conditions, gen_ms);
     kick(a);
 }
 
-/* The filters kept by an earlier run. */
-static void reload(Agent *a)
+/* A filter kept by an earlier run. */
+static void reload(Agent *a, const char *sca, GBytes *encoding,
+                   int64_t made_us, unsigned conditions, double gen_ms)
 {
-    g_autofree char *dir = filters_dir(a);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *origin = g_strdup_printf("SCA %.12s", sca);
+    VgProtectFilter *pf = vg_protect_filter_new(encoding, origin, &err);
+    AgentFilter *f;
 
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-        g_autoptr(GError) err = NULL;
-        VgProtectFilter *pf;
-        AgentFilter *f;
-
-        if (!g_str_has_suffix(name, ".vf")) {
-            continue;
-        }
-        pf = vg_protect_filter_load(path, &err);
-        if (!pf) {
-            agent_log(a, "kept filter %s ignored: %s", path, err->message);
-            continue;
-        }
-        f = g_new0(AgentFilter, 1);
-        f->pf = pf;
-        f->made_us = g_get_real_time();
-        g_ptr_array_add(a->filters, f);
-        agent_log(a, "filter %s (%s) reloaded", pf->id, pf->program);
+    if (!pf) {
+        agent_log(a, "state: a kept filter ignored: %s", err->message);
+        return;
     }
+    if (find_filter(a, pf->id)) {
+        vg_protect_filter_free(pf);
+        return;
+    }
+    f = g_new0(AgentFilter, 1);
+    f->pf = pf;
+    g_strlcpy(f->sca, sca, sizeof(f->sca));
+    f->made_us = made_us;
+    f->conditions = conditions;
+    f->gen_ms = gen_ms;
+    g_ptr_array_add(a->filters, f);
+    agent_log(a, "filter %s (%s) reloaded", pf->id, pf->program);
 }
 
 bool agent_protect_start(Agent *a, GError **errp)
@@ -338,7 +327,7 @@ bool agent_protect_start(Agent *a, GError **errp)
     AgentProtector *p;
 
     a->filters = g_ptr_array_new_with_free_func(agent_filter_free);
-    reload(a);
+    agent_store_load_filters(a, reload);
     if (!a->cfg->vms->len) {
         return true;
     }

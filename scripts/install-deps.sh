@@ -11,7 +11,7 @@ PACKAGES=(
     libglib2.0-dev libpixman-1-dev zlib1g-dev libcapstone-dev libslirp-dev
     libfdt-dev libaio-dev
     # project dependencies
-    libssl-dev libvirt-dev libpcap-dev libjson-glib-dev
+    libssl-dev libvirt-dev libpcap-dev libjson-glib-dev libsqlite3-dev
     # the SCA decoder's fuzz test (libFuzzer)
     clang
     # firmware the emulator loads at run time

@@ -24,9 +24,10 @@
  *              malformed; the others' links stay up.
  *   catch-up   h5 killed and its VM replaced by a fresh one (no
  *              filter); an SCA submitted; h5 restarted on its state
- *              directory: it reinstalls its kept filter on the new VM,
- *              which drops the attack, and gets the SCA from h4
- *              (have/want), verifies it and passes it on to h8.
+ *              directory (SQLite): it remembers the SCAs it had decided
+ *              (none verified again), reinstalls its kept filter on the
+ *              new VM, which drops the attack, and gets the new SCA from
+ *              h4 (have/want), verifies it and passes it on to h8.
  *   mesh       eight other agents in a random connected mesh: an SCA
  *              submitted at one reaches all.
  *
@@ -700,6 +701,8 @@ static void test_catch_up(void)
     g_assert_true(g_file_get_contents(h5->log, &log, NULL, NULL));
     g_assert_nonnull(strstr(log, "catching up"));
     g_assert_nonnull(strstr(log, "reloaded"));
+    /* It remembers what it had verified: nothing of it verified again. */
+    g_assert_nonnull(strstr(log, "SCA(s) remembered, 0 to verify again"));
 }
 
 static void test_mesh(void)
