@@ -124,8 +124,8 @@ int main(int argc, char **argv)
     g_unix_signal_add(SIGTERM, on_stop_signal, a);
     g_unix_signal_add(SIGINT, on_stop_signal, a);
     ensure_types();
-    if (!agent_store_open(a, &err) || !agent_protect_start(a, &err) || !agent_flood_start(a, &err) ||
-        !agent_control_start(a, &err) ||
+    if (!agent_store_open(a, &err) || !agent_protect_start(a, &err) ||
+        !agent_flood_start(a, &err) || !agent_control_start(a, &err) ||
         !agent_links_start(a, &err)) {
         agent_log(a, "%s", err->message);
         status = 3;
