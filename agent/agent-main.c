@@ -17,6 +17,7 @@
 #include <gio/gunixsocketaddress.h>
 
 #include "agent.h"
+#include "sca-verify.h"
 
 void agent_log(Agent *a, const char *fmt, ...)
 {
@@ -68,6 +69,27 @@ static void ensure_types(void)
     g_type_ensure(G_TYPE_TASK);
 }
 
+/*
+ * [agent] qemu when not given: $VIGILANTE_QEMU, else the emulator of the
+ * build tree this agent is in (build/host/agent/ -> build/), else where
+ * the tools look (vg_find_qemu).
+ */
+static char *default_qemu(void)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+    const char *env = g_getenv("VIGILANTE_QEMU");
+    g_autofree char *built = dir ? g_build_filename(dir, "..", "..",
+                                                    "qemu-system-x86_64",
+                                                    NULL) : NULL;
+
+    if (!(env && env[0]) && built &&
+        g_file_test(built, G_FILE_TEST_IS_EXECUTABLE)) {
+        return g_steal_pointer(&built);
+    }
+    return vg_find_qemu(NULL);
+}
+
 int main(int argc, char **argv)
 {
     g_autofree char *config = NULL;
@@ -103,6 +125,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "vigilante-agent: %s\n", err->message);
         return 2;
     }
+    if (!a->cfg->qemu) {
+        a->cfg->qemu = default_qemu();
+    }
     a->banned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                       g_free);
     a->loop = g_main_loop_new(NULL, false);
@@ -117,8 +142,8 @@ int main(int argc, char **argv)
         status = 3;
         goto out;
     }
-    agent_log(a, "vigilante-agent %s, node %s", VIGILANTE_VERSION,
-              a->node_id);
+    agent_log(a, "vigilante-agent %s, node %s, emulator %s",
+              VIGILANTE_VERSION, a->node_id, a->cfg->qemu);
     /* A peer that goes away mid-write is an error return, not a signal. */
     signal(SIGPIPE, SIG_IGN);
     g_unix_signal_add(SIGTERM, on_stop_signal, a);

@@ -29,7 +29,8 @@
  *              new VM, which drops the attack, and gets the new SCA from
  *              h4 (have/want), verifies it and passes it on to h8.
  *   mesh       eight other agents in a random connected mesh: an SCA
- *              submitted at one reaches all.
+ *              submitted at one reaches all, and m1's VM gets the filter
+ *              and resists (times from the submission printed).
  *
  * Arguments besides GTest's: --cli=PATH --agent=PATH.
  */
@@ -69,10 +70,15 @@ typedef struct {
     GSubprocess *proc;
 } AgentProc;
 
-/* The VM h5 protects: the tiny guest, taint off, a second QMP socket. */
-static VgGuest *protected_vm;
-static guint16 protected_port;
-static char *protected_qmp;
+/* A protected VM: the tiny guest, taint off, a second QMP socket. */
+typedef struct {
+    VgGuest *g;
+    guint16 port;
+    char *qmp;
+} ProtectedVm;
+
+static ProtectedVm chain_vm;    /* h5's */
+static ProtectedVm mesh_vm;     /* m1's */
 
 static AgentProc agents[2 * NAGENTS];   /* chain h1-h8, mesh m1-m8 */
 
@@ -319,7 +325,7 @@ static char *digest_of(GBytes *enc)
 
 static Sca *genuine;
 
-static void vm_start(void)
+static void vm_start(ProtectedVm *pv)
 {
     g_autofree char *elf = vg_build_file("tests/guests/tiny/tiny-guest.elf");
     g_autofree char *netdev = NULL, *qmp = NULL;
@@ -327,21 +333,21 @@ static void vm_start(void)
     char reply[64];
     size_t len;
 
-    protected_port = vg_free_port(TRUE);
+    pv->port = vg_free_port(TRUE);
     netdev = g_strdup_printf("user,id=n0,hostfwd=udp:127.0.0.1:%u-"
-                             TINY_IP_ADDR ":%u", protected_port,
+                             TINY_IP_ADDR ":%u", pv->port,
                              TINY_UDP_FIG1_PORT);
-    qmp = g_strdup_printf("unix:%s,server=on,wait=off", protected_qmp);
+    qmp = g_strdup_printf("unix:%s,server=on,wait=off", pv->qmp);
     {
         const char *args[] = {
             "-accel", "tcg", "-m", "32", "-kernel", elf, "-netdev", netdev,
             "-device", "e1000,netdev=n0,romfile=", "-qmp", qmp, NULL,
         };
 
-        protected_vm = vg_guest_start(args, TINY_MARK_READY, 30000);
+        pv->g = vg_guest_start(args, TINY_MARK_READY, 30000);
     }
     len = fig1_build_benign(req, sizeof(req), "hello");
-    g_assert_cmpint(vg_udp_exchange_retry(protected_port, req, len, reply,
+    g_assert_cmpint(vg_udp_exchange_retry(pv->port, req, len, reply,
                                           sizeof(reply), 200, 5000), >, 0);
 }
 
@@ -350,7 +356,7 @@ static void vm_start(void)
  * targets and filler): none lands, each is dropped by a filter; benign
  * requests are still answered.
  */
-static void vm_resists(void)
+static void vm_resists(ProtectedVm *pv)
 {
     static const struct {
         uint32_t delta;
@@ -368,22 +374,22 @@ static void vm_resists(void)
         if (variants[i].filler) {
             memset(req + TINY_FIG1_BUF_SIZE, variants[i].filler, 4);
         }
-        g_assert_cmpint(vg_udp_exchange(protected_port, req, len, NULL, 0, 0),
+        g_assert_cmpint(vg_udp_exchange(pv->port, req, len, NULL, 0, 0),
                         ==, 0);
         if (i == 0) {
             /* Later drop events may be throttled: the hits count them. */
-            ev = vg_qmp_wait_event(protected_vm->qmp,
+            ev = vg_qmp_wait_event(pv->g->qmp,
                                    "VIGILANTE_FILTER_DROP", 5000);
             if (!ev) {
-                q = vg_qmp_command(protected_vm->qmp, "{\"execute\": "
+                q = vg_qmp_command(pv->g->qmp, "{\"execute\": "
                                    "\"query-vigilante-filters\"}", 5000);
                 g_test_message("not dropped; the VM's filters: %s", q);
             }
             g_assert_nonnull(ev);
         }
     }
-    g_assert_false(vg_vm_wait_serial(protected_vm->vm, TINY_MARK_PWNED, 1000));
-    q = vg_qmp_command(protected_vm->qmp,
+    g_assert_false(vg_vm_wait_serial(pv->g->vm, TINY_MARK_PWNED, 1000));
+    q = vg_qmp_command(pv->g->qmp,
                        "{\"execute\": \"query-vigilante-filters\"}", 5000);
     g_assert_true(vg_qmp_get_uint(q, "return.filters.0.hits", &hits));
     g_assert_cmpuint(hits, ==, G_N_ELEMENTS(variants));
@@ -393,7 +399,7 @@ static void vm_resists(void)
         char reply[64];
         size_t len = fig1_build_benign(req, sizeof(req), text);
 
-        g_assert_cmpint(vg_udp_exchange_retry(protected_port, req, len, reply,
+        g_assert_cmpint(vg_udp_exchange_retry(pv->port, req, len, reply,
                                               sizeof(reply), 200, 5000), >, 0);
     }
 }
@@ -443,12 +449,12 @@ static void setup_once(void)
     make_cert("other-ca", "outsider");
     make_cert("ca", "rogue");
     make_cert("ca", "babbler");
-    protected_qmp = g_build_filename(work, "tiny-vm.qmp", NULL);
-    vm_start();
+    chain_vm.qmp = g_build_filename(work, "chain-vm.qmp", NULL);
+    vm_start(&chain_vm);
     for (int i = 0; i < NAGENTS; i++) {
         agent_init(i, "h", i + 1);
     }
-    agents[4].vm_qmp = protected_qmp;
+    agents[4].vm_qmp = chain_vm.qmp;
     for (int i = 0; i < NAGENTS; i++) {
         int next = i + 1;
 
@@ -524,7 +530,7 @@ static void test_chain(void)
                    "VM %.0f ms after the alert", (decided - alert_us) / 1000.0);
     g_assert_cmpuint(counter(&agents[4], "filters"), ==, 1);
     g_assert_cmpuint(counter(&agents[3], "filters"), ==, 0);
-    vm_resists();
+    vm_resists(&chain_vm);
 }
 
 /* A TLS client: NULL when the handshake fails. */
@@ -686,15 +692,15 @@ static void test_catch_up(void)
 
     agent_stop(h5, SIGKILL);
     /* Its VM restarted meanwhile: a new emulator, no filter. */
-    vg_guest_stop(protected_vm);
-    vm_start();
+    vg_guest_stop(chain_vm.g);
+    vm_start(&chain_vm);
     g_free(vg_agent_submit(agents[0].sock, sca, NULL));
     g_assert_true(wait_state(&agents[3], digest, "verified", WAIT_MS, NULL));
     g_usleep(500000);
     g_assert_false(wait_state(&agents[5], digest, "verified", 100, NULL));
     agent_start(h5, true);
     g_assert_true(wait_log(h5, "installed", WAIT_MS));
-    vm_resists();
+    vm_resists(&chain_vm);
     g_assert_true(wait_state(h5, digest, "verified", WAIT_MS, NULL));
     g_assert_true(wait_state(&agents[NAGENTS - 1], digest, "verified",
                              WAIT_MS, NULL));
@@ -705,17 +711,50 @@ static void test_catch_up(void)
     g_assert_nonnull(strstr(log, "SCA(s) remembered, 0 to verify again"));
 }
 
+/* Hops from `from` to each node of the mesh (its links, symmetric). */
+static void mesh_hops(bool adj[NAGENTS][NAGENTS], int from, int *hops)
+{
+    int queue[NAGENTS], head = 0, tail = 0;
+
+    for (int i = 0; i < NAGENTS; i++) {
+        hops[i] = -1;
+    }
+    hops[from] = 0;
+    queue[tail++] = from;
+    while (head < tail) {
+        int u = queue[head++];
+
+        for (int v = 0; v < NAGENTS; v++) {
+            if (adj[u][v] && hops[v] < 0) {
+                hops[v] = hops[u] + 1;
+                queue[tail++] = v;
+            }
+        }
+    }
+}
+
+/*
+ * A random mesh of eight (each links to up to two earlier ones: connected,
+ * seeded).  An SCA submitted at m6 is verified at all; m1 protects a VM
+ * of its own, which gets the filter and resists.  Times are from the
+ * submission.
+ */
 static void test_mesh(void)
 {
     GRand *rng = g_rand_new_with_seed(5);
     g_autoptr(GBytes) sca = variant(genuine, 777, 0);
     g_autofree char *digest = digest_of(sca);
-    int links[NAGENTS] = { 0 };
+    int links[NAGENTS] = { 0 }, hops[NAGENTS];
+    bool adj[NAGENTS][NAGENTS] = { { false } };
+    const int source = 5;
+    gint64 t0, protected;
 
+    mesh_vm.qmp = g_build_filename(work, "mesh-vm.qmp", NULL);
+    vm_start(&mesh_vm);
     for (int i = 0; i < NAGENTS; i++) {
         agent_init(NAGENTS + i, "m", i + 1);
     }
-    /* Each connects to up to two earlier ones: connected, and random. */
+    agents[NAGENTS].vm_qmp = mesh_vm.qmp;
     for (int i = 0; i < NAGENTS; i++) {
         int peers[2], n = 0;
 
@@ -732,22 +771,32 @@ static void test_mesh(void)
         for (int k = 0; k < n; k++) {
             links[i]++;
             links[peers[k] - NAGENTS]++;
+            adj[i][peers[k] - NAGENTS] = adj[peers[k] - NAGENTS][i] = true;
         }
         write_conf(&agents[NAGENTS + i], peers, n);
         agent_start(&agents[NAGENTS + i], false);
     }
+    mesh_hops(adj, source, hops);
     for (int i = 0; i < NAGENTS; i++) {
         wait_up(&agents[NAGENTS + i], links[i]);
     }
-    g_free(vg_agent_submit(agents[NAGENTS + 5].sock, sca, NULL));
+    t0 = g_get_real_time();
+    g_free(vg_agent_submit(agents[NAGENTS + source].sock, sca, NULL));
     for (int i = 0; i < NAGENTS; i++) {
         gint64 decided;
 
         g_assert_true(wait_state(&agents[NAGENTS + i], digest, "verified",
                                  WAIT_MS, &decided));
-        g_test_message("%s: verified, %d link(s)", agents[NAGENTS + i].name,
-                       links[i]);
+        g_test_message("%s: %d link(s), %d hop(s) from m%d: verified %.0f ms "
+                       "after the submission", agents[NAGENTS + i].name,
+                       links[i], hops[i], source + 1, (decided - t0) / 1000.0);
     }
+    protected = wait_protected(&agents[NAGENTS], digest, 120000);
+    g_assert_cmpint(protected, >, 0);
+    g_test_message("m1 (%d hop(s) from m%d): filter installed on its VM "
+                   "%.0f ms after the submission", hops[0], source + 1,
+                   (protected - t0) / 1000.0);
+    vm_resists(&mesh_vm);
     g_rand_free(rng);
 }
 
@@ -777,7 +826,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2 * NAGENTS; i++) {
         agent_stop(&agents[i], SIGTERM);
     }
-    vg_guest_stop(protected_vm);
+    vg_guest_stop(chain_vm.g);
+    vg_guest_stop(mesh_vm.g);
     if (!status) {
         vg_dir_remove(work);
     }
