@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The vigilante CLI's top level: --version, --help and errors; the
- * filter subcommand's compile, show, check and eval on files.
+ * filter subcommand's compile, show, check and eval on files; the usage
+ * errors of qmp, replay, libvirt and agent.
  * argv[1] after the GTest options is the path of the CLI binary.
  */
 #include <glib.h>
@@ -86,6 +87,51 @@ static void test_qmp_no_socket(void)
 
     g_assert_cmpint(run_cli_argv(args, &out, &err), ==, 3);
     g_assert_nonnull(strstr(err, "/nonexistent/vm.sock: no such socket"));
+}
+
+/* vigilante agent: usage, bad SCA files and a missing agent. */
+static void test_agent_usage(void)
+{
+    static const struct {
+        const char *args[5];
+        int status;
+        const char *err;
+    } cases[] = {
+        { { "agent", NULL }, 2, "Usage: vigilante agent" },
+        { { "agent", "/tmp/x.sock", NULL }, 2, "Usage: vigilante agent" },
+        { { "agent", "/tmp/x.sock", "reboot", NULL }, 2,
+          "unknown command 'reboot'" },
+        { { "agent", "/tmp/x.sock", "status", "extra", NULL }, 2,
+          "Usage: vigilante agent" },
+        { { "agent", "/tmp/x.sock", "submit", NULL }, 2,
+          "Usage: vigilante agent" },
+        { { "agent", "/tmp/x.sock", "submit", "/nonexistent.sca", NULL }, 3,
+          "/nonexistent.sca" },
+        { { "agent", "/nonexistent/agent.sock", "vms", NULL }, 3,
+          "/nonexistent/agent.sock" },
+    };
+    g_autofree char *bad = g_build_filename(g_get_tmp_dir(),
+                                            "vg-cli-bad.sca", NULL);
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *out = NULL, *err = NULL;
+
+        g_assert_cmpint(run_cli_argv(cases[i].args, &out, &err), ==,
+                        cases[i].status);
+        g_assert_nonnull(strstr(err, cases[i].err));
+    }
+    /* Not an SCA: refused before the agent is asked. */
+    g_assert_true(g_file_set_contents(bad, "not an SCA", -1, NULL));
+    {
+        const char *args[] = { "agent", "/nonexistent/agent.sock", "submit",
+                               bad, NULL };
+        g_autofree char *out = NULL, *err = NULL;
+
+        g_assert_cmpint(run_cli_argv(args, &out, &err), ==, 3);
+        g_assert_nonnull(strstr(err, bad));
+        g_assert_null(strstr(err, "agent.sock"));
+    }
+    g_unlink(bad);
 }
 
 /* vigilante replay: usage refused before anything is read. */
@@ -319,6 +365,7 @@ int main(int argc, char **argv)
     cli = argv[1];
     g_test_add_func("/cli/filter", test_filter);
     g_test_add_func("/cli/replay-usage", test_replay_usage);
+    g_test_add_func("/cli/agent-usage", test_agent_usage);
     g_test_add_func("/cli/libvirt-usage", test_libvirt_usage);
     g_test_add_func("/cli/libvirt-bad-filter", test_libvirt_bad_filter);
     g_test_add_func("/cli/libvirt-test-driver", test_libvirt_test_driver);
