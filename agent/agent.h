@@ -122,8 +122,11 @@ bool link_take_token(Link *l);
 void link_penalise(Link *l, const char *why);
 void link_count_verified(Link *l);
 void link_count_forwarded(Link *l);
-/* Digests we asked this peer for: their SCAs skip its rate limit. */
-void link_want_add(Link *l, const char *digest);
+/*
+ * Digests we asked this peer for: their SCAs skip its rate limit.  False
+ * when the link has as many live wants as a want frame holds.
+ */
+bool link_want_add(Link *l, const char *digest);
 bool link_want_take(Link *l, const char *digest);
 /* The links, as a JSON array member of an object being built. */
 void agent_links_json(Agent *a, JsonBuilder *b);

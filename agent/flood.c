@@ -471,16 +471,25 @@ void agent_flood_link_up(Agent *a, Link *l)
 void agent_flood_have(Agent *a, Link *l, const uint8_t *digests, unsigned n)
 {
     g_autofree uint8_t *want = g_malloc((size_t)n * 32);
-    unsigned k = 0;
+    unsigned k = 0, over = 0;
 
     for (unsigned i = 0; i < n; i++) {
         char hex[2 * 32 + 1];
 
         digest_to_hex(digests + 32 * i, hex);
-        if (!g_hash_table_contains(a->scas, hex)) {
-            memcpy(want + 32 * k++, digests + 32 * i, 32);
-            link_want_add(l, hex);
+        if (g_hash_table_contains(a->scas, hex)) {
+            continue;
         }
+        if (link_want_add(l, hex)) {
+            memcpy(want + 32 * k++, digests + 32 * i, 32);
+        } else {
+            over++;
+        }
+    }
+    if (over) {
+        agent_log(a, "have from %.12s: %u digest(s) not asked for: %u "
+                  "wants outstanding on that link already", link_peer(l),
+                  over, VGA_MAX_DIGESTS);
     }
     if (k) {
         g_autoptr(GBytes) f = vga_frame_digests(VGA_FRAME_WANT, want, k);

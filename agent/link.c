@@ -16,6 +16,7 @@
 
 #define RECONNECT_S     1
 #define READ_CHUNK      16384
+#define WANT_TTL_S      60
 
 typedef enum {
     LINK_HANDSHAKE,
@@ -42,7 +43,7 @@ struct Link {
     double tokens;
     int64_t refill_us;
     unsigned failures;
-    GHashTable *wanted;         /* digests we sent in a want frame */
+    GHashTable *wanted;         /* digest we asked for -> until when */
     uint64_t rx_scas, verified, refused, rate_limited, forwarded;
 };
 
@@ -267,14 +268,40 @@ void link_count_forwarded(Link *l)
     l->forwarded++;
 }
 
-void link_want_add(Link *l, const char *digest)
+static gboolean want_expired(gpointer key, gpointer value, gpointer now)
 {
-    g_hash_table_add(l->wanted, g_strdup(digest));
+    return *(int64_t *)value <= *(int64_t *)now;
+}
+
+/*
+ * At most VGA_MAX_DIGESTS wants per link, each for WANT_TTL_S: a peer's
+ * have frames cannot grow the set without bound, nor keep a rate-limit
+ * exemption for SCAs it announced and never sent.
+ */
+bool link_want_add(Link *l, const char *digest)
+{
+    int64_t now = g_get_monotonic_time();
+
+    if (g_hash_table_size(l->wanted) >= VGA_MAX_DIGESTS) {
+        g_hash_table_foreach_remove(l->wanted, want_expired, &now);
+    }
+    if (g_hash_table_size(l->wanted) >= VGA_MAX_DIGESTS) {
+        return false;
+    }
+    g_hash_table_insert(l->wanted, g_strdup(digest),
+                        g_memdup2(&(int64_t){ now + WANT_TTL_S *
+                                              G_USEC_PER_SEC },
+                                  sizeof(int64_t)));
+    return true;
 }
 
 bool link_want_take(Link *l, const char *digest)
 {
-    return g_hash_table_remove(l->wanted, digest);
+    int64_t *until = g_hash_table_lookup(l->wanted, digest);
+    bool live = until && *until > g_get_monotonic_time();
+
+    g_hash_table_remove(l->wanted, digest);
+    return live;
 }
 
 static bool is_banned(Agent *a, const char *id)
@@ -515,7 +542,8 @@ static void link_new(Agent *a, GSocketConnection *conn, int peer_index)
     l->fd = g_socket_get_fd(sock);
     l->peer_index = peer_index;
     l->dec = vga_decoder_new();
-    l->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    l->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                      g_free);
     l->tokens = a->cfg->burst;
     l->refill_us = g_get_monotonic_time();
     g_queue_init(&l->out);
@@ -668,6 +696,7 @@ void agent_links_json(Agent *a, JsonBuilder *b)
         agent_json_int(b, "rate-limited", l->rate_limited);
         agent_json_int(b, "forwarded", l->forwarded);
         agent_json_int(b, "queued", g_queue_get_length(&l->out));
+        agent_json_int(b, "wanted", g_hash_table_size(l->wanted));
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

@@ -22,6 +22,8 @@
  *              with none, do not get a link.
  *   garbage    a peer that sends bytes that are no frame is closed as
  *              malformed; the others' links stay up.
+ *   have-flood a peer announces 5,120 digests it does not have: the
+ *              agent asks for 1,024 at most, and keeps the link.
  *   catch-up   h5 killed and its VM replaced by a fresh one (no
  *              filter); an SCA submitted; h5 restarted on its state
  *              directory (SQLite): it remembers the SCAs it had decided
@@ -683,6 +685,62 @@ static void test_garbage(void)
     g_assert_cmpint(open_links(&agents[2]), ==, 2);
 }
 
+/*
+ * A peer that announces more than it has: five have frames of 1,024
+ * random digests.  The agent asks for 1,024 at most (one frame's worth
+ * outstanding per link) and says so; the link stays up.
+ */
+static void test_have_flood(void)
+{
+    int fd;
+    SSL *ssl = tls_connect(agents[2].port, "babbler", &fd);
+    g_autoptr(VgaDecoder) d = vga_decoder_new();
+    g_autofree uint8_t *digests = g_malloc(VGA_MAX_DIGESTS * 32);
+    g_autofree char *peers = NULL;
+    unsigned wanted = 0;
+    guint64 max_wanted = 0;
+    char buf[16384];
+    int r;
+
+    g_assert_nonnull(ssl);
+    for (int f = 0; f < 5; f++) {
+        g_autoptr(GBytes) have = NULL;
+
+        for (int i = 0; i < VGA_MAX_DIGESTS * 32; i++) {
+            digests[i] = g_random_int_range(0, 256);
+        }
+        have = vga_frame_digests(VGA_FRAME_HAVE, digests, VGA_MAX_DIGESTS);
+        g_assert_cmpint(SSL_write(ssl, g_bytes_get_data(have, NULL),
+                                  g_bytes_get_size(have)), >, 0);
+    }
+    /* Its wants, until 1,024 have come (or the read times out). */
+    while (wanted < VGA_MAX_DIGESTS &&
+           (r = SSL_read(ssl, buf, sizeof(buf))) > 0) {
+        VgaFrame f;
+
+        vga_decoder_feed(d, buf, r);
+        while (vga_decoder_next(d, &f, NULL) == 1) {
+            if (f.type == VGA_FRAME_WANT) {
+                wanted += f.ndigests;
+            }
+            vga_frame_clear(&f);
+        }
+    }
+    g_assert_cmpuint(wanted, ==, VGA_MAX_DIGESTS);
+    g_assert_true(wait_log(&agents[2], "digest(s) not asked for", WAIT_MS));
+    peers = vg_agent_request(agents[2].sock, "peers", NULL);
+    g_assert_nonnull(peers);
+    for (const char *p = peers; (p = strstr(p, "\"wanted\":")); p++) {
+        max_wanted = MAX(max_wanted, g_ascii_strtoull(p + 9, NULL, 10));
+    }
+    g_test_message("asked for %u of the 5,120 announced; %" G_GUINT64_FORMAT
+                   " wants outstanding on the link", wanted, max_wanted);
+    g_assert_cmpuint(max_wanted, ==, VGA_MAX_DIGESTS);
+    g_assert_cmpint(open_links(&agents[2]), ==, 3);
+    SSL_free(ssl);
+    close(fd);
+}
+
 static void test_catch_up(void)
 {
     AgentProc *h5 = &agents[4];
@@ -820,6 +878,7 @@ int main(int argc, char **argv)
     g_test_add_func("/agent/flood", test_flood);
     g_test_add_func("/agent/outsiders", test_outsiders);
     g_test_add_func("/agent/garbage", test_garbage);
+    g_test_add_func("/agent/have-flood", test_have_flood);
     g_test_add_func("/agent/catch-up", test_catch_up);
     g_test_add_func("/agent/mesh", test_mesh);
     status = g_test_run();
