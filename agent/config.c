@@ -107,6 +107,7 @@ static bool check_known(GKeyFile *kf, GError **errp)
         "verify/profiles", "verify/forward-unverified", "verify/timeout-ms",
         "limits/rate", "limits/burst", "limits/queue", "limits/max-failures",
         "limits/ban-seconds", "protect/generate", "protect/rescan-seconds",
+        "protect/filters", "libvirt/uri",
     };
     static const char *const vm_keys[] = { "qmp", "programs", "netdevs" };
     g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
@@ -315,6 +316,19 @@ static bool load(VgaConfig *c, GKeyFile *kf, const char *dir, GError **errp)
         return false;
     }
     c->verify_timeout_ms = timeout;
+    c->filters = list_key(kf, "protect", "filters");
+    for (char **f = c->filters; *f; f++) {
+        if (!g_path_is_absolute(*f)) {
+            char *abs = g_build_filename(dir, *f, NULL);
+
+            g_free(*f);
+            *f = abs;
+        }
+    }
+    c->libvirt = g_key_file_get_string(kf, "libvirt", "uri", NULL);
+    if (c->libvirt && !c->libvirt[0]) {
+        g_clear_pointer(&c->libvirt, g_free);
+    }
     gen = g_key_file_get_string(kf, "protect", "generate", NULL);
     if (!gen || !strcmp(gen, "auto")) {
         c->generate = VGA_GENERATE_AUTO;
@@ -346,6 +360,9 @@ bool vga_config_wants_filter(const VgaConfig *c, const char *program)
 {
     if (c->generate != VGA_GENERATE_AUTO) {
         return c->generate == VGA_GENERATE_ALWAYS;
+    }
+    if (c->libvirt) {
+        return true;            /* its domains' programs are not known yet */
     }
     for (guint i = 0; i < c->vms->len; i++) {
         const VgaVm *vm = g_ptr_array_index(c->vms, i);
@@ -409,5 +426,7 @@ void vga_config_free(VgaConfig *c)
     if (c->vms) {
         g_ptr_array_unref(c->vms);
     }
+    g_strfreev(c->filters);
+    g_free(c->libvirt);
     g_free(c);
 }

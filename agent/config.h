@@ -52,6 +52,8 @@ typedef struct {
     VgaGenerate generate;       /* [protect] generate: filters from SCAs */
     unsigned rescan_s;          /* [protect] rescan-seconds */
     GPtrArray *vms;             /* of VgaVm, from the [vm NAME] groups */
+    char **filters;             /* [protect] filters: the operator's */
+    char *libvirt;              /* [libvirt] uri: its marked domains */
 } VgaConfig;
 
 VgaConfig *vga_config_load(const char *path, GError **errp);

@@ -10,9 +10,11 @@
  * kept in the state database (store.c) and reinstalled at start.
  */
 #include <glib/gstdio.h>
+#include <libvirt/virterror.h>
 #include <string.h>
 
 #include "agent.h"
+#include "libvirt-vms.h"
 #include "qmp-client.h"
 
 #define QMP_CONNECT_MS  500
@@ -27,7 +29,9 @@ struct AgentFilter {
 
 /* What the main loop knows of a VM. */
 typedef struct {
-    const VgaVm *cfg;
+    char *name;                 /* [vm NAME], or the libvirt domain's */
+    char *where;                /* its QMP socket, or "libvirt URI" */
+    char *programs;             /* ";"-separated */
     const char *state;          /* unknown, protected, unreachable, error */
     char *error;
     int64_t synced_us;
@@ -43,7 +47,7 @@ typedef struct {
 /* One VM's result, back to the main loop. */
 typedef struct {
     Agent *a;
-    guint vm;
+    char *name, *where, *programs;
     bool reached, ok;
     char *error;
     char *log;
@@ -80,6 +84,9 @@ static void sync_free(Sync *s)
 
 static void result_free(VmResult *r)
 {
+    g_free(r->name);
+    g_free(r->where);
+    g_free(r->programs);
     g_free(r->error);
     g_free(r->log);
     g_ptr_array_unref(r->installed);
@@ -97,26 +104,92 @@ static JsonNode *qmp_monitor(void *opaque, const char *execute,
 
 static gboolean vm_result_done(gpointer opaque);
 
-static void sync_vm(Agent *a, guint index, GPtrArray *filters)
+static VmResult *result_new(Agent *a, const char *name, const char *where,
+                            char *const *programs)
 {
-    const VgaVm *vm = g_ptr_array_index(a->cfg->vms, index);
     VmResult *r = g_new0(VmResult, 1);
+
+    r->a = a;
+    r->name = g_strdup(name);
+    r->where = g_strdup(where);
+    r->programs = programs ? g_strjoinv(";", (char **)programs)
+                           : g_strdup("");
+    r->installed = g_ptr_array_new_with_free_func(g_free);
+    return r;
+}
+
+static void result_post(VmResult *r, GString *log, GError *err)
+{
+    r->error = err ? g_strdup(err->message) : NULL;
+    r->log = g_strdup(log ? log->str : "");
+    g_idle_add(vm_result_done, r);
+}
+
+static void sync_vm(Agent *a, const VgaVm *vm, GPtrArray *filters)
+{
+    VmResult *r = result_new(a, vm->name, vm->qmp, vm->programs);
     g_autoptr(GString) log = g_string_new(NULL);
     g_autoptr(GError) err = NULL;
     g_autoptr(VgQmp) qmp = vg_qmp_connect(vm->qmp, QMP_CONNECT_MS, &err);
 
-    r->a = a;
-    r->vm = index;
-    r->installed = g_ptr_array_new_with_free_func(g_free);
     r->reached = qmp != NULL;
     if (qmp) {
         r->ok = vg_protect_vm(qmp_monitor, qmp, vm->programs, vm->netdevs,
                               (VgProtectFilter *const *)filters->pdata,
                               filters->len, log, r->installed, &err);
     }
-    r->error = err ? g_strdup(err->message) : NULL;
-    r->log = g_string_free(g_steal_pointer(&log), false);
-    g_idle_add(vm_result_done, r);
+    result_post(r, log, err);
+}
+
+/*
+ * Every running domain of the libvirt host that marks its programs
+ * (docs/libvirt.md); the connection is kept, and opened again when lost.
+ */
+static void sync_libvirt(Agent *a, virConnectPtr *conn, GPtrArray *filters)
+{
+    g_autofree char *where = g_strdup_printf("libvirt %s", a->cfg->libvirt);
+    virDomainPtr *doms = NULL;
+    int n;
+
+    if (*conn && virConnectIsAlive(*conn) != 1) {
+        virConnectClose(*conn);
+        *conn = NULL;
+    }
+    if (!*conn) {
+        *conn = virConnectOpen(a->cfg->libvirt);
+    }
+    n = *conn ? virConnectListAllDomains(*conn, &doms,
+                                         VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+              : -1;
+    if (n < 0) {
+        VmResult *r = result_new(a, "(libvirt)", where, NULL);
+        g_autoptr(GError) err = g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED,
+                                            "%s", virGetLastErrorMessage());
+
+        result_post(r, NULL, err);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(GString) log = g_string_new(NULL);
+        g_auto(GStrv) programs = vg_libvirt_domain_programs(doms[i], &err);
+        VmResult *r;
+
+        if (programs) {
+            r = result_new(a, virDomainGetName(doms[i]), where, programs);
+            r->reached = true;
+            r->ok = vg_libvirt_protect_domain(
+                doms[i], (VgProtectFilter *const *)filters->pdata,
+                filters->len, log, r->installed, &err);
+            result_post(r, log, err);
+        } else if (err) {
+            r = result_new(a, virDomainGetName(doms[i]), where, NULL);
+            r->reached = true;
+            result_post(r, NULL, err);
+        }
+        virDomainFree(doms[i]);
+    }
+    free(doms);
 }
 
 static gpointer protector_main(gpointer opaque)
@@ -124,6 +197,7 @@ static gpointer protector_main(gpointer opaque)
     AgentProtector *p = opaque;
     Agent *a = p->a;
     g_autoptr(GPtrArray) filters = g_ptr_array_new();
+    virConnectPtr conn = NULL;
 
     for (;;) {
         Sync *s = g_async_queue_timeout_pop(p->requests,
@@ -139,8 +213,14 @@ static gpointer protector_main(gpointer opaque)
             sync_free(s);
         }
         for (guint i = 0; i < a->cfg->vms->len; i++) {
-            sync_vm(a, i, filters);
+            sync_vm(a, g_ptr_array_index(a->cfg->vms, i), filters);
         }
+        if (a->cfg->libvirt) {
+            sync_libvirt(a, &conn, filters);
+        }
+    }
+    if (conn) {
+        virConnectClose(conn);
     }
     return NULL;
 }
@@ -159,6 +239,44 @@ static AgentFilter *find_filter(Agent *a, const char *id)
     return NULL;
 }
 
+static VmState *vm_state(AgentProtector *p, const char *name,
+                         const char *where, const char *programs)
+{
+    VmState *vs;
+
+    for (guint i = 0; i < p->vms->len; i++) {
+        vs = g_ptr_array_index(p->vms, i);
+        if (!strcmp(vs->name, name) && !strcmp(vs->where, where)) {
+            if (strcmp(vs->programs, programs)) {
+                g_free(vs->programs);
+                vs->programs = g_strdup(programs);
+            }
+            return vs;
+        }
+    }
+    vs = g_new0(VmState, 1);
+    vs->name = g_strdup(name);
+    vs->where = g_strdup(where);
+    vs->programs = g_strdup(programs);
+    vs->state = "unknown";
+    vs->installed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          g_free);
+    g_ptr_array_add(p->vms, vs);
+    return vs;
+}
+
+static void vm_state_free(gpointer p)
+{
+    VmState *vs = p;
+
+    g_free(vs->name);
+    g_free(vs->where);
+    g_free(vs->programs);
+    g_free(vs->error);
+    g_hash_table_unref(vs->installed);
+    g_free(vs);
+}
+
 static gboolean vm_result_done(gpointer opaque)
 {
     VmResult *r = opaque;
@@ -171,11 +289,11 @@ static gboolean vm_result_done(gpointer opaque)
         result_free(r);
         return G_SOURCE_REMOVE;
     }
-    vs = g_ptr_array_index(a->protector->vms, r->vm);
+    vs = vm_state(a->protector, r->name, r->where, r->programs);
     state = !r->reached ? "unreachable" : r->ok ? "protected" : "error";
     /* One line per change of state, not one per rescan. */
     if (strcmp(state, vs->state) || g_strcmp0(r->error, vs->error)) {
-        agent_log(a, "vm %s (%s): %s%s%s", vs->cfg->name, vs->cfg->qmp, state,
+        agent_log(a, "vm %s (%s): %s%s%s", vs->name, vs->where, state,
                   r->error ? ": " : "", r->error ? r->error : "");
     }
     vs->state = state;
@@ -195,17 +313,17 @@ static gboolean vm_result_done(gpointer opaque)
         g_hash_table_insert(vs->installed, g_strdup(id),
                             g_memdup2(&now, sizeof(now)));
         a->n.installed++;
-        agent_store_install(a, vs->cfg->name, id, now);
+        agent_store_install(a, vs->name, id, now);
         if (e && !e->protected_us) {
             e->protected_us = now;
             agent_store_sca(a, e);
         }
         if (e) {
             agent_log(a, "vm %s: filter %s of SCA %.12s installed, %.0f ms "
-                      "after the SCA arrived", vs->cfg->name, id, e->digest,
+                      "after the SCA arrived", vs->name, id, e->digest,
                       (now - e->received_us) / 1000.0);
         } else {
-            agent_log(a, "vm %s: filter %s installed", vs->cfg->name, id);
+            agent_log(a, "vm %s: filter %s installed", vs->name, id);
         }
     }
     {
@@ -214,7 +332,7 @@ static gboolean vm_result_done(gpointer opaque)
         /* Installed filters have their line above, with the time. */
         for (char **l = lines; *l; l++) {
             if (**l && !g_str_has_prefix(*l, "filter ")) {
-                agent_log(a, "vm %s: %s", vs->cfg->name, *l);
+                agent_log(a, "vm %s: %s", vs->name, *l);
             }
         }
     }
@@ -328,21 +446,40 @@ bool agent_protect_start(Agent *a, GError **errp)
 
     a->filters = g_ptr_array_new_with_free_func(agent_filter_free);
     agent_store_load_filters(a, reload);
-    if (!a->cfg->vms->len) {
+    for (char **path = a->cfg->filters; *path; path++) {
+        VgProtectFilter *pf = vg_protect_filter_load(*path, errp);
+        AgentFilter *f;
+
+        if (!pf) {
+            g_prefix_error(errp, "[protect] filters: ");
+            return false;
+        }
+        if (find_filter(a, pf->id)) {
+            vg_protect_filter_free(pf);
+            continue;
+        }
+        f = g_new0(AgentFilter, 1);
+        f->pf = pf;
+        f->made_us = g_get_real_time();
+        g_ptr_array_add(a->filters, f);
+        agent_log(a, "filter %s (%s) from %s", pf->id, pf->program, *path);
+    }
+    if (!a->cfg->vms->len && !a->cfg->libvirt) {
         return true;
     }
     p = g_new0(AgentProtector, 1);
     p->a = a;
     p->requests = g_async_queue_new();
-    p->vms = g_ptr_array_new();
+    p->vms = g_ptr_array_new_with_free_func(vm_state_free);
     for (guint i = 0; i < a->cfg->vms->len; i++) {
-        VmState *vs = g_new0(VmState, 1);
+        const VgaVm *vm = g_ptr_array_index(a->cfg->vms, i);
+        g_autofree char *progs = g_strjoinv(";", vm->programs);
 
-        vs->cfg = g_ptr_array_index(a->cfg->vms, i);
-        vs->state = "unknown";
-        vs->installed = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                              g_free, g_free);
-        g_ptr_array_add(p->vms, vs);
+        vm_state(p, vm->name, vm->qmp, progs);
+    }
+    if (a->cfg->libvirt) {
+        agent_log(a, "protecting the domains of libvirt %s that mark their "
+                  "programs", a->cfg->libvirt);
     }
     a->protector = p;
     p->thread = g_thread_new("protector", protector_main, p);
@@ -364,13 +501,6 @@ void agent_protect_stop(Agent *a)
             sync_free(s);
         }
         g_async_queue_unref(p->requests);
-        for (guint i = 0; i < p->vms->len; i++) {
-            VmState *vs = g_ptr_array_index(p->vms, i);
-
-            g_free(vs->error);
-            g_hash_table_unref(vs->installed);
-            g_free(vs);
-        }
         g_ptr_array_unref(p->vms);
         g_free(p);
         a->protector = NULL;
@@ -383,14 +513,13 @@ void agent_vms_json(Agent *a, JsonBuilder *b)
     json_builder_begin_array(b);
     for (guint i = 0; a->protector && i < a->protector->vms->len; i++) {
         VmState *vs = g_ptr_array_index(a->protector->vms, i);
-        g_autofree char *progs = g_strjoinv(";", vs->cfg->programs);
         GHashTableIter it;
         gpointer id, when;
 
         json_builder_begin_object(b);
-        agent_json_str(b, "name", vs->cfg->name);
-        agent_json_str(b, "qmp", vs->cfg->qmp);
-        agent_json_str(b, "programs", progs);
+        agent_json_str(b, "name", vs->name);
+        agent_json_str(b, "where", vs->where);
+        agent_json_str(b, "programs", vs->programs);
         agent_json_str(b, "state", vs->state);
         if (vs->error) {
             agent_json_str(b, "error", vs->error);

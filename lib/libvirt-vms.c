@@ -231,7 +231,7 @@ static JsonNode *domain_monitor(void *opaque, const char *execute,
 gboolean vg_libvirt_protect_domain(virDomainPtr dom,
                                    VgProtectFilter *const *filters,
                                    guint n_filters, GString *log,
-                                   GError **errp)
+                                   GPtrArray *installed, GError **errp)
 {
     g_auto(GStrv) programs = NULL, netdevs = NULL;
     GError *err = NULL;
@@ -253,5 +253,5 @@ gboolean vg_libvirt_protect_domain(virDomainPtr dom,
         g_string_append(log, "no network interface to guard\n");
     }
     return vg_protect_vm(domain_monitor, dom, programs, netdevs, filters,
-                         n_filters, log, NULL, errp);
+                         n_filters, log, installed, errp);
 }

@@ -40,13 +40,14 @@ char **vg_libvirt_domain_netdevs(virDomainPtr dom, GError **errp);
 /*
  * Protect running domain @dom with those of @filters whose program it
  * marks.  Appends one line per action to @log ("netdev hostnet0: guard
- * added", "filter vf-... (nginx) installed").  FALSE with @errp when a
+ * added", "filter vf-... (nginx) installed"), and the ids of the
+ * filters installed to @installed (may be NULL).  FALSE with @errp when a
  * monitor command fails; a domain without metadata is no error (nothing
  * to do).
  */
 gboolean vg_libvirt_protect_domain(virDomainPtr dom,
                                    VgProtectFilter *const *filters,
                                    guint n_filters, GString *log,
-                                   GError **errp);
+                                   GPtrArray *installed, GError **errp);
 
 #endif

@@ -101,7 +101,7 @@ static gboolean protect(Protector *p, virDomainPtr dom)
     const char *name = virDomainGetName(dom);
     gboolean ok = vg_libvirt_protect_domain(
         dom, (VgProtectFilter *const *)p->filters->pdata, p->filters->len,
-        log, &err);
+        log, NULL, &err);
 
     lines = g_strsplit(log->str, "\n", -1);
     for (char **l = lines; *l; l++) {

@@ -18,7 +18,12 @@
  * - watch: `vigilante libvirt protect --watch` protects the domain as it
  *   starts, and again after save and restore (a new QEMU process).
  *
- * Needs root (skipped otherwise).  Arguments: --cli=, --exploit=.
+ * - agent: a vigilante-agent with [libvirt] uri and an operator's filter
+ *   protects a marked domain that starts after it (found at its next
+ *   rescan), and lists it with `vigilante agent SOCKET vms`.
+ *
+ * Needs root (skipped otherwise).  Arguments: --cli=, --exploit=,
+ * --agent=.
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/libvirt-qemu.h>
@@ -45,7 +50,7 @@
 static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static VgLibvirtSession *session;
 static virConnectPtr conn;
-static char *cli_path, *exploit_path;
+static char *cli_path, *exploit_path, *agent_path;
 static char *emulator, *kernel, *initrd;
 static char *alert_event;       /* the last VIGILANTE_ALERT, as JSON */
 
@@ -514,6 +519,89 @@ static void test_watch(void)
     virDomainFree(dom);
 }
 
+/* ---- agent ------------------------------------------------------------- */
+
+static void openssl(const char *const *argv)
+{
+    g_autofree char *out = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (!vg_run_program(argv, 60000, &out, &err)) {
+        g_error("openssl: %s %s", err ? err->message : "", out);
+    }
+}
+
+static void test_agent(void)
+{
+    g_autofree char *serial = vg_libvirt_session_file(session, "a.log");
+    g_autofree char *filter = write_filter();
+    g_autofree char *dir = vg_libvirt_session_file(session, "agent");
+    g_autofree char *conf = g_build_filename(dir, "a.conf", NULL);
+    g_autofree char *log = g_build_filename(dir, "a.log", NULL);
+    g_autofree char *sock = g_build_filename(dir, "state", "control.sock",
+                                             NULL);
+    g_autofree char *text = NULL, *said = NULL, *vms = NULL;
+    g_autofree char *key = g_build_filename(dir, "a.key", NULL);
+    g_autofree char *crt = g_build_filename(dir, "a.crt", NULL);
+    const char *mkcert[] = {
+        "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt,
+        "-days", "2", "-subj", "/CN=a", NULL,
+    };
+    DomainSpec d = { .name = "vg-agent-protected", .program = "vg-linux",
+                     .serial = serial };
+    g_autoptr(GSubprocessLauncher) l =
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    g_autoptr(GSubprocess) agent = NULL;
+    g_autoptr(GError) err = NULL;
+    gint64 deadline;
+    virDomainPtr dom;
+
+    g_mkdir_with_parents(dir, 0700);
+    openssl(mkcert);
+    /* Its own certificate as the CA: no peers here. */
+    text = g_strdup_printf("[agent]\nname=a\ncertificate=a.crt\nkey=a.key\n"
+                           "ca=a.crt\nstate-dir=state\n"
+                           "[protect]\nfilters=%s\nrescan-seconds=1\n"
+                           "[libvirt]\nuri=%s\n", filter, session->uri);
+    g_assert_true(g_file_set_contents(conf, text, -1, NULL));
+    g_subprocess_launcher_set_stdout_file_path(l, log);
+    agent = g_subprocess_launcher_spawn(l, &err, agent_path, "--config",
+                                        conf, NULL);
+    g_assert_no_error(err);
+
+    /* A domain that starts after the agent: protected at a rescan. */
+    udp_link(&d);
+    dom = start_domain(&d);
+    deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+    do {
+        g_clear_pointer(&said, g_free);
+        g_usleep(200000);
+        g_file_get_contents(log, &said, NULL, NULL);
+    } while (!(said && strstr(said, "vm vg-agent-protected: filter ")) &&
+             g_get_monotonic_time() < deadline);
+    g_test_message("agent said:\n%s", said);
+    g_assert_nonnull(strstr(said, "vm vg-agent-protected: filter "));
+    g_assert_nonnull(strstr(said, "netdev hostnet0: filter-vigilante "
+                                  "added"));
+    wait_serial(serial, VGL_MARK_READY, 1, BOOT_TIMEOUT_MS);
+    send_exploit(&d);
+    assert_serving(&d);
+    g_assert_cmpuint(deaths(serial), ==, 0);
+    {
+        const char *args[] = { "agent", sock, "vms", NULL };
+
+        g_assert_cmpint(cli(args, &vms), ==, 0);
+        g_assert_nonnull(strstr(vms, "\"name\":\"vg-agent-protected\""));
+        g_assert_nonnull(strstr(vms, "\"state\":\"protected\""));
+    }
+    g_subprocess_send_signal(agent, SIGTERM);
+    g_assert_true(g_subprocess_wait_check(agent, NULL, &err));
+    g_assert_no_error(err);
+    virDomainDestroy(dom);
+    virDomainFree(dom);
+}
+
 static void quiet_errors(void *opaque, virErrorPtr e)
 {
 }
@@ -533,8 +621,10 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     cli_path = g_strdup(vg_arg_value(argc, argv, "--cli="));
     exploit_path = g_strdup(vg_arg_value(argc, argv, "--exploit="));
+    agent_path = g_strdup(vg_arg_value(argc, argv, "--agent="));
     g_assert_nonnull(cli_path);
     g_assert_nonnull(exploit_path);
+    g_assert_nonnull(agent_path);
     session = vg_libvirt_session_start(&reason);
     if (!session) {
         skip_reason = g_steal_pointer(&reason);
@@ -556,6 +646,7 @@ int main(int argc, char **argv)
     g_test_add_func("/libvirt/honeypot", test_honeypot);
     g_test_add_func("/libvirt/protect", test_protect);
     g_test_add_func("/libvirt/watch", test_watch);
+    g_test_add_func("/libvirt/agent", test_agent);
     rc = g_test_run();
     virConnectClose(conn);
     vg_libvirt_session_stop(session);
