@@ -128,6 +128,8 @@ void link_count_forwarded(Link *l);
  */
 bool link_want_add(Link *l, const char *digest);
 bool link_want_take(Link *l, const char *digest);
+/* An SCA goes out on this link: false when it went before (send none). */
+bool link_mark_sent(Link *l, const char *digest);
 /* The links, as a JSON array member of an object being built. */
 void agent_links_json(Agent *a, JsonBuilder *b);
 

@@ -120,7 +120,7 @@ static void forward(Agent *a, ScaEntry *e)
         Link *l = i->data;
 
         if (link_id(l) != e->from_link && link_is_open(l) &&
-            link_send(l, frame)) {
+            link_mark_sent(l, e->digest) && link_send(l, frame)) {
             link_count_forwarded(l);
             n++;
         }
@@ -315,7 +315,8 @@ static char *next_pending(VerifyWorker *w)
         ScaEntry *e = g_hash_table_lookup(w->a->scas, i->data);
         int64_t *t;
 
-        if (!e || e->state != SCA_STATE_PENDING || !e->from_link) {
+        if (!e || e->state != SCA_STATE_PENDING ||
+            !strcmp(e->source, "local")) {
             best = i;           /* stale ones go now, local ones first */
             break;
         }
@@ -428,6 +429,9 @@ ScaEntry *agent_sca_arrived(Agent *a, GBytes *encoding, uint64_t from,
         g_free(g_queue_pop_head(&a->recent));
     }
     w = worker_for(a, sca);
+    if (w && w->error) {
+        w = NULL;               /* its verifier could not start */
+    }
     if (w) {
         agent_log(a, "SCA %.12s (%s %s, from %.12s) queued for verification",
                   digest, e->program, sca_type_name(sca->type), e->source);
@@ -508,7 +512,8 @@ void agent_flood_want(Agent *a, Link *l, const uint8_t *digests, unsigned n)
 
         digest_to_hex(digests + 32 * i, hex);
         e = g_hash_table_lookup(a->scas, hex);
-        if (e && forwardable(a, e)) {
+        /* Each SCA once per link, however often it is asked for. */
+        if (e && forwardable(a, e) && link_mark_sent(l, hex)) {
             g_autoptr(GBytes) f = vga_frame_sca(e->encoding);
 
             link_send(l, f);

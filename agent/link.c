@@ -17,6 +17,8 @@
 #define RECONNECT_S     1
 #define READ_CHUNK      16384
 #define WANT_TTL_S      60
+#define HANDSHAKE_S     10      /* to finish TLS, or the link is dropped */
+#define HANDSHAKES_MAX  64      /* unauthenticated connections at once */
 
 typedef enum {
     LINK_HANDSHAKE,
@@ -39,11 +41,13 @@ struct Link {
     GQueue out;                 /* whole frames, GBytes */
     size_t out_off;             /* bytes of the head frame already sent */
     guint watch;
+    guint handshake_timer;
     GIOCondition cond;
     double tokens;
     int64_t refill_us;
     unsigned failures;
     GHashTable *wanted;         /* digest we asked for -> until when */
+    GHashTable *sent;           /* digests of the SCAs sent on it */
     uint64_t rx_scas, verified, refused, rate_limited, forwarded;
 };
 
@@ -136,6 +140,9 @@ static void link_free(Link *l)
     if (l->watch) {
         g_source_remove(l->watch);
     }
+    if (l->handshake_timer) {
+        g_source_remove(l->handshake_timer);
+    }
     SSL_free(l->ssl);
     if (l->conn) {
         g_io_stream_close(G_IO_STREAM(l->conn), NULL, NULL);
@@ -143,6 +150,7 @@ static void link_free(Link *l)
     }
     vga_decoder_free(l->dec);
     g_hash_table_unref(l->wanted);
+    g_hash_table_unref(l->sent);
     g_queue_clear_full(&l->out, (GDestroyNotify)g_bytes_unref);
     g_free(l->addr);
     g_free(l->peer_name);
@@ -168,6 +176,10 @@ static void drop(Link *l)
     if (l->watch) {
         g_source_remove(l->watch);
         l->watch = 0;
+    }
+    if (l->handshake_timer) {
+        g_source_remove(l->handshake_timer);
+        l->handshake_timer = 0;
     }
     a->links = g_list_remove(a->links, l);
     if (l->peer_index >= 0 && !a->stopping) {
@@ -250,12 +262,28 @@ void link_penalise(Link *l, const char *why)
     if (a->cfg->ban_s) {
         g_hash_table_insert(a->banned, g_strdup(l->peer_id),
                             g_memdup2(&(int64_t){ g_get_monotonic_time() +
-                                      a->cfg->ban_s * G_USEC_PER_SEC },
-                                      sizeof(int64_t)));
+                                      (int64_t)a->cfg->ban_s *
+                                      G_USEC_PER_SEC }, sizeof(int64_t)));
     }
-    link_close(l, VGA_CLOSE_PENALISED, "%u SCAs from it did not verify "
-               "(last: %s); banned for %u s", l->failures, why,
-               a->cfg->ban_s);
+    {
+        char id[VGA_NODE_ID_HEX];
+        GList *links = g_list_copy(a->links);
+
+        g_strlcpy(id, l->peer_id, sizeof(id));
+        link_close(l, VGA_CLOSE_PENALISED, "%u SCAs from it did not verify "
+                   "(last: %s); banned for %u s", l->failures, why,
+                   a->cfg->ban_s);
+        /* The same node on other links: the ban is the node's. */
+        for (GList *i = links; i; i = i->next) {
+            Link *o = i->data;
+
+            if (o != l && o->state == LINK_OPEN && !strcmp(o->peer_id, id)) {
+                link_close(o, VGA_CLOSE_PENALISED, "its node was banned on "
+                           "another link");
+            }
+        }
+        g_list_free(links);
+    }
 }
 
 void link_count_verified(Link *l)
@@ -295,6 +323,11 @@ bool link_want_add(Link *l, const char *digest)
     return true;
 }
 
+bool link_mark_sent(Link *l, const char *digest)
+{
+    return g_hash_table_add(l->sent, g_strdup(digest));
+}
+
 bool link_want_take(Link *l, const char *digest)
 {
     int64_t *until = g_hash_table_lookup(l->wanted, digest);
@@ -315,10 +348,36 @@ static bool is_banned(Agent *a, const char *id)
     return until != NULL;
 }
 
+static gboolean handshake_timeout(gpointer opaque)
+{
+    Link *l = opaque;
+
+    l->handshake_timer = 0;
+    agent_log(l->a, "link (%s) refused: no TLS handshake in %d s", l->addr,
+              HANDSHAKE_S);
+    drop(l);
+    return G_SOURCE_REMOVE;
+}
+
+static unsigned handshaking(Agent *a)
+{
+    unsigned n = 0;
+
+    for (GList *i = a->links; i; i = i->next) {
+        n += ((Link *)i->data)->state == LINK_HANDSHAKE;
+    }
+    return n;
+}
+
 static void handshake_done(Link *l)
 {
     Agent *a = l->a;
     g_autoptr(GBytes) hello = NULL;
+
+    if (l->handshake_timer) {
+        g_source_remove(l->handshake_timer);
+        l->handshake_timer = 0;
+    }
 
     if (!agent_tls_peer_id(l->ssl, l->peer_id)) {
         l->peer_id[0] = '\0';
@@ -544,6 +603,7 @@ static void link_new(Agent *a, GSocketConnection *conn, int peer_index)
     l->dec = vga_decoder_new();
     l->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                       g_free);
+    l->sent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     l->tokens = a->cfg->burst;
     l->refill_us = g_get_monotonic_time();
     g_queue_init(&l->out);
@@ -567,6 +627,8 @@ static void link_new(Agent *a, GSocketConnection *conn, int peer_index)
         SSL_set_accept_state(l->ssl);
     }
     a->links = g_list_prepend(a->links, l);
+    l->handshake_timer = g_timeout_add_seconds(HANDSHAKE_S,
+                                               handshake_timeout, l);
     link_io(l);
 }
 
@@ -575,9 +637,17 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn,
 {
     Agent *a = opaque;
 
-    if (!a->stopping) {
-        link_new(a, conn, -1);
+    if (a->stopping) {
+        return TRUE;
     }
+    /* Before TLS anyone can connect: a bounded number at a time. */
+    if (handshaking(a) >= HANDSHAKES_MAX) {
+        agent_log(a, "connection refused: %d handshakes in progress",
+                  HANDSHAKES_MAX);
+        g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+        return TRUE;
+    }
+    link_new(a, conn, -1);
     return TRUE;
 }
 

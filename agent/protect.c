@@ -203,6 +203,16 @@ static gpointer protector_main(gpointer opaque)
         Sync *s = g_async_queue_timeout_pop(p->requests,
                                             a->cfg->rescan_s * G_USEC_PER_SEC);
 
+        /* Requests that piled up meanwhile: the newest has it all. */
+        while (s && !s->stop) {
+            Sync *newer = g_async_queue_try_pop(p->requests);
+
+            if (!newer) {
+                break;
+            }
+            sync_free(s);
+            s = newer;
+        }
         if (s && s->stop) {
             sync_free(s);
             break;
@@ -343,11 +353,12 @@ static gboolean vm_result_done(gpointer opaque)
 /* Hand the protector the current filters: it syncs every VM now. */
 static void kick(Agent *a)
 {
-    Sync *s = g_new0(Sync, 1);
+    Sync *s;
 
     if (!a->protector) {
         return;
     }
+    s = g_new0(Sync, 1);
     s->filters = g_ptr_array_new_with_free_func(
         (GDestroyNotify)vg_protect_filter_free);
     for (guint i = 0; i < a->filters->len; i++) {

@@ -61,6 +61,14 @@ static void program_start(GMarkupParseContext *ctx, const char *element,
                     "a <program> element without a name");
         return;
     }
+    /* A profile name: ';' would add programs to filter-vigilante's list. */
+    for (const char *c = name; *c; c++) {
+        if (!g_ascii_isalnum(*c) && !strchr("._-", *c)) {
+            g_set_error(errp, VG_LIBVIRT_ERROR, 0, "program name '%s': "
+                        "only letters, digits, '.', '_' and '-'", name);
+            return;
+        }
+    }
     g_ptr_array_add(programs, g_strdup(name));
 }
 
@@ -86,6 +94,9 @@ char **vg_libvirt_domain_programs(virDomainPtr dom, GError **errp)
         !g_markup_parse_context_end_parse(ctx, errp)) {
         g_prefix_error(errp, "vigilante metadata: ");
         return NULL;
+    }
+    if (!programs->len) {
+        return NULL;            /* marked, but no program: nothing to do */
     }
     g_ptr_array_add(programs, NULL);
     return (char **)g_ptr_array_steal(programs, NULL);

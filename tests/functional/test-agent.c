@@ -19,11 +19,13 @@
  *              banned, and an honest SCA submitted after them still
  *              reaches h8 within 10 s.
  *   outsiders  a client with a certificate from another CA, and one
- *              with none, do not get a link.
+ *              with none, do not get a link; one that never starts TLS
+ *              is dropped after 10 s.
  *   garbage    a peer that sends bytes that are no frame is closed as
  *              malformed; the others' links stay up.
  *   have-flood a peer announces 5,120 digests it does not have: the
- *              agent asks for 1,024 at most, and keeps the link.
+ *              agent asks for 1,024 at most, and keeps the link; it
+ *              asks 2,048 times for one SCA: it gets it once.
  *   catch-up   h5 killed and its VM replaced by a fresh one (no
  *              filter); an SCA submitted; h5 restarted on its state
  *              directory (SQLite): it remembers the SCAs it had decided
@@ -326,6 +328,8 @@ static char *digest_of(GBytes *enc)
 }
 
 static Sca *genuine;
+static char *chain_digest;      /* the honeypot's SCA */
+static int silent_fd = -1;      /* a TCP client that never starts TLS */
 
 static void vm_start(ProtectedVm *pv)
 {
@@ -508,6 +512,7 @@ static void test_chain(void)
     g_test_message("%s", sub);
     g_assert_true(g_str_has_prefix(sub, "alert 1: submitted to the agent: "));
     digest = vg_qmp_get_string(strchr(sub, '{'), "digest");
+    chain_digest = g_strdup(digest);
     g_assert_nonnull(digest);
     g_assert_true(g_subprocess_wait_check(proc, NULL, &err));
 
@@ -648,6 +653,9 @@ static void test_outsiders(void)
     g_assert_true(g_file_get_contents(agents[1].log, &log, NULL, NULL));
     g_assert_nonnull(strstr(log, "refused: TLS handshake"));
     g_assert_cmpint(open_links(&agents[1]), ==, 2);
+    /* One that never starts TLS: dropped later (checked in catch-up). */
+    silent_fd = vg_tcp_connect(agents[3].port, 5000);
+    g_assert_cmpint(silent_fd, >=, 0);
 }
 
 static void test_garbage(void)
@@ -737,6 +745,39 @@ static void test_have_flood(void)
                    " wants outstanding on the link", wanted, max_wanted);
     g_assert_cmpuint(max_wanted, ==, VGA_MAX_DIGESTS);
     g_assert_cmpint(open_links(&agents[2]), ==, 3);
+
+    /* Asked for the same SCA 2,048 times: it comes once. */
+    {
+        struct timeval tv = { .tv_sec = 1 };
+        unsigned scas = 0;
+
+        for (int i = 0; i < VGA_MAX_DIGESTS; i++) {
+            for (int k = 0; k < 32; k++) {
+                digests[32 * i + k] = g_ascii_xdigit_value(
+                    chain_digest[2 * k]) << 4 |
+                    g_ascii_xdigit_value(chain_digest[2 * k + 1]);
+            }
+        }
+        for (int f = 0; f < 2; f++) {
+            g_autoptr(GBytes) want = vga_frame_digests(
+                VGA_FRAME_WANT, digests, VGA_MAX_DIGESTS);
+
+            g_assert_cmpint(SSL_write(ssl, g_bytes_get_data(want, NULL),
+                                      g_bytes_get_size(want)), >, 0);
+        }
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        while ((r = SSL_read(ssl, buf, sizeof(buf))) > 0) {
+            VgaFrame f;
+
+            vga_decoder_feed(d, buf, r);
+            while (vga_decoder_next(d, &f, NULL) == 1) {
+                scas += f.type == VGA_FRAME_SCA;
+                vga_frame_clear(&f);
+            }
+        }
+        g_test_message("2,048 wants of one SCA: %u sent", scas);
+        g_assert_cmpuint(scas, ==, 1);
+    }
     SSL_free(ssl);
     close(fd);
 }
@@ -764,6 +805,9 @@ static void test_catch_up(void)
                              WAIT_MS, NULL));
     g_assert_true(g_file_get_contents(h5->log, &log, NULL, NULL));
     g_assert_nonnull(strstr(log, "catching up"));
+    /* The silent TCP client of test_outsiders got no link. */
+    g_assert_true(wait_log(&agents[3], "no TLS handshake in 10 s", WAIT_MS));
+    close(silent_fd);
     g_assert_nonnull(strstr(log, "reloaded"));
     /* It remembers what it had verified: nothing of it verified again. */
     g_assert_nonnull(strstr(log, "SCA(s) remembered, 0 to verify again"));
