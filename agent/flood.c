@@ -104,6 +104,16 @@ static void entry_free(gpointer p)
     g_free(e);
 }
 
+/*
+ * An SCA that will never be forwarded needs only its digest (to be
+ * recognised again): forged ones can be 1 MiB each, and keep coming.
+ */
+static void forget_encoding(ScaEntry *e)
+{
+    g_bytes_unref(e->encoding);
+    e->encoding = g_bytes_new(NULL, 0);
+}
+
 static bool forwardable(const Agent *a, const ScaEntry *e)
 {
     return e->state == SCA_STATE_VERIFIED ||
@@ -254,6 +264,7 @@ static void decided(Agent *a, ScaEntry *e, const Job *job)
         job->w->refused++;
         agent_log(a, "SCA %.12s (%s, from %s) refused: %s", e->digest,
                   e->program, e->source, e->reason);
+        forget_encoding(e);
         agent_store_sca(a, e);
         if (from) {
             link_penalise(from, e->reason);
@@ -446,10 +457,12 @@ ScaEntry *agent_sca_arrived(Agent *a, GBytes *encoding, uint64_t from,
     agent_log(a, "SCA %.12s (%s, from %.12s): no profile of that program "
               "here%s", digest, e->program, e->source,
               a->cfg->forward_unverified ? ", forwarded unverified" : "");
-    agent_store_sca(a, e);
     if (a->cfg->forward_unverified) {
         forward(a, e);
+    } else {
+        forget_encoding(e);
     }
+    agent_store_sca(a, e);
     return e;
 }
 
@@ -528,10 +541,18 @@ static void load_entry(Agent *a, ScaEntry *e)
                                     g_bytes_get_size(e->encoding), NULL);
     VerifyWorker *w = sca ? worker_for(a, sca) : NULL;
     char digest[2 * 32 + 1];
+    /* Refused and unverifiable ones are kept by digest alone. */
+    bool digest_only = !g_bytes_get_size(e->encoding) &&
+                       (e->state == SCA_STATE_REFUSED ||
+                        e->state == SCA_STATE_UNVERIFIABLE);
 
-    agent_sca_digest(e->encoding, digest);
-    if (!sca || strcmp(digest, e->digest) ||
-        g_hash_table_contains(a->scas, digest)) {
+    if (digest_only) {
+        g_strlcpy(digest, e->digest, sizeof(digest));
+    } else {
+        agent_sca_digest(e->encoding, digest);
+    }
+    if ((!digest_only && (!sca || strcmp(digest, e->digest))) ||
+        strlen(digest) != 64 || g_hash_table_contains(a->scas, digest)) {
         agent_log(a, "state: SCA %.12s ignored: it does not decode or its "
                   "digest is not its name", e->digest);
         entry_free(e);

@@ -118,6 +118,10 @@ static void bind_blob(sqlite3_stmt *st, int i, GBytes *b)
     gsize n;
     const void *p = g_bytes_get_data(b, &n);
 
+    if (!n) {
+        sqlite3_bind_zeroblob(st, i, 0);    /* empty, not NULL */
+        return;
+    }
     sqlite3_bind_blob(st, i, p, n, SQLITE_TRANSIENT);
 }
 
