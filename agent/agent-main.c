@@ -69,27 +69,6 @@ static void ensure_types(void)
     g_type_ensure(G_TYPE_TASK);
 }
 
-/*
- * [agent] qemu when not given: $VIGILANTE_QEMU, else the emulator of the
- * build tree this agent is in (build/host/agent/ -> build/), else where
- * the tools look (vg_find_qemu).
- */
-static char *default_qemu(void)
-{
-    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-    g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
-    const char *env = g_getenv("VIGILANTE_QEMU");
-    g_autofree char *built = dir ? g_build_filename(dir, "..", "..",
-                                                    "qemu-system-x86_64",
-                                                    NULL) : NULL;
-
-    if (!(env && env[0]) && built &&
-        g_file_test(built, G_FILE_TEST_IS_EXECUTABLE)) {
-        return g_steal_pointer(&built);
-    }
-    return vg_find_qemu(NULL);
-}
-
 int main(int argc, char **argv)
 {
     g_autofree char *config = NULL;
@@ -126,7 +105,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!a->cfg->qemu) {
-        a->cfg->qemu = default_qemu();
+        a->cfg->qemu = vg_find_qemu(NULL);   /* as the CLI finds it */
     }
     a->banned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                       g_free);

@@ -30,9 +30,13 @@ char *vg_find_qemu(const char *given)
     if (env && env[0]) {
         return g_strdup(env);
     }
-    if (dir) {
-        /* build/host/contrib/vigilante/vigilante -> build/ */
-        char *p = g_build_filename(dir, "..", "..", "..",
+    /*
+     * The build tree's emulator, from a tool built in it:
+     * build/host/contrib/vigilante/vigilante or build/host/agent/
+     * vigilante-agent -> build/qemu-system-x86_64.
+     */
+    for (int up = 3; dir && up >= 2; up--) {
+        char *p = g_build_filename(dir, up == 3 ? "../../.." : "../..",
                                    "qemu-system-x86_64", NULL);
 
         if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE)) {
