@@ -189,6 +189,36 @@ VgVm *vg_vm_spawn(const char *const *argv, const char *log_path,
     return vm;
 }
 
+GPid vg_vm_pid(VgVm *vm)
+{
+    const char *id = vm && vm->proc ? g_subprocess_get_identifier(vm->proc)
+                                    : NULL;
+
+    return id ? (GPid)g_ascii_strtoll(id, NULL, 10) : 0;
+}
+
+guint64 vg_process_busy_ns(GPid pid)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int)pid);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *tid;
+    guint64 sum = 0;
+
+    while (d && (tid = g_dir_read_name(d))) {
+        g_autofree char *path = g_strdup_printf("%s/%s/schedstat", dir, tid);
+        g_autofree char *text = NULL;
+
+        /* "on-CPU-ns runqueue-wait-ns timeslices" */
+        if (g_file_get_contents(path, &text, NULL, NULL)) {
+            char *end;
+
+            sum += g_ascii_strtoull(text, &end, 10);
+            sum += g_ascii_strtoull(end, NULL, 10);
+        }
+    }
+    return sum;
+}
+
 gboolean vg_vm_wait_serial(VgVm *vm, const char *marker, guint timeout_ms)
 {
     gint64 deadline = deadline_after(timeout_ms);

@@ -51,6 +51,16 @@ gboolean vg_vm_serial_write(VgVm *vm, const void *data, gsize len);
 
 gboolean vg_vm_running(VgVm *vm);
 
+/* The emulator's process id; 0 once it has exited. */
+GPid vg_vm_pid(VgVm *vm);
+
+/*
+ * The time (ns) that process @pid's threads have so far spent on a CPU
+ * or runnable waiting for one, from /proc/PID/task/TID/schedstat; 0 if
+ * it cannot be read.
+ */
+guint64 vg_process_busy_ns(GPid pid);
+
 /* Raw wait status once the emulator has exited, else -1. */
 int vg_vm_exit_status(VgVm *vm);
 

@@ -354,6 +354,8 @@ VigilanteFiltersInfo *qmp_query_vigilante_filters(Error **errp)
         gi->dropped_table_full = st.drops[VG_GUARD_DROP_FULL];
         gi->connections = st.connections;
         gi->buffered = st.buffered;
+        gi->udp_to_guest = st.udp_to_guest;
+        gi->guest_udp = st.guest_udp;
         QAPI_LIST_APPEND(gtail, gi);
     }
     return info;

@@ -619,8 +619,13 @@ void vg_guard_guest_frame(VgGuard *g, const uint8_t *frame, size_t len,
     ConnKey key;
     Conn *c;
 
+    if (vg_packet_parse(frame, len, vnet_hdr_len, &p) != VG_PACKET_OK) {
+        return;
+    }
+    if (p.transport == 17 && !p.fragment) {
+        g->stats.guest_udp++;   /* a verifier's sign that it answered */
+    }
     if (!g_hash_table_size(g->conns) ||
-        vg_packet_parse(frame, len, vnet_hdr_len, &p) != VG_PACKET_OK ||
         p.transport != 6 || p.fragment || !(p.tcp_flags & VG_TCP_ACK)) {
         return;
     }
@@ -687,6 +692,9 @@ static VgGuardVerdict judge_frame(VgGuard *g, const uint8_t *frame,
          * would not: with filters on, such frames do not pass.
          */
         return any_filter(g) ? VG_GUARD_DROP_NORMALISE : VG_GUARD_PASS;
+    }
+    if (p.transport == 17 && !p.fragment) {
+        g->stats.udp_to_guest++;
     }
     if (p.fragment) {
         if (!p.first_fragment) {

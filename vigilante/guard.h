@@ -65,6 +65,8 @@ typedef struct {
     uint64_t drops[VG_GUARD_DROP_FULL + 1];     /* by verdict */
     uint64_t connections;       /* tracked now */
     uint64_t buffered;          /* bytes kept now */
+    /* Unfragmented UDP datagrams to and from the guest */
+    uint64_t udp_to_guest, guest_udp;
 } VgGuardStats;
 
 typedef struct VgGuard VgGuard;

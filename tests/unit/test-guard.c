@@ -267,6 +267,49 @@ static void test_udp(void)
     vg_filter_set_free(set);
 }
 
+/*
+ * The UDP datagrams to and from the guest are counted even with no
+ * filter installed (a verifier's sign that the guest answered), and
+ * fragments and TCP are not.
+ */
+static void test_udp_counts(void)
+{
+    const char *none[] = { NULL };
+    VgFilterSet *set = set_of(none);
+    VgGuard *g = vg_guard_new(set, NULL, NULL);
+    Shape s = { .version = 4, .proto = 17, .sport = 4000, .dport = 7 };
+    VgGuardStats st;
+
+    g_assert_cmpint(send(g, &s, "ping", 4, 0), ==, VG_GUARD_PASS);
+    s.version = 6;
+    g_assert_cmpint(send(g, &s, "ping", 4, 0), ==, VG_GUARD_PASS);
+    s.frag = 1;
+    g_assert_cmpint(send(g, &s, "ping", 4, 0), ==, VG_GUARD_PASS);
+    s.frag = 0;
+    s.proto = 6;
+    g_assert_cmpint(send(g, &s, "ping", 4, 0), ==, VG_GUARD_PASS);
+    s.proto = 17;
+    s.from_guest = true;
+    s.sport = 7;
+    s.dport = 4000;
+    for (int i = 0; i < 3; i++) {
+        g_autoptr(GByteArray) f = frame(&s, "pong", 4);
+
+        vg_guard_guest_frame(g, f->data, f->len, 0);
+    }
+    s.proto = 6;
+    {
+        g_autoptr(GByteArray) f = frame(&s, "pong", 4);
+
+        vg_guard_guest_frame(g, f->data, f->len, 0);
+    }
+    vg_guard_stats(g, &st);
+    g_assert_cmpuint(st.udp_to_guest, ==, 2);
+    g_assert_cmpuint(st.guest_udp, ==, 3);
+    vg_guard_free(g);
+    vg_filter_set_free(set);
+}
+
 static void test_fragments(void)
 {
     VgFilterSet *set = fig1_and_login();
@@ -803,6 +846,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/guard/udp", test_udp);
+    g_test_add_func("/guard/udp-counts", test_udp_counts);
     g_test_add_func("/guard/fragments", test_fragments);
     g_test_add_func("/guard/tcp", test_tcp);
     g_test_add_func("/guard/limits", test_limits);
