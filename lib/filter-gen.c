@@ -138,7 +138,8 @@ static JsonNode *uint_arg(const char *name, uint64_t v)
 
 /* Replay the SCA with capture on; the conditions it recorded. */
 static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
-                              const VgGenOptions *o, GError **errp)
+                              const VgGenOptions *o, VgVerifier **verifier,
+                              GError **errp)
 {
     g_autofree char *object = g_strdup_printf("vigilante,id=vg0,"
                                               "action=pause,program=%s",
@@ -170,6 +171,17 @@ static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
         g_prefix_error(errp, "starting the capture VM: ");
         return NULL;
     }
+    if (!*verifier && o->general) {
+        /*
+         * The generaliser's VMs restore while the capture runs.  Not
+         * before: emulators started at once can be handed the same free
+         * host ports, and the capture's messages then go to the wrong
+         * guest; this one holds its ports now.
+         */
+        *verifier = vg_verifier_new(p, o->qemu);
+        /* Replays that settle quickly outrun one VM's restore. */
+        vg_verifier_set_spares(*verifier, 2);
+    }
     for (guint i = 0; i < sca->messages->len; i++) {
         g_ptr_array_add(msgs, g_bytes_ref(sca_message(sca, i)->payload));
     }
@@ -179,7 +191,8 @@ static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
      */
     for (int attempt = 0; !ev && attempt < 2; attempt++) {
         ev = vg_replay(vm, sca, hport, msgs, "VIGILANTE_ALERT",
-                       g_get_monotonic_time() + GEN_CAPTURE_MS * 1000LL);
+                       g_get_monotonic_time() + GEN_CAPTURE_MS * 1000LL, 0,
+                       NULL);
     }
     if (!ev) {
         const char *serial = vg_vm_serial(vm->emu);
@@ -224,10 +237,11 @@ static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
  * and then lost.
  */
 static JsonNode *capture(const VgProfile *p, const Sca *sca,
-                         const VgGenOptions *o, GError **errp)
+                         const VgGenOptions *o, VgVerifier **verifier,
+                         GError **errp)
 {
     g_autoptr(GError) first = NULL;
-    JsonNode *reply = capture_once(p, sca, o, &first);
+    JsonNode *reply = capture_once(p, sca, o, verifier, &first);
 
     if (reply || !g_error_matches(first, VG_GEN_ERROR,
                                   VG_GEN_ERROR_NO_TRAP)) {
@@ -237,7 +251,7 @@ static JsonNode *capture(const VgProfile *p, const Sca *sca,
         return reply;
     }
     progress(o, "no trap (%s): replaying again", first->message);
-    return capture_once(p, sca, o, errp);
+    return capture_once(p, sca, o, verifier, errp);
 }
 
 /* ---- conversion ---- */
@@ -1640,7 +1654,7 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
 
     progress(o, "capturing the conditions of %s's path (replay with "
              "taint on)", p->name);
-    reply = capture(p, sca, o, errp);
+    reply = capture(p, sca, o, &v, errp);
     if (!reply) {
         return NULL;
     }
@@ -1689,16 +1703,16 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
      * verified: the condition is kept, the safe side; the margin keeps a
      * loaded machine from keeping conditions a quiet one drops.
      */
-    /*
-     * The verifier's VM only now: two emulators started at once can be
-     * handed the same free host ports for their forwards, and the
-     * capture's messages then go to the wrong guest.
-     */
-    v = vg_verifier_new(p, o->qemu);
+    if (!v) {
+        v = vg_verifier_new(p, o->qemu);
+        vg_verifier_set_spares(v, 2);
+    }
     if (!vg_verifier_wait_ready(v, errp)) {
         return NULL;
     }
     vd = vg_verifier_verify(v, sca, max_tmo);
+    vg_verifier_set_settle(v, o->settle_ms < 0 ? 0 : o->settle_ms ?
+                           (unsigned)o->settle_ms : VG_GEN_SETTLE_MS);
     if (vd.kind != VG_VERDICT_VERIFIED) {
         g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
                     "the SCA does not verify: %s",

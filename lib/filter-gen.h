@@ -51,11 +51,19 @@ typedef struct {
     double validate_ms;
 } VgGenStats;
 
+#define VG_GEN_SETTLE_MS 150
+
 typedef struct {
     const char *qemu;
     bool general;               /* also generalise (default) */
     guint random_checks;        /* random variants to verify (default 8) */
     unsigned timeout_ms;        /* per replay */
+    /*
+     * A replay that has not verified is judged when the guest is done
+     * with it (vg_verifier_set_settle()): 0 is VG_GEN_SETTLE_MS, < 0
+     * waits out the timeout.
+     */
+    int settle_ms;
     /* Progress lines, or NULL. */
     void (*progress)(const char *line, void *opaque);
     void *opaque;

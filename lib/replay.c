@@ -5,11 +5,15 @@
 #include "replay.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include "qmp-client.h"
+#include "snapshot.h"
 
 static struct sockaddr_in loopback(unsigned port)
 {
@@ -75,23 +79,160 @@ bool vg_replay_ports(const VgProfile *p, const Sca *sca, unsigned *hport,
     return true;
 }
 
+/* Watching for the guest to be done with a replay's messages. */
+typedef struct {
+    gint64 t;
+    guint64 cpu;
+} CpuSample;
+
+typedef struct {
+    unsigned settle_ms;
+    int tcp_fd;
+    bool watch_udp;             /* the VM counts the guest's frames */
+    guint64 to_guest_base;      /* datagrams to the guest when sent */
+    guint64 udp_base;           /* datagrams from the guest when sent */
+    unsigned udp_sent;          /* datagrams of this round */
+    bool delivered;             /* the datagrams reached the guest's NIC */
+    gint64 answered_at;         /* when the guest was done; 0: not yet */
+    GPid pid;
+    GArray *cpu;                /* CpuSample since the round was sent */
+} Settle;
+
+/*
+ * The UDP datagrams sent to the guest and those it sent, as the
+ * VM's VG_ANSWERS_GUARD counts them (its network is restricted: the
+ * answers reach no socket of ours); false if it has no such guard.
+ */
+static bool guest_frames(VgProfileVm *vm, guint64 *to_guest, guint64 *udp)
+{
+    g_autoptr(JsonNode) r = vg_qmp_execute(vm->qmp, "query-vigilante-filters",
+                                           NULL, 2000, NULL);
+    JsonArray *guards;
+
+    if (!r || !JSON_NODE_HOLDS_OBJECT(r)) {
+        return false;
+    }
+    guards = json_object_get_array_member(json_node_get_object(r), "guards");
+    for (guint i = 0; guards && i < json_array_get_length(guards); i++) {
+        JsonObject *g = json_array_get_object_element(guards, i);
+
+        if (g && !g_strcmp0(json_object_get_string_member_with_default(
+                                g, "id", ""), VG_ANSWERS_GUARD)) {
+            *to_guest = json_object_get_int_member_with_default(
+                g, "udp-to-guest", 0);
+            *udp = json_object_get_int_member_with_default(g, "guest-udp",
+                                                           0);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void settle_round(Settle *st, VgProfileVm *vm, unsigned udp_sent)
+{
+    st->udp_sent = udp_sent;
+    st->watch_udp = st->settle_ms && udp_sent && guest_frames(vm, &st->to_guest_base,
+                                             &st->udp_base);
+    st->delivered = false;
+    g_array_set_size(st->cpu, 0);
+}
+
+/*
+ * Has the emulator been busy (on a CPU, or runnable and waiting for
+ * one: a loaded host does not make a busy guest look quiet) under a
+ * tenth of the last settle_ms?  A sliding window over samples taken at
+ * each call.
+ */
+static bool cpu_quiet(Settle *st, gint64 now)
+{
+    CpuSample cur = { now, vg_process_busy_ns(st->pid) };
+    gint64 span = st->settle_ms * 1000LL;
+
+    if (!cur.cpu) {
+        return false;
+    }
+    g_array_append_val(st->cpu, cur);
+    for (guint i = st->cpu->len - 1; i-- > 0;) {
+        CpuSample *old = &g_array_index(st->cpu, CpuSample, i);
+
+        if (now - old->t >= span) {
+            bool quiet = (cur.cpu - old->cpu) * 10 <
+                         (guint64)(now - old->t) * 1000;
+
+            g_array_remove_range(st->cpu, 0, i);
+            return quiet;
+        }
+    }
+    return false;
+}
+
+/* Has the guest been done with the messages for settle_ms? */
+static bool settled(Settle *st, VgProfileVm *vm, bool has_tcp,
+                    VgReplayEnd *end)
+{
+    gint64 now = g_get_monotonic_time();
+    guint64 to_guest, udp;
+    uint8_t buf[2048];
+    ssize_t n;
+
+    if (st->watch_udp && !st->answered_at &&
+        guest_frames(vm, &to_guest, &udp)) {
+        st->delivered = to_guest - st->to_guest_base >= st->udp_sent;
+        if (udp - st->udp_base >= st->udp_sent) {
+            st->answered_at = now;
+        }
+    }
+    do {
+        n = st->tcp_fd >= 0 ? recv(st->tcp_fd, buf, sizeof(buf),
+                                   MSG_DONTWAIT) : -1;
+    } while (n > 0);
+    if (st->tcp_fd >= 0 && (n == 0 || (errno != EAGAIN &&
+                                       errno != EWOULDBLOCK)) &&
+        !st->answered_at) {
+        st->answered_at = now;  /* closed or reset: the service is done */
+    }
+    if (st->answered_at && now - st->answered_at >= st->settle_ms * 1000LL) {
+        *end = VG_REPLAY_ANSWERED;
+        return true;
+    }
+    /* Quiet counts once the messages are known to have arrived. */
+    if ((has_tcp || st->delivered) && st->pid && cpu_quiet(st, now)) {
+        *end = VG_REPLAY_QUIET;
+        return true;
+    }
+    return false;
+}
+
+#define REPLAY_RESEND_MS 250
+#define REPLAY_SLICE_MS 20
+
 JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
-                    GPtrArray *msgs, const char *event, gint64 deadline)
+                    GPtrArray *msgs, const char *event, gint64 deadline,
+                    unsigned settle_ms, VgReplayEnd *end)
 {
     JsonNode *ev = NULL;
     bool has_tcp = false;
-    int tcp_fd = -1;
+    VgReplayEnd how = VG_REPLAY_TIMEOUT;
+    Settle st = {
+        .settle_ms = settle_ms,
+        .tcp_fd = -1,
+        .pid = vg_vm_pid(vm->emu),
+        .cpu = g_array_new(false, false, sizeof(CpuSample)),
+    };
 
     for (guint i = 0; i < msgs->len; i++) {
         if (sca_message(sca, i)->transport == SCA_TRANSPORT_TCP) {
             /* One connection, to the first TCP message's port. */
             has_tcp = true;
-            tcp_fd = vg_loopback_tcp_connect(
+            st.tcp_fd = vg_loopback_tcp_connect(
                 g_array_index(vm->host_ports, unsigned, hport[i] - 1), 1);
             break;
         }
     }
     for (int round = 0; !ev && g_get_monotonic_time() < deadline; round++) {
+        gint64 resend = g_get_monotonic_time() + REPLAY_RESEND_MS * 1000LL;
+        unsigned udp_sent = 0;
+
         for (guint i = 0; i < msgs->len && (round == 0 || !has_tcp); i++) {
             const ScaMessage *m = sca_message(sca, i);
             unsigned host = g_array_index(vm->host_ports, unsigned,
@@ -100,19 +241,35 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
             const uint8_t *data = g_bytes_get_data(msgs->pdata[i], &len);
 
             if (m->transport == SCA_TRANSPORT_UDP) {
-                vg_loopback_udp_send(host, data, len);
-            } else if (tcp_fd >= 0 &&
-                       send(tcp_fd, data, len, MSG_NOSIGNAL) != (ssize_t)len) {
+                udp_sent += vg_loopback_udp_send(host, data, len);
+            } else if (st.tcp_fd >= 0 &&
+                       send(st.tcp_fd, data, len, MSG_NOSIGNAL) !=
+                       (ssize_t)len) {
                 break;          /* reset by the guest: the verdict decides */
             }
         }
-        ev = vg_qmp_next_event(vm->qmp, event, 250);
-        if (!ev && !vg_vm_running(vm->emu)) {
-            break;              /* the caller says how it ended */
+        if (round == 0 || !has_tcp) {
+            settle_round(&st, vm, udp_sent);
         }
+        do {
+            ev = vg_qmp_next_event(vm->qmp, event,
+                                   settle_ms ? REPLAY_SLICE_MS
+                                             : REPLAY_RESEND_MS);
+            if (!ev && !vg_vm_running(vm->emu)) {
+                goto out;       /* the caller says how it ended */
+            }
+            if (!ev && settle_ms && settled(&st, vm, has_tcp, &how)) {
+                goto out;
+            }
+        } while (!ev && g_get_monotonic_time() < MIN(resend, deadline));
     }
-    if (tcp_fd >= 0) {
-        close(tcp_fd);
+out:
+    g_array_free(st.cpu, true);
+    if (st.tcp_fd >= 0) {
+        close(st.tcp_fd);
+    }
+    if (end) {
+        *end = ev ? VG_REPLAY_EVENT : how;
     }
     return ev;
 }

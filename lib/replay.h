@@ -32,6 +32,14 @@ bool vg_loopback_udp_send(unsigned port, const void *p, size_t n);
 bool vg_replay_ports(const VgProfile *p, const Sca *sca, unsigned *hport,
                      guint *bad);
 
+/* How vg_replay() ended. */
+typedef enum {
+    VG_REPLAY_EVENT,            /* the event arrived */
+    VG_REPLAY_TIMEOUT,          /* the deadline passed, or the VM exited */
+    VG_REPLAY_ANSWERED,         /* settled: the guest answered */
+    VG_REPLAY_QUIET,            /* settled: the emulator went quiet */
+} VgReplayEnd;
+
 /*
  * Replay @msgs (@sca's messages as they are to be sent, GBytes) to @vm:
  * the TCP messages in order over one fresh connection, the UDP
@@ -39,8 +47,17 @@ bool vg_replay_ports(const VgProfile *p, const Sca *sca, unsigned *hport,
  * it has not heard from), until the QMP event @event arrives or
  * @deadline (monotonic µs) passes, or the emulator exits (see
  * vg_vm_exit_text()).  Returns the event, or NULL.
+ *
+ * With @settle_ms, give up earlier once the guest is done with the
+ * messages without the event: @settle_ms after it answered every
+ * datagram of a round or closed the TCP connection, or after
+ * @settle_ms in which the emulator used under a tenth of a CPU (TCP,
+ * or UDP once an answer proved the datagrams arrive).  A service that
+ * is taken over only after it went idle (a sleep, a timer) is then
+ * missed.  *@end (if not NULL) says how it ended.
  */
 JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
-                    GPtrArray *msgs, const char *event, gint64 deadline);
+                    GPtrArray *msgs, const char *event, gint64 deadline,
+                    unsigned settle_ms, VgReplayEnd *end);
 
 #endif

@@ -72,7 +72,9 @@ static VgVerdict verdict(VgVerdictKind kind, const char *fmt, ...)
 struct VgVerifier {
     const VgProfile *profile;
     char *qemu;
-    VgProfileVm *spare;         /* restoring or restored, not yet used */
+    GQueue spares;              /* VgProfileVm restoring or restored */
+    unsigned want_spares;       /* kept restoring (default 1) */
+    unsigned settle_ms;         /* vg_replay()'s: 0 waits out the timeout */
 };
 
 /* Can this verifier check @sca against @p?  If not, why, in *out. */
@@ -118,15 +120,29 @@ static bool precheck(const VgProfile *p, const Sca *sca,
     return true;
 }
 
-/* A restored VM: the verifier's spare (then the next starts), or a new one. */
+/* Start restoring spares until the verifier has as many as it wants. */
+static void top_up(VgVerifier *pool)
+{
+    while (g_queue_get_length(&pool->spares) < pool->want_spares) {
+        VgProfileVm *vm = vg_snapshot_vm_spawn(pool->profile, pool->qemu,
+                                               NULL);
+
+        if (!vm) {
+            break;
+        }
+        g_queue_push_tail(&pool->spares, vm);
+    }
+}
+
+/* A restored VM: the verifier's oldest spare (more start), or a new one. */
 static VgProfileVm *restored_vm(VgVerifier *pool, const VgProfile *p,
                                 const char *qemu, GError **errp)
 {
     g_autoptr(VgProfileVm) vm = NULL;
 
-    if (pool && pool->spare) {
-        vm = g_steal_pointer(&pool->spare);
-        if (!vg_snapshot_vm_restored(vm, p, NULL)) {
+    if (pool) {
+        vm = g_queue_pop_head(&pool->spares);
+        if (vm && !vg_snapshot_vm_restored(vm, p, NULL)) {
             /* The spare died (e.g. lost a port race): start afresh. */
             g_clear_pointer(&vm, vg_profile_vm_free);
         }
@@ -135,8 +151,8 @@ static VgProfileVm *restored_vm(VgVerifier *pool, const VgProfile *p,
         vm = vg_snapshot_vm_spawn(p, qemu, errp);
     }
     if (pool) {
-        /* The next verification's VM restores while this one runs. */
-        pool->spare = vg_snapshot_vm_spawn(p, qemu, NULL);
+        /* The next verifications' VMs restore while this one runs. */
+        top_up(pool);
     }
     if (!vm || !vg_snapshot_vm_restored(vm, p, errp)) {
         return NULL;
@@ -161,6 +177,7 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
         (GDestroyNotify)g_bytes_unref);
     unsigned hport[SCA_MAX_MESSAGES];
     VgPlanted planted = { 0 };
+    VgReplayEnd end;
     VgVerdict v;
 
     if (!precheck(p, sca, t, hport, &v)) {
@@ -207,7 +224,8 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
     v.restore_ms = (g_get_monotonic_time() - start) / 1e3;
 
     ev = vg_replay(vm, sca, hport, msgs, "VIGILANTE_VERIFIED",
-                   g_get_monotonic_time() + timeout_ms * 1000LL);
+                   g_get_monotonic_time() + timeout_ms * 1000LL,
+                   pool ? pool->settle_ms : 0, &end);
     v.total_ms = (g_get_monotonic_time() - start) / 1e3;
     if (ev) {
         v.kind = VG_VERDICT_VERIFIED;
@@ -224,7 +242,15 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
                            said && *said ? "; it said: " : "",
                            said ? said : "");
         }
-        v.reason = t->missed(sca, timeout_ms);
+        v.reason = t->missed(sca, end == VG_REPLAY_TIMEOUT ? timeout_ms
+                             : (unsigned)(v.total_ms - v.restore_ms));
+        if (end != VG_REPLAY_TIMEOUT) {
+            g_autofree char *r = v.reason;
+
+            v.reason = g_strdup_printf("%s (%s)", r, end == VG_REPLAY_ANSWERED
+                                       ? "it answered the messages"
+                                       : "it went quiet after the messages");
+        }
     }
     return v;
 }
@@ -241,25 +267,42 @@ VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu)
 
     v->profile = p;
     v->qemu = g_strdup(qemu);
+    v->want_spares = 1;
+    g_queue_init(&v->spares);
     if (vg_snapshot_check(p, NULL)) {
-        v->spare = vg_snapshot_vm_spawn(p, qemu, NULL);
+        top_up(v);
     }
     return v;
 }
 
+void vg_verifier_set_settle(VgVerifier *v, unsigned settle_ms)
+{
+    v->settle_ms = settle_ms;
+}
+
+void vg_verifier_set_spares(VgVerifier *v, unsigned n)
+{
+    v->want_spares = MAX(n, 1);
+    top_up(v);
+}
+
 bool vg_verifier_wait_ready(VgVerifier *v, GError **errp)
 {
+    VgProfileVm *vm;
+
     if (!vg_snapshot_check(v->profile, errp)) {
         return false;
     }
-    if (!v->spare) {
-        v->spare = vg_snapshot_vm_spawn(v->profile, v->qemu, errp);
-        if (!v->spare) {
+    if (g_queue_is_empty(&v->spares)) {
+        vm = vg_snapshot_vm_spawn(v->profile, v->qemu, errp);
+        if (!vm) {
             return false;
         }
+        g_queue_push_tail(&v->spares, vm);
     }
-    if (!vg_snapshot_vm_restored(v->spare, v->profile, errp)) {
-        g_clear_pointer(&v->spare, vg_profile_vm_free);
+    vm = g_queue_peek_head(&v->spares);
+    if (!vg_snapshot_vm_restored(vm, v->profile, errp)) {
+        vg_profile_vm_free(g_queue_pop_head(&v->spares));
         return false;
     }
     return true;
@@ -274,7 +317,7 @@ VgVerdict vg_verifier_verify(VgVerifier *v, const Sca *sca,
 void vg_verifier_free(VgVerifier *v)
 {
     if (v) {
-        g_clear_pointer(&v->spare, vg_profile_vm_free);
+        g_queue_clear_full(&v->spares, (GDestroyNotify)vg_profile_vm_free);
         g_free(v->qemu);
         g_free(v);
     }

@@ -44,7 +44,7 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
                     unsigned timeout_ms);
 
 /*
- * A verifier that keeps one VM restoring the snapshot in the background,
+ * A verifier that keeps a VM restoring the snapshot in the background,
  * so that an SCA that arrives finds it restored (an agent, minimisation,
  * a batch of SCAs): each verification uses the spare VM and starts the
  * next.  The profile must outlive the verifier.
@@ -52,6 +52,18 @@ VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
 typedef struct VgVerifier VgVerifier;
 
 VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu);
+/*
+ * Judge a replay that has not verified once the guest is done with its
+ * messages (vg_replay()'s @settle_ms), not at the timeout: far quicker
+ * for the many replays that fail, at the price of missing an attack
+ * that lands only after the service went idle.  0 (the default) waits.
+ */
+void vg_verifier_set_settle(VgVerifier *v, unsigned settle_ms);
+/*
+ * Keep @n VMs restoring (default 1): for a run of short verifications,
+ * each VM then has @n verifications' time to restore.
+ */
+void vg_verifier_set_spares(VgVerifier *v, unsigned n);
 /* Block until the spare VM has restored the snapshot. */
 bool vg_verifier_wait_ready(VgVerifier *v, GError **errp);
 VgVerdict vg_verifier_verify(VgVerifier *v, const Sca *sca,

@@ -60,7 +60,10 @@ static VgProfileVm *spawn_restoring(const VgProfile *p, const char *qemu,
 VgProfileVm *vg_snapshot_vm_spawn(const VgProfile *p, const char *qemu,
                                   GError **errp)
 {
-    return spawn_restoring(p, qemu, "tcg,taint=off", NULL, errp);
+    /* A guard with no filters, for the datagrams the guest sends. */
+    return spawn_restoring(p, qemu, "tcg,taint=off",
+                           "filter-vigilante,id=" VG_ANSWERS_GUARD
+                           ",netdev=n0", errp);
 }
 
 VgProfileVm *vg_snapshot_vm_spawn_tainted(const VgProfile *p,

@@ -36,7 +36,12 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
 /* Is there a snapshot, and of the profile's image as it is now? */
 bool vg_snapshot_check(const VgProfile *p, GError **errp);
 
-/* A VM that restores the snapshot, paused, in the background. */
+/*
+ * A VM that restores the snapshot, paused, in the background (taint
+ * off, a filter-vigilante guard named VG_ANSWERS_GUARD with no filters
+ * counting the datagrams the guest sends).
+ */
+#define VG_ANSWERS_GUARD "vg-answers"
 VgProfileVm *vg_snapshot_vm_spawn(const VgProfile *p, const char *qemu,
                                   GError **errp);
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vigilante filter generate PROFILE SCA -o FILTER [--specific]
- *                           [--random N] [--timeout MS] [--qemu PATH]
- *                           [--specific-out PATH] [--quiet]
+ *                           [--random N] [--timeout MS] [--settle MS]
+ *                           [--qemu PATH] [--specific-out PATH] [--quiet]
  *
  * Generates the filters of a verified SCA (lib/filter-gen.c) and writes
  * the general one (--specific: the specific one) to FILTER, printing the
@@ -23,7 +23,7 @@ static int usage(void)
             "usage: vigilante filter generate PROFILE SCA -o FILTER "
             "[--specific]\n"
             "           [--specific-out PATH] [--random N] [--timeout MS]\n"
-            "           [--qemu PATH] [--quiet]\n");
+            "           [--settle MS] [--qemu PATH] [--quiet]\n");
     return VIGILANTE_EXIT_USAGE;
 }
 
@@ -65,7 +65,7 @@ int vigilante_cmd_filter_generate(int argc, char **argv)
     const char *profile = NULL, *sca_path = NULL, *out = NULL;
     const char *specific_out = NULL, *qemu_opt = NULL;
     bool specific = false, quiet = false;
-    guint64 random_n = 8, timeout_ms = 5000;
+    guint64 random_n = 8, timeout_ms = 5000, settle_ms = VG_GEN_SETTLE_MS;
     VgGenOptions o = { 0 };
     VfFilter *chosen;
 
@@ -84,6 +84,11 @@ int vigilante_cmd_filter_generate(int argc, char **argv)
         } else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
             if (!g_ascii_string_to_unsigned(argv[++i], 10, 100, 600000,
                                             &timeout_ms, NULL)) {
+                return usage();
+            }
+        } else if (!strcmp(argv[i], "--settle") && i + 1 < argc) {
+            if (!g_ascii_string_to_unsigned(argv[++i], 10, 0, 60000,
+                                            &settle_ms, NULL)) {
                 return usage();
             }
         } else if (!strcmp(argv[i], "--specific")) {
@@ -120,6 +125,7 @@ int vigilante_cmd_filter_generate(int argc, char **argv)
     o.general = !specific;
     o.random_checks = random_n;
     o.timeout_ms = timeout_ms;
+    o.settle_ms = settle_ms ? (int)settle_ms : -1;
     o.progress = print_progress;
     o.opaque = &quiet;
 

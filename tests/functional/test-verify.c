@@ -416,6 +416,53 @@ static void test_warm_verifier(void)
 }
 
 /*
+ * A verifier that settles (as filter generation's does): a replay that
+ * does not verify is judged when the guest has answered it, not at the
+ * timeout, and genuine SCAs still verify, with two spares restoring.
+ * (A guest that does not answer, e.g. one sent astray by a wrong hint,
+ * is judged at the timeout as before.)
+ */
+static void test_settle(void)
+{
+    g_autoptr(Sca) sca = genuine_copy();
+    g_autoptr(Sca) forged = genuine_copy();
+    g_autoptr(Sca) benign = genuine_copy();
+    g_autoptr(GError) err = NULL;
+    guint8 msg[FIG1_ATTACK_LEN];
+    unsigned tmp0 = count_tmp_vms();
+    VgVerifier *vf = vg_verifier_new(profile, vg_qemu_path());
+
+    memset(msg, 'b', sizeof(msg) - 1);
+    msg[sizeof(msg) - 1] = 0;
+    replace_message(benign, msg, sizeof(msg));
+    /* Cut inside the buffer: copied, and the copy returns normally. */
+    memcpy(msg, g_bytes_get_data(sca_message(sca, 0)->payload, NULL), 60);
+    replace_message(forged, msg, 60);
+    forged->hint_offset = 56;
+    vg_verifier_set_settle(vf, 150);
+    vg_verifier_set_spares(vf, 2);
+    for (int i = 0; i < 9; i++) {
+        Sca *s = i % 3 == 0 ? sca : i % 3 == 1 ? forged : benign;
+        VgVerdict v;
+
+        g_assert_true(vg_verifier_wait_ready(vf, &err));
+        g_assert_no_error(err);
+        v = vg_verifier_verify(vf, s, VERIFY_TIMEOUT_MS);
+        if (s == sca) {
+            g_assert_cmpint(v.kind, ==, VG_VERDICT_VERIFIED);
+        } else {
+            g_test_message("settled: %s (%.0f ms)", v.reason, v.total_ms);
+            g_assert_cmpint(v.kind, ==, VG_VERDICT_NOT_VERIFIED);
+            g_assert_nonnull(strstr(v.reason, "(it answered the messages)"));
+        }
+        vg_verdict_clear(&v);
+    }
+    vg_verifier_free(vf);
+    g_assert_cmpuint(count_tmp_vms(), ==, tmp0);
+    g_assert_cmpuint(count_children(), ==, 0);
+}
+
+/*
  * An emulator that dies during the replay (here SIGSEGV from outside,
  * as an emulator fault would) is an error verdict that says so, at once,
  * not a "not verified" after the whole timeout.
@@ -477,6 +524,7 @@ int main(int argc, char **argv)
     g_test_add_func("/verify/200-in-a-row", test_200_in_a_row);
     g_test_add_func("/verify/stale-snapshot", test_stale_snapshot);
     g_test_add_func("/verify/warm-verifier", test_warm_verifier);
+    g_test_add_func("/verify/settle", test_settle);
     g_test_add_func("/verify/emulator-dies", test_emulator_dies);
     ret = g_test_run();
     vg_dir_remove(work);
