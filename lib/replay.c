@@ -131,8 +131,8 @@ static bool guest_frames(VgProfileVm *vm, guint64 *to_guest, guint64 *udp)
 static void settle_round(Settle *st, VgProfileVm *vm, unsigned udp_sent)
 {
     st->udp_sent = udp_sent;
-    st->watch_udp = st->settle_ms && udp_sent && guest_frames(vm, &st->to_guest_base,
-                                             &st->udp_base);
+    st->watch_udp = st->settle_ms && udp_sent &&
+                    guest_frames(vm, &st->to_guest_base, &st->udp_base);
     st->delivered = false;
     g_array_set_size(st->cpu, 0);
 }
