@@ -179,8 +179,6 @@ static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
          * guest; this one holds its ports now.
          */
         *verifier = vg_verifier_new(p, o->qemu);
-        /* Replays that settle quickly outrun one VM's restore. */
-        vg_verifier_set_spares(*verifier, 2);
     }
     for (guint i = 0; i < sca->messages->len; i++) {
         g_ptr_array_add(msgs, g_bytes_ref(sca_message(sca, i)->payload));
@@ -1705,8 +1703,12 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
      */
     if (!v) {
         v = vg_verifier_new(p, o->qemu);
-        vg_verifier_set_spares(v, 2);
     }
+    /*
+     * Replays that settle quickly outrun one VM's restore; a second
+     * restoring during the capture would slow it more than it saves.
+     */
+    vg_verifier_set_spares(v, 2);
     if (!vg_verifier_wait_ready(v, errp)) {
         return NULL;
     }
