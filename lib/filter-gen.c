@@ -24,6 +24,8 @@
  */
 #define GEN_CAPTURE_MS  30000
 #define MAX_REPLAYS     96
+/* Beyond those, for delimiters (missing one makes a filter too wide) */
+#define DELIM_REPLAYS   32
 /* Nodes a filter may have while it is built (pruned to the limit later). */
 #define BUILD_MAX_NODES 60000
 
@@ -1191,59 +1193,155 @@ static void drop_implied_pins(VgGenResult *r, const VfFilter *f,
     }
 }
 
+/* What keep_delimiters() works on: one let-go range of the message. */
+typedef struct {
+    VgGenResult *r;
+    VgVerifier *v;
+    const Sca *sca;
+    const VgGenOptions *o;
+    unsigned tmo;
+    VfFilter *work;
+    GArray *kept;
+    const uint8_t *msg;
+    size_t len;
+    uint32_t a, b;              /* the range [a, b) */
+    uint32_t hfirst, hlast;     /* the hint, never written */
+    uint8_t *known;             /* [k * len + i]: DELIM_* */
+} DelimRange;
+
+/* What replays found of byte k at message byte i (DelimRange.known). */
+enum { DELIM_UNKNOWN, DELIM_STOPS, DELIM_HARMLESS };
+
+/* Mark [a, b) outside the hint as what k is there. */
+static void delim_mark(DelimRange *d, uint8_t k, uint8_t what)
+{
+    for (uint32_t i = d->a; i < d->b; i++) {
+        if (i < d->hfirst || i >= d->hlast) {
+            d->known[k * d->len + i] = what;
+        }
+    }
+}
+
+/* Is what k does in [a, b) outside the hint known already? */
+static bool delim_known(const DelimRange *d, uint8_t k)
+{
+    for (uint32_t i = d->a; i < d->b; i++) {
+        if ((i < d->hfirst || i >= d->hlast) &&
+            d->known[k * d->len + i] == DELIM_UNKNOWN) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /*
- * A vector scan's pins let go: their bytes' content does not decide the
- * attack, but a scan looks for something (a line's end, a terminator).
- * For each of NUL, LF and CR absent from the pinned range, a replay with
- * it put in the middle of the range: if the attack then fails, "none of
- * it in the range" is kept.
+ * Replay with the candidate bytes cand[0..n) put in the range, spread
+ * over it, outside the hint: if the attack still verifies, none of them
+ * stops it (one replay clears them all); else the halves are tried, and
+ * for a single one that stops it "none of it in the range" is kept.
+ */
+static void try_delimiters(DelimRange *d, const uint8_t *cand, unsigned n)
+{
+    g_autofree uint32_t *room = g_new(uint32_t, d->b - d->a);
+    g_autofree uint8_t *m = NULL;
+    unsigned nroom = 0;
+
+    if (!n || d->r->stats.replays >= MAX_REPLAYS + DELIM_REPLAYS) {
+        return;
+    }
+    for (uint32_t at = d->a; at < d->b; at++) {
+        if (at < d->hfirst || at >= d->hlast) {
+            room[nroom++] = at;
+        }
+    }
+    if (!nroom) {
+        return;
+    }
+    if (nroom < n) {
+        try_delimiters(d, cand, n / 2);
+        try_delimiters(d, cand + n / 2, n - n / 2);
+        return;
+    }
+    m = g_memdup2(d->msg, d->len);
+    for (unsigned k = 0; k < n; k++) {
+        m[room[(k + 1) * nroom / (n + 1)]] = cand[k];
+    }
+    progress(d->o, "  replay %u: %u possible delimiter(s) (first 0x%02x) "
+             "in msg[%u..%u]", d->r->stats.replays + 1, n, cand[0], d->a,
+             d->b - 1);
+    if (replay_verifies(d->v, d->sca, m, d->len, d->tmo, &d->r->stats)) {
+        for (unsigned k = 0; k < n; k++) {
+            delim_mark(d, cand[k], DELIM_HARMLESS);
+        }
+        return;
+    }
+    if (n > 1) {
+        try_delimiters(d, cand, n / 2);
+        try_delimiters(d, cand + n / 2, n - n / 2);
+        return;
+    }
+    /* Not over the hint: the verifier's nonce goes there. */
+    if (d->a < MIN(d->b, d->hfirst)) {
+        add_no_byte(d->work, d->kept, d->a, MIN(d->b, d->hfirst), cand[0],
+                    0);
+    }
+    if (MAX(d->a, d->hlast) < d->b) {
+        add_no_byte(d->work, d->kept, MAX(d->a, d->hlast), d->b, cand[0], 0);
+    }
+    delim_mark(d, cand[0], DELIM_STOPS);
+    d->r->stats.summarised++;
+}
+
+/*
+ * A scan's pins let go: their bytes' content does not decide the
+ * attack, but a scan or a copy looks for something (a line's end, a
+ * terminator, white space, a separator).  The usual delimiters absent
+ * from the range are put in it (try_delimiters(): one replay when none
+ * stops the attack), and "none of it in the range" is kept for each
+ * that does.
  */
 static void keep_delimiters(VgGenResult *r, VgVerifier *v, const Sca *sca,
                             const VgGenOptions *o, unsigned tmo,
-                            VfFilter *work, const GArray *conds,
-                            const GArray *g, const uint8_t *msg, size_t len,
-                            uint32_t hfirst, uint32_t hlast, GArray *kept)
+                            VfFilter *work, uint32_t a, uint32_t b,
+                            const uint8_t *msg, size_t len,
+                            uint32_t hfirst, uint32_t hlast, GArray *kept,
+                            uint8_t *known)
 {
-    static const uint8_t delims[] = { 0, '\n', '\r' };
-    uint32_t a = UINT32_MAX, b = 0;
+    static const uint8_t delims[] = {
+        0, '\n', '\r', ' ', '\t', '\v', '\f', ',', ';', ':', '&', '=', '/',
+        '?', '"', '\'', '<', '>',
+    };
+    uint8_t cand[G_N_ELEMENTS(delims)], likely[G_N_ELEMENTS(delims)];
+    unsigned n = 0, nlikely = 0;
+    DelimRange d = {
+        .r = r, .v = v, .sca = sca, .o = o, .tmo = tmo, .work = work,
+        .kept = kept, .msg = msg, .len = len, .a = a, .b = b,
+        .hfirst = hfirst, .hlast = hlast, .known = known,
+    };
 
-    for (guint j = 0; j < g->len; j++) {
-        const VgGenCondition *c = &g_array_index(conds, VgGenCondition,
-                                                 g_array_index(g, guint, j));
-
-        a = MIN(a, c->first);
-        b = MAX(b, c->end);
-    }
-    if (a >= b || b > len) {
+    if (d.a >= d.b || d.b > len) {
         return;
     }
     for (unsigned k = 0; k < G_N_ELEMENTS(delims); k++) {
-        g_autofree uint8_t *m = NULL;
-        uint32_t at;
-
-        if (memchr(msg + a, delims[k], b - a) ||
-            r->stats.replays >= MAX_REPLAYS) {
+        /* (ranges of a vector scan's halves overlap: once is enough) */
+        if (memchr(msg + d.a, delims[k], d.b - d.a) ||
+            delim_known(&d, delims[k])) {
             continue;
         }
-        m = g_memdup2(msg, len);
-        at = a + (b - a) / 2;
-        if (at >= hfirst && at < hlast) {
-            at = hfirst > a ? hfirst - 1 : hlast < b ? hlast : at;
-        }
-        m[at] = delims[k];
-        progress(o, "  replay %u: 0x%02x in msg[%u..%u]", r->stats.replays + 1,
-                 delims[k], a, b - 1);
-        if (!replay_verifies(v, sca, m, len, tmo, &r->stats)) {
-            /* Not over the hint: the verifier's nonce goes there. */
-            if (a < MIN(b, hfirst)) {
-                add_no_byte(work, kept, a, MIN(b, hfirst), delims[k], 0);
-            }
-            if (MAX(a, hlast) < b) {
-                add_no_byte(work, kept, MAX(a, hlast), b, delims[k], 0);
-            }
-            r->stats.summarised++;
+        if (memchr(known + delims[k] * len, DELIM_STOPS, len)) {
+            likely[nlikely++] = delims[k];
+        } else {
+            cand[n++] = delims[k];
         }
     }
+    /*
+     * What stopped a scan elsewhere likely stops this one: tried alone
+     * (a group with it would fail and be split); the rest at once.
+     */
+    for (unsigned k = 0; k < nlikely; k++) {
+        try_delimiters(&d, &likely[k], 1);
+    }
+    try_delimiters(&d, cand, n);
 }
 
 /* Is c a test the program made on one byte (not a pin, not a summary)? */
@@ -1362,6 +1460,70 @@ static void summarise_byte_loops(VgGenResult *r, VfFilter *work,
     }
 }
 
+/* A let-go pin group's range, by the group it was split from. */
+typedef struct {
+    guint root;
+    uint32_t a, b;
+} LetGo;
+
+static gint let_go_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const LetGo *x = pa, *y = pb;
+
+    if (x->root != y->root) {
+        return x->root < y->root ? -1 : 1;
+    }
+    return x->a < y->a ? -1 : x->a > y->a;
+}
+
+/*
+ * A loop that scans through the hinted bytes (a name copied up to white
+ * space, the return address inside it) tests them as it tests the bytes
+ * around them, and those tests say only what the attack's target looked
+ * like, which the attacker chooses.  Where the same instruction tests
+ * bytes outside the hint and the delimiters that stop it were found next
+ * to the hint, its tests of hinted bytes become "no such delimiter in
+ * the hint": a stopper there would end the scan before the target.
+ */
+static void delimiters_through_hint(VfFilter *work, const GArray *conds,
+                                    bool *keep, GArray *kept,
+                                    const uint8_t *known, size_t len,
+                                    uint32_t hfirst, uint32_t hlast)
+{
+    bool stops = false;
+
+    if (!hfirst || hlast >= len) {
+        return;
+    }
+    for (unsigned k = 0; k < 256; k++) {
+        stops |= known[k * len + hfirst - 1] == DELIM_STOPS ||
+                 known[k * len + hlast] == DELIM_STOPS;
+    }
+    for (guint i = 0; stops && i < conds->len; i++) {
+        const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
+        bool outside = false;
+
+        if (!keep[i] || !byte_test(c) || c->first < hfirst ||
+            c->end > hlast) {
+            continue;
+        }
+        for (guint j = 0; j < conds->len && !outside; j++) {
+            const VgGenCondition *o = &g_array_index(conds, VgGenCondition,
+                                                     j);
+
+            outside = o->pc == c->pc &&
+                      (o->end <= hfirst || o->first >= hlast);
+        }
+        keep[i] = !outside;
+    }
+    for (unsigned k = 0; stops && k < 256; k++) {
+        if (known[k * len + hfirst - 1] == DELIM_STOPS ||
+            known[k * len + hlast] == DELIM_STOPS) {
+            add_no_byte(work, kept, hfirst, hlast, k, 0);
+        }
+    }
+}
+
 static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                        const VgGenOptions *o, unsigned tmo,
                        const uint8_t *msg, size_t len, GError **errp)
@@ -1379,6 +1541,10 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
     g_autoptr(GPtrArray) groups = NULL;
     g_autofree bool *keep = NULL;
     g_autofree int *idiom = NULL;
+    g_autofree uint8_t *known = g_new0(uint8_t, 256 * len);
+    /* A pin group's first ancestor (halves are tried in turn) */
+    g_autoptr(GHashTable) root = g_hash_table_new(NULL, NULL);
+    g_autoptr(GArray) let_go = g_array_new(false, false, sizeof(LetGo));
 
     /* On a copy of the specific filter's nodes, pruned at the end. */
     g_array_append_vals(work->nodes, r->specific->nodes->data,
@@ -1401,6 +1567,9 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
     summarise_byte_loops(r, work, conds, keep, msg, len, hfirst, hlast,
                          kept);
     drop_implied_pins(r, work, conds, keep, msg, len);
+    for (guint k = 0; k < groups->len; k++) {
+        g_hash_table_insert(root, groups->pdata[k], GUINT_TO_POINTER(k));
+    }
     for (guint k = 0; k < groups->len; k++) {
         GArray *g = groups->pdata[k];
         const VgGenCondition *c0;
@@ -1452,13 +1621,22 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                                       &r->stats);
         }
         if (dropped) {
+            LetGo lg = {
+                .root = GPOINTER_TO_UINT(g_hash_table_lookup(root, g)),
+                .a = UINT32_MAX,
+            };
+
             for (guint j = 0; j < g->len; j++) {
+                const VgGenCondition *c = &g_array_index(
+                    conds, VgGenCondition, g_array_index(g, guint, j));
+
                 keep[g_array_index(g, guint, j)] = false;
+                lg.a = MIN(lg.a, c->first);
+                lg.b = MAX(lg.b, c->end);
             }
             r->stats.dropped += g->len;
             if (is_pin(c0)) {
-                keep_delimiters(r, v, sca, o, tmo, work, conds, g, msg, len,
-                                hfirst, hlast, kept);
+                g_array_append_val(let_go, lg);
             }
         } else if (g->len > 1 && is_pin(c0)) {
             /*
@@ -1474,8 +1652,33 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                                 g->len - g->len / 2);
             g_ptr_array_add(groups, h1);
             g_ptr_array_add(groups, h2);
+            g_hash_table_insert(root, h1, g_hash_table_lookup(root, g));
+            g_hash_table_insert(root, h2, g_hash_table_lookup(root, g));
         }
     }
+
+    /*
+     * The delimiters of what the pins let go, over the pieces of one
+     * scan joined (its halves were let go one by one: one search over
+     * the whole run is far fewer replays than one per piece).
+     */
+    g_array_sort(let_go, let_go_cmp);
+    for (guint i = 0; i < let_go->len;) {
+        LetGo run = g_array_index(let_go, LetGo, i);
+
+        for (i++; i < let_go->len; i++) {
+            const LetGo *n = &g_array_index(let_go, LetGo, i);
+
+            if (n->root != run.root || n->a > run.b) {
+                break;
+            }
+            run.b = MAX(run.b, n->b);
+        }
+        keep_delimiters(r, v, sca, o, tmo, work, run.a, run.b, msg, len,
+                        hfirst, hlast, kept, known);
+    }
+    delimiters_through_hint(work, conds, keep, kept, known, len, hfirst,
+                            hlast);
 
     /* Library idioms among what is kept: "no byte k in [a, b)". */
     for (guint i = 0; i < conds->len; i++) {

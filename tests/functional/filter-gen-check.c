@@ -45,6 +45,17 @@ void vg_check_variants(const VgGenResult *r, VgVerifier *v, const Sca *sca,
         }
         g_assert_cmpint(vd.kind, ==, VG_VERDICT_VERIFIED);
         vg_verdict_clear(&vd);
+        if (vf_eval(r->general, d, len, udp) != VF_MATCH) {
+            g_autofree char *conds = vg_gen_describe(r->general,
+                                                     r->general_conds);
+            g_autofree char *hex = g_strnfill(len * 2, '0');
+
+            for (gsize k = 0; k < len; k++) {
+                g_snprintf(hex + 2 * k, 3, "%02x", d[k]);
+            }
+            g_test_message("variant %u is not matched: %s\nthe general "
+                           "filter:\n%s", i, hex, conds);
+        }
         g_assert_cmpint(vf_eval(r->general, d, len, udp), ==, VF_MATCH);
         worst = MAX(worst, common);
     }
