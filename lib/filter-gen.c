@@ -26,6 +26,13 @@
 #define MAX_REPLAYS     96
 /* Beyond those, for delimiters (missing one makes a filter too wide) */
 #define DELIM_REPLAYS   32
+
+/* The bytes that usually end what a scan or a copy reads. */
+static const uint8_t delims[] = {
+    0, '\n', '\r', ' ', '\t', '\v', '\f', ',', ';', ':', '&', '=', '/', '?',
+    '"', '\'', '<', '>',
+};
+
 /* Nodes a filter may have while it is built (pruned to the limit later). */
 #define BUILD_MAX_NODES 60000
 
@@ -283,6 +290,123 @@ static uint64_t member_uint(JsonObject *o, const char *m)
            ? (uint64_t)json_object_get_int_member(o, m) : 0;
 }
 
+/* What one byte of a captured value is, when it is one thing. */
+typedef enum {
+    BYTE_UNKNOWN,
+    BYTE_MSG,                   /* the message's byte at *off */
+    BYTE_CONST,                 /* *cst */
+} ByteKind;
+
+/*
+ * Byte k (0 = least significant) of node i's value.  x86 code assembles
+ * wide values from bytes (a vector or 8-byte load over a line's end, an
+ * address built from the message) and tests them a byte at a time: a
+ * test of one byte must read that byte only, or the generaliser cannot
+ * let its neighbours go.
+ */
+static ByteKind byte_of(const GArray *nodes, uint32_t i, unsigned k,
+                        uint32_t *off, uint8_t *cst, int budget)
+{
+    const CapNode *c = &g_array_index(nodes, CapNode, i);
+    const CapNode *b = &g_array_index(nodes, CapNode, c->b);
+    ByteKind ka, kb;
+    uint32_t oa, ob;
+    uint8_t ca, cb;
+
+    *cst = 0;
+    if (k >= 8) {
+        return BYTE_CONST;
+    }
+    if (budget <= 0) {
+        return BYTE_UNKNOWN;
+    }
+    switch (c->op) {
+    case VF_OP_CONST:
+        *cst = c->value >> (8 * k);
+        return BYTE_CONST;
+    case VF_OP_LOAD_LE:
+        if (k >= c->width) {
+            return BYTE_CONST;
+        }
+        if (c->outside) {
+            return BYTE_UNKNOWN;
+        }
+        *off = c->offset + k;
+        return BYTE_MSG;
+    case VF_OP_ZEXT:
+        if (k >= c->width) {
+            return BYTE_CONST;
+        }
+        return byte_of(nodes, c->a, k, off, cst, budget - 1);
+    case VF_OP_SHL:
+    case VF_OP_SHR:
+        if (b->op != VF_OP_CONST || b->value % 8 || b->value >= 64) {
+            return BYTE_UNKNOWN;
+        }
+        if (c->op == VF_OP_SHL) {
+            if (k < b->value / 8) {
+                return BYTE_CONST;
+            }
+            return byte_of(nodes, c->a, k - b->value / 8, off, cst,
+                           budget - 1);
+        }
+        return byte_of(nodes, c->a, k + b->value / 8, off, cst, budget - 1);
+    case VF_OP_OR:
+    case VF_OP_AND:
+        ka = byte_of(nodes, c->a, k, &oa, &ca, budget - 1);
+        kb = byte_of(nodes, c->b, k, &ob, &cb, budget - 1);
+        if (ka == BYTE_CONST && kb == BYTE_CONST) {
+            *cst = c->op == VF_OP_OR ? ca | cb : ca & cb;
+            return BYTE_CONST;
+        }
+        /* x | 0 and x & 0xff are x; x & 0 is 0 */
+        if (ka == BYTE_CONST && c->op == VF_OP_AND && !ca) {
+            return BYTE_CONST;
+        }
+        if (kb == BYTE_CONST && c->op == VF_OP_AND && !cb) {
+            return BYTE_CONST;
+        }
+        if (ka == BYTE_CONST &&
+            ca == (c->op == VF_OP_OR ? 0 : 0xff) && kb == BYTE_MSG) {
+            *off = ob;
+            return BYTE_MSG;
+        }
+        if (kb == BYTE_CONST &&
+            cb == (c->op == VF_OP_OR ? 0 : 0xff) && ka == BYTE_MSG) {
+            *off = oa;
+            return BYTE_MSG;
+        }
+        return BYTE_UNKNOWN;
+    default:
+        return BYTE_UNKNOWN;
+    }
+}
+
+/* A one-byte zero extension that is one message byte or a constant. */
+static void simplify_byte(GArray *nodes, uint32_t i)
+{
+    CapNode *c = &g_array_index(nodes, CapNode, i);
+    uint32_t off = 0;
+    uint8_t cst;
+    ByteKind k;
+
+    if (c->op != VF_OP_ZEXT || c->width != 1) {
+        return;
+    }
+    k = byte_of(nodes, c->a, 0, &off, &cst, 16);
+    if (k == BYTE_MSG) {
+        *c = (CapNode) {
+            .op = VF_OP_LOAD_LE, .width = 1, .offset = off, .depth = 1,
+            .value = c->value, .first = off, .end = off + 1,
+        };
+    } else if (k == BYTE_CONST) {
+        *c = (CapNode) {
+            .op = VF_OP_CONST, .value = cst, .depth = 1,
+            .first = UINT32_MAX, .offset = -1,
+        };
+    }
+}
+
 static GArray *read_nodes(JsonArray *arr, GError **errp)
 {
     guint n = json_array_get_length(arr);
@@ -335,6 +459,7 @@ static GArray *read_nodes(JsonArray *arr, GError **errp)
             c->end = MAX(a->end, c->b ? b->end : 0);
             break;
         }
+        simplify_byte(nodes, i);
     }
     return nodes;
 }
@@ -665,6 +790,33 @@ static VfFilter *pruned(const VfFilter *f, GArray *conds, const char *what)
 }
 
 /* The specific filter: every condition of the attacked program. */
+/* An address space's page tables, whatever its PCID (CR3's low bits). */
+#define CR3_SPACE(cr3)  ((uint64_t)(cr3) & ~(uint64_t)0xfff)
+
+/*
+ * Whose conditions count when the trap was in user mode: the address
+ * space that trapped, if it tested the message; else (a child forked to
+ * exec what the parent parsed: AFA) the one that tested it last.
+ */
+static uint64_t attacked_address_space(JsonArray *recs, uint64_t trap_cr3)
+{
+    uint64_t last = CR3_SPACE(trap_cr3);
+
+    for (guint i = 0; i < json_array_get_length(recs); i++) {
+        JsonObject *o = json_array_get_object_element(recs, i);
+        uint64_t cr3 = CR3_SPACE(json_object_get_int_member(o, "cr3"));
+
+        if (!json_object_get_boolean_member(o, "user")) {
+            continue;
+        }
+        if (cr3 == CR3_SPACE(trap_cr3)) {
+            return cr3;
+        }
+        last = cr3;
+    }
+    return last;
+}
+
 static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
                     const uint8_t *msg, size_t len, GError **errp)
 {
@@ -682,6 +834,7 @@ static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
     if (!cap) {
         return false;
     }
+    trap_cr3 = attacked_address_space(recs, trap_cr3);
     memo = g_new(int32_t, cap->len);
     memset(memo, 0xff, sizeof(int32_t) * cap->len);
     cv = (Conv) { .cap = cap, .memo = memo, .f = r->specific };
@@ -697,12 +850,13 @@ static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
         int n;
 
         /*
-         * The attacked program's conditions: those of the address space
-         * that trapped, in user mode; all of them when the trap was in
-         * the kernel (a service that runs there, taint-kernel=all).
+         * The attacked program's conditions: those of its address space
+         * (attacked_address_space()), in user mode; all of them when the
+         * trap was in the kernel (a service that runs there,
+         * taint-kernel=all).
          */
         if (trap_user && (!json_object_get_boolean_member(o, "user") ||
-                          (uint64_t)json_object_get_int_member(o, "cr3") !=
+                          CR3_SPACE(json_object_get_int_member(o, "cr3")) !=
                           trap_cr3)) {
             r->stats.other_code++;
             continue;
@@ -1053,6 +1207,34 @@ static uint8_t *violate_by_length(const VfFilter *f, const GArray *conds,
     return NULL;
 }
 
+/*
+ * The message with 8 copies of the byte before the group's first byte
+ * (or of 'A' if that is a delimiter) inserted there, when that is after
+ * the hint; NULL otherwise.
+ */
+static uint8_t *moved_tail(const GArray *conds, const GArray *group,
+                           const uint8_t *msg, size_t len, uint32_t hlast,
+                           size_t *out_len)
+{
+    uint32_t a = UINT32_MAX;
+    uint8_t *m;
+
+    for (guint g = 0; g < group->len; g++) {
+        a = MIN(a, g_array_index(conds, VgGenCondition,
+                                 g_array_index(group, guint, g)).first);
+    }
+    if (a <= hlast || a >= len || len + 8 > VF_MAX_READ) {
+        return NULL;
+    }
+    m = g_malloc(len + 8);
+    memcpy(m, msg, a);
+    memset(m + a, memchr(delims, msg[a - 1], sizeof(delims)) ? 'A'
+                                                           : msg[a - 1], 8);
+    memcpy(m + a + 8, msg + a, len - a);
+    *out_len = len + 8;
+    return m;
+}
+
 /* "lo <= msg[o] <= hi", one condition. */
 static void add_range(VfFilter *f, GArray *conds, uint32_t o, unsigned lo,
                       unsigned hi, uint64_t pc)
@@ -1250,7 +1432,9 @@ static void try_delimiters(DelimRange *d, const uint8_t *cand, unsigned n)
         return;
     }
     for (uint32_t at = d->a; at < d->b; at++) {
-        if (at < d->hfirst || at >= d->hlast) {
+        /* never over the hint, nor over a delimiter the scan may need */
+        if ((at < d->hfirst || at >= d->hlast) &&
+            !memchr(delims, d->msg[at], sizeof(delims))) {
             room[nroom++] = at;
         }
     }
@@ -1307,10 +1491,6 @@ static void keep_delimiters(VgGenResult *r, VgVerifier *v, const Sca *sca,
                             uint32_t hfirst, uint32_t hlast, GArray *kept,
                             uint8_t *known)
 {
-    static const uint8_t delims[] = {
-        0, '\n', '\r', ' ', '\t', '\v', '\f', ',', ';', ':', '&', '=', '/',
-        '?', '"', '\'', '<', '>',
-    };
     uint8_t cand[G_N_ELEMENTS(delims)], likely[G_N_ELEMENTS(delims)];
     unsigned n = 0, nlikely = 0;
     DelimRange d = {
@@ -1619,6 +1799,27 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                      n2);
             dropped = replay_verifies(v, sca, other_len, n2, tmo,
                                       &r->stats);
+        }
+        /*
+         * Pins after the hint that stay (a line's end, found by a scan):
+         * the message with 8 more bytes before them moves what they pin;
+         * if the attack still verifies, where it is does not decide it.
+         * TCP only: a filter judges a stream's prefix, in which the end
+         * has not come yet; a datagram's terminator must stay somewhere,
+         * which the format cannot say.
+         */
+        if (!dropped && is_pin(c0) && r->stats.replays < MAX_REPLAYS &&
+            work->transport == VF_TRANSPORT_TCP) {
+            g_autofree uint8_t *moved = moved_tail(conds, g, msg, len, hlast,
+                                                   &n2);
+
+            if (moved) {
+                progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64
+                         ", moved by 8 bytes", r->stats.replays + 1, g->len,
+                         c0->pc);
+                dropped = replay_verifies(v, sca, moved, n2, tmo,
+                                          &r->stats);
+            }
         }
         if (dropped) {
             LetGo lg = {
