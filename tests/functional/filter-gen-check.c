@@ -120,6 +120,10 @@ VgGenResult *vg_generate_logged(const VgProfile *p, const Sca *sca)
                    r->stats.widened, r->stats.summarised, r->stats.replays,
                    r->stats.generalise_ms, r->stats.random_verified,
                    r->stats.random_tried);
+    g_test_message("captured: %u of other code, %u reading bytes outside "
+                   "the message, %u pins of the hint alone, %u pinned deep",
+                   r->stats.other_code, r->stats.outside,
+                   r->stats.hint_pins, r->stats.pinned_deep);
     g_assert_cmpuint(r->stats.general_conditions, >, 0);
     g_assert_cmpuint(r->stats.general_conditions, <=,
                      r->stats.specific_conditions);

@@ -7,12 +7,15 @@
  * (so a byte signature of the SCA would miss them); 2000 benign lines
  * match neither filter; the specific filter's conditions come from the
  * service's code, not the network stack's (header bytes are outside the
- * message).  Arguments besides GTest's: none.
+ * message).  And the run service's ACE: from one SCA, the general filter
+ * matches 24 requests with other code of other lengths, each of which
+ * verifies, and no benign request.  Arguments besides GTest's: none.
  */
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "fig1-payload.h"
+#include "run-payload.h"
 #include "filter-gen-check.h"
 #include "guest.h"
 #include "host-util.h"
@@ -23,6 +26,7 @@
 #define FIG1_BUF    64      /* the overflowed buffer */
 
 static char *work;
+static VgProfile *profile;
 
 static void write_benign(const char *dir, GRand *rng)
 {
@@ -95,7 +99,7 @@ static GBytes *variant(GRand *rng)
 static void test_fig1(void)
 {
     g_autoptr(GRand) rng = g_rand_new_with_seed(1201);
-    g_autoptr(VgProfile) p = NULL;
+    VgProfile *p = profile;
     g_autoptr(Sca) sca = NULL;
     g_autoptr(VgGenResult) r = NULL;
     g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
@@ -104,8 +108,6 @@ static void test_fig1(void)
         (GDestroyNotify)g_bytes_unref);
     guint8 attack[FIG1_ATTACK_LEN];
 
-    work = g_dir_make_tmp("vg-filter-gen-XXXXXX", NULL);
-    p = tiny_profile(rng);
     g_assert_cmpuint(fig1_build_attack(attack, fig1_default_target()), ==,
                      FIG1_ATTACK_LEN);
     sca = sca_new(SCA_TYPE_AEC, "tiny-fig1");
@@ -155,13 +157,77 @@ static void test_fig1(void)
     }
     /* '1', the zero at the end and at most two bytes of the target. */
     vg_check_filter(r, p, sca, variants, 4, benign);
-    vg_dir_remove(work);
-    g_clear_pointer(&work, g_free);
+}
+
+#define RUN_PORT    4446
+#define RUN_HINT    12      /* the code's first bytes: the verifier's jump */
+
+/* A run request: 'X' and 12 to 120 random bytes of "code". */
+static GBytes *run_variant(GRand *rng)
+{
+    guint8 m[1 + 120];
+    int n = g_rand_int_range(rng, RUN_HINT, 121);
+
+    m[0] = 'X';
+    for (int i = 1; i <= n; i++) {
+        m[i] = g_rand_int_range(rng, 0, 256);
+    }
+    return g_bytes_new(m, 1 + n);
+}
+
+/*
+ * ACE: the run service calls the code it was sent.  What the path needs
+ * is the 'X' and the code's bytes; the code itself is the attacker's.
+ */
+static void test_ace(void)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(1202);
+    g_autoptr(Sca) sca = sca_new(SCA_TYPE_ACE, "tiny-fig1");
+    g_autoptr(VgGenResult) r = NULL;
+    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    guint8 attack[RUN_ATTACK_MAX];
+    gsize len = run_build_attack(attack);
+
+    memcpy(sca->digest, profile->digest, sizeof(sca->digest));
+    sca_add_message(sca, SCA_TRANSPORT_UDP, RUN_PORT, attack, len);
+    sca->code_bits = 32;
+    sca->hint_offset = 1;
+    sca->hint_length = RUN_HINT;
+    r = vg_generate_logged(profile, sca);
+    for (int i = 0; i < VARIANTS; i++) {
+        g_ptr_array_add(variants, run_variant(rng));
+    }
+    for (int i = 0; i < BENIGN; i++) {
+        char text[64];
+        int n = g_rand_int_range(rng, 0, sizeof(text));
+
+        for (int k = 0; k < n; k++) {
+            do {
+                text[k] = g_rand_int_range(rng, ' ', '~' + 1);
+            } while (k == 0 && (text[k] == 'X' || text[k] == 'P'));
+        }
+        g_ptr_array_add(benign, g_bytes_new(text, n));
+    }
+    /* 'X' and a few random bytes by chance */
+    vg_check_filter(r, profile, sca, variants, 4, benign);
 }
 
 int main(int argc, char **argv)
 {
+    g_autoptr(GRand) rng = g_rand_new_with_seed(1200);
+    int status;
+
     g_test_init(&argc, &argv, NULL);
+    work = g_dir_make_tmp("vg-filter-gen-XXXXXX", NULL);
+    profile = tiny_profile(rng);
     g_test_add_func("/filter-gen/fig1", test_fig1);
-    return g_test_run();
+    g_test_add_func("/filter-gen/ace", test_ace);
+    status = g_test_run();
+    g_clear_pointer(&profile, vg_profile_free);
+    vg_dir_remove(work);
+    g_free(work);
+    return status;
 }

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Filter generation on the Linux guest.  From one SCA of vg-udpd's stack
- * overflow and one of vg-logind's multi-message login exploit, the
- * general filter matches polymorphic variants (other filler, tag lengths,
+ * Filter generation on the Linux guest.  From one SCA each of vg-udpd's
+ * and vg-tcpd's stack overflows, vg-logind's multi-message login
+ * exploit and vg-ctld's function-pointer overwrite, the general filter
+ * matches polymorphic variants (other filler, tag and name lengths,
  * sleds, code and return targets; other user names, note filler and
- * targets), each of which verifies as a working exploit while sharing few
- * bytes with the SCA's message; thousands of benign requests match
- * neither filter.  Then a VM protected by the generated UDP filter (taint
- * off, filter-vigilante) answers benign requests, drops every variant
- * (the service keeps answering) and lets one in once the filter is gone.
+ * targets; other names and pointers), each
+ * of which verifies as a working exploit while sharing few bytes with
+ * the SCA's message; thousands of benign requests match neither filter.
+ * Then a VM protected by the generated UDP filter (taint off,
+ * filter-vigilante) answers benign requests, drops every variant (the
+ * service keeps answering) and lets one in once the filter is gone.
  *
  * Guest: $VIGILANTE_LINUX_GUEST.  Arguments besides GTest's: none.
  */
@@ -68,8 +70,29 @@ static GBytes *login_benign(GRand *rng)
     return g_bytes_new(s, strlen(s));
 }
 
+/* A benign vg-ctld request: a hello with a short name, or a job. */
+static GBytes *ctl_benign(GRand *rng)
+{
+    g_autofree char *s = NULL;
+
+    if (g_rand_boolean(rng)) {
+        s = g_strdup_printf("Hvisitor-%u", g_rand_int_range(rng, 0, 99999));
+        return g_bytes_new(s, strlen(s) + 1);
+    }
+    s = g_strdup_printf("JOB nightly-%u\n", g_rand_int_range(rng, 0, 999));
+    return g_bytes_new(s, strlen(s));
+}
+
 static void write_benign(const char *dir, GRand *rng)
 {
+    for (int i = 0; i < 100; i++) {
+        g_autoptr(GBytes) c = ctl_benign(rng);
+        g_autofree char *pc = g_strdup_printf("%s/udp-%d-%03d", dir,
+                                              VGL_CTL_PORT, i);
+
+        g_assert_true(g_file_set_contents(pc, g_bytes_get_data(c, NULL),
+                                          g_bytes_get_size(c), NULL));
+    }
     for (int i = 0; i < 100; i++) {
         g_autoptr(GBytes) u = udp_benign(rng), t = login_benign(rng);
         g_autofree char *pu = g_strdup_printf("%s/udp-%d-%03d", dir,
@@ -119,20 +142,29 @@ static VgProfile *linux_profile(void)
     return profile;
 }
 
+/* A one-message SCA of the guest's program. */
+static Sca *message_sca(ScaType type, ScaTransport transport, guint16 port,
+                        const void *msg, gsize len, guint32 hint_offset,
+                        guint32 hint_length)
+{
+    Sca *sca = sca_new(type, "vg-linux");
+
+    memcpy(sca->digest, linux_profile()->digest, sizeof(sca->digest));
+    sca_add_message(sca, transport, port, msg, len);
+    sca->hint_offset = hint_offset;
+    sca->hint_length = hint_length;
+    return sca;
+}
+
 static Sca *udp_sca(void)
 {
     VglTarget t = { .buf_addr = VGL_UDP_PKT_ADDR };
     g_autoptr(GError) err = NULL;
     g_autoptr(GByteArray) msg = vgl_udp_exploit(&t, &err);
-    Sca *sca = sca_new(SCA_TYPE_AEC, "vg-linux");
 
     g_assert_no_error(err);
-    memcpy(sca->digest, linux_profile()->digest, sizeof(sca->digest));
-    sca_add_message(sca, SCA_TRANSPORT_UDP, VGL_UDP_PORT, msg->data,
-                    msg->len);
-    sca->hint_offset = UDP_HINT;
-    sca->hint_length = 8;
-    return sca;
+    return message_sca(SCA_TYPE_AEC, SCA_TRANSPORT_UDP, VGL_UDP_PORT,
+                       msg->data, msg->len, UDP_HINT, 8);
 }
 
 /* One-byte instructions that only touch flags: a sled no two alike. */
@@ -211,15 +243,59 @@ static Sca *tcp_sca(void)
     VglTarget t = { .buf_addr = VGL_TCP_LINE_ADDR };
     g_autoptr(GError) err = NULL;
     g_autoptr(GByteArray) line = vgl_tcp_exploit(&t, &err);
-    Sca *sca = sca_new(SCA_TYPE_AEC, "vg-linux");
 
     g_assert_no_error(err);
-    memcpy(sca->digest, linux_profile()->digest, sizeof(sca->digest));
-    sca_add_message(sca, SCA_TRANSPORT_TCP, VGL_TCP_PORT, line->data,
-                    line->len);
-    sca->hint_offset = TCP_HINT;
-    sca->hint_length = 8;
-    return sca;
+    return message_sca(SCA_TYPE_AEC, SCA_TRANSPORT_TCP, VGL_TCP_PORT,
+                       line->data, line->len, TCP_HINT, 8);
+}
+
+static gboolean tcp_space(guint8 c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * A vg-tcpd variant: random filler that is not white space (where the
+ * copy stops) before and after the saved RIP, a sled of 64 to 1000 flag
+ * instructions, 48 random bytes of "code" with no newline, and a return
+ * target anywhere in the sled whose bytes are not white space either.
+ */
+static GBytes *tcp_variant(GRand *rng)
+{
+    GByteArray *b = g_byte_array_new();
+    int extra = g_rand_int_range(rng, 0, 9) * 8;
+    int slen = g_rand_int_range(rng, 64, 1001);
+    gsize sled_off = 5 + VGL_TCP_RET_OFFSET + 8 + extra + 1;
+    guint64 target, le;
+
+    g_byte_array_append(b, (const guint8 *)"NAME ", 5);
+    for (int i = 0; i < VGL_TCP_RET_OFFSET + 8 + extra; i++) {
+        guint8 c;
+
+        do {
+            c = g_rand_int_range(rng, 0, 256);
+        } while (tcp_space(c));
+        g_byte_array_append(b, &c, 1);
+    }
+    do {
+        target = VGL_TCP_LINE_ADDR + sled_off +
+                 g_rand_int_range(rng, 0, slen);
+        le = GUINT64_TO_LE(target);
+    } while (memchr(&le, ' ', 8) || memchr(&le, '\t', 8) ||
+             memchr(&le, '\r', 8) || memchr(&le, '\n', 8));
+    memcpy(b->data + TCP_HINT, &le, 8);
+    g_byte_array_append(b, (const guint8 *)" ", 1);
+    sled(b, slen, rng);
+    for (int i = 0; i < 48; i++) {
+        guint8 c;
+
+        do {
+            c = g_rand_int_range(rng, 0, 256);
+        } while (c == '\n');
+        g_byte_array_append(b, &c, 1);
+    }
+    g_byte_array_append(b, (const guint8 *)"\n", 1);
+    return g_byte_array_free_to_bytes(b);
 }
 
 /* A benign vg-tcpd line: ECHO, SUM or a NAME that fits. */
@@ -245,27 +321,24 @@ static GBytes *tcp_benign(GRand *rng)
     return g_bytes_new(s, strlen(s));
 }
 
-/*
- * vg-tcpd's name is scanned byte by byte up to white space and the line
- * by glibc's vector memchr: the general filter must keep every
- * delimiter that ends the copy before the return address (random
- * messages satisfying it verify: vg_generate_logged() checks) and match
- * no benign line.  Polymorphic variants are not checked here: the
- * filter still pins the line's last bytes (the memchr's load over its
- * end), which variants of other lengths do not share.
- */
 static void test_tcp(void)
 {
     g_autoptr(GRand) rng = g_rand_new_with_seed(5003);
     g_autoptr(Sca) sca = tcp_sca();
     g_autoptr(VgGenResult) r = vg_generate_logged(linux_profile(), sca);
+    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
     g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
         (GDestroyNotify)g_bytes_unref);
 
+    for (int i = 0; i < VARIANTS; i++) {
+        g_ptr_array_add(variants, tcp_variant(rng));
+    }
     for (int i = 0; i < BENIGN; i++) {
         g_ptr_array_add(benign, tcp_benign(rng));
     }
-    vg_check_benign(r, benign);
+    /* "NAME "; sleds may share a few flag ops. */
+    vg_check_filter(r, linux_profile(), sca, variants, 12, benign);
 }
 
 /*
@@ -349,6 +422,50 @@ static void test_login(void)
     }
     /* What the path needs: "TIME\nLOGIN ", " wonderland\nNOTE ". */
     vg_check_filter(r, linux_profile(), sca, variants, 20, benign);
+}
+
+/* vg-ctld's 'H': a 24-byte name field, then the handler pointer. */
+#define CTL_NAME_LEN        24
+
+static void ctl_benign_set(GPtrArray *benign, GRand *rng)
+{
+    for (int i = 0; i < BENIGN; i++) {
+        g_ptr_array_add(benign, ctl_benign(rng));
+    }
+}
+
+/*
+ * The function pointer: a name longer than its field overwrites the
+ * handler, and the call goes there.  Variants: any 24 bytes of name,
+ * any target (the request's length is what the copy's length is).
+ */
+static void test_fnptr(void)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(5004);
+    guint8 req[1 + CTL_NAME_LEN + 8];
+    guint64 le = GUINT64_TO_LE(G_GUINT64_CONSTANT(0xdeadbeef));
+    g_autoptr(Sca) sca = NULL;
+    g_autoptr(VgGenResult) r = NULL;
+    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+
+    req[0] = 'H';
+    memset(req + 1, 'A', CTL_NAME_LEN);
+    memcpy(req + 1 + CTL_NAME_LEN, &le, 8);
+    sca = message_sca(SCA_TYPE_AEC, SCA_TRANSPORT_UDP, VGL_CTL_PORT, req,
+                      sizeof(req), 1 + CTL_NAME_LEN, 8);
+    r = vg_generate_logged(linux_profile(), sca);
+    for (int i = 0; i < VARIANTS; i++) {
+        for (gsize k = 1; k < sizeof(req); k++) {
+            req[k] = g_rand_int_range(rng, 0, 256);
+        }
+        g_ptr_array_add(variants, g_bytes_new(req, sizeof(req)));
+    }
+    ctl_benign_set(benign, rng);
+    /* 'H' and a few bytes by chance */
+    vg_check_filter(r, linux_profile(), sca, variants, 4, benign);
 }
 
 /* A protected VM: taint off, the generated UDP filter on its NIC. */
@@ -446,6 +563,7 @@ int main(int argc, char **argv)
     g_test_add_func("/linux-filter-gen/udp", test_udp);
     g_test_add_func("/linux-filter-gen/tcp", test_tcp);
     g_test_add_func("/linux-filter-gen/login", test_login);
+    g_test_add_func("/linux-filter-gen/fnptr", test_fnptr);
     g_test_add_func("/linux-filter-gen/udp-protected", test_udp_protected);
     ret = g_test_run();
     if (work) {
