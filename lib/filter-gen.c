@@ -305,7 +305,7 @@ typedef enum {
  * let its neighbours go.
  */
 static ByteKind byte_of(const GArray *nodes, uint32_t i, unsigned k,
-                        uint32_t *off, uint8_t *cst, int budget)
+                        uint32_t *off, uint8_t *cst, int *budget)
 {
     const CapNode *c = &g_array_index(nodes, CapNode, i);
     const CapNode *b = &g_array_index(nodes, CapNode, c->b);
@@ -317,8 +317,8 @@ static ByteKind byte_of(const GArray *nodes, uint32_t i, unsigned k,
     if (k >= 8) {
         return BYTE_CONST;
     }
-    if (budget <= 0) {
-        return BYTE_UNKNOWN;
+    if (--*budget < 0) {
+        return BYTE_UNKNOWN;    /* (a count of nodes visited, not a depth) */
     }
     switch (c->op) {
     case VF_OP_CONST:
@@ -337,7 +337,7 @@ static ByteKind byte_of(const GArray *nodes, uint32_t i, unsigned k,
         if (k >= c->width) {
             return BYTE_CONST;
         }
-        return byte_of(nodes, c->a, k, off, cst, budget - 1);
+        return byte_of(nodes, c->a, k, off, cst, budget);
     case VF_OP_SHL:
     case VF_OP_SHR:
         if (b->op != VF_OP_CONST || b->value % 8 || b->value >= 64) {
@@ -348,13 +348,13 @@ static ByteKind byte_of(const GArray *nodes, uint32_t i, unsigned k,
                 return BYTE_CONST;
             }
             return byte_of(nodes, c->a, k - b->value / 8, off, cst,
-                           budget - 1);
+                           budget);
         }
-        return byte_of(nodes, c->a, k + b->value / 8, off, cst, budget - 1);
+        return byte_of(nodes, c->a, k + b->value / 8, off, cst, budget);
     case VF_OP_OR:
     case VF_OP_AND:
-        ka = byte_of(nodes, c->a, k, &oa, &ca, budget - 1);
-        kb = byte_of(nodes, c->b, k, &ob, &cb, budget - 1);
+        ka = byte_of(nodes, c->a, k, &oa, &ca, budget);
+        kb = byte_of(nodes, c->b, k, &ob, &cb, budget);
         if (ka == BYTE_CONST && kb == BYTE_CONST) {
             *cst = c->op == VF_OP_OR ? ca | cb : ca & cb;
             return BYTE_CONST;
@@ -387,13 +387,14 @@ static void simplify_byte(GArray *nodes, uint32_t i)
 {
     CapNode *c = &g_array_index(nodes, CapNode, i);
     uint32_t off = 0;
+    int budget = 64;
     uint8_t cst;
     ByteKind k;
 
     if (c->op != VF_OP_ZEXT || c->width != 1) {
         return;
     }
-    k = byte_of(nodes, c->a, 0, &off, &cst, 16);
+    k = byte_of(nodes, c->a, 0, &off, &cst, &budget);
     if (k == BYTE_MSG) {
         *c = (CapNode) {
             .op = VF_OP_LOAD_LE, .width = 1, .offset = off, .depth = 1,
@@ -789,7 +790,6 @@ static VfFilter *pruned(const VfFilter *f, GArray *conds, const char *what)
     return g;
 }
 
-/* The specific filter: every condition of the attacked program. */
 /* An address space's page tables, whatever its PCID (CR3's low bits). */
 #define CR3_SPACE(cr3)  ((uint64_t)(cr3) & ~(uint64_t)0xfff)
 
@@ -817,6 +817,7 @@ static uint64_t attacked_address_space(JsonArray *recs, uint64_t trap_cr3)
     return last;
 }
 
+/* The specific filter: every condition of the attacked program. */
 static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
                     const uint8_t *msg, size_t len, GError **errp)
 {
@@ -1665,19 +1666,34 @@ static gint let_go_cmp(gconstpointer pa, gconstpointer pb)
  * to the hint, its tests of hinted bytes become "no such delimiter in
  * the hint": a stopper there would end the scan before the target.
  */
+/*
+ * May "no k in the hint" be required?  k stops a scan beside the hint,
+ * is not in the SCA's hinted bytes, and no verifier's nonce holds it
+ * (docs/verification.md: printable non-space bytes, zeros kept).
+ */
+static bool hint_delimiter(const uint8_t *known, const uint8_t *msg,
+                           size_t len, uint32_t hfirst, uint32_t hlast,
+                           unsigned k)
+{
+    return (known[k * len + hfirst - 1] == DELIM_STOPS ||
+            known[k * len + hlast] == DELIM_STOPS) &&
+           !memchr(msg + hfirst, k, hlast - hfirst) &&
+           (k < 0x21 || k > 0x7e);
+}
+
 static void delimiters_through_hint(VfFilter *work, const GArray *conds,
                                     bool *keep, GArray *kept,
-                                    const uint8_t *known, size_t len,
+                                    const uint8_t *known,
+                                    const uint8_t *msg, size_t len,
                                     uint32_t hfirst, uint32_t hlast)
 {
-    bool stops = false;
+    bool stops = false, dropped = false;
 
     if (!hfirst || hlast >= len) {
         return;
     }
     for (unsigned k = 0; k < 256; k++) {
-        stops |= known[k * len + hfirst - 1] == DELIM_STOPS ||
-                 known[k * len + hlast] == DELIM_STOPS;
+        stops |= hint_delimiter(known, msg, len, hfirst, hlast, k);
     }
     for (guint i = 0; stops && i < conds->len; i++) {
         const VgGenCondition *c = &g_array_index(conds, VgGenCondition, i);
@@ -1695,10 +1711,10 @@ static void delimiters_through_hint(VfFilter *work, const GArray *conds,
                       (o->end <= hfirst || o->first >= hlast);
         }
         keep[i] = !outside;
+        dropped |= outside;
     }
-    for (unsigned k = 0; stops && k < 256; k++) {
-        if (known[k * len + hfirst - 1] == DELIM_STOPS ||
-            known[k * len + hlast] == DELIM_STOPS) {
+    for (unsigned k = 0; dropped && k < 256; k++) {
+        if (hint_delimiter(known, msg, len, hfirst, hlast, k)) {
             add_no_byte(work, kept, hfirst, hlast, k, 0);
         }
     }
@@ -1878,8 +1894,8 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
         keep_delimiters(r, v, sca, o, tmo, work, run.a, run.b, msg, len,
                         hfirst, hlast, kept, known);
     }
-    delimiters_through_hint(work, conds, keep, kept, known, len, hfirst,
-                            hlast);
+    delimiters_through_hint(work, conds, keep, kept, known, msg, len,
+                            hfirst, hlast);
 
     /* Library idioms among what is kept: "no byte k in [a, b)". */
     for (guint i = 0; i < conds->len; i++) {

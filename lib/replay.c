@@ -92,10 +92,10 @@ typedef struct {
     guint64 to_guest_base;      /* datagrams to the guest when sent */
     guint64 udp_base;           /* datagrams from the guest when sent */
     unsigned udp_sent;          /* datagrams of this round */
-    bool delivered;             /* the datagrams reached the guest's NIC */
+    bool delivered;             /* a round's datagrams reached the NIC */
     gint64 answered_at;         /* when the guest was done; 0: not yet */
     GPid pid;
-    GArray *cpu;                /* CpuSample since the round was sent */
+    GArray *cpu;                /* CpuSample since the messages went */
 } Settle;
 
 /*
@@ -128,13 +128,24 @@ static bool guest_frames(VgProfileVm *vm, guint64 *to_guest, guint64 *udp)
     return false;
 }
 
-static void settle_round(Settle *st, VgProfileVm *vm, unsigned udp_sent)
+/*
+ * Before a round is sent: the guard's counts, so that what the round's
+ * datagrams cause is counted however fast the guest is.
+ */
+static void settle_before_round(Settle *st, VgProfileVm *vm)
+{
+    st->watch_udp = st->settle_ms &&
+                    guest_frames(vm, &st->to_guest_base, &st->udp_base);
+}
+
+/*
+ * After it: what to wait for.  The CPU window runs on across UDP
+ * resends (a datagram once delivered stays delivered).
+ */
+static void settle_after_round(Settle *st, unsigned udp_sent)
 {
     st->udp_sent = udp_sent;
-    st->watch_udp = st->settle_ms && udp_sent &&
-                    guest_frames(vm, &st->to_guest_base, &st->udp_base);
-    st->delivered = false;
-    g_array_set_size(st->cpu, 0);
+    st->watch_udp = st->watch_udp && udp_sent;
 }
 
 /*
@@ -150,6 +161,11 @@ static bool cpu_quiet(Settle *st, gint64 now)
 
     if (!cur.cpu) {
         return false;
+    }
+    if (st->cpu->len &&
+        cur.cpu < g_array_index(st->cpu, CpuSample, st->cpu->len - 1).cpu) {
+        /* a thread ended and took its time with it: start again */
+        g_array_set_size(st->cpu, 0);
     }
     g_array_append_val(st->cpu, cur);
     for (guint i = st->cpu->len - 1; i-- > 0;) {
@@ -177,7 +193,7 @@ static bool settled(Settle *st, VgProfileVm *vm, bool has_tcp,
 
     if (st->watch_udp && !st->answered_at &&
         guest_frames(vm, &to_guest, &udp)) {
-        st->delivered = to_guest - st->to_guest_base >= st->udp_sent;
+        st->delivered |= to_guest - st->to_guest_base >= st->udp_sent;
         if (udp - st->udp_base >= st->udp_sent) {
             st->answered_at = now;
         }
@@ -187,7 +203,8 @@ static bool settled(Settle *st, VgProfileVm *vm, bool has_tcp,
                                    MSG_DONTWAIT) : -1;
     } while (n > 0);
     if (st->tcp_fd >= 0 && (n == 0 || (errno != EAGAIN &&
-                                       errno != EWOULDBLOCK)) &&
+                                       errno != EWOULDBLOCK &&
+                                       errno != EINTR)) &&
         !st->answered_at) {
         st->answered_at = now;  /* closed or reset: the service is done */
     }
@@ -233,6 +250,9 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
         gint64 resend = g_get_monotonic_time() + REPLAY_RESEND_MS * 1000LL;
         unsigned udp_sent = 0;
 
+        if (round == 0 || !has_tcp) {
+            settle_before_round(&st, vm);
+        }
         for (guint i = 0; i < msgs->len && (round == 0 || !has_tcp); i++) {
             const ScaMessage *m = sca_message(sca, i);
             unsigned host = g_array_index(vm->host_ports, unsigned,
@@ -249,7 +269,7 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
             }
         }
         if (round == 0 || !has_tcp) {
-            settle_round(&st, vm, udp_sent);
+            settle_after_round(&st, udp_sent);
         }
         do {
             ev = vg_qmp_next_event(vm->qmp, event,

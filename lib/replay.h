@@ -51,8 +51,9 @@ typedef enum {
  * With @settle_ms, give up earlier once the guest is done with the
  * messages without the event: @settle_ms after it answered every
  * datagram of a round or closed the TCP connection, or after
- * @settle_ms in which the emulator used under a tenth of a CPU (TCP,
- * or UDP once an answer proved the datagrams arrive).  A service that
+ * @settle_ms in which the emulator was busy under a tenth of the time
+ * (TCP, or UDP once the VM's answers guard saw the datagrams reach the
+ * guest's NIC).  A service that
  * is taken over only after it went idle (a sleep, a timer) is then
  * missed.  *@end (if not NULL) says how it ended.
  */
