@@ -836,6 +836,8 @@ static void test_garbage(void)
             f->data[g_rand_int_range(r, 0, n)] = g_rand_int(r);
         }
         vg_guard_frame(g, f->data, f->len, i % 3 ? 0 : 12, i, NULL);
+        /* a taken-over guest sends garbage too, counted or not */
+        vg_guard_guest_frame(g, f->data, f->len, i % 3 ? 0 : 12);
     }
     g_rand_free(r);
     vg_guard_free(g);

@@ -156,15 +156,24 @@ static Sca *message_sca(ScaType type, ScaTransport transport, guint16 port,
     return sca;
 }
 
-static Sca *udp_sca(void)
+/* The SCA of one of vg-linux-exploit's payloads (an 8-byte RIP hint). */
+static Sca *exploit_sca(GByteArray *(*make)(const VglTarget *, GError **),
+                        guint64 buf_addr, ScaTransport transport,
+                        guint16 port, guint32 hint_offset)
 {
-    VglTarget t = { .buf_addr = VGL_UDP_PKT_ADDR };
+    VglTarget t = { .buf_addr = buf_addr };
     g_autoptr(GError) err = NULL;
-    g_autoptr(GByteArray) msg = vgl_udp_exploit(&t, &err);
+    g_autoptr(GByteArray) msg = make(&t, &err);
 
     g_assert_no_error(err);
-    return message_sca(SCA_TYPE_AEC, SCA_TRANSPORT_UDP, VGL_UDP_PORT,
-                       msg->data, msg->len, UDP_HINT, 8);
+    return message_sca(SCA_TYPE_AEC, transport, port, msg->data, msg->len,
+                       hint_offset, 8);
+}
+
+static Sca *udp_sca(void)
+{
+    return exploit_sca(vgl_udp_exploit, VGL_UDP_PKT_ADDR, SCA_TRANSPORT_UDP,
+                       VGL_UDP_PORT, UDP_HINT);
 }
 
 /* One-byte instructions that only touch flags: a sled no two alike. */
@@ -240,13 +249,8 @@ static void test_udp(void)
 
 static Sca *tcp_sca(void)
 {
-    VglTarget t = { .buf_addr = VGL_TCP_LINE_ADDR };
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GByteArray) line = vgl_tcp_exploit(&t, &err);
-
-    g_assert_no_error(err);
-    return message_sca(SCA_TYPE_AEC, SCA_TRANSPORT_TCP, VGL_TCP_PORT,
-                       line->data, line->len, TCP_HINT, 8);
+    return exploit_sca(vgl_tcp_exploit, VGL_TCP_LINE_ADDR, SCA_TRANSPORT_TCP,
+                       VGL_TCP_PORT, TCP_HINT);
 }
 
 static gboolean tcp_space(guint8 c)
