@@ -45,9 +45,9 @@ TaintLabel hw_taint_input_frame(const char *nic, const struct iovec *iov,
     }
     /*
      * Keep a frame's labels contiguous: skip to 1 instead of wrapping
-     * through 0 in the middle of it.
+     * through 0 in the middle of it (or into the placed bit).
      */
-    if ((uint64_t)next_label + size > UINT32_MAX) {
+    if ((uint64_t)next_label + size >= TAINT_LABEL_PLACED) {
         next_label = 1;
     }
     r = &ring[nevents % INPUT_RING_SIZE];
@@ -72,6 +72,7 @@ TaintLabel hw_taint_input_buf(const char *nic, const void *buf, size_t size)
 bool hw_taint_label_lookup(TaintLabel label, uint64_t *event,
                            uint32_t *offset)
 {
+    label = taint_label_input(label);
     /* Newest first: recent input is what an alert is about. */
     for (uint64_t i = 0; i < MIN(nevents, INPUT_RING_SIZE); i++) {
         const InputRun *r = &ring[(nevents - 1 - i) % INPUT_RING_SIZE];

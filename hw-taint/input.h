@@ -11,8 +11,8 @@
 #define HW_TAINT_INPUT_EVENTS_KEPT 65536
 
 /*
- * Map a label to the input event and the byte offset in it; false when
- * the event has left the record.
+ * Map a label to the input event and the byte offset in it (a placed
+ * label: its address's byte); false when the event has left the record.
  */
 bool hw_taint_label_lookup(TaintLabel label, uint64_t *event,
                            uint32_t *offset);

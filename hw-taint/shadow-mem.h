@@ -22,6 +22,25 @@
  */
 typedef uint32_t TaintLabel;
 
+/*
+ * Input labels stay below this bit.  A byte the guest stored through an
+ * address it had copied from input (the write-what-where policy,
+ * docs/taint-engine.md) is labelled TAINT_LABEL_PLACED | the label of
+ * that address's byte: the attacker chose where it went, not what it is.
+ */
+#define TAINT_LABEL_PLACED (1u << 31)
+
+static inline bool taint_label_placed(TaintLabel l)
+{
+    return l & TAINT_LABEL_PLACED;
+}
+
+/* The input byte a label names (for a placed byte: its address's). */
+static inline TaintLabel taint_label_input(TaintLabel l)
+{
+    return l & ~TAINT_LABEL_PLACED;
+}
+
 #define TAINT_PAGE_BITS 12
 #define TAINT_PAGE_SIZE (1u << TAINT_PAGE_BITS)
 

@@ -30,6 +30,15 @@ typedef struct VigilanteAlertSpec {
     ScaCall afa_call;           /* afa: the call */
 } VigilanteAlertSpec;
 
+/*
+ * The write-what-where policy (placed.c): do the `width` input bytes
+ * labelled first, first + 1, ... spell addr, give or take a field
+ * offset?  False when they cannot be read back (the frame has left the
+ * event log, or log-frames is 0).  Takes the BQL when not held.
+ */
+bool vigilante_address_chosen(uint64_t addr, TaintLabel first,
+                              unsigned width);
+
 /* Has an alert asked the VM to pause or quit, which has not happened yet? */
 bool vigilante_stopping(void);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -object vigilante,id=ID[,aec=on|off][,ace=on|off][,afa=on|off]
+ *                   [,www=on|off]
  *                   [,action=pause|quit|continue][,log-frames=N]
  *                   [,exec-services=tcp:PORT;udp:PORT...]
  *
@@ -46,6 +47,8 @@ bool vigilante_policy_enabled(VigilanteAlertType type)
         return v->ace;
     case VIGILANTE_ALERT_TYPE_AFA:
         return v->afa;
+    case VIGILANTE_ALERT_TYPE_WWW:
+        return v->www;
     default:
         return false;
     }
@@ -146,6 +149,7 @@ static void vigilante_complete(UserCreatable *uc, Error **errp)
 VIGILANTE_BOOL_PROP(aec)
 VIGILANTE_BOOL_PROP(ace)
 VIGILANTE_BOOL_PROP(afa)
+VIGILANTE_BOOL_PROP(www)
 
 /* taint=on is -accel tcg,taint=on for command lines libvirt writes. */
 static bool get_taint(Object *obj, Error **errp)
@@ -322,7 +326,7 @@ static void vigilante_instance_init(Object *obj)
 {
     Vigilante *v = VIGILANTE(obj);
 
-    v->aec = v->ace = v->afa = true;
+    v->aec = v->ace = v->afa = v->www = true;
     v->action = VIGILANTE_ACTION_PAUSE;
     v->log_frames = DEFAULT_LOG_FRAMES;
     v->program = g_strdup("guest");
@@ -374,6 +378,10 @@ static void vigilante_class_init(ObjectClass *oc, void *data)
     object_class_property_add_bool(oc, "afa", get_afa, set_afa);
     object_class_property_set_description(oc, "afa",
         "Trap dangerous calls with dirty arguments");
+    object_class_property_add_bool(oc, "www", get_www, set_www);
+    object_class_property_set_description(oc, "www",
+        "Trap jumps through bytes stored through an address copied from "
+        "input (write-what-where)");
     object_class_property_add_bool(oc, "taint", get_taint, set_taint);
     object_class_property_set_description(oc, "taint",
         "Switch the taint engine on, as -accel tcg,taint=on does (at "

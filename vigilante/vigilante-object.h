@@ -16,7 +16,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(Vigilante, VIGILANTE)
 struct Vigilante {
     Object parent_obj;
 
-    bool aec, ace, afa;
+    bool aec, ace, afa, www;
     bool taint_asked;           /* taint=on given to this object */
     VigilanteAction action;
     uint32_t log_frames;        /* event log capacity, frames */

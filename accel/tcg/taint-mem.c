@@ -17,6 +17,7 @@
 #include "hw-taint/taint.h"
 #include "taint-shadow.h"
 #include "taint-prop.h"
+#include "vigilante/detector.h"
 
 /* A target page's bytes lie in one label page. */
 QEMU_BUILD_BUG_ON(TARGET_PAGE_SIZE > TAINT_PAGE_SIZE);
@@ -204,6 +205,44 @@ void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
     }
     taint_sh_to_labels(sh, l, size);
     to_value_order(l, size, mop);
+    write_labels(env, addr, size, get_mmuidx(oi), l);
+}
+
+/*
+ * A store through a dirty address (the write-what-where policy): when
+ * the attacker chose the address (vigilante_address_chosen()), the bytes
+ * the program put there are placed: each clean byte gets the address's
+ * label with TAINT_LABEL_PLACED, so a later jump through them is caught
+ * (taint-sinks.c); dirty bytes keep their own labels.  Only the bytes
+ * that make an address count: 6 in 64-bit code (48-bit virtual
+ * addresses), 4 otherwise; a partial overwrite is not caught.
+ */
+void HELPER(taint_st_where)(CPUArchState *env, uint64_t addr, uint64_t sh,
+                            uint64_t addr_sh, uint32_t oi)
+{
+    unsigned width = env->hflags & HF_CS64_MASK ? 6 : 4;
+    unsigned need = (1u << width) - 1;
+    MemOp mop = get_memop(oi);
+    unsigned size = memop_size(mop);
+    TaintLabel l[8], first;
+
+    if ((addr_sh & need) != need ||
+        !vigilante_policy_enabled(VIGILANTE_ALERT_TYPE_WWW)) {
+        HELPER(taint_st)(env, addr, sh, oi);
+        return;
+    }
+    first = taint_sh_label(addr_sh, 0);
+    if (!vigilante_address_chosen(addr, first, width)) {
+        HELPER(taint_st)(env, addr, sh, oi);
+        return;
+    }
+    taint_sh_to_labels(sh, l, size);
+    to_value_order(l, size, mop);
+    for (unsigned i = 0; i < size; i++) {
+        if (!l[i]) {
+            l[i] = TAINT_LABEL_PLACED | taint_label_input(first + i);
+        }
+    }
     write_labels(env, addr, size, get_mmuidx(oi), l);
 }
 

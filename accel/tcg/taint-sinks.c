@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The AEC and AFA traps: helpers that the propagation pass places where
- * dirty data would reach the program counter or a dangerous system call.
+ * The AEC, WWW and AFA traps: helpers that the propagation pass places
+ * where dirty data would reach the program counter or a dangerous system
+ * call.
  * When the alert's action stops the guest they leave the CPU loop with
  * the guest state rewound to the start of the instruction, so the jump
  * or the call never happens.
@@ -65,10 +66,86 @@ static char *disas_one(CPUArchState *env, uint64_t pc)
     return text ? text : g_strdup("(undecodable)");
 }
 
+/*
+ * A near call has pushed its return address, and a ret popped its own
+ * (and released imm16 bytes), before the new program counter is written,
+ * where the AEC check sits.  Leaving the CPU loop rewinds the program
+ * counter to the instruction; put the stack pointer back too, so that a
+ * guest resumed after an acknowledged alert runs it again as it was.
+ */
+static void undo_stack_effect(CPUArchState *env, uint64_t pc)
+{
+    bool cs64 = env->hflags & HF_CS64_MASK;
+    cs_mode mode = cs64 ? CS_MODE_64 :
+                   env->hflags & HF_CS32_MASK ? CS_MODE_32 : CS_MODE_16;
+    unsigned size = cs64 ? 8 : env->hflags & HF_CS32_MASK ? 4 : 2;
+    uint8_t code[16];
+    int64_t delta = 0;
+    uint64_t sp;
+    cs_insn *insn;
+    csh handle;
+    size_t n;
+
+    if (cpu_memory_rw_debug(env_cpu(env), pc, code, sizeof(code), false) ||
+        cs_open(CS_ARCH_X86, mode, &handle) != CS_ERR_OK) {
+        return;
+    }
+    n = cs_disasm(handle, code, sizeof(code), pc, 1, &insn);
+    if (n) {
+        /* An operand-size prefix: 16-bit pushes (32-bit in 16-bit code). */
+        for (unsigned i = 0; i < insn->size && (code[i] == 0x66 ||
+             (cs64 && (code[i] & 0xf0) == 0x40)); i++) {
+            if (code[i] == 0x66) {
+                size = cs64 || mode == CS_MODE_32 ? 2 : 4;
+            }
+        }
+        if (insn->id == X86_INS_CALL) {
+            delta = size;
+        } else if (insn->id == X86_INS_RET) {
+            delta = -(int64_t)size - (int64_t)strtoull(insn->op_str, NULL, 0);
+        }
+        cs_free(insn, n);
+    }
+    cs_close(&handle);
+    if (!delta) {
+        return;
+    }
+    sp = env->regs[R_ESP] + delta;
+    if (cs64) {
+        env->regs[R_ESP] = sp;
+    } else if (env->segs[R_SS].flags & DESC_B_MASK) {
+        env->regs[R_ESP] = (uint32_t)sp;
+    } else {
+        env->regs[R_ESP] = (env->regs[R_ESP] & ~0xffffull) | (uint16_t)sp;
+    }
+}
+
+/*
+ * A jump whose target bytes are all placed (stored by the program through
+ * an address the attacker chose, taint-mem.c) is a write-what-where
+ * attack; if some came from input as they are, it is an AEC, told by
+ * those bytes alone (*placed_ok false).
+ */
+static VigilanteAlertType aec_kind(const TaintLabel *l, size_t n,
+                                   bool *placed_ok)
+{
+    bool placed = false, input = false;
+
+    for (size_t i = 0; i < n; i++) {
+        if (l[i]) {
+            placed |= taint_label_placed(l[i]);
+            input |= !taint_label_placed(l[i]);
+        }
+    }
+    *placed_ok = !input;
+    return placed && !input ? VIGILANTE_ALERT_TYPE_WWW
+                            : VIGILANTE_ALERT_TYPE_AEC;
+}
+
 /* Report; if the action stops the guest, leave before the insn runs. */
 static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
                  const TaintLabel *labels, size_t nlabels, ScaCall afa_call,
-                 uintptr_t ra)
+                 bool pc_write, uintptr_t ra)
 {
     CPUState *cs = env_cpu(env);
     TaintLabel *dirty;
@@ -76,8 +153,11 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
     VigilanteAlertSpec spec;
     size_t ndirty = 0;
     uint64_t pc;
-    bool stop;
+    bool stop, placed_ok = true;
 
+    if (type == VIGILANTE_ALERT_TYPE_AEC) {
+        type = aec_kind(labels, nlabels, &placed_ok);
+    }
     if (!vigilante_policy_enabled(type)) {
         return;
     }
@@ -88,7 +168,7 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
     /* Freed by hand: the exit below longjmps past any auto cleanup. */
     dirty = g_new(TaintLabel, MAX(nlabels, 1));
     for (size_t i = 0; i < nlabels; i++) {
-        if (labels[i]) {
+        if (labels[i] && (placed_ok || !taint_label_placed(labels[i]))) {
             dirty[ndirty++] = labels[i];
         }
     }
@@ -108,6 +188,12 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
     g_free(dirty);
     g_free(insn);
     if (stop) {
+        if (pc_write) {
+            cpu_restore_state(cs, ra);
+            undo_stack_effect(env, pc);
+            cs->exception_index = EXCP_INTERRUPT;
+            cpu_loop_exit(cs);
+        }
         cs->exception_index = EXCP_INTERRUPT;
         cpu_loop_exit_restore(cs, ra);
     }
@@ -121,7 +207,8 @@ void HELPER(taint_aec)(CPUArchState *env, uint64_t target, uint64_t sh)
         return;
     }
     taint_sh_to_labels(sh, l, 8);
-    trap(env, VIGILANTE_ALERT_TYPE_AEC, target, l, 8, SCA_CALL_NONE, GETPC());
+    trap(env, VIGILANTE_ALERT_TYPE_AEC, target, l, 8, SCA_CALL_NONE, true,
+         GETPC());
 }
 
 /*
@@ -154,7 +241,7 @@ void HELPER(taint_aec_stack)(CPUArchState *env, uint32_t shift)
     }
     cpu_memory_rw_debug(cs, sp, &target, bytes, false);
     trap(env, VIGILANTE_ALERT_TYPE_AEC, le64_to_cpu(target), l, bytes,
-         SCA_CALL_NONE, GETPC());
+         SCA_CALL_NONE, false, GETPC());
 }
 
 /* The ABI of the system call about to be made through `entry`. */
@@ -191,6 +278,10 @@ void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
             break;
         }
         labels[n] = taint_debug_label(cs, path + n);
+        /* Placed bytes are the program's own: no argument it was sent. */
+        if (taint_label_placed(labels[n])) {
+            labels[n] = 0;
+        }
         dirty |= labels[n] != 0;
         n++;
         if (c == 0) {
@@ -198,6 +289,7 @@ void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
         }
     }
     if (dirty) {
-        trap(env, VIGILANTE_ALERT_TYPE_AFA, path, labels, n, call, GETPC());
+        trap(env, VIGILANTE_ALERT_TYPE_AFA, path, labels, n, call, false,
+             GETPC());
     }
 }
