@@ -27,7 +27,7 @@ BUSYBOX=/bin/busybox
 SVC_CFLAGS=(-O2 -g -Wall -Wextra -static -fno-stack-protector -z execstack
             -no-pie -fno-pie -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=0
             -fcf-protection=none)
-SERVICES=(vg-udpd vg-tcpd vg-ctld vg-logind vg-spawnd)
+SERVICES=(vg-udpd vg-tcpd vg-ctld vg-logind vg-spawnd vg-wwwd)
 # Programs the services start (not services themselves).
 HELPERS=(vg-child)
 # Modules the guest may need, grouped by NIC family: "family:module ...".

@@ -37,6 +37,7 @@ supervise vg-ctld &
 supervise vg-ctld32 &
 supervise vg-logind &
 supervise vg-spawnd &
+supervise vg-wwwd &
 
 # /etc/vg-modules has one line per NIC family: "<family> <mod.ko>...",
 # modules listed in load order (dependencies first).
@@ -106,11 +107,12 @@ else
     say "ERROR: no eth0"
 fi
 
-# Ready once udp/5001, 5004, 5005 and 5007 are bound and tcp/5002 and
-# 5006 listen (ports are hex in /proc/net; TCP state 0A is LISTEN).
+# Ready once udp/5001, 5004, 5005, 5007 and 5008 are bound and tcp/5002
+# and 5006 listen (ports are hex in /proc/net; TCP state 0A is LISTEN).
 n=0
 until grep -q ':1389 ' /proc/net/udp && grep -q ':138C ' /proc/net/udp &&
       grep -q ':138D ' /proc/net/udp && grep -q ':138F ' /proc/net/udp &&
+      grep -q ':1390 ' /proc/net/udp &&
       grep -q ':138A [0-9A-F:]* 0A ' /proc/net/tcp &&
       grep -q ':138E [0-9A-F:]* 0A ' /proc/net/tcp; do
     usleep 50000
