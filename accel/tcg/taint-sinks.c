@@ -9,6 +9,7 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/main-loop.h"
+#include "qemu/cutils.h"
 #include "cpu.h"
 #include "exec/exec-all.h"
 #include "exec/cpu_ldst.h"
@@ -102,7 +103,13 @@ static void undo_stack_effect(CPUArchState *env, uint64_t pc)
         if (insn->id == X86_INS_CALL) {
             delta = size;
         } else if (insn->id == X86_INS_RET) {
-            delta = -(int64_t)size - (int64_t)strtoull(insn->op_str, NULL, 0);
+            uint64_t imm = 0;
+
+            /* "ret" has no operand; "ret 0x10" releases 16 more bytes */
+            if (insn->op_str[0]) {
+                qemu_strtou64(insn->op_str, NULL, 0, &imm);
+            }
+            delta = -(int64_t)size - (int64_t)imm;
         }
         cs_free(insn, n);
     }
@@ -118,6 +125,23 @@ static void undo_stack_effect(CPUArchState *env, uint64_t pc)
     } else {
         env->regs[R_ESP] = (env->regs[R_ESP] & ~0xffffull) | (uint16_t)sp;
     }
+}
+
+/*
+ * Leave the CPU loop before the instruction runs: the state rewound to
+ * its start, and for a PC write (@pc_write) the stack pointer too.
+ */
+static G_NORETURN void leave_before(CPUArchState *env, bool pc_write,
+                                    uintptr_t ra)
+{
+    CPUState *cs = env_cpu(env);
+
+    cpu_restore_state(cs, ra);
+    if (pc_write) {
+        undo_stack_effect(env, env->eip + env->segs[R_CS].base);
+    }
+    cs->exception_index = EXCP_INTERRUPT;
+    cpu_loop_exit(cs);
 }
 
 /*
@@ -147,7 +171,6 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
                  const TaintLabel *labels, size_t nlabels, ScaCall afa_call,
                  bool pc_write, uintptr_t ra)
 {
-    CPUState *cs = env_cpu(env);
     TaintLabel *dirty;
     char *insn;
     VigilanteAlertSpec spec;
@@ -162,8 +185,8 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
         return;
     }
     if (vigilante_stopping()) {
-        cs->exception_index = EXCP_INTERRUPT;
-        cpu_loop_exit_restore(cs, ra);
+        /* Run again before the pause took effect: leave as the first. */
+        leave_before(env, pc_write, ra);
     }
     /* Freed by hand: the exit below longjmps past any auto cleanup. */
     dirty = g_new(TaintLabel, MAX(nlabels, 1));
@@ -188,14 +211,7 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
     g_free(dirty);
     g_free(insn);
     if (stop) {
-        if (pc_write) {
-            cpu_restore_state(cs, ra);
-            undo_stack_effect(env, pc);
-            cs->exception_index = EXCP_INTERRUPT;
-            cpu_loop_exit(cs);
-        }
-        cs->exception_index = EXCP_INTERRUPT;
-        cpu_loop_exit_restore(cs, ra);
+        leave_before(env, pc_write, ra);
     }
 }
 
