@@ -86,6 +86,19 @@ bool hw_taint_label_lookup(TaintLabel label, uint64_t *event,
     return false;
 }
 
+bool hw_taint_event_labels(uint64_t event, TaintLabel *first, uint32_t *len)
+{
+    const InputRun *r;
+
+    if (!event || event > nevents || nevents - event >= INPUT_RING_SIZE) {
+        return false;
+    }
+    r = &ring[(event - 1) % INPUT_RING_SIZE];
+    *first = r->first;
+    *len = r->len;
+    return r->event == event;
+}
+
 uint64_t hw_taint_input_events(void)
 {
     return nevents;

@@ -283,8 +283,8 @@ static bool alert_locked(Vigilante *v, const VigilanteAlertSpec *spec)
     resolve_labels(spec, &resolved);
     if (spec->type == VIGILANTE_ALERT_TYPE_AFA &&
         vigilante_exec_services_cover(v->exec_services, v->n_exec_services,
-                                      resolved.events, resolved.offsets,
-                                      resolved.n)) {
+                                      spec->labels, resolved.events,
+                                      resolved.offsets, resolved.n)) {
         /* A command service running a command: what it is for. */
         if (!v->afa_by_design++) {
             info_report("vigilante: execve of a path from an exec service "

@@ -11,6 +11,7 @@
 #include "hw-taint/taint.h"
 #include "hw-taint/input.h"
 #include "vigilante/event-log.h"
+#include "vigilante/exec-services.h"
 #include "vigilante/frames.h"
 
 #include <pcap/pcap.h>
@@ -46,6 +47,9 @@ static void record_dest(uint64_t event, const uint8_t *data, size_t len)
     }
     dests[event % DEST_RING].event = event;
     dests[event % DEST_RING].dest = d;
+    if (d.transport) {
+        vigilante_exec_services_note(event, &d);
+    }
 }
 
 static void record_frame(uint64_t event, const char *nic,

@@ -5,6 +5,8 @@
 #include "qemu/osdep.h"
 #include "vigilante/event-log.h"
 #include "vigilante/exec-services.h"
+#include "vigilante/vigilante-object.h"
+#include "hw-taint/input.h"
 
 bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
                                    size_t *n, Error **errp)
@@ -52,6 +54,57 @@ bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
     return true;
 }
 
+/* Label runs of the last frames to exec services (a ring). */
+static struct {
+    TaintLabel first;
+    uint32_t len;
+} exec_runs[VIGILANTE_EXEC_FRAMES_KEPT];
+static uint64_t nexec_runs;
+
+static bool is_service(const VigilanteService *svc, size_t n,
+                       uint8_t transport, uint16_t port)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (svc[i].transport == transport && svc[i].port == port) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void vigilante_exec_services_note(uint64_t event,
+                                  const VigilanteFrameDest *d)
+{
+    Vigilante *v = vigilante_get();
+    TaintLabel first;
+    uint32_t len;
+
+    if (!v || !v->n_exec_services ||
+        !is_service(v->exec_services, v->n_exec_services, d->transport,
+                    d->port) ||
+        !hw_taint_event_labels(event, &first, &len)) {
+        return;
+    }
+    exec_runs[nexec_runs % VIGILANTE_EXEC_FRAMES_KEPT].first = first;
+    exec_runs[nexec_runs % VIGILANTE_EXEC_FRAMES_KEPT].len = len;
+    nexec_runs++;
+}
+
+/* Is the label in one of the frames to exec services kept above? */
+static bool in_exec_frames(TaintLabel l)
+{
+    uint64_t held = MIN(nexec_runs, (uint64_t)VIGILANTE_EXEC_FRAMES_KEPT);
+
+    l = taint_label_input(l);
+    for (uint64_t i = 0; i < held; i++) {
+        if (l >= exec_runs[i].first && l - exec_runs[i].first <
+            exec_runs[i].len) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Was input event `event` a frame to one of the services? */
 static bool to_service(const VigilanteService *svc, size_t n,
                        uint64_t event, VigilanteFrameDest *d)
@@ -59,15 +112,11 @@ static bool to_service(const VigilanteService *svc, size_t n,
     if (!vigilante_event_dest(event, d) || !d->transport) {
         return false;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (svc[i].transport == d->transport && svc[i].port == d->port) {
-            return true;
-        }
-    }
-    return false;
+    return is_service(svc, n, d->transport, d->port);
 }
 
 bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
+                                   const TaintLabel *labels,
                                    const uint64_t *events,
                                    const uint32_t *offsets, size_t nbytes)
 {
@@ -79,7 +128,11 @@ bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
     }
     for (size_t i = 0; i < nbytes; i++) {
         if (!events[i]) {
-            return false;
+            /* Gone from the input record: from a service's frame? */
+            if (!in_exec_frames(labels[i])) {
+                return false;
+            }
+            continue;
         }
         /* A path's bytes mostly share a frame: look each frame up once. */
         if (i == 0 || events[i] != events[i - 1]) {

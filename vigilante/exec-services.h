@@ -10,6 +10,7 @@
 
 #include "qapi/error.h"
 #include "hw-taint/shadow-mem.h"
+#include "vigilante/event-log.h"
 
 #define VIGILANTE_EXEC_SERVICES_MAX 64
 
@@ -26,15 +27,28 @@ bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
                                    size_t *n, Error **errp);
 
 /*
- * Did every one of these dirty bytes, given as the input event and offset
- * of its label (event 0: the label could not be looked up), arrive in a
- * frame to one of the services?  False when any byte's event is unknown
- * or too old (more than 65,536 frames ago): what cannot be shown to be by
- * design is reported.  @offsets are not held to the payload (see
- * exec-services.c).  Needs the BQL.
+ * Did every one of these dirty bytes, given as its label and the input
+ * event and offset the label maps to (event 0: the event has left the
+ * input record), arrive in a frame to one of the services?  A byte whose
+ * event has left the record (more than 65,536 frames ago: a login that
+ * took long on a busy honeypot) is looked up among the label runs of the
+ * last VIGILANTE_EXEC_FRAMES_KEPT frames to the services, which
+ * vigilante_exec_services_note() keeps.  False when any byte cannot be
+ * shown to be by design: that is reported.  @offsets are not held to the
+ * payload (see exec-services.c).  Needs the BQL.
  */
 bool vigilante_exec_services_cover(const VigilanteService *svc, size_t n,
+                                   const TaintLabel *labels,
                                    const uint64_t *events,
                                    const uint32_t *offsets, size_t nbytes);
+
+#define VIGILANTE_EXEC_FRAMES_KEPT 4096
+
+/*
+ * Input event `event` has just arrived for `d`: if it is a frame to one
+ * of the vigilante object's exec services, keep its label run.
+ */
+void vigilante_exec_services_note(uint64_t event,
+                                  const VigilanteFrameDest *d);
 
 #endif
