@@ -43,6 +43,17 @@ void vg_profile_vm_free(VgProfileVm *vm)
     g_free(vm);
 }
 
+/* Is a host port already forwarded (ports are per VM, TCP or UDP)? */
+static bool port_taken(const GArray *ports, unsigned port)
+{
+    for (guint i = 0; i < ports->len; i++) {
+        if (g_array_index(ports, unsigned, i) == port) {
+            return true;
+        }
+    }
+    return false;
+}
+
 VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
                                  const VgProfileVmOptions *o, GError **errp)
 {
@@ -66,8 +77,17 @@ VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
     }
     for (guint i = 0; i < p->ports->len && !o->tap; i++) {
         const VgProfilePort *pp = &g_array_index(p->ports, VgProfilePort, i);
-        unsigned host = vg_local_free_port(!strcmp(pp->transport, "udp"));
+        bool udp = !strcmp(pp->transport, "udp");
+        unsigned host = vg_local_free_port(udp);
 
+        /*
+         * The kernel may hand out a port just released again: two
+         * forwards on one port make the emulator refuse to start.
+         */
+        for (int tries = 0; tries < 32 && port_taken(vm->host_ports, host);
+             tries++) {
+            host = vg_local_free_port(udp);
+        }
         g_array_append_val(vm->host_ports, host);
         g_string_append_printf(net, ",hostfwd=%s:127.0.0.1:%u-:%u",
                                pp->transport, host, pp->port);
