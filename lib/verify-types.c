@@ -252,10 +252,104 @@ static char *afa_missed(const Sca *sca, unsigned timeout_ms)
                            timeout_ms);
 }
 
+/* ---- WWW: a nonce address for the pointer ---- */
+
+/*
+ * The verifier writes a random address over the pointer's bytes and
+ * waits for the program to store there: the store faults (the address
+ * is almost surely unmapped: a user-mode write page fault at exactly the
+ * nonce), or, mapped after all, hits the write trap.  Each byte keeps its
+ * class so that the message still gets through the same copy: a zero
+ * stays a zero, a non-zero byte becomes a random non-zero one that is no
+ * whitespace (a line or word protocol would stop there).  The low three
+ * bits stay (the store's alignment), and byte 5 of a 64-bit pointer stays
+ * below 0x80 (a canonical user address: a non-canonical one raises #GP,
+ * not a page fault).  Bytes 6 and 7 stay as they are.
+ */
+#define WWW_MIN_RANDOM 2        /* non-zero pointer bytes: ~16 bits */
+
+static bool www_byte_ok(uint8_t orig, uint8_t b, unsigned i)
+{
+    if (b == 0 || b == orig || strchr(" \t\n\r\v\f", b)) {
+        return false;
+    }
+    if (i == 0 && (b & 7) != (orig & 7)) {
+        return false;
+    }
+    return i != 5 || b < 0x80;
+}
+
+static unsigned www_random_bytes(const uint8_t *hinted, unsigned n)
+{
+    unsigned r = 0;
+
+    for (unsigned i = 0; i < n && i < 6; i++) {
+        r += hinted[i] != 0;
+    }
+    return r;
+}
+
+static const uint8_t *hint_bytes(const Sca *sca)
+{
+    return (const uint8_t *)g_bytes_get_data(
+        sca_message(sca, sca->hint_message)->payload, NULL) +
+        sca->hint_offset;
+}
+
+static char *www_check(const Sca *sca, bool *error)
+{
+    if (sca->hint_length < 4 || sca->hint_length > 8) {
+        return g_strdup_printf("a WWW hint of %u bytes cannot be a pointer",
+                               sca->hint_length);
+    }
+    if (www_random_bytes(hint_bytes(sca), sca->hint_length) <
+        WWW_MIN_RANDOM) {
+        return g_strdup("the WWW hint's pointer has too few non-zero bytes "
+                        "to carry a nonce address");
+    }
+    return NULL;
+}
+
+static bool www_plant(const Sca *sca, const uint8_t *hinted, VgPlanted *out)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    uint8_t q[8] = { 0 };
+
+    for (unsigned i = 0; i < sca->hint_length; i++) {
+        q[i] = hinted[i];
+        if (hinted[i] == 0 || i >= 6) {
+            continue;
+        }
+        do {
+            if (RAND_bytes(&q[i], 1) != 1) {
+                return false;
+            }
+        } while (!www_byte_ok(hinted[i], q[i], i));
+    }
+    out->bytes = g_byte_array_new();
+    g_byte_array_append(out->bytes, q, sca->hint_length);
+    memcpy(&out->nonce, q, sizeof(q));
+    out->nonce = GUINT64_FROM_LE(out->nonce);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "address");
+    json_builder_add_int_value(b, (gint64)out->nonce);
+    json_builder_end_object(b);
+    out->arm = "vigilante-verify-arm-write";
+    out->arm_args = json_builder_get_root(b);
+    return true;
+}
+
+static char *www_missed(const Sca *sca, unsigned timeout_ms)
+{
+    return g_strdup_printf("the guest did not store to the nonce address "
+                           "within %u ms", timeout_ms);
+}
+
 static const VgVerifyType types[] = {
     [SCA_TYPE_AEC] = { aec_check, aec_plant, jump_missed },
     [SCA_TYPE_ACE] = { ace_check, ace_plant, jump_missed },
     [SCA_TYPE_AFA] = { afa_check, afa_plant, afa_missed },
+    [SCA_TYPE_WWW] = { www_check, www_plant, www_missed },
 };
 
 const VgVerifyType *vg_verify_type(ScaType type)

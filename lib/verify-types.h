@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What verifying differs in by SCA type (AEC, ACE, AFA), as one table:
+ * What verifying differs in by SCA type (AEC, ACE, AFA, WWW), as one table:
  * which hints can be checked, what is planted in the hinted bytes, how
  * the verifier's trap is armed, and what a miss means.
  */
@@ -16,7 +16,7 @@
 /* What was planted for one verification. */
 typedef struct {
     GByteArray *bytes;          /* written over the message at the hint */
-    uint64_t nonce;             /* AEC, ACE: the target the trap waits for */
+    uint64_t nonce;             /* AEC, ACE: the target; WWW: the address */
     char *nonce_path;           /* AFA: the path nonce */
     const char *arm;            /* the QMP command that arms the trap */
     JsonNode *arm_args;         /* and its arguments */

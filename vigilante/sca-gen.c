@@ -64,6 +64,8 @@ static ScaType sca_type(VigilanteAlertType t)
         return SCA_TYPE_ACE;
     case VIGILANTE_ALERT_TYPE_AFA:
         return SCA_TYPE_AFA;
+    case VIGILANTE_ALERT_TYPE_WWW:
+        return SCA_TYPE_WWW;    /* the hint: the pointer's bytes */
     default:
         return SCA_TYPE_AEC;
     }
@@ -82,11 +84,6 @@ char *vigilante_sca_write(Vigilante *v, const VigilanteAlertSpec *spec,
     uint32_t offset, o;
     size_t flen, run = 1;
 
-    if (spec->type == VIGILANTE_ALERT_TYPE_WWW) {
-        /* Its proof differs from an AEC's: see docs/sca-format.md. */
-        error_setg(errp, "write-what-where alerts have no SCA format yet");
-        return NULL;
-    }
     if (!spec->nlabels ||
         !hw_taint_label_lookup(spec->labels[0], &event, &offset)) {
         error_setg(errp, "the dirty bytes' frame has left the input record");

@@ -21,6 +21,7 @@ const char *sca_type_name(ScaType type)
     case SCA_TYPE_AEC: return "aec";
     case SCA_TYPE_ACE: return "ace";
     case SCA_TYPE_AFA: return "afa";
+    case SCA_TYPE_WWW: return "www";
     }
     return "?";
 }
@@ -97,7 +98,7 @@ bool sca_validate(const Sca *sca, GError **errp)
     size_t nlen = strlen(sca->name);
     const ScaMessage *hm;
 
-    if (sca->type < SCA_TYPE_AEC || sca->type > SCA_TYPE_AFA) {
+    if (sca->type < SCA_TYPE_AEC || sca->type > SCA_TYPE_WWW) {
         FAIL("unknown alert type %d", sca->type);
     }
     if (nlen == 0 || nlen > SCA_NAME_MAX) {
@@ -143,6 +144,11 @@ bool sca_validate(const Sca *sca, GError **errp)
              sca->hint_offset, sca->hint_length, sca->hint_message,
              g_bytes_get_size(hm->payload));
     }
+    if (sca->type == SCA_TYPE_WWW &&
+        (sca->hint_length < 4 || sca->hint_length > 8)) {
+        FAIL("a WWW hint is a pointer: 4 to 8 bytes, not %u",
+             sca->hint_length);
+    }
     if (sca->type == SCA_TYPE_ACE) {
         if (sca->code_bits != 16 && sca->code_bits != 32 &&
             sca->code_bits != 64) {
@@ -170,6 +176,12 @@ bool sca_validate(const Sca *sca, GError **errp)
 
 /* ---- encoding ---- */
 
+/* The first format version with this type. */
+static uint8_t sca_min_version(ScaType type)
+{
+    return type == SCA_TYPE_WWW ? 2 : 1;
+}
+
 GBytes *sca_encode(const Sca *sca, GError **errp)
 {
     g_autoptr(GByteArray) b = NULL;
@@ -180,7 +192,7 @@ GBytes *sca_encode(const Sca *sca, GError **errp)
     }
     b = g_byte_array_new();
     g_byte_array_append(b, (const uint8_t *)SCA_MAGIC, 4);
-    wire_put_u8(b, SCA_VERSION);
+    wire_put_u8(b, sca_min_version(sca->type));
     wire_put_u8(b, sca->type);
     wire_put_u16(b, 0);                      /* flags */
     wire_put_u32(b, 0);                      /* total length, below */
@@ -318,9 +330,9 @@ Sca *sca_decode(const uint8_t *buf, size_t len, GError **errp)
         g_set_error(errp, SCA_ERROR, 0, "not an SCA (bad magic)");
         return NULL;
     }
-    if (buf[4] != SCA_VERSION) {
+    if (buf[4] < 1 || buf[4] > SCA_VERSION) {
         g_set_error(errp, SCA_ERROR, 0, "SCA version %u, this reader knows "
-                    "version %d", buf[4], SCA_VERSION);
+                    "versions 1 to %d", buf[4], SCA_VERSION);
         return NULL;
     }
     flags = buf[6] | buf[7] << 8;
@@ -343,6 +355,13 @@ Sca *sca_decode(const uint8_t *buf, size_t len, GError **errp)
     }
     if (wire_header_crc(buf, len) != crc) {
         g_set_error(errp, SCA_ERROR, 0, "corrupted: checksum mismatch");
+        return NULL;
+    }
+    if (buf[5] >= SCA_TYPE_AEC && buf[5] <= SCA_TYPE_WWW &&
+        buf[4] < sca_min_version(buf[5])) {
+        g_set_error(errp, SCA_ERROR, 0, "SCA version %u has no type %u "
+                    "(version %u has)", buf[4], buf[5],
+                    sca_min_version(buf[5]));
         return NULL;
     }
     sca = sca_new(buf[5], "");

@@ -15,7 +15,12 @@
 #include <stdint.h>
 
 #define SCA_MAGIC           "VSCA"
-#define SCA_VERSION         1
+/*
+ * Version 2 added type 4 (WWW).  The encoder writes the lowest version
+ * that holds an SCA (1 for AEC, ACE and AFA, which readers of version 1
+ * take), the decoder reads both.
+ */
+#define SCA_VERSION         2
 #define SCA_HEADER_SIZE     16
 #define SCA_MAX_SIZE        (1u << 20)      /* whole encoding */
 #define SCA_MAX_MESSAGES    64
@@ -27,6 +32,7 @@ typedef enum {
     SCA_TYPE_AEC = 1,
     SCA_TYPE_ACE = 2,
     SCA_TYPE_AFA = 3,
+    SCA_TYPE_WWW = 4,           /* write-what-where; version 2 */
 } ScaType;
 
 typedef enum {

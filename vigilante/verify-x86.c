@@ -136,3 +136,16 @@ bool vigilante_verify_call_matches(CPUState *cs, const VigilanteVerifyTrap *t,
      */
     return memmem(buf, plen, t->path, len) != NULL;
 }
+
+bool vigilante_verify_user_mode(CPUState *cpu)
+{
+    return (X86_CPU(cpu)->env.hflags & HF_CPL_MASK) == 3;
+}
+
+bool vigilante_verify_write_fault(CPUState *cpu, uint64_t addr)
+{
+    CPUX86State *env = &X86_CPU(cpu)->env;
+    int want = PG_ERROR_W_MASK | PG_ERROR_U_MASK;
+
+    return env->cr[2] == addr && (env->error_code & want) == want;
+}

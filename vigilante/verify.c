@@ -3,11 +3,16 @@
  * The verifier's trap.  QMP vigilante-verify-arm sets an address (the
  * nonce planted in the hinted bytes of an AEC SCA, or the target of the
  * jump planted for an ACE SCA); vigilante-verify-arm-call sets a system
- * call and a path (the nonce planted for an AFA SCA).  While armed, every
- * TB lookup compares the guest's next pc with the address, or with the
- * kernel's system call entry points, where the call's number and path
- * argument are read from the registers and guest memory as the kernel
- * would.  So the guest is caught the moment it is about to execute at the
+ * call and a path (the nonce planted for an AFA SCA);
+ * vigilante-verify-arm-write an address (the nonce address planted in
+ * a WWW SCA's pointer): a user-mode store to it either faults (seen at
+ * the next TB lookup, the kernel's page fault handler, by CR2) or, if it
+ * is mapped, hits a watchpoint whose hits come here (patch 0020) instead
+ * of becoming debug stops.  While armed,
+ * every TB lookup compares the guest's next pc with the address, or with
+ * the kernel's system call entry points, where the call's number and
+ * path argument are read from the registers and guest memory as the
+ * kernel would.  So the guest is caught the moment it is about to execute at the
  * nonce, or to make the call, whether control arrives through the main
  * loop or an indirect-jump lookup.  A hit emits VIGILANTE_VERIFIED and
  * pauses the VM.  No taint tracking is involved.
@@ -45,6 +50,13 @@ void vigilante_verify_lookup(CPUState *cpu, uint64_t pc)
 {
     const VigilanteVerifyTrap *t = &vigilante_verify;
 
+    if (t->on_write) {
+        /* The store faulted: the kernel's handler is the next code. */
+        if (vigilante_verify_write_fault(cpu, t->write_addr)) {
+            verify_hit(t->write_addr);
+        }
+        return;
+    }
     if (t->on_pc) {
         if (pc == t->pc) {
             verify_hit(pc);
@@ -73,9 +85,49 @@ static bool verify_can_arm(Error **errp)
     return true;
 }
 
+/*
+ * The write trap's watchpoints: inserted when armed, removed at the next
+ * arming (not on a hit: the hit is reported from inside the watchpoint
+ * list's walk), with the VM stopped either way.
+ */
+static void verify_watch_remove(void)
+{
+    CPUState *cpu;
+
+    if (!vigilante_verify.on_write) {
+        return;
+    }
+    CPU_FOREACH(cpu) {
+        cpu_watchpoint_remove(cpu, vigilante_verify.write_addr, 1,
+                              BP_MEM_WRITE);
+    }
+    vigilante_verify.on_write = false;
+}
+
+bool vigilante_verify_watchpoint(CPUState *cpu, CPUWatchpoint *wp,
+                                 vaddr addr, vaddr len)
+{
+    const VigilanteVerifyTrap *t = &vigilante_verify;
+
+    if (!t->on_write || wp->vaddr != t->write_addr || wp->len != 1 ||
+        (wp->flags & (BP_GDB | BP_CPU))) {
+        return false;
+    }
+    /*
+     * A store of the pointer's program (a pointer, a count), starting at
+     * the nonce: not a bulk copy over it, not the kernel's.
+     */
+    if (qatomic_read(&t->armed) && addr == t->write_addr && len <= 8 &&
+        vigilante_verify_user_mode(cpu)) {
+        verify_hit(addr);
+    }
+    return true;
+}
+
 static void verify_disarm(void)
 {
     qatomic_set(&vigilante_verify.armed, false);
+    verify_watch_remove();
     g_free(vigilante_verify.path);
     vigilante_verify.path = NULL;
     vigilante_verify.on_pc = false;
@@ -90,6 +142,26 @@ void qmp_vigilante_verify_arm(uint64_t target, Error **errp)
     verify_disarm();
     vigilante_verify.on_pc = true;
     vigilante_verify.pc = target;
+    qatomic_set(&vigilante_verify.armed, true);
+}
+
+void qmp_vigilante_verify_arm_write(uint64_t address, Error **errp)
+{
+    CPUState *cpu;
+
+    if (!verify_can_arm(errp)) {
+        return;
+    }
+    verify_disarm();
+    CPU_FOREACH(cpu) {
+        if (cpu_watchpoint_insert(cpu, address, 1, BP_MEM_WRITE, NULL)) {
+            verify_watch_remove();
+            error_setg(errp, "cannot watch writes to 0x%" PRIx64, address);
+            return;
+        }
+        vigilante_verify.on_write = true;
+        vigilante_verify.write_addr = address;
+    }
     qatomic_set(&vigilante_verify.armed, true);
 }
 

@@ -2,14 +2,16 @@
 /*
  * The verifier's trap (vigilante/verify.c): with taint tracking off, a
  * replayed SCA is verified when the guest is about to run code at the
- * nonce the verifier planted (AEC, ACE), or enters the kernel for the
- * dangerous system call with the nonce as its argument (AFA).
+ * nonce the verifier planted (AEC, ACE), enters the kernel for the
+ * dangerous system call with the nonce as its argument (AFA), or stores
+ * to the nonce address planted in its pointer (WWW).
  */
 #ifndef VIGILANTE_VERIFY_H
 #define VIGILANTE_VERIFY_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "hw/core/cpu.h"
 #include "vigilante/sca.h"
 
 /* Four kinds of entry, for up to four vCPUs with their own entries. */
@@ -27,6 +29,9 @@ typedef struct VigilanteVerifyTrap {
     bool entry_cstar[VIGILANTE_VERIFY_MAX_ENTRIES];
     ScaCall call;
     char *path;
+    /* WWW: a store to this address (a page fault, or a watchpoint). */
+    bool on_write;
+    uint64_t write_addr;
 } VigilanteVerifyTrap;
 
 extern VigilanteVerifyTrap vigilante_verify;
@@ -42,6 +47,14 @@ static inline void vigilante_verify_check(CPUState *cpu, uint64_t pc)
 }
 
 /*
+ * Called by cpu_check_watchpoint() (patch 0020) for a watchpoint that
+ * matched: true when it is the verifier's write trap (handled here, no
+ * debug stop), false for anyone else's.
+ */
+bool vigilante_verify_watchpoint(CPUState *cpu, CPUWatchpoint *wp,
+                                 vaddr addr, vaddr len);
+
+/*
  * Target code (verify-x86.c): the system call entry points of the
  * guest's kernel as it stands, and whether the guest, entering at
  * entry `i`, makes `call` with `path`.
@@ -50,5 +63,9 @@ bool vigilante_verify_find_entries(CPUState *cpu, VigilanteVerifyTrap *t,
                                    Error **errp);
 bool vigilante_verify_call_matches(CPUState *cpu,
                                    const VigilanteVerifyTrap *t, unsigned i);
+/* Is the vCPU running user code (x86: CPL 3)? */
+bool vigilante_verify_user_mode(CPUState *cpu);
+/* Has a user-mode write just faulted at addr (x86: CR2, error code)? */
+bool vigilante_verify_write_fault(CPUState *cpu, uint64_t addr);
 
 #endif

@@ -25,7 +25,9 @@ static void write_seed(const char *dir, const char *name, Sca *sca)
 
 int main(int argc, char **argv)
 {
-    static const ScaType types[] = { SCA_TYPE_AEC, SCA_TYPE_ACE, SCA_TYPE_AFA };
+    static const ScaType types[] = {
+        SCA_TYPE_AEC, SCA_TYPE_ACE, SCA_TYPE_AFA, SCA_TYPE_WWW,
+    };
 
     if (argc != 2) {
         fprintf(stderr, "usage: make-sca-seeds DIR\n");

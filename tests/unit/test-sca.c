@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sca.h"
+#include "wire.h"
 
 static Sca *sample(ScaType type)
 {
@@ -122,6 +123,46 @@ static void test_corrupted(void)
     assert_rejected(copy, len, "corrupted");
 }
 
+/* After editing a header: its checksum again (bytes 12-15). */
+static void fix_crc(uint8_t *p, size_t len)
+{
+    uint32_t crc = wire_header_crc(p, len);
+
+    for (int i = 0; i < 4; i++) {
+        p[12 + i] = crc >> (8 * i);
+    }
+}
+
+/*
+ * Version 2 added WWW: the other types are still written as version 1
+ * (readers of version 1 take them) and read as either; a WWW SCA is
+ * written as version 2, and refused as version 1.
+ */
+static void test_versions(void)
+{
+    g_autoptr(Sca) aec = sample(SCA_TYPE_AEC), www = sample(SCA_TYPE_WWW);
+    g_autoptr(GBytes) a = encode(aec), w = encode(www);
+    size_t alen = g_bytes_get_size(a), wlen = g_bytes_get_size(w);
+    g_autofree uint8_t *ac = g_memdup2(g_bytes_get_data(a, NULL), alen);
+    g_autofree uint8_t *wc = g_memdup2(g_bytes_get_data(w, NULL), wlen);
+    g_autoptr(Sca) back = NULL, back2 = NULL;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_cmpuint(ac[4], ==, 1);
+    g_assert_cmpuint(wc[4], ==, 2);
+    ac[4] = 2;
+    fix_crc(ac, alen);
+    back = sca_decode(ac, alen, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(back->type, ==, SCA_TYPE_AEC);
+    wc[4] = 1;
+    fix_crc(wc, wlen);
+    assert_rejected(wc, wlen, "version 1 has no type 4");
+    back2 = sca_decode(g_bytes_get_data(w, NULL), wlen, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(back2->type, ==, SCA_TYPE_WWW);
+}
+
 static void test_wrong_version(void)
 {
     g_autoptr(Sca) sca = sample(SCA_TYPE_AEC);
@@ -130,8 +171,8 @@ static void test_wrong_version(void)
     const uint8_t *p = g_bytes_get_data(b, &len);
     g_autofree uint8_t *copy = g_memdup2(p, len);
 
-    copy[4] = 2;
-    assert_rejected(copy, len, "version 2");
+    copy[4] = 3;
+    assert_rejected(copy, len, "version 3");
     copy[4] = 0;
     assert_rejected(copy, len, "version 0");
     memcpy(copy, "VSCB", 4);
@@ -175,6 +216,11 @@ static void spoil_port(Sca *s)
 }
 static void spoil_call(Sca *s) { s->call = SCA_CALL_EXECVE; }
 static void spoil_bits(Sca *s) { s->code_bits = 32; }
+static void spoil_pointer(Sca *s)
+{
+    s->type = SCA_TYPE_WWW;
+    s->hint_length = 2;
+}
 
 static void test_validate(void)
 {
@@ -188,6 +234,7 @@ static void test_validate(void)
         { spoil_port, "port 0" },
         { spoil_call, "only an AFA hint" },
         { spoil_bits, "only an ACE hint" },
+        { spoil_pointer, "a WWW hint is a pointer" },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -233,9 +280,12 @@ int main(int argc, char **argv)
                          test_roundtrip);
     g_test_add_data_func("/sca/roundtrip/afa", GINT_TO_POINTER(SCA_TYPE_AFA),
                          test_roundtrip);
+    g_test_add_data_func("/sca/roundtrip/www", GINT_TO_POINTER(SCA_TYPE_WWW),
+                         test_roundtrip);
     g_test_add_func("/sca/reject/truncated", test_truncated);
     g_test_add_func("/sca/reject/corrupted", test_corrupted);
     g_test_add_func("/sca/reject/wrong-version", test_wrong_version);
+    g_test_add_func("/sca/versions", test_versions);
     g_test_add_func("/sca/reject/oversized", test_oversized);
     g_test_add_func("/sca/reject/invalid-fields", test_validate);
     g_test_add_func("/sca/reject/random", test_random_garbage);

@@ -7,9 +7,10 @@
  * holds.  On the stack, the heap and bss.  With taint off every attack
  * lands (the guest prints its marker and replies "APPROVED"); with taint
  * on each is trapped at the call before it happens, the pointer attacks
- * as "www" alerts that name the message bytes of the pointer; the same
- * guest answers a thousand benign requests without an alert; with the
- * www policy off the pointer attacks land again.
+ * as "www" alerts that name the message bytes of the pointer, whose
+ * SCAs verify on a snapshot with taint off while forged ones do not; the
+ * same guest answers a thousand benign requests without an alert; with
+ * the www policy off the pointer attacks land again.
  *
  * Guest: $VIGILANTE_LINUX_GUEST.
  */
@@ -19,6 +20,8 @@
 #include "guest.h"
 #include "host-util.h"
 #include "linux-guest.h"
+#include "sca.h"
+#include "sca-verify.h"
 
 #define BOOT_TIMEOUT_MS     90000
 #define ALERT_TIMEOUT_MS    10000
@@ -31,6 +34,10 @@
 #define BENIGN_ROUNDS       250     /* x 4 requests */
 
 static char *guest_dir;
+
+/* The Linux guest's profile and ready snapshot, made on first use. */
+static char *verify_dir;
+static VgProfile *verify_profile;
 
 typedef struct {
     const char *object;
@@ -273,7 +280,7 @@ static void assert_lands(Fixture *f, const GByteArray *m)
  * message, unless @nlabels is 0.  Returns the alert's type.
  */
 static char *assert_trapped(Fixture *f, const GByteArray *m, guint at_offset,
-                            guint nlabels)
+                            guint nlabels, char **event)
 {
     g_autofree char *ev = NULL, *insn = NULL, *st = NULL, *ack = NULL;
     g_autofree char *r = NULL;
@@ -326,7 +333,111 @@ static char *assert_trapped(Fixture *f, const GByteArray *m, guint at_offset,
                        vg_vm_serial(f->g->vm));
         g_assert_not_reached();
     }
+    if (event) {
+        *event = g_steal_pointer(&ev);
+    }
     return type;
+}
+
+static VgProfile *linux_profile(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *path = NULL, *text = NULL;
+    double secs;
+
+    if (verify_profile) {
+        return verify_profile;
+    }
+    verify_dir = g_dir_make_tmp("vg-www-verify-XXXXXX", NULL);
+    g_assert_nonnull(verify_dir);
+    path = g_build_filename(verify_dir, "linux.profile", NULL);
+    text = g_strdup_printf(
+        "[program]\nname=vg-linux\n"
+        "[vm]\nkernel=%s/vmlinux\ninitrd=%s/initramfs.cpio.gz\n"
+        "append=" VGL_KERNEL_CMDLINE "\nmemory=256\nnic=virtio-net-pci\n"
+        "[service]\nports=udp:%d\n"
+        "ready-marker=" VGL_MARK_READY "\nready-timeout=90\n"
+        "[snapshot]\npath=%s/snapshot\n", guest_dir, guest_dir,
+        VGL_WWW_PORT, verify_dir);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    verify_profile = vg_profile_load(path, &err);
+    g_assert_no_error(err);
+    g_assert_true(vg_snapshot_make(verify_profile, vg_qemu_path(), &secs,
+                                   &err));
+    g_assert_no_error(err);
+    g_test_message("Linux guest snapshot saved in %.2f s", secs);
+    return verify_profile;
+}
+
+static VgVerdictKind verify(const Sca *sca, const char *what,
+                            unsigned timeout_ms)
+{
+    VgVerdict v = vg_verify(linux_profile(), vg_qemu_path(), sca,
+                            timeout_ms);
+    g_autofree char *json = vg_verdict_json(&v, sca);
+    VgVerdictKind kind = v.kind;
+
+    g_test_message("verify (%s): %s", what, json);
+    vg_verdict_clear(&v);
+    return kind;
+}
+
+/* The SCA file an alert event names, decoded. */
+static Sca *load_sca(const char *ev)
+{
+    g_autofree char *path = vg_qmp_get_string(ev, "sca");
+    g_autofree char *data = NULL;
+    g_autoptr(GError) err = NULL;
+    Sca *sca;
+    gsize len;
+
+    g_assert_nonnull(path);
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    sca = sca_decode((const uint8_t *)data, len, &err);
+    g_assert_no_error(err);
+    return sca;
+}
+
+/*
+ * A pointer attack's SCA: type WWW, the hint on the message's pointer;
+ * it verifies (the guest, taint off, stores to the random address put in
+ * the pointer's place).  With @forge, forgeries do not: the hint on the
+ * note's text, and a benign note whose text holds the reply handler's
+ * address (which the program does write, but not because the message
+ * says so).
+ */
+static void check_www_sca(Fixture *f, const char *ev, int place,
+                          gboolean forge)
+{
+    g_autoptr(Sca) sca = load_sca(ev);
+    g_autoptr(Sca) on_text = load_sca(ev);
+    g_autoptr(Sca) benign = sca_new(SCA_TYPE_WWW, "vg-linux");
+    guint8 note[2 + 1 + 8 + 1];
+
+    g_assert_cmpint(sca->type, ==, SCA_TYPE_WWW);
+    g_assert_cmpuint(sca->messages->len, ==, 1);
+    g_assert_cmpuint(sca->hint_offset, ==, 2 + TEXT_LEN);
+    g_assert_cmpuint(sca->hint_length, ==, 8);
+    g_assert_cmpint(verify(sca, "the attack", 10000), ==,
+                    VG_VERDICT_VERIFIED);
+    if (!forge) {
+        return;
+    }
+    on_text->hint_offset = 2;
+    g_assert_cmpint(verify(on_text, "hint on the text", 3000), ==,
+                    VG_VERDICT_NOT_VERIFIED);
+
+    note[0] = 'N';
+    note[1] = places[place];
+    note[2] = 'x';
+    put_le64(note + 3, f->slot[place]);
+    note[11] = 'y';
+    sca_add_message(benign, SCA_TRANSPORT_UDP, VGL_WWW_PORT, note,
+                    sizeof(note));
+    benign->hint_offset = 3;
+    benign->hint_length = 8;
+    g_assert_cmpint(verify(benign, "a benign note holding the handler's "
+                           "address", 3000), ==, VG_VERDICT_NOT_VERIFIED);
 }
 
 /* Taint off: every attack is real. */
@@ -350,14 +461,16 @@ static void test_trapped(Fixture *f, gconstpointer data)
     assert_no_alert(f);
     for (int p = 0; p < 3; p++) {
         g_autoptr(GByteArray) m = pointer_attack(p, f->slot[p]);
-        g_autofree char *type = assert_trapped(f, m, 2 + TEXT_LEN, 8);
+        g_autofree char *ev = NULL;
+        g_autofree char *type = assert_trapped(f, m, 2 + TEXT_LEN, 8, &ev);
 
         /* The labels name the pointer in the message, not the value. */
         g_assert_cmpstr(type, ==, "www");
+        check_www_sca(f, ev, p, p == 0);
     }
     for (int p = 0; p < 3; p++) {
         g_autoptr(GByteArray) m = format_attack(f, p, find_argument(f, p));
-        g_autofree char *type = assert_trapped(f, m, 0, 0);
+        g_autofree char *type = assert_trapped(f, m, 0, 0, NULL);
 
         /*
          * %hn writes the count of characters printed, which glibc
@@ -390,6 +503,7 @@ int main(int argc, char **argv)
     static const Config off = {
         .object = "vigilante,id=v0,action=pause,www=off",
     };
+    int ret;
 
     g_test_init(&argc, &argv, NULL);
     guest_dir = g_strdup(g_getenv("VIGILANTE_LINUX_GUEST"));
@@ -400,5 +514,9 @@ int main(int argc, char **argv)
                teardown);
     g_test_add("/linux-www/policy-off", Fixture, &off, setup,
                test_policy_off, teardown);
-    return g_test_run();
+    ret = g_test_run();
+    if (verify_dir) {
+        vg_dir_remove(verify_dir);
+    }
+    return ret;
 }
