@@ -26,7 +26,7 @@ typedef struct VigilanteAlertSpec {
      * which lands at a new address with each receive buffer.
      */
     uint64_t site;
-    uint8_t code_bits;          /* ace: 16, 32 or 64 */
+    uint8_t code_bits;          /* ace, www: 16, 32 or 64 (the mode) */
     ScaCall afa_call;           /* afa: the call */
 } VigilanteAlertSpec;
 

@@ -112,6 +112,14 @@ char *vigilante_sca_write(Vigilante *v, const VigilanteAlertSpec *spec,
                    "event %" PRIu64 ", not in its payload", event);
         return NULL;
     }
+    /*
+     * WWW: the pointer the program stored through, whole (its first
+     * byte's label leads the target's; a narrow store, %hn, placed
+     * fewer bytes than the pointer has).
+     */
+    if (spec->type == VIGILANTE_ALERT_TYPE_WWW) {
+        run = spec->code_bits == 64 ? 8 : 4;
+    }
     /* A run followed through memory may go on into the frame's padding. */
     run = MIN(run, fi.payload_offset + fi.payload_len - offset);
 

@@ -211,11 +211,14 @@ void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
 /*
  * A store through a dirty address (the write-what-where policy): when
  * the attacker chose the address (vigilante_address_chosen()), the bytes
- * the program put there are placed: each clean byte gets the address's
- * label with TAINT_LABEL_PLACED, so a later jump through them is caught
- * (taint-sinks.c); dirty bytes keep their own labels.  Only the bytes
- * that make an address count: 6 in 64-bit code (48-bit virtual
- * addresses), 4 otherwise; a partial overwrite is not caught.
+ * the program put there are placed: each gets the address's label with
+ * TAINT_LABEL_PLACED, so a later jump through them is caught
+ * (taint-sinks.c).  Placed wins over the value's own labels: where the
+ * store went is the attack, and what the message says about the value
+ * (a %n count computed from widths in it) cannot be replayed the way
+ * the pointer can.  Only the bytes that make an address count: 6 in
+ * 64-bit code (48-bit virtual addresses), 4 otherwise; a partial
+ * overwrite is not caught.
  */
 void HELPER(taint_st_where)(CPUArchState *env, uint64_t addr, uint64_t sh,
                             uint64_t addr_sh, uint32_t oi)
@@ -236,12 +239,8 @@ void HELPER(taint_st_where)(CPUArchState *env, uint64_t addr, uint64_t sh,
         HELPER(taint_st)(env, addr, sh, oi);
         return;
     }
-    taint_sh_to_labels(sh, l, size);
-    to_value_order(l, size, mop);
     for (unsigned i = 0; i < size; i++) {
-        if (!l[i]) {
-            l[i] = TAINT_LABEL_PLACED | taint_label_input(first + i);
-        }
+        l[i] = TAINT_LABEL_PLACED | taint_label_input(first + i);
     }
     write_labels(env, addr, size, get_mmuidx(oi), l);
 }

@@ -205,6 +205,8 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
         .labels = dirty,
         .nlabels = ndirty,
         .site = pc,
+        .code_bits = env->hflags & HF_CS64_MASK ? 64 :
+                     env->hflags & HF_CS32_MASK ? 32 : 16,
         .afa_call = afa_call,
     };
     stop = vigilante_alert(&spec);
