@@ -5,7 +5,11 @@
 # and on ours with taint on, measured in the same run; prints the median
 # of each and its ratio to the baseline.
 #
-#   tests/bench/run.sh [-n RUNS] [-s STREAM_MB]
+#   tests/bench/run.sh [-n RUNS] [-s STREAM_MB] [-w]
+#
+# -w adds two configurations with the detector (-object vigilante,
+# action=continue): www=off and www=on (the default), for the cost of
+# the write-what-where policy; the last column is then www-on/www-off.
 #
 # Workloads (wall-clock time on the host, from serial markers):
 #   boot    emulator start to VG-LINUX-READY
@@ -22,12 +26,14 @@ plain=${VIGILANTE_BASELINE_QEMU:-/usr/bin/qemu-system-x86_64}
 guest=$build/guests/linux
 runs=3
 stream_mb=20
+www=
 
-while getopts "n:s:h" opt; do
+while getopts "n:s:wh" opt; do
     case $opt in
     n) runs=$OPTARG ;;
     s) stream_mb=$OPTARG ;;
-    *) sed -n '2,15p' "$0"; exit 2 ;;
+    w) www=1 ;;
+    *) sed -n '2,19p' "$0"; exit 2 ;;
     esac
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench: -n wants a positive count" >&2; exit 2; }
@@ -63,13 +69,14 @@ wait_marker() {
     fi
 }
 
-# one_run BINARY ACCEL: prints "boot cpu stream" in seconds
+# one_run BINARY ACCEL [OBJECT]: prints "boot cpu stream" in seconds
 one_run() {
-    local port t0 t_ready t_cpu0 t_cpu1 t_s0 t_s1
+    local port t0 t_ready t_cpu0 t_cpu1 t_s0 t_s1 obj=()
     port=$(free_port tcp)
     rm -f "$work/serial.log"
+    [ -n "${3:-}" ] && obj=(-object "$3")
     t0=$(now_ns)
-    "$1" -nodefaults -display none -accel "$2" -m 256 -no-reboot \
+    "$1" -nodefaults -display none -accel "$2" -m 256 -no-reboot "${obj[@]}" \
         -kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" \
         -append "console=ttyS0 norandmaps panic=-1 quiet vg.bench" \
         -serial "file:$work/serial.log" \
@@ -104,6 +111,10 @@ one_run() {
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2 }'; }
 
 configs=("plain:$plain:tcg" "taint-off:$ours:tcg,taint=off" "taint-on:$ours:tcg,taint=on")
+if [ -n "$www" ]; then
+    configs+=("www-off:$ours:tcg,taint=on:vigilante,id=v0,action=continue,www=off"
+              "www-on:$ours:tcg,taint=on:vigilante,id=v0,action=continue")
+fi
 echo "Vigilante-QEMU benchmarks: $runs run(s) each, stream $stream_mb MB, $(nproc) cores"
 echo "baseline: $("$plain" --version | head -1)"
 echo "ours:     $("$ours" --version | head -1)"
@@ -114,8 +125,8 @@ for c in "${configs[@]}"; do
 done
 for i in $(seq "$runs"); do
     for c in "${configs[@]}"; do
-        IFS=: read -r name bin accel <<< "$c"
-        r=$(one_run "$bin" "$accel")
+        IFS=: read -r name bin accel object <<< "$c"
+        r=$(one_run "$bin" "$accel" "$object")
         echo "  $name run $i: boot/cpu/stream s = $r" >&2
         echo "$r" >> "$work/$name.txt"
     done
@@ -131,3 +142,15 @@ for w in boot cpu stream; do
         'BEGIN { printf "%-8s %9.2fs %9.2fs %9.2fs %9.2fx %9.2fx\n", w, p, off, on, off/p, on/p }'
     col=$((col + 1))
 done
+if [ -n "$www" ]; then
+    printf '\n%-8s %10s %10s %10s %12s\n' workload plain www-off www-on www-on/off
+    col=1
+    for w in boot cpu stream; do
+        p=$(cut -d' ' -f$col "$work/plain.txt" | median)
+        off=$(cut -d' ' -f$col "$work/www-off.txt" | median)
+        on=$(cut -d' ' -f$col "$work/www-on.txt" | median)
+        awk -v w="$w" -v p="$p" -v off="$off" -v on="$on" \
+            'BEGIN { printf "%-8s %9.2fs %9.2fs %9.2fs %11.3fx\n", w, p, off, on, on/off }'
+        col=$((col + 1))
+    done
+fi
