@@ -151,13 +151,14 @@ static char *aec_check(const Sca *sca, bool *error)
     return NULL;
 }
 
-static JsonNode *target_args(uint64_t target)
+/* The arm command's arguments: { name: value }. */
+static JsonNode *int_args(const char *name, uint64_t value)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
 
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "target");
-    json_builder_add_int_value(b, (gint64)target);
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, (gint64)value);
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }
@@ -174,7 +175,7 @@ static bool aec_plant(const Sca *sca, const uint8_t *hinted, VgPlanted *out)
     memcpy(&out->nonce, nonce, sizeof(nonce));
     out->nonce = GUINT64_FROM_LE(out->nonce);
     out->arm = "vigilante-verify-arm";
-    out->arm_args = target_args(out->nonce);
+    out->arm_args = int_args("target", out->nonce);
     return true;
 }
 
@@ -210,7 +211,7 @@ static bool ace_plant(const Sca *sca, const uint8_t *hinted, VgPlanted *out)
     out->bytes = g_byte_array_new();
     g_byte_array_append(out->bytes, code, len);
     out->arm = "vigilante-verify-arm";
-    out->arm_args = target_args(out->nonce);
+    out->arm_args = int_args("target", out->nonce);
     return true;
 }
 
@@ -312,7 +313,6 @@ static char *www_check(const Sca *sca, bool *error)
 
 static bool www_plant(const Sca *sca, const uint8_t *hinted, VgPlanted *out)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
     uint8_t q[8] = { 0 };
 
     for (unsigned i = 0; i < sca->hint_length; i++) {
@@ -330,12 +330,8 @@ static bool www_plant(const Sca *sca, const uint8_t *hinted, VgPlanted *out)
     g_byte_array_append(out->bytes, q, sca->hint_length);
     memcpy(&out->nonce, q, sizeof(q));
     out->nonce = GUINT64_FROM_LE(out->nonce);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "address");
-    json_builder_add_int_value(b, (gint64)out->nonce);
-    json_builder_end_object(b);
     out->arm = "vigilante-verify-arm-write";
-    out->arm_args = json_builder_get_root(b);
+    out->arm_args = int_args("address", out->nonce);
     return true;
 }
 

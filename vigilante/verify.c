@@ -12,9 +12,9 @@
  * every TB lookup compares the guest's next pc with the address, or with
  * the kernel's system call entry points, where the call's number and
  * path argument are read from the registers and guest memory as the
- * kernel would.  So the guest is caught the moment it is about to execute at the
- * nonce, or to make the call, whether control arrives through the main
- * loop or an indirect-jump lookup.  A hit emits VIGILANTE_VERIFIED and
+ * kernel would.  So the guest is caught the moment it is about to
+ * execute at the nonce, or to make the call, whether control arrives
+ * through the main loop or an indirect-jump lookup.  A hit emits VIGILANTE_VERIFIED and
  * pauses the VM.  No taint tracking is involved.
  */
 #include "qemu/osdep.h"

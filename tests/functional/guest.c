@@ -3,6 +3,8 @@
  * VgGuest: emulator + QMP for functional tests.
  */
 #include "guest.h"
+#include "linux-guest.h"
+#include "snapshot.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -98,6 +100,52 @@ char *vg_linux_guest_file(const char *name)
         g_assert_not_reached();
     }
     return g_build_filename(dir, name, NULL);
+}
+
+VgProfile *vg_linux_profile(const char *dir, const char *service_lines)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *kernel = vg_linux_guest_file("vmlinux");
+    g_autofree char *initrd = vg_linux_guest_file("initramfs.cpio.gz");
+    g_autofree char *path = g_build_filename(dir, "linux.profile", NULL);
+    g_autofree char *text = NULL;
+    VgProfile *p;
+    double secs;
+
+    text = g_strdup_printf(
+        "[program]\nname=vg-linux\n"
+        "[vm]\nkernel=%s\ninitrd=%s\nappend=" VGL_KERNEL_CMDLINE "\n"
+        "memory=256\nnic=virtio-net-pci\n"
+        "[service]\n%sready-marker=" VGL_MARK_READY "\nready-timeout=90\n"
+        "[snapshot]\npath=%s/snapshot\n", kernel, initrd, service_lines,
+        dir);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    p = vg_profile_load(path, &err);
+    g_assert_no_error(err);
+    g_assert_true(vg_snapshot_make(p, vg_qemu_path(), &secs, &err));
+    g_assert_no_error(err);
+    g_test_message("Linux guest snapshot saved in %.2f s", secs);
+    return p;
+}
+
+Sca *vg_alert_sca(const char *ev)
+{
+    g_autofree char *path = vg_qmp_get_string(ev, "sca");
+    g_autofree char *data = NULL;
+    g_autoptr(GError) err = NULL;
+    Sca *sca;
+    gsize len;
+
+    if (!path) {
+        g_test_message("the alert names no SCA: %s", ev);
+        g_assert_not_reached();
+    }
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    sca = sca_decode((const uint8_t *)data, len, &err);
+    g_assert_no_error(err);
+    g_test_message("SCA %s: %zu bytes, %u message(s)", path, len,
+                   sca->messages->len);
+    return sca;
 }
 
 char *vg_next_output_line(GDataInputStream *in, const char *who)

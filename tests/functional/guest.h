@@ -10,7 +10,9 @@
 #include <gio/gio.h>
 
 #include "harness.h"
+#include "profile.h"
 #include "qmp-client.h"
+#include "sca.h"
 
 G_BEGIN_DECLS
 
@@ -46,6 +48,18 @@ char *vg_tiny_guest_arg(int argc, char **argv);
  * fails with a message when that is not set).
  */
 char *vg_linux_guest_file(const char *name);
+
+/*
+ * The Linux test guest as a service profile (program vg-linux, its
+ * kernel and initramfs, virtio-net, 256 MiB) with @service_lines (e.g.
+ * "ports=udp:5008\n") in its [service] section, written to
+ * DIR/linux.profile, with a ready snapshot made in DIR/snapshot.  Any
+ * failure fails the test.
+ */
+VgProfile *vg_linux_profile(const char *dir, const char *service_lines);
+
+/* The SCA file a VIGILANTE_ALERT event names, decoded (or the test fails). */
+Sca *vg_alert_sca(const char *ev);
 
 /* query-taint's input-bytes and dirty-bytes (the test fails without). */
 void vg_query_taint_bytes(VgQmp *qmp, guint64 *input, guint64 *dirty);

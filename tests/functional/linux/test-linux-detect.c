@@ -131,35 +131,15 @@ static void teardown(Fixture *f, gconstpointer data)
 
 static VgProfile *linux_profile(void)
 {
-    g_autoptr(GError) err = NULL;
-    g_autofree char *path = NULL, *text = NULL, *kernel = NULL;
-    g_autofree char *initrd = NULL;
-    double secs;
+    g_autofree char *ports = g_strdup_printf(
+        "ports=udp:%d;tcp:%d;udp:%d;udp:%d;tcp:%d\n", VGL_UDP_PORT,
+        VGL_TCP_PORT, VGL_CTL_PORT, VGL_CTL32_PORT, VGL_LOGIN_PORT);
 
-    if (verify_profile) {
-        return verify_profile;
+    if (!verify_profile) {
+        verify_dir = g_dir_make_tmp("vg-linux-verify-XXXXXX", NULL);
+        g_assert_nonnull(verify_dir);
+        verify_profile = vg_linux_profile(verify_dir, ports);
     }
-    verify_dir = g_dir_make_tmp("vg-linux-verify-XXXXXX", NULL);
-    g_assert_nonnull(verify_dir);
-    kernel = guest_file("vmlinux");
-    initrd = guest_file("initramfs.cpio.gz");
-    path = g_build_filename(verify_dir, "linux.profile", NULL);
-    text = g_strdup_printf(
-        "[program]\nname=vg-linux\n"
-        "[vm]\nkernel=%s\ninitrd=%s\nappend=" VGL_KERNEL_CMDLINE "\n"
-        "memory=256\nnic=virtio-net-pci\n"
-        "[service]\nports=udp:%d;tcp:%d;udp:%d;udp:%d;tcp:%d\n"
-        "ready-marker=" VGL_MARK_READY "\nready-timeout=90\n"
-        "[snapshot]\npath=%s/snapshot\n", kernel, initrd, VGL_UDP_PORT,
-        VGL_TCP_PORT, VGL_CTL_PORT, VGL_CTL32_PORT, VGL_LOGIN_PORT,
-        verify_dir);
-    g_assert_true(g_file_set_contents(path, text, -1, NULL));
-    verify_profile = vg_profile_load(path, &err);
-    g_assert_no_error(err);
-    g_assert_true(vg_snapshot_make(verify_profile, vg_qemu_path(), &secs,
-                                   &err));
-    g_assert_no_error(err);
-    g_test_message("Linux guest snapshot saved in %.2f s", secs);
     return verify_profile;
 }
 
@@ -174,24 +154,6 @@ static void check_verifies(const Sca *sca)
     vg_verdict_clear(&v);
 }
 
-/* The SCA file an alert event names, decoded. */
-static Sca *load_sca(const char *ev)
-{
-    g_autofree char *path = vg_qmp_get_string(ev, "sca");
-    g_autofree char *data = NULL;
-    g_autoptr(GError) err = NULL;
-    Sca *sca;
-    gsize len;
-
-    g_assert_nonnull(path);
-    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-    sca = sca_decode((const uint8_t *)data, len, &err);
-    g_assert_no_error(err);
-    g_test_message("SCA %s: %zu bytes, %u message(s)", path, len,
-                   sca->messages->len);
-    return sca;
-}
-
 /*
  * The alert's SCA: its type, the message holding the hint (the last one:
  * the attack), its transport and port, the hint; `want` (if given) is
@@ -201,7 +163,7 @@ static void check_sca(const char *ev, ScaType type, ScaTransport transport,
                       guint16 port, guint32 hint_offset, guint32 hint_length,
                       const GByteArray *want)
 {
-    g_autoptr(Sca) sca = load_sca(ev);
+    g_autoptr(Sca) sca = vg_alert_sca(ev);
     const ScaMessage *m;
 
     g_assert_cmpint(sca->type, ==, type);
@@ -358,7 +320,7 @@ static void test_ace_short_block(Fixture *f, gconstpointer data)
     ev = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT", ALERT_TIMEOUT_MS);
     g_assert_nonnull(ev);
     g_test_message("alert: %s", ev);
-    sca = load_sca(ev);
+    sca = vg_alert_sca(ev);
     g_assert_cmpint(sca->type, ==, SCA_TYPE_ACE);
     g_assert_cmpuint(sca->code_bits, ==, 64);
     /* Where the return landed (the measured address may be a little
@@ -450,7 +412,7 @@ static void check_not_verified(const Sca *sca, const char *what)
  */
 static void check_afa_forgeries(const char *ev)
 {
-    g_autoptr(Sca) sca = load_sca(ev);
+    g_autoptr(Sca) sca = vg_alert_sca(ev);
     g_autoptr(Sca) on_arg = sca_copy(sca);
     g_autoptr(Sca) other_call = sca_copy(sca);
     g_autoptr(Sca) on_op = sca_copy(sca);
@@ -628,7 +590,7 @@ static void test_afa_job(Fixture *f, gconstpointer data)
                       UDP_PAYLOAD_OFFSET + 4 + JOB_NAME_LEN, strlen(path));
     check_sca(ev, SCA_TYPE_AFA, SCA_TRANSPORT_UDP, VGL_CTL_PORT,
               4 + JOB_NAME_LEN, strlen(path), NULL);
-    early = load_sca(ev);
+    early = vg_alert_sca(ev);
     early->hint_offset--;
     check_not_verified(early, "hint one byte before the path");
 }
@@ -697,7 +659,7 @@ static void test_copies(Fixture *f, gconstpointer data)
                 nl = consecutive_labels(ev, UDP_PAYLOAD_OFFSET + 4 + skip);
                 g_assert_true(nl == (int)MIN(len, 64) ||
                               nl == (int)MIN(len + 1, 64));
-                sca = load_sca(ev);
+                sca = vg_alert_sca(ev);
                 g_assert_cmpuint(sca->hint_offset, ==, 4 + skip);
                 g_assert_true(sca->hint_length == len ||
                               sca->hint_length == len + 1);
@@ -924,7 +886,7 @@ static void test_login(Fixture *f, gconstpointer data)
     }
 
     /* The tentative SCA: the connection's three messages, in order. */
-    sca = load_sca(ev);
+    sca = vg_alert_sca(ev);
     g_assert_cmpint(sca->type, ==, SCA_TYPE_AEC);
     g_assert_cmpuint(sca->messages->len, ==, 3);
     g_assert_cmpuint(sca->hint_message, ==, 2);

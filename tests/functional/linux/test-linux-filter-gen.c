@@ -109,11 +109,8 @@ static void write_benign(const char *dir, GRand *rng)
 
 static VgProfile *linux_profile(void)
 {
-    g_autoptr(GError) err = NULL;
     g_autoptr(GRand) rng = g_rand_new_with_seed(77);
-    g_autofree char *path = NULL, *text = NULL, *kernel = NULL;
-    g_autofree char *initrd = NULL, *benign = NULL;
-    double secs;
+    g_autofree char *benign = NULL, *service = NULL;
 
     if (profile) {
         return profile;
@@ -122,23 +119,11 @@ static VgProfile *linux_profile(void)
     benign = g_build_filename(work, "benign", NULL);
     g_mkdir(benign, 0755);
     write_benign(benign, rng);
-    kernel = guest_file("vmlinux");
-    initrd = guest_file("initramfs.cpio.gz");
-    path = g_build_filename(work, "linux.profile", NULL);
-    text = g_strdup_printf(
-        "[program]\nname=vg-linux\n"
-        "[vm]\nkernel=%s\ninitrd=%s\nappend=" VGL_KERNEL_CMDLINE "\n"
-        "memory=256\nnic=virtio-net-pci\n"
-        "[service]\nports=udp:%d;tcp:%d;udp:%d;udp:%d;tcp:%d\n"
-        "ready-marker=" VGL_MARK_READY "\nready-timeout=90\nbenign=%s\n"
-        "[snapshot]\npath=%s/snapshot\n", kernel, initrd, VGL_UDP_PORT,
-        VGL_TCP_PORT, VGL_CTL_PORT, VGL_CTL32_PORT, VGL_LOGIN_PORT, benign,
-        work);
-    g_assert_true(g_file_set_contents(path, text, -1, NULL));
-    profile = vg_profile_load(path, &err);
-    g_assert_no_error(err);
-    g_assert_true(vg_snapshot_make(profile, vg_qemu_path(), &secs, &err));
-    g_assert_no_error(err);
+    service = g_strdup_printf("ports=udp:%d;tcp:%d;udp:%d;udp:%d;tcp:%d\n"
+                              "benign=%s\n", VGL_UDP_PORT, VGL_TCP_PORT,
+                              VGL_CTL_PORT, VGL_CTL32_PORT, VGL_LOGIN_PORT,
+                              benign);
+    profile = vg_linux_profile(work, service);
     return profile;
 }
 

@@ -341,31 +341,14 @@ static char *assert_trapped(Fixture *f, const GByteArray *m, guint at_offset,
 
 static VgProfile *linux_profile(void)
 {
-    g_autoptr(GError) err = NULL;
-    g_autofree char *path = NULL, *text = NULL;
-    double secs;
+    g_autofree char *ports = g_strdup_printf("ports=udp:%d\n",
+                                             VGL_WWW_PORT);
 
-    if (verify_profile) {
-        return verify_profile;
+    if (!verify_profile) {
+        verify_dir = g_dir_make_tmp("vg-www-verify-XXXXXX", NULL);
+        g_assert_nonnull(verify_dir);
+        verify_profile = vg_linux_profile(verify_dir, ports);
     }
-    verify_dir = g_dir_make_tmp("vg-www-verify-XXXXXX", NULL);
-    g_assert_nonnull(verify_dir);
-    path = g_build_filename(verify_dir, "linux.profile", NULL);
-    text = g_strdup_printf(
-        "[program]\nname=vg-linux\n"
-        "[vm]\nkernel=%s/vmlinux\ninitrd=%s/initramfs.cpio.gz\n"
-        "append=" VGL_KERNEL_CMDLINE "\nmemory=256\nnic=virtio-net-pci\n"
-        "[service]\nports=udp:%d\n"
-        "ready-marker=" VGL_MARK_READY "\nready-timeout=90\n"
-        "[snapshot]\npath=%s/snapshot\n", guest_dir, guest_dir,
-        VGL_WWW_PORT, verify_dir);
-    g_assert_true(g_file_set_contents(path, text, -1, NULL));
-    verify_profile = vg_profile_load(path, &err);
-    g_assert_no_error(err);
-    g_assert_true(vg_snapshot_make(verify_profile, vg_qemu_path(), &secs,
-                                   &err));
-    g_assert_no_error(err);
-    g_test_message("Linux guest snapshot saved in %.2f s", secs);
     return verify_profile;
 }
 
@@ -382,22 +365,6 @@ static VgVerdictKind verify(const Sca *sca, const char *what,
     return kind;
 }
 
-/* The SCA file an alert event names, decoded. */
-static Sca *load_sca(const char *ev)
-{
-    g_autofree char *path = vg_qmp_get_string(ev, "sca");
-    g_autofree char *data = NULL;
-    g_autoptr(GError) err = NULL;
-    Sca *sca;
-    gsize len;
-
-    g_assert_nonnull(path);
-    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-    sca = sca_decode((const uint8_t *)data, len, &err);
-    g_assert_no_error(err);
-    return sca;
-}
-
 /*
  * A pointer attack's SCA: type WWW, the hint on the message's pointer;
  * it verifies (the guest, taint off, stores to the random address put in
@@ -409,8 +376,8 @@ static Sca *load_sca(const char *ev)
 static void check_www_sca(Fixture *f, const char *ev, int place,
                           gboolean forge)
 {
-    g_autoptr(Sca) sca = load_sca(ev);
-    g_autoptr(Sca) on_text = load_sca(ev);
+    g_autoptr(Sca) sca = vg_alert_sca(ev);
+    g_autoptr(Sca) on_text = vg_alert_sca(ev);
     g_autoptr(Sca) benign = sca_new(SCA_TYPE_WWW, "vg-linux");
     guint8 note[2 + 1 + 8 + 1];
 
@@ -481,7 +448,7 @@ static void test_trapped(Fixture *f, gconstpointer data)
          * The SCA's hint is the first address.
          */
         g_assert_cmpstr(type, ==, "www");
-        sca = load_sca(ev);
+        sca = vg_alert_sca(ev);
         g_assert_cmpint(sca->type, ==, SCA_TYPE_WWW);
         g_assert_cmpuint(sca->hint_offset, ==, 2 + MARKER_AT);
         g_assert_cmpuint(sca->hint_length, ==, 8);
