@@ -14,8 +14,8 @@
  * path argument are read from the registers and guest memory as the
  * kernel would.  So the guest is caught the moment it is about to
  * execute at the nonce, or to make the call, whether control arrives
- * through the main loop or an indirect-jump lookup.  A hit emits VIGILANTE_VERIFIED and
- * pauses the VM.  No taint tracking is involved.
+ * through the main loop or an indirect-jump lookup.  A hit emits
+ * VIGILANTE_VERIFIED and pauses the VM.  No taint tracking is involved.
  */
 #include "qemu/osdep.h"
 #include "qemu/main-loop.h"
