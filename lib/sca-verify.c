@@ -164,9 +164,9 @@ static VgProfileVm *restored_vm(VgVerifier *pool, const VgProfile *p,
  * Verify on the verifier's spare VM (then start the next), or on a VM of
  * its own when there is no verifier: plant, arm, replay, judge.
  */
-static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
-                           const char *qemu, const Sca *sca,
-                           unsigned timeout_ms)
+static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
+                             const char *qemu, const Sca *sca,
+                             unsigned timeout_ms)
 {
     gint64 start = g_get_monotonic_time();
     const VgVerifyType *t = vg_verify_type(sca->type);
@@ -251,6 +251,27 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
                                        ? "it answered the messages"
                                        : "it went quiet after the messages");
         }
+    }
+    return v;
+}
+
+/* As many replays as the type asks for, each with a fresh nonce. */
+static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
+                           const char *qemu, const Sca *sca,
+                           unsigned timeout_ms)
+{
+    const VgVerifyType *t = vg_verify_type(sca->type);
+    unsigned n = t && t->attempts ? t->attempts(sca) : 1;
+    VgVerdict v = verify_once(pool, p, qemu, sca, timeout_ms);
+
+    for (unsigned i = 1; i < n && v.kind == VG_VERDICT_NOT_VERIFIED; i++) {
+        vg_verdict_clear(&v);
+        v = verify_once(pool, p, qemu, sca, timeout_ms);
+    }
+    if (n > 1 && v.kind == VG_VERDICT_NOT_VERIFIED && v.reason) {
+        g_autofree char *r = v.reason;
+
+        v.reason = g_strdup_printf("%s (%u nonces)", r, n);
     }
     return v;
 }

@@ -32,6 +32,11 @@ typedef struct {
     bool (*plant)(const Sca *sca, const uint8_t *hinted, VgPlanted *out);
     /* The reason when the trap did not fire within @timeout_ms. */
     char *(*missed)(const Sca *sca, unsigned timeout_ms);
+    /*
+     * How many replays, each with a fresh nonce, before the SCA is not
+     * verified (NULL: one): a nonce can miss a genuine attack by chance.
+     */
+    unsigned (*attempts)(const Sca *sca);
 } VgVerifyType;
 
 /* The entry for @type, or NULL for a type no verifier knows. */

@@ -357,10 +357,11 @@ Sca *sca_decode(const uint8_t *buf, size_t len, GError **errp)
         g_set_error(errp, SCA_ERROR, 0, "corrupted: checksum mismatch");
         return NULL;
     }
+    /* One encoding per SCA: each type in the version that added it. */
     if (buf[5] >= SCA_TYPE_AEC && buf[5] <= SCA_TYPE_WWW &&
-        buf[4] < sca_min_version(buf[5])) {
-        g_set_error(errp, SCA_ERROR, 0, "SCA version %u has no type %u "
-                    "(version %u has)", buf[4], buf[5],
+        buf[4] != sca_min_version(buf[5])) {
+        g_set_error(errp, SCA_ERROR, 0, "SCA version %u with type %u: "
+                    "that type is written as version %u", buf[4], buf[5],
                     sca_min_version(buf[5]));
         return NULL;
     }

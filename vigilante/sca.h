@@ -16,9 +16,9 @@
 
 #define SCA_MAGIC           "VSCA"
 /*
- * Version 2 added type 4 (WWW).  The encoder writes the lowest version
- * that holds an SCA (1 for AEC, ACE and AFA, which readers of version 1
- * take), the decoder reads both.
+ * Version 2 added type 4 (WWW).  Each type is written in the version
+ * that added it (1 for AEC, ACE and AFA, which readers of version 1
+ * take), and read only so: one encoding per SCA.
  */
 #define SCA_VERSION         2
 #define SCA_HEADER_SIZE     16

@@ -142,10 +142,13 @@ bool vigilante_verify_user_mode(CPUState *cpu)
     return (X86_CPU(cpu)->env.hflags & HF_CPL_MASK) == 3;
 }
 
-bool vigilante_verify_write_fault(CPUState *cpu, uint64_t addr)
+bool vigilante_verify_write_fault(CPUState *cpu, uint64_t addr,
+                                  uint64_t window)
 {
     CPUX86State *env = &X86_CPU(cpu)->env;
     int want = PG_ERROR_W_MASK | PG_ERROR_U_MASK;
+    uint64_t d = env->cr[2] - addr;
 
-    return env->cr[2] == addr && (env->error_code & want) == want;
+    return (d <= window || -d <= window) &&
+           (env->error_code & want) == want;
 }

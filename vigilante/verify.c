@@ -52,7 +52,8 @@ void vigilante_verify_lookup(CPUState *cpu, uint64_t pc)
 
     if (t->on_write) {
         /* The store faulted: the kernel's handler is the next code. */
-        if (vigilante_verify_write_fault(cpu, t->write_addr)) {
+        if (vigilante_verify_write_fault(cpu, t->write_addr,
+                                         VIGILANTE_VERIFY_WRITE_WINDOW)) {
             verify_hit(t->write_addr);
         }
         return;
@@ -94,13 +95,13 @@ static void verify_watch_remove(void)
 {
     CPUState *cpu;
 
-    if (!vigilante_verify.on_write) {
-        return;
+    if (vigilante_verify.write_watched) {
+        CPU_FOREACH(cpu) {
+            cpu_watchpoint_remove(cpu, vigilante_verify.write_addr, 1,
+                                  BP_MEM_WRITE);
+        }
     }
-    CPU_FOREACH(cpu) {
-        cpu_watchpoint_remove(cpu, vigilante_verify.write_addr, 1,
-                              BP_MEM_WRITE);
-    }
+    vigilante_verify.write_watched = false;
     vigilante_verify.on_write = false;
 }
 
@@ -109,7 +110,7 @@ bool vigilante_verify_watchpoint(CPUState *cpu, CPUWatchpoint *wp,
 {
     const VigilanteVerifyTrap *t = &vigilante_verify;
 
-    if (!t->on_write || wp->vaddr != t->write_addr || wp->len != 1 ||
+    if (!t->write_watched || wp->vaddr != t->write_addr || wp->len != 1 ||
         (wp->flags & (BP_GDB | BP_CPU))) {
         return false;
     }
@@ -145,7 +146,8 @@ void qmp_vigilante_verify_arm(uint64_t target, Error **errp)
     qatomic_set(&vigilante_verify.armed, true);
 }
 
-void qmp_vigilante_verify_arm_write(uint64_t address, Error **errp)
+void qmp_vigilante_verify_arm_write(uint64_t address, bool has_fault_only,
+                                    bool fault_only, Error **errp)
 {
     CPUState *cpu;
 
@@ -153,15 +155,19 @@ void qmp_vigilante_verify_arm_write(uint64_t address, Error **errp)
         return;
     }
     verify_disarm();
-    CPU_FOREACH(cpu) {
-        if (cpu_watchpoint_insert(cpu, address, 1, BP_MEM_WRITE, NULL)) {
-            verify_watch_remove();
-            error_setg(errp, "cannot watch writes to 0x%" PRIx64, address);
-            return;
+    vigilante_verify.write_addr = address;
+    if (!(has_fault_only && fault_only)) {
+        CPU_FOREACH(cpu) {
+            vigilante_verify.write_watched = true;
+            if (cpu_watchpoint_insert(cpu, address, 1, BP_MEM_WRITE, NULL)) {
+                verify_watch_remove();
+                error_setg(errp, "cannot watch writes to 0x%" PRIx64,
+                           address);
+                return;
+            }
         }
-        vigilante_verify.on_write = true;
-        vigilante_verify.write_addr = address;
     }
+    vigilante_verify.on_write = true;
     qatomic_set(&vigilante_verify.armed, true);
 }
 

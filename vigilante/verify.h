@@ -14,6 +14,13 @@
 #include "hw/core/cpu.h"
 #include "vigilante/sca.h"
 
+/*
+ * How far from the write trap's address a faulting store may land: the
+ * detector takes a store up to 4 KiB from the pointer as chosen (a field
+ * of the struct it points to, vigilante/placed.c).
+ */
+#define VIGILANTE_VERIFY_WRITE_WINDOW 4096
+
 /* Four kinds of entry, for up to four vCPUs with their own entries. */
 #define VIGILANTE_VERIFY_MAX_ENTRIES 16
 
@@ -31,6 +38,7 @@ typedef struct VigilanteVerifyTrap {
     char *path;
     /* WWW: a store to this address (a page fault, or a watchpoint). */
     bool on_write;
+    bool write_watched;         /* the watchpoints are in */
     uint64_t write_addr;
 } VigilanteVerifyTrap;
 
@@ -65,7 +73,11 @@ bool vigilante_verify_call_matches(CPUState *cpu,
                                    const VigilanteVerifyTrap *t, unsigned i);
 /* Is the vCPU running user code (x86: CPL 3)? */
 bool vigilante_verify_user_mode(CPUState *cpu);
-/* Has a user-mode write just faulted at addr (x86: CR2, error code)? */
-bool vigilante_verify_write_fault(CPUState *cpu, uint64_t addr);
+/*
+ * Has a user-mode write just faulted within `window` bytes of addr (x86:
+ * CR2, error code)?
+ */
+bool vigilante_verify_write_fault(CPUState *cpu, uint64_t addr,
+                                  uint64_t window);
 
 #endif

@@ -211,8 +211,9 @@ void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
 /*
  * A store through a dirty address (the write-what-where policy): when
  * the attacker chose the address (vigilante_address_chosen()), the bytes
- * the program put there are placed: each gets the address's label with
- * TAINT_LABEL_PLACED, so a later jump through them is caught
+ * the program put there are placed: each gets the label of the address's
+ * first byte with TAINT_LABEL_PLACED, so a later jump through them, or
+ * an execve of them, is caught
  * (taint-sinks.c).  Placed wins over the value's own labels: where the
  * store went is the attack, and what the message says about the value
  * (a %n count computed from widths in it) cannot be replayed the way
@@ -239,8 +240,12 @@ void HELPER(taint_st_where)(CPUArchState *env, uint64_t addr, uint64_t sh,
         HELPER(taint_st)(env, addr, sh, oi);
         return;
     }
+    /*
+     * Every byte names the pointer's first byte: wherever a later
+     * read starts in what was stored, its labels lead to the pointer.
+     */
     for (unsigned i = 0; i < size; i++) {
-        l[i] = TAINT_LABEL_PLACED | taint_label_input(first + i);
+        l[i] = TAINT_LABEL_PLACED | taint_label_input(first);
     }
     write_labels(env, addr, size, get_mmuidx(oi), l);
 }

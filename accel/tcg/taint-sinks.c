@@ -81,35 +81,49 @@ static void undo_stack_effect(CPUArchState *env, uint64_t pc)
                    env->hflags & HF_CS32_MASK ? CS_MODE_32 : CS_MODE_16;
     unsigned size = cs64 ? 8 : env->hflags & HF_CS32_MASK ? 4 : 2;
     uint8_t code[16];
+    size_t len = sizeof(code);
     int64_t delta = 0;
+    bool opsize = false, rex_w = false;
     uint64_t sp;
     cs_insn *insn;
     csh handle;
     size_t n;
 
-    if (cpu_memory_rw_debug(env_cpu(env), pc, code, sizeof(code), false) ||
-        cs_open(CS_ARCH_X86, mode, &handle) != CS_ERR_OK) {
+    /* The instruction may end a page whose successor is not mapped. */
+    if (cpu_memory_rw_debug(env_cpu(env), pc, code, len, false)) {
+        len = MIN(len, TARGET_PAGE_SIZE - (pc & ~TARGET_PAGE_MASK));
+        if (cpu_memory_rw_debug(env_cpu(env), pc, code, len, false)) {
+            return;
+        }
+    }
+    if (cs_open(CS_ARCH_X86, mode, &handle) != CS_ERR_OK) {
         return;
     }
-    n = cs_disasm(handle, code, sizeof(code), pc, 1, &insn);
+    n = cs_disasm(handle, code, len, pc, 1, &insn);
     if (n) {
-        /* An operand-size prefix: 16-bit pushes (32-bit in 16-bit code). */
+        /* Prefixes: 0x66 makes pushes 16-bit (32 in 16-bit code)... */
         for (unsigned i = 0; i < insn->size && (code[i] == 0x66 ||
              (cs64 && (code[i] & 0xf0) == 0x40)); i++) {
-            if (code[i] == 0x66) {
-                size = cs64 || mode == CS_MODE_32 ? 2 : 4;
-            }
+            opsize |= code[i] == 0x66;
+            rex_w = cs64 && (code[i] & 0xf8) == 0x48;
+        }
+        /* ...unless REX.W, which wins, as in QEMU's decoder. */
+        if (opsize && !rex_w) {
+            size = cs64 || mode == CS_MODE_32 ? 2 : 4;
         }
         if (insn->id == X86_INS_CALL) {
             delta = size;
         } else if (insn->id == X86_INS_RET) {
             uint64_t imm = 0;
 
-            /* "ret" has no operand; "ret 0x10" releases 16 more bytes */
+            /*
+             * "ret" has no operand; "ret 0x10" releases 16 more bytes.
+             * QEMU sign-extends the imm16 (x86_ldsw_code): so do we.
+             */
             if (insn->op_str[0]) {
                 qemu_strtou64(insn->op_str, NULL, 0, &imm);
             }
-            delta = -(int64_t)size - (int64_t)imm;
+            delta = -(int64_t)size - (int16_t)imm;
         }
         cs_free(insn, n);
     }
@@ -145,13 +159,15 @@ static G_NORETURN void leave_before(CPUArchState *env, bool pc_write,
 }
 
 /*
- * A jump whose target bytes are all placed (stored by the program through
- * an address the attacker chose, taint-mem.c) is a write-what-where
- * attack; if some came from input as they are, it is an AEC, told by
- * those bytes alone (*placed_ok false).
+ * A jump whose target bytes, or a call whose path bytes, are all placed
+ * (stored by the program through an address the attacker chose,
+ * taint-mem.c) is a write-what-where attack; if some came from input as
+ * they are, it is an AEC or AFA, told by those bytes alone (*placed_ok
+ * false).
  */
-static VigilanteAlertType aec_kind(const TaintLabel *l, size_t n,
-                                   bool *placed_ok)
+static VigilanteAlertType placed_kind(VigilanteAlertType type,
+                                      const TaintLabel *l, size_t n,
+                                      bool *placed_ok)
 {
     bool placed = false, input = false;
 
@@ -162,8 +178,7 @@ static VigilanteAlertType aec_kind(const TaintLabel *l, size_t n,
         }
     }
     *placed_ok = !input;
-    return placed && !input ? VIGILANTE_ALERT_TYPE_WWW
-                            : VIGILANTE_ALERT_TYPE_AEC;
+    return placed && !input ? VIGILANTE_ALERT_TYPE_WWW : type;
 }
 
 /* Report; if the action stops the guest, leave before the insn runs. */
@@ -178,8 +193,9 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
     uint64_t pc;
     bool stop, placed_ok = true;
 
-    if (type == VIGILANTE_ALERT_TYPE_AEC) {
-        type = aec_kind(labels, nlabels, &placed_ok);
+    if (type == VIGILANTE_ALERT_TYPE_AEC ||
+        type == VIGILANTE_ALERT_TYPE_AFA) {
+        type = placed_kind(type, labels, nlabels, &placed_ok);
     }
     if (!vigilante_policy_enabled(type)) {
         return;
@@ -296,10 +312,6 @@ void HELPER(taint_afa)(CPUArchState *env, uint32_t entry)
             break;
         }
         labels[n] = taint_debug_label(cs, path + n);
-        /* Placed bytes are the program's own: no argument it was sent. */
-        if (taint_label_placed(labels[n])) {
-            labels[n] = 0;
-        }
         dirty |= labels[n] != 0;
         n++;
         if (c == 0) {
