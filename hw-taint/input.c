@@ -23,6 +23,7 @@ static InputRun ring[INPUT_RING_SIZE];
 static uint64_t nevents;            /* also the next event id - 1 */
 static uint64_t nbytes;
 static TaintLabel next_label = 1;
+static uint64_t label_wraps;        /* times next_label went back to 1 */
 static HWTaintInputObserver *observer;
 
 void hw_taint_set_input_observer(HWTaintInputObserver *fn)
@@ -49,6 +50,7 @@ TaintLabel hw_taint_input_frame(const char *nic, const struct iovec *iov,
      */
     if ((uint64_t)next_label + size >= TAINT_LABEL_PLACED) {
         next_label = 1;
+        label_wraps++;
     }
     r = &ring[nevents % INPUT_RING_SIZE];
     r->event = ++nevents;
@@ -97,6 +99,11 @@ bool hw_taint_event_labels(uint64_t event, TaintLabel *first, uint32_t *len)
     *first = r->first;
     *len = r->len;
     return r->event == event;
+}
+
+uint64_t hw_taint_label_wraps(void)
+{
+    return label_wraps;
 }
 
 uint64_t hw_taint_input_events(void)

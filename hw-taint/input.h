@@ -20,6 +20,9 @@ bool hw_taint_label_lookup(TaintLabel label, uint64_t *event,
 /* The labels of input event `event` (first, len), while it is recorded. */
 bool hw_taint_event_labels(uint64_t event, TaintLabel *first, uint32_t *len);
 
+/* How often labels have wrapped: a label names one byte per wrap. */
+uint64_t hw_taint_label_wraps(void);
+
 uint64_t hw_taint_input_events(void);
 uint64_t hw_taint_input_bytes(void);
 

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-unsigned vg_local_free_port(bool udp)
+static unsigned bound_port(bool udp)
 {
     struct sockaddr_in a = { .sin_family = AF_INET,
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -27,6 +27,39 @@ unsigned vg_local_free_port(bool udp)
     if (fd >= 0) {
         close(fd);
     }
+    return port;
+}
+
+/*
+ * The ports handed out lately: the kernel may give a port just released
+ * to the next bind() again, and two of our users (an agent's listener,
+ * a VM's forward) would then collide when they bind for real.
+ */
+#define RECENT_PORTS 256
+
+unsigned vg_local_free_port(bool udp)
+{
+    static unsigned recent[RECENT_PORTS];
+    static unsigned nrecent;
+    static GMutex lock;
+    unsigned port = 0;
+
+    g_mutex_lock(&lock);
+    for (int tries = 0; tries < 64; tries++) {
+        bool seen = false;
+
+        port = bound_port(udp);
+        for (unsigned i = 0; i < MIN(nrecent, RECENT_PORTS) && port; i++) {
+            seen |= recent[i] == port;
+        }
+        if (!seen) {
+            break;
+        }
+    }
+    if (port) {
+        recent[nrecent++ % RECENT_PORTS] = port;
+    }
+    g_mutex_unlock(&lock);
     return port;
 }
 

@@ -58,6 +58,7 @@ bool vigilante_exec_services_parse(const char *text, VigilanteService **out,
 static struct {
     TaintLabel first;
     uint32_t len;
+    uint64_t wraps;             /* hw_taint_label_wraps() when seen */
 } exec_runs[VIGILANTE_EXEC_FRAMES_KEPT];
 static uint64_t nexec_runs;
 
@@ -87,6 +88,8 @@ void vigilante_exec_services_note(uint64_t event,
     }
     exec_runs[nexec_runs % VIGILANTE_EXEC_FRAMES_KEPT].first = first;
     exec_runs[nexec_runs % VIGILANTE_EXEC_FRAMES_KEPT].len = len;
+    exec_runs[nexec_runs % VIGILANTE_EXEC_FRAMES_KEPT].wraps =
+        hw_taint_label_wraps();
     nexec_runs++;
 }
 
@@ -97,7 +100,9 @@ static bool in_exec_frames(TaintLabel l)
 
     l = taint_label_input(l);
     for (uint64_t i = 0; i < held; i++) {
-        if (l >= exec_runs[i].first && l - exec_runs[i].first <
+        /* Runs from before the labels last wrapped name other bytes. */
+        if (exec_runs[i].wraps == hw_taint_label_wraps() &&
+            l >= exec_runs[i].first && l - exec_runs[i].first <
             exec_runs[i].len) {
             return true;
         }

@@ -454,6 +454,12 @@ static void test_trapped(Fixture *f, gconstpointer data)
         g_assert_cmpuint(sca->hint_length, ==, 8);
         g_assert_cmpint(verify(sca, "format string attack", 10000), ==,
                         VG_VERDICT_VERIFIED);
+        if (p == 0) {
+            /* Forged: the hint on the format's text, not an address. */
+            sca->hint_offset = 2;
+            g_assert_cmpint(verify(sca, "hint on the format", 3000), ==,
+                            VG_VERDICT_NOT_VERIFIED);
+        }
     }
     benign(f);
     assert_no_alert(f);
