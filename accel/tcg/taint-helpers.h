@@ -8,11 +8,11 @@
 
 /* Shadow of the bytes a qemu_ld has just read: (addr, MemOpIdx). */
 DEF_HELPER_FLAGS_3(taint_ld, TCG_CALL_NO_RWG_SE, i64, env, i64, i32)
-/* A qemu_st has just written: (addr, shadow of the value, MemOpIdx). */
-DEF_HELPER_FLAGS_4(taint_st, TCG_CALL_NO_RWG, void, env, i64, i64, i32)
-/* The same through a dirty address: (addr, value's, address's, oi). */
-DEF_HELPER_FLAGS_5(taint_st_where, TCG_CALL_NO_RWG, void, env, i64, i64, i64,
-                   i32)
+/*
+ * A qemu_st has just written: (addr, shadow of the value, shadow of the
+ * address, MemOpIdx).
+ */
+DEF_HELPER_FLAGS_5(taint_st, TCG_CALL_NO_RWG, void, env, i64, i64, i64, i32)
 /* A store of fewer than 8 bytes, or unaligned, into CPU state. */
 DEF_HELPER_FLAGS_4(taint_env_st, TCG_CALL_NO_RWG, void, env, i32, i32, i64)
 /*

@@ -183,13 +183,58 @@ uint64_t HELPER(taint_ld)(CPUArchState *env, uint64_t addr, uint32_t oi)
     return sh;
 }
 
+/*
+ * A store through a dirty address (the write-what-where policy): when
+ * the attacker chose the address (vigilante_address_chosen()), the bytes
+ * the program put there are placed: each gets the label of the address's
+ * first byte with TAINT_LABEL_PLACED, so a later jump through them, or
+ * an execve of them, is caught
+ * (taint-sinks.c).  Placed wins over the value's own labels: where the
+ * store went is the attack, and what the message says about the value
+ * (a %n count computed from widths in it) cannot be replayed the way
+ * the pointer can.  Only the bytes that make an address count: 6 in
+ * 64-bit code (48-bit virtual addresses), 4 otherwise; a partial
+ * overwrite is not caught.
+ */
+static bool store_placed(CPUArchState *env, uint64_t addr, uint64_t addr_sh,
+                         uint32_t oi)
+{
+    unsigned width = env->hflags & HF_CS64_MASK ? 6 : 4;
+    unsigned need = (1u << width) - 1;
+    unsigned size = memop_size(get_memop(oi));
+    TaintLabel l[8], first;
+
+    if ((addr_sh & need) != need ||
+        !vigilante_policy_enabled(VIGILANTE_ALERT_TYPE_WWW)) {
+        return false;
+    }
+    first = taint_sh_label(addr_sh, 0);
+    if (!vigilante_address_chosen(addr, first, width)) {
+        return false;
+    }
+    /*
+     * Every byte names the pointer's first byte: wherever a later
+     * read starts in what was stored, its labels lead to the pointer.
+     */
+    for (unsigned i = 0; i < size; i++) {
+        l[i] = TAINT_LABEL_PLACED | taint_label_input(first);
+    }
+    write_labels(env, addr, size, get_mmuidx(oi), l);
+    return true;
+}
+
 void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
-                      uint32_t oi)
+                      uint64_t addr_sh, uint32_t oi)
 {
     MemOp mop = get_memop(oi);
     unsigned size = memop_size(mop);
     TaintLabel l[8];
 
+    /* At least four address bytes dirty: maybe write-what-where. */
+    if (unlikely((addr_sh & 0xf) == 0xf) &&
+        store_placed(env, addr, addr_sh, oi)) {
+        return;
+    }
     /* A clean store into clean memory: the common case, nothing to do. */
     if (!(sh & TAINT_SH_MASK) && !taint_shadow_any()) {
         return;
@@ -208,47 +253,6 @@ void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
     write_labels(env, addr, size, get_mmuidx(oi), l);
 }
 
-/*
- * A store through a dirty address (the write-what-where policy): when
- * the attacker chose the address (vigilante_address_chosen()), the bytes
- * the program put there are placed: each gets the label of the address's
- * first byte with TAINT_LABEL_PLACED, so a later jump through them, or
- * an execve of them, is caught
- * (taint-sinks.c).  Placed wins over the value's own labels: where the
- * store went is the attack, and what the message says about the value
- * (a %n count computed from widths in it) cannot be replayed the way
- * the pointer can.  Only the bytes that make an address count: 6 in
- * 64-bit code (48-bit virtual addresses), 4 otherwise; a partial
- * overwrite is not caught.
- */
-void HELPER(taint_st_where)(CPUArchState *env, uint64_t addr, uint64_t sh,
-                            uint64_t addr_sh, uint32_t oi)
-{
-    unsigned width = env->hflags & HF_CS64_MASK ? 6 : 4;
-    unsigned need = (1u << width) - 1;
-    MemOp mop = get_memop(oi);
-    unsigned size = memop_size(mop);
-    TaintLabel l[8], first;
-
-    if ((addr_sh & need) != need ||
-        !vigilante_policy_enabled(VIGILANTE_ALERT_TYPE_WWW)) {
-        HELPER(taint_st)(env, addr, sh, oi);
-        return;
-    }
-    first = taint_sh_label(addr_sh, 0);
-    if (!vigilante_address_chosen(addr, first, width)) {
-        HELPER(taint_st)(env, addr, sh, oi);
-        return;
-    }
-    /*
-     * Every byte names the pointer's first byte: wherever a later
-     * read starts in what was stored, its labels lead to the pointer.
-     */
-    for (unsigned i = 0; i < size; i++) {
-        l[i] = TAINT_LABEL_PLACED | taint_label_input(first);
-    }
-    write_labels(env, addr, size, get_mmuidx(oi), l);
-}
 
 /* A narrow or unaligned store into the CPU state: merge byte by byte. */
 void HELPER(taint_env_st)(CPUArchState *env, uint32_t ofs, uint32_t size,
