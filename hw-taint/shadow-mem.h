@@ -26,7 +26,7 @@ typedef uint32_t TaintLabel;
  * Input labels stay below this bit.  A byte the guest stored through an
  * address it had copied from input (the write-what-where policy,
  * docs/taint-engine.md) is labelled TAINT_LABEL_PLACED | the label of
- * that address's byte: the attacker chose where it went, not what it is.
+ * that address's first byte: the attacker chose where it went.
  */
 #define TAINT_LABEL_PLACED (1u << 31)
 

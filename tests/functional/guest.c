@@ -128,6 +128,17 @@ VgProfile *vg_linux_profile(const char *dir, const char *service_lines)
     return p;
 }
 
+void vg_assert_no_alert(VgGuest *g, guint wait_ms)
+{
+    g_autofree char *ev = vg_qmp_wait_event(g->qmp, "VIGILANTE_ALERT",
+                                            wait_ms);
+
+    if (ev) {
+        g_test_message("unexpected alert: %s", ev);
+    }
+    g_assert_null(ev);
+}
+
 Sca *vg_alert_sca(const char *ev)
 {
     g_autofree char *path = vg_qmp_get_string(ev, "sca");

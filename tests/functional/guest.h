@@ -61,6 +61,9 @@ VgProfile *vg_linux_profile(const char *dir, const char *service_lines);
 /* The SCA file a VIGILANTE_ALERT event names, decoded (or the test fails). */
 Sca *vg_alert_sca(const char *ev);
 
+/* No VIGILANTE_ALERT within @wait_ms (else the test fails, naming it). */
+void vg_assert_no_alert(VgGuest *g, guint wait_ms);
+
 /* query-taint's input-bytes and dirty-bytes (the test fails without). */
 void vg_query_taint_bytes(VgQmp *qmp, guint64 *input, guint64 *dirty);
 

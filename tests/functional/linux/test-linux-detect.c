@@ -198,17 +198,6 @@ static void run(const char *program, const char *proto, guint16 port,
     g_assert_true(ok);
 }
 
-static void assert_no_alert(Fixture *f)
-{
-    g_autofree char *ev = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT",
-                                            300);
-
-    if (ev) {
-        g_test_message("unexpected alert: %s", ev);
-    }
-    g_assert_null(ev);
-}
-
 /* The little-endian value the exploit message holds at @at. */
 static guint64 message_le64(const GByteArray *msg, gsize at)
 {
@@ -288,7 +277,7 @@ static void test_udp(Fixture *f, gconstpointer data)
 
     g_assert_nonnull(msg);
     run(client_path, "udp", f->udp_port, BENIGN_ROUNDS);
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
     run(exploit_path, "udp", f->udp_port, NULL);
     ev = assert_aec(f, message_le64(msg, UDP_RET_IN_MSG),
                     UDP_PAYLOAD_OFFSET + UDP_RET_IN_MSG);
@@ -340,7 +329,7 @@ static void test_tcp(Fixture *f, gconstpointer data)
 
     g_assert_nonnull(msg);
     run(client_path, "tcp", f->tcp_port, BENIGN_ROUNDS);
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
     run(exploit_path, "tcp", f->tcp_port, NULL);
     ev = assert_aec(f, message_le64(msg, TCP_RET_IN_MSG),
                     TCP_PAYLOAD_OFFSET + TCP_RET_IN_MSG);
@@ -375,7 +364,7 @@ static void test_fnptr(Fixture *f, gconstpointer data)
         reply[n] = '\0';
         g_assert_cmpstr(reply, ==, want);
     }
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
     req[0] = 'H';
     memset(req + 1, 'A', CTL_NAME_LEN);
     memcpy(req + 1 + CTL_NAME_LEN, &le, 8);
@@ -443,7 +432,7 @@ static void test_afa(Fixture *f, gconstpointer data)
         g_assert_cmpstr(reply, ==, "RAN /bin/echo status 0");
         g_assert_true(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA,
                                         ALERT_TIMEOUT_MS));
-        assert_no_alert(f);
+        vg_assert_no_alert(f->g, 300);
         return;
     }
     g_assert_cmpint(vg_udp_exchange(f->ctl_port, req, sizeof(req), NULL, 0,
@@ -504,7 +493,7 @@ static void test_afa_acknowledge(Fixture *f, gconstpointer data)
     g_free(qmp(f, "{\"execute\":\"cont\"}"));
     g_assert_true(vg_vm_wait_serial(f->g->vm, VGL_MARK_PWNED_AFA,
                                     ALERT_TIMEOUT_MS));
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
 
     /* The same request again is a new input event: reported again. */
     g_assert_cmpint(vg_udp_exchange(f->ctl_port, req, sizeof(req), NULL, 0,
@@ -582,7 +571,7 @@ static void test_afa_job(Fixture *f, gconstpointer data)
     g_assert_cmpint(n, >, 0);
     reply[n] = '\0';
     g_assert_cmpstr(reply, ==, "JOB backup status 0");
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
 
     g_assert_cmpint(vg_udp_exchange(f->ctl_port, req, strlen(req), NULL, 0,
                                     0), ==, 0);
@@ -619,7 +608,7 @@ static void test_copies(Fixture *f, gconstpointer data)
 
     /* Slirp learns the guest's address; an unknown op raises nothing. */
     g_assert_cmpint(ctl(f, "Cz\0\0x", 6, reply, sizeof(reply)), >, 0);
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
     for (const char *op = ops; *op; op++) {
         for (gsize l = 0; l < G_N_ELEMENTS(lens); l++) {
             for (gsize a = 0; a < G_N_ELEMENTS(aligns); a++) {
@@ -673,7 +662,7 @@ static void test_copies(Fixture *f, gconstpointer data)
     }
     g_test_message("%u copies, every byte labelled (%u with the "
                    "terminator's)", count, with_nul);
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
 }
 
 /* A TCP listener on 127.0.0.1 (an ephemeral port, in *port). */
@@ -814,7 +803,7 @@ static void test_login(Fixture *f, gconstpointer data)
     }
     g_test_message("60 benign vg-logind sessions in %.1f s",
                    (g_get_monotonic_time() - t0) / 1e6);
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
 
     /* Without the login the note is refused: the login is needed. */
     fd = vg_tcp_connect(f->login_port, ALERT_TIMEOUT_MS);

@@ -225,17 +225,6 @@ static void benign(Fixture *f)
     }
 }
 
-static void assert_no_alert(Fixture *f)
-{
-    g_autofree char *ev = vg_qmp_wait_event(f->g->qmp, "VIGILANTE_ALERT",
-                                            300);
-
-    if (ev) {
-        g_test_message("unexpected alert: %s", ev);
-    }
-    g_assert_null(ev);
-}
-
 static guint pwned_count(Fixture *f)
 {
     const char *out = vg_vm_serial(f->g->vm);
@@ -425,7 +414,7 @@ static void test_plain(Fixture *f, gconstpointer data)
 static void test_trapped(Fixture *f, gconstpointer data)
 {
     benign(f);
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
     for (int p = 0; p < 3; p++) {
         g_autoptr(GByteArray) m = pointer_attack(p, f->slot[p]);
         g_autofree char *ev = NULL;
@@ -462,7 +451,7 @@ static void test_trapped(Fixture *f, gconstpointer data)
         }
     }
     benign(f);
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
 }
 
 /* The www policy off: the pointer attacks land even with taint on. */
@@ -471,7 +460,7 @@ static void test_policy_off(Fixture *f, gconstpointer data)
     g_autoptr(GByteArray) m = pointer_attack(0, f->slot[0]);
 
     assert_lands(f, m);
-    assert_no_alert(f);
+    vg_assert_no_alert(f->g, 300);
 }
 
 int main(int argc, char **argv)
