@@ -10,21 +10,14 @@
 #include <glib.h>
 #include <string.h>
 
-/* 2^18 pages of 4 KiB per directory = 1 GiB; 4096 directories = 4 TiB. */
-#define L2_BITS 18
-#define L2_SIZE (1u << L2_BITS)
-#define L1_SIZE 4096u
+#define L2_BITS TAINT_DIR_L2_BITS
+#define L2_SIZE TAINT_DIR_L2_SIZE
+#define L1_SIZE TAINT_DIR_L1_SIZE
 
-typedef struct TaintPage {
-    uint32_t ndirty;                    /* dirty bytes in this page */
-    struct TaintPage *next_retired;
-    TaintLabel label[TAINT_PAGE_SIZE];
-} TaintPage;
-
-static TaintPage **directory[L1_SIZE];
+TaintPage **taint_shadow_directory[TAINT_DIR_L1_SIZE];
+uint64_t taint_shadow_ndirty_pages;
 static TaintPage *retired;      /* unlinked clean pages, not yet freed */
 static uint64_t dirty_bytes;
-static uint64_t dirty_pages;
 
 /*
  * The vCPU thread (guest stores) and the main loop (device DMA) both
@@ -86,13 +79,13 @@ static TaintPage **slot(uint64_t addr, bool create)
         g_assert(!create);
         return NULL;
     }
-    dir = __atomic_load_n(&directory[l1], __ATOMIC_ACQUIRE);
+    dir = __atomic_load_n(&taint_shadow_directory[l1], __ATOMIC_ACQUIRE);
     if (!dir) {
         if (!create) {
             return NULL;
         }
         dir = g_new0(TaintPage *, L2_SIZE);
-        __atomic_store_n(&directory[l1], dir, __ATOMIC_RELEASE);
+        __atomic_store_n(&taint_shadow_directory[l1], dir, __ATOMIC_RELEASE);
     }
     return &dir[pfn & (L2_SIZE - 1)];
 }
@@ -110,7 +103,7 @@ static TaintPage *page_get_or_create(uint64_t addr)
 
     if (!*s) {
         __atomic_store_n(s, g_new0(TaintPage, 1), __ATOMIC_RELEASE);
-        dirty_pages++;
+        taint_shadow_ndirty_pages++;
         page_created = true;
     }
     return *s;
@@ -125,7 +118,7 @@ static void page_release_if_clean(uint64_t addr)
         __atomic_store_n(s, NULL, __ATOMIC_RELEASE);
         p->next_retired = retired;
         retired = p;
-        dirty_pages--;
+        taint_shadow_ndirty_pages--;
     }
 }
 
@@ -357,26 +350,6 @@ void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
     }
 }
 
-const TaintLabel *taint_shadow_page_labels(uint64_t addr)
-{
-    TaintPage *p = page_get(addr);
-
-    return p ? p->label : NULL;
-}
-
-bool taint_shadow_page_dirty(uint64_t addr)
-{
-    TaintPage **s = slot(addr, false);
-
-    return s && __atomic_load_n(s, __ATOMIC_RELAXED) != NULL;
-}
-
-bool taint_shadow_any(void)
-{
-    /* Read unlocked by the vCPU: a hint, updated under the lock. */
-    return __atomic_load_n(&dirty_pages, __ATOMIC_RELAXED) != 0;
-}
-
 uint64_t taint_shadow_dirty_bytes(void)
 {
     return dirty_bytes;
@@ -384,24 +357,24 @@ uint64_t taint_shadow_dirty_bytes(void)
 
 uint64_t taint_shadow_dirty_pages(void)
 {
-    return dirty_pages;
+    return taint_shadow_ndirty_pages;
 }
 
 void taint_shadow_reset(void)
 {
     lock_shadow();
     for (unsigned i = 0; i < L1_SIZE; i++) {
-        if (!directory[i]) {
+        if (!taint_shadow_directory[i]) {
             continue;
         }
         for (unsigned j = 0; j < L2_SIZE; j++) {
-            g_free(directory[i][j]);
+            g_free(taint_shadow_directory[i][j]);
         }
-        g_free(directory[i]);
-        directory[i] = NULL;
+        g_free(taint_shadow_directory[i]);
+        taint_shadow_directory[i] = NULL;
     }
     dirty_bytes = 0;
-    dirty_pages = 0;
+    taint_shadow_ndirty_pages = 0;
     while (retired) {
         TaintPage *next = retired->next_retired;
 

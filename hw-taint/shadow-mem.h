@@ -72,18 +72,93 @@ TaintLabel taint_shadow_get(uint64_t addr);
  */
 uint64_t taint_shadow_read(uint64_t addr, uint64_t len, TaintLabel *out);
 
+/*
+ * The directory (shadow-mem.c), visible so that the readers below are
+ * inlined into the vCPU's load and store helpers: a label page per
+ * 4 KiB of ram_addr space with a dirty byte, in directories of 2^18
+ * pages (1 GiB), 4096 of them (4 TiB).
+ */
+#define TAINT_DIR_L2_BITS 18
+#define TAINT_DIR_L2_SIZE (1u << TAINT_DIR_L2_BITS)
+#define TAINT_DIR_L1_SIZE 4096u
+
+typedef struct TaintPage {
+    uint32_t ndirty;                    /* dirty bytes in this page */
+    struct TaintPage *next_retired;
+    TaintLabel label[TAINT_PAGE_SIZE];
+} TaintPage;
+
+extern TaintPage **taint_shadow_directory[TAINT_DIR_L1_SIZE];
+extern uint64_t taint_shadow_ndirty_pages;
+
+/* The label page of the page holding addr, or NULL (a reader, above). */
+static inline TaintPage *taint_shadow_page(uint64_t addr)
+{
+    uint64_t pfn = addr >> TAINT_PAGE_BITS;
+    uint64_t l1 = pfn >> TAINT_DIR_L2_BITS;
+    TaintPage **dir;
+
+    if (l1 >= TAINT_DIR_L1_SIZE) {
+        return NULL;            /* beyond any RAM: never dirty */
+    }
+    dir = __atomic_load_n(&taint_shadow_directory[l1], __ATOMIC_ACQUIRE);
+    return dir ? __atomic_load_n(&dir[pfn & (TAINT_DIR_L2_SIZE - 1)],
+                                 __ATOMIC_ACQUIRE)
+               : NULL;
+}
+
 /* Does the page holding addr have any dirty byte? */
-bool taint_shadow_page_dirty(uint64_t addr);
+static inline bool taint_shadow_page_dirty(uint64_t addr)
+{
+    return taint_shadow_page(addr) != NULL;
+}
 
 /*
  * The labels of the page holding addr (TAINT_PAGE_SIZE of them), or NULL
  * when that page is clean: one directory lookup for the hot paths.  A
  * reader as above: valid until the next taint_shadow_reclaim().
  */
-const TaintLabel *taint_shadow_page_labels(uint64_t addr);
+static inline const TaintLabel *taint_shadow_page_labels(uint64_t addr)
+{
+    TaintPage *p = taint_shadow_page(addr);
 
-/* O(1): is any byte of guest RAM dirty? */
-bool taint_shadow_any(void);
+    return p ? p->label : NULL;
+}
+
+/* O(1): is any byte of guest RAM dirty?  (A hint, read unlocked.) */
+static inline bool taint_shadow_any(void)
+{
+    return __atomic_load_n(&taint_shadow_ndirty_pages,
+                           __ATOMIC_RELAXED) != 0;
+}
+
+/*
+ * Relabel bytes of the page at addr that stay dirty (every old and new
+ * label non-zero) or stay clean, without the lock: no counter changes
+ * and no page comes or goes.  False, with nothing written, when some
+ * byte would change between clean and dirty, or the page is clean: then
+ * use taint_shadow_write().  n bytes within one page.  A DMA write to
+ * the same bytes at the same time is a guest race; either may win.
+ */
+static inline bool taint_shadow_relabel(uint64_t addr, unsigned n,
+                                        const TaintLabel *labels)
+{
+    unsigned off = addr & (TAINT_PAGE_SIZE - 1);
+    TaintPage *p = taint_shadow_page(addr);
+
+    if (!p) {
+        return false;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if ((p->label[off + i] != 0) != (labels[i] != 0)) {
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        __atomic_store_n(&p->label[off + i], labels[i], __ATOMIC_RELAXED);
+    }
+    return true;
+}
 
 uint64_t taint_shadow_dirty_bytes(void);
 uint64_t taint_shadow_dirty_pages(void);

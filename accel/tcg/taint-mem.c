@@ -11,6 +11,8 @@
 #include "exec/exec-all.h"
 #include "exec/cpu_ldst.h"
 #include "exec/ram_addr.h"
+#include "exec/ramlist.h"
+#include "exec/ramblock.h"
 #include "exec/helper-proto.h"
 #include "exec/address-spaces.h"
 #include "exec/memory.h"
@@ -33,34 +35,66 @@ static bool labels_dirty(const TaintLabel *l, unsigned n)
 }
 
 /*
- * The ram_addr of a guest address the CPU has just accessed, or
- * RAM_ADDR_INVALID.  On a TLB hit it comes straight from the entry, as
- * notdirty_write() computes it: no host-address lookup on the hot path,
- * and pages whose writes take the slow path (TLB_NOTDIRTY: pages holding
- * translated code, exactly where dirty bytes written over code must be
- * seen) work too, which tlb_vaddr_to_host() refuses.
+ * The RAMBlock behind the last host address looked up (tlb_ram()): guest
+ * RAM is one block, so this almost always answers.  Valid while
+ * ram_list.version is the one recorded (blocks added or removed).
  */
-static ram_addr_t tlb_ram(CPUArchState *env, target_ulong addr,
-                          MMUAccessType type, int mmu_idx)
+typedef struct RamCache {
+    uintptr_t host;
+    uintptr_t len;
+    ram_addr_t offset;
+    uint32_t version;
+} RamCache;
+
+static __thread RamCache ram_cache;
+
+static ram_addr_t ram_from_host_slow(uintptr_t host)
+{
+    RAMBlock *rb;
+    ram_addr_t off;
+
+    RCU_READ_LOCK_GUARD();
+    rb = qemu_ram_block_from_host((void *)host, false, &off);
+    if (!rb) {
+        return RAM_ADDR_INVALID;
+    }
+    ram_cache.version = qatomic_read(&ram_list.version);
+    smp_rmb();
+    ram_cache.host = (uintptr_t)rb->host;
+    ram_cache.len = rb->max_length;
+    ram_cache.offset = rb->offset;
+    return rb->offset + off;
+}
+
+static inline ram_addr_t ram_from_host(uintptr_t host)
+{
+    if (likely(host - ram_cache.host < ram_cache.len &&
+               ram_cache.version == qatomic_read(&ram_list.version))) {
+        return host - ram_cache.host + ram_cache.offset;
+    }
+    return ram_from_host_slow(host);
+}
+
+/*
+ * The ram_addr of a guest address the CPU has just accessed, or
+ * RAM_ADDR_INVALID.  On a TLB hit it comes from the entry's host address
+ * (the cache line the access itself has just used), whatever the
+ * entry's flags say about the slow path (TLB_NOTDIRTY: pages holding
+ * translated code, exactly where dirty bytes written over code must be
+ * seen; read-only pages), except MMIO.
+ */
+static inline QEMU_ALWAYS_INLINE
+ram_addr_t tlb_ram(CPUArchState *env, target_ulong addr, MMUAccessType type,
+                   int mmu_idx)
 {
     CPUTLBEntry *e = tlb_entry(env, mmu_idx, addr);
     target_ulong tlb_addr = type == MMU_DATA_STORE ? tlb_addr_write(e)
                                                    : e->addr_read;
     void *host;
 
-    if (tlb_hit(tlb_addr, addr)) {
-        if (tlb_addr & (TLB_MMIO | TLB_DISCARD_WRITE)) {
-            return RAM_ADDR_INVALID;
-        }
-        /*
-         * A readable page whose writes go to MMIO is a ROM device: its
-         * xlat_section is no ram_addr; leave it to the slow lookup.
-         */
-        if (type == MMU_DATA_STORE || !(tlb_addr_write(e) & TLB_MMIO)) {
-            return addr + env_tlb(env)->d[mmu_idx]
-                              .fulltlb[tlb_index(env, mmu_idx, addr)]
-                              .xlat_section;
-        }
+    if (likely(tlb_hit(tlb_addr, addr) &&
+               !(tlb_addr & (TLB_MMIO | TLB_DISCARD_WRITE)))) {
+        return ram_from_host(addr + e->addend);
     }
     host = tlb_vaddr_to_host(env, addr, type, mmu_idx);
     return host ? qemu_ram_addr_from_host(host) : RAM_ADDR_INVALID;
@@ -71,10 +105,9 @@ static ram_addr_t tlb_ram(CPUArchState *env, target_ulong addr,
  * (NULL when the page is clean, or not RAM): the hot path of both
  * helpers, one TLB entry and one directory lookup.
  */
-static inline const TaintLabel *page_access_labels(CPUArchState *env,
-                                                   target_ulong addr,
-                                                   MMUAccessType type,
-                                                   int mmu_idx)
+static inline QEMU_ALWAYS_INLINE
+const TaintLabel *page_access_labels(CPUArchState *env, target_ulong addr,
+                                     MMUAccessType type, int mmu_idx)
 {
     ram_addr_t ram = tlb_ram(env, addr, type, mmu_idx);
     const TaintLabel *pl;
@@ -153,29 +186,73 @@ static inline bool in_one_page(target_ulong addr, unsigned size)
     return (addr & ~TARGET_PAGE_MASK) + size <= TARGET_PAGE_SIZE;
 }
 
-uint64_t HELPER(taint_ld)(CPUArchState *env, uint64_t addr, uint32_t oi)
+/*
+ * taint_sh_from_labels() straight from a label page, in one pass: the
+ * hot path of loads, most of which read dirty bytes while data flows.
+ */
+static inline QEMU_ALWAYS_INLINE
+uint64_t sh_of_labels_n(const TaintLabel *pl, unsigned size)
+{
+    unsigned mask = 0, first;
+
+    for (unsigned i = 0; i < size; i++) {
+        mask |= (pl[i] != 0) << i;
+    }
+    if (!mask) {
+        return 0;
+    }
+    first = ctz32(mask);
+    return (uint64_t)(TaintLabel)(pl[first] - first) << 32 | mask;
+}
+
+/* The same, unrolled for each access size. */
+static inline uint64_t sh_of_page_labels(const TaintLabel *pl, unsigned size)
+{
+    switch (size) {
+    case 1:
+        return sh_of_labels_n(pl, 1);
+    case 2:
+        return sh_of_labels_n(pl, 2);
+    case 4:
+        return sh_of_labels_n(pl, 4);
+    default:
+        return sh_of_labels_n(pl, 8);
+    }
+}
+
+/* The shadow of a load that crosses a page or is byte-swapped. */
+static __attribute__((noinline))
+uint64_t ld_shadow_slow(CPUArchState *env, uint64_t addr, MemOpIdx oi)
 {
     MemOp mop = get_memop(oi);
     unsigned size = memop_size(mop);
     TaintLabel l[8];
+
+    read_labels(env, addr, size, get_mmuidx(oi), l);
+    to_value_order(l, size, mop);
+    return taint_sh_from_labels(l, size);
+}
+
+uint64_t HELPER(taint_ld)(CPUArchState *env, uint64_t addr, uint32_t oi)
+{
+    MemOp mop = get_memop(oi);
+    unsigned size = memop_size(mop);
     uint64_t sh;
 
     if (!taint_shadow_any()) {
         return 0;
     }
-    if (likely(in_one_page(addr, size))) {
+    if (likely(in_one_page(addr, size) && (mop & MO_BSWAP) != MO_BE)) {
         const TaintLabel *pl = page_access_labels(env, addr, MMU_DATA_LOAD,
                                                   get_mmuidx(oi));
 
-        if (!pl || !labels_dirty(pl, size)) {
+        if (!pl) {
             return 0;
         }
-        memcpy(l, pl, size * sizeof(*l));
+        sh = sh_of_page_labels(pl, size);
     } else {
-        read_labels(env, addr, size, get_mmuidx(oi), l);
+        sh = ld_shadow_slow(env, addr, oi);
     }
-    to_value_order(l, size, mop);
-    sh = taint_sh_from_labels(l, size);
     /* A sign-extending load: the high bytes come from the top byte. */
     if ((mop & MO_SIGN) && size < 8 && (sh >> (size - 1) & 1)) {
         sh |= TAINT_SH_MASK & ~((1u << size) - 1);
@@ -223,12 +300,43 @@ static bool store_placed(CPUArchState *env, uint64_t addr, uint64_t addr_sh,
     return true;
 }
 
+/*
+ * Labels for the bytes of a store, from the value's shadow, written
+ * without the lock where no byte changes between clean and dirty.
+ */
+static __attribute__((noinline))
+void st_labels_write(ram_addr_t ram, uint64_t sh, MemOp mop, bool page_dirty)
+{
+    unsigned size = memop_size(mop);
+    TaintLabel l[8];
+
+    taint_sh_to_labels(sh, l, size);
+    to_value_order(l, size, mop);
+    if (!page_dirty || !taint_shadow_relabel(ram, size, l)) {
+        taint_shadow_write(ram, size, l);
+    }
+}
+
+/* A store that crosses a page. */
+static __attribute__((noinline))
+void st_shadow_slow(CPUArchState *env, uint64_t addr, uint64_t sh, MemOpIdx oi)
+{
+    MemOp mop = get_memop(oi);
+    unsigned size = memop_size(mop);
+    TaintLabel l[8];
+
+    taint_sh_to_labels(sh, l, size);
+    to_value_order(l, size, mop);
+    write_labels(env, addr, size, get_mmuidx(oi), l);
+}
+
 void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
                       uint64_t addr_sh, uint32_t oi)
 {
     MemOp mop = get_memop(oi);
     unsigned size = memop_size(mop);
-    TaintLabel l[8];
+    ram_addr_t ram;
+    const TaintLabel *pl;
 
     /* At least four address bytes dirty: maybe write-what-where. */
     if (unlikely((addr_sh & 0xf) == 0xf) &&
@@ -239,18 +347,21 @@ void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
     if (!(sh & TAINT_SH_MASK) && !taint_shadow_any()) {
         return;
     }
-    if (!(sh & TAINT_SH_MASK) && likely(in_one_page(addr, size))) {
-        const TaintLabel *pl = page_access_labels(env, addr, MMU_DATA_STORE,
-                                                  get_mmuidx(oi));
-
-        /* Clean over clean: no lock, no write. */
-        if (!pl || !labels_dirty(pl, size)) {
-            return;
-        }
+    if (unlikely(!in_one_page(addr, size))) {
+        st_shadow_slow(env, addr, sh, oi);
+        return;
     }
-    taint_sh_to_labels(sh, l, size);
-    to_value_order(l, size, mop);
-    write_labels(env, addr, size, get_mmuidx(oi), l);
+    ram = tlb_ram(env, addr, MMU_DATA_STORE, get_mmuidx(oi));
+    if (ram == RAM_ADDR_INVALID) {
+        return;
+    }
+    pl = taint_shadow_page_labels(ram);
+    /* Clean over clean: no lock, no write. */
+    if (!(sh & TAINT_SH_MASK) &&
+        (!pl || !labels_dirty(pl + (ram & (TAINT_PAGE_SIZE - 1)), size))) {
+        return;
+    }
+    st_labels_write(ram, sh, mop, pl != NULL);
 }
 
 
