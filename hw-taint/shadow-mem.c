@@ -38,6 +38,15 @@ void taint_shadow_set_new_page_hook(void (*fn)(void))
     new_page_hook = fn;
 }
 
+/* Called under the lock when a label page comes or goes. */
+static void (*page_hook)(uint64_t ram_page, const TaintLabel *labels);
+
+void taint_shadow_set_page_hook(void (*fn)(uint64_t ram_page,
+                                           const TaintLabel *labels))
+{
+    page_hook = fn;
+}
+
 /*
  * A spin lock, not a mutex: the vCPU takes it for every store that
  * changes labels while dirty data flows, holders never block, and the
@@ -105,6 +114,9 @@ static TaintPage *page_get_or_create(uint64_t addr)
         __atomic_store_n(s, g_new0(TaintPage, 1), __ATOMIC_RELEASE);
         taint_shadow_ndirty_pages++;
         page_created = true;
+        if (page_hook) {
+            page_hook(addr & ~(uint64_t)(TAINT_PAGE_SIZE - 1), (*s)->label);
+        }
     }
     return *s;
 }
@@ -119,6 +131,9 @@ static void page_release_if_clean(uint64_t addr)
         p->next_retired = retired;
         retired = p;
         taint_shadow_ndirty_pages--;
+        if (page_hook) {
+            page_hook(addr & ~(uint64_t)(TAINT_PAGE_SIZE - 1), NULL);
+        }
     }
 }
 
@@ -368,6 +383,10 @@ void taint_shadow_reset(void)
             continue;
         }
         for (unsigned j = 0; j < L2_SIZE; j++) {
+            if (taint_shadow_directory[i][j] && page_hook) {
+                page_hook(((uint64_t)i << L2_BITS | j) << TAINT_PAGE_BITS,
+                          NULL);
+            }
             g_free(taint_shadow_directory[i][j]);
         }
         g_free(taint_shadow_directory[i]);

@@ -86,6 +86,11 @@ typedef struct TaintPage {
     uint32_t ndirty;                    /* dirty bytes in this page */
     struct TaintPage *next_retired;
     TaintLabel label[TAINT_PAGE_SIZE];
+    /*
+     * Always clean: generated code reads an access's labels before it
+     * knows whether the access crossed into the next page.
+     */
+    TaintLabel pad[8];
 } TaintPage;
 
 extern TaintPage **taint_shadow_directory[TAINT_DIR_L1_SIZE];
@@ -181,5 +186,14 @@ void taint_shadow_reclaim(void);
  * lock) whenever a page gets its first dirty byte.
  */
 void taint_shadow_set_new_page_hook(void (*fn)(void));
+
+/*
+ * fn is called, with the shadow's lock held, when the page at ram_page
+ * gets a label page (labels) or loses it (labels NULL: it became clean,
+ * or the shadow was reset): for those who keep pointers to label pages
+ * (the TLB entries of taint-tlb.c).  It must not call back in here.
+ */
+void taint_shadow_set_page_hook(void (*fn)(uint64_t ram_page,
+                                           const TaintLabel *labels));
 
 #endif

@@ -19,6 +19,7 @@
 #include "hw-taint/taint.h"
 #include "taint-shadow.h"
 #include "taint-prop.h"
+#include "taint-tlb.h"
 #include "vigilante/detector.h"
 
 /* A target page's bytes lie in one label page. */
@@ -220,9 +221,12 @@ static inline uint64_t sh_of_page_labels(const TaintLabel *pl, unsigned size)
     }
 }
 
-/* The shadow of a load that crosses a page or is byte-swapped. */
-static __attribute__((noinline))
-uint64_t ld_shadow_slow(CPUArchState *env, uint64_t addr, MemOpIdx oi)
+/*
+ * The shadow of a load that crosses a page or is byte-swapped (the
+ * general case).
+ */
+uint64_t taint_mem_load_shadow(CPUArchState *env, uint64_t addr,
+                               MemOpIdx oi)
 {
     MemOp mop = get_memop(oi);
     unsigned size = memop_size(mop);
@@ -251,7 +255,7 @@ uint64_t HELPER(taint_ld)(CPUArchState *env, uint64_t addr, uint32_t oi)
         }
         sh = sh_of_page_labels(pl, size);
     } else {
-        sh = ld_shadow_slow(env, addr, oi);
+        sh = taint_mem_load_shadow(env, addr, oi);
     }
     /* A sign-extending load: the high bytes come from the top byte. */
     if ((mop & MO_SIGN) && size < 8 && (sh >> (size - 1) & 1)) {
@@ -301,23 +305,29 @@ static bool store_placed(CPUArchState *env, uint64_t addr, uint64_t addr_sh,
 }
 
 /*
- * Labels for the bytes of a store, from the value's shadow, written
- * without the lock where no byte changes between clean and dirty.
+ * Relabel the bytes of a store in their label page, without the lock, if
+ * none changes between clean and dirty (see taint_shadow_relabel()).
  */
-static __attribute__((noinline))
-void st_labels_write(ram_addr_t ram, uint64_t sh, MemOp mop, bool page_dirty)
+static inline bool st_relabel(TaintLabel *pl, uint64_t sh, unsigned size)
 {
-    unsigned size = memop_size(mop);
     TaintLabel l[8];
 
     taint_sh_to_labels(sh, l, size);
-    to_value_order(l, size, mop);
-    if (!page_dirty || !taint_shadow_relabel(ram, size, l)) {
-        taint_shadow_write(ram, size, l);
+    for (unsigned i = 0; i < size; i++) {
+        if ((pl[i] != 0) != (l[i] != 0)) {
+            return false;
+        }
     }
+    for (unsigned i = 0; i < size; i++) {
+        qatomic_set(&pl[i], l[i]);
+    }
+    return true;
 }
 
-/* A store that crosses a page. */
+/*
+ * A store's labels the general way: across a page, byte-swapped, or
+ * between clean and dirty (under the shadow's lock).
+ */
 static __attribute__((noinline))
 void st_shadow_slow(CPUArchState *env, uint64_t addr, uint64_t sh, MemOpIdx oi)
 {
@@ -335,7 +345,6 @@ void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
 {
     MemOp mop = get_memop(oi);
     unsigned size = memop_size(mop);
-    ram_addr_t ram;
     const TaintLabel *pl;
 
     /* At least four address bytes dirty: maybe write-what-where. */
@@ -343,25 +352,21 @@ void HELPER(taint_st)(CPUArchState *env, uint64_t addr, uint64_t sh,
         store_placed(env, addr, addr_sh, oi)) {
         return;
     }
-    /* A clean store into clean memory: the common case, nothing to do. */
-    if (!(sh & TAINT_SH_MASK) && !taint_shadow_any()) {
-        return;
-    }
-    if (unlikely(!in_one_page(addr, size))) {
+    if (unlikely(!in_one_page(addr, size) || (mop & MO_BSWAP) == MO_BE)) {
         st_shadow_slow(env, addr, sh, oi);
         return;
     }
-    ram = tlb_ram(env, addr, MMU_DATA_STORE, get_mmuidx(oi));
-    if (ram == RAM_ADDR_INVALID) {
+    /* The store has just been made: its TLB entry knows its labels. */
+    pl = taint_tlb_labels(env, addr, get_mmuidx(oi));
+    if (!taint_tlb_labels_paged(pl)) {
+        /* Clean over clean: the common case, nothing to do. */
+        if (!(sh & TAINT_SH_MASK)) {
+            return;
+        }
+    } else if (st_relabel((TaintLabel *)pl, sh, size)) {
         return;
     }
-    pl = taint_shadow_page_labels(ram);
-    /* Clean over clean: no lock, no write. */
-    if (!(sh & TAINT_SH_MASK) &&
-        (!pl || !labels_dirty(pl + (ram & (TAINT_PAGE_SIZE - 1)), size))) {
-        return;
-    }
-    st_labels_write(ram, sh, mop, pl != NULL);
+    st_shadow_slow(env, addr, sh, oi);
 }
 
 

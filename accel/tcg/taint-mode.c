@@ -196,5 +196,6 @@ static void taint_mode_reset(void *opaque)
 void taint_mode_init(void)
 {
     taint_shadow_set_new_page_hook(new_dirty_page);
+    taint_tlb_init();
     qemu_register_reset(taint_mode_reset, NULL);
 }

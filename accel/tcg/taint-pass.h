@@ -82,4 +82,12 @@ bool taint_pass_kernel(const TaintPass *p);
 /* Bytes behind a pointer into env that a helper takes (its name says). */
 unsigned taint_target_ptr_bytes(const char *helper, intptr_t env_ofs);
 
+/*
+ * A qemu_ld's shadow computed inline (taint-tlb.c): _begin, before the
+ * load, says whether the load can have it (and prepares); then
+ * taint_tlb_gen_ld() after the load.
+ */
+bool taint_tlb_gen_ld_begin(MemOpIdx oi);
+void taint_tlb_gen_ld(TCGv_i64 sh, TCGv_i64 addr, MemOpIdx oi);
+
 #endif

@@ -769,7 +769,7 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
     const TCGOpDef *def = &tcg_op_defs[c];
     TCGTemp *in[MAX_OPC_PARAM], *out[2], *sh[MAX_OPC_PARAM];
     TCGTemp *acc, *r, *addr_copy = NULL;
-    bool pc_written = false;
+    bool pc_written = false, inline_ld;
     int nin, nout;
 
     if (c == INDEX_op_call) {
@@ -813,9 +813,13 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
             tcg_gen_mov_i64(v64(addr_copy), v64(in[0]));
         }
         p->has_env_ofs[temp_idx(out[0])] = false;
-        emit(s, op);
         r = taint_pass_out(p, out[0]);
-        if (r) {
+        inline_ld = r && taint_tlb_gen_ld_begin(op->args[nout + nin]);
+        emit(s, op);
+        if (inline_ld) {
+            taint_tlb_gen_ld(v64(r), v64(addr_copy ? addr_copy : in[0]),
+                             op->args[nout + nin]);
+        } else if (r) {
             gen_helper_taint_ld(v64(r), cpu_env,
                                 v64(addr_copy ? addr_copy : in[0]),
                                 tcg_constant_i32(op->args[nout + nin]));

@@ -29,6 +29,22 @@ void taint_tlb_access(CPUArchState *env, target_ulong addr, void *host,
 /* Back to clean mode if no shadow register is dirty; true if switched. */
 bool taint_cpu_maybe_clean(CPUState *cpu);
 
+/*
+ * Labels for generated code (taint-tlb.c): QEMU fills a full TLB entry
+ * for vaddr_page, which maps ram (RAM_ADDR_INVALID: not RAM); the slow
+ * path splits a load in two.
+ */
+void taint_tlb_init(void);
+void taint_tlb_fill(struct CPUTLBEntryFull *full, ram_addr_t ram,
+                    target_ulong vaddr_page);
+void taint_tlb_split_load(CPUArchState *env, target_ulong addr, MemOpIdx oi);
+/*
+ * The shadow of the `size` (<= 8) bytes a load read, in value order, not
+ * sign-extended; the pages were just accessed.
+ */
+uint64_t taint_mem_load_shadow(CPUArchState *env, uint64_t addr,
+                               MemOpIdx oi);
+
 /* A store made by a C helper (cpu_st*_mmu): it cleans what it wrote. */
 void taint_helper_store(CPUArchState *env, target_ulong addr, MemOpIdx oi);
 

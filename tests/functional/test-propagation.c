@@ -82,6 +82,7 @@ static const Probe probes[] = {
     { 31, "shl_bytes", { R(0, 0, CLEAN, 0), R(1, 3, EXACT, 0) }, 2 },
     { 32, "bsf_high", { R(0, 0, DIRTY, 0), R(1, 1, CLEAN, 0) }, 2 },
     { 33, "bsr_upper", { R(0, 0, DIRTY, 0), R(1, 1, CLEAN, 0) }, 2 },
+    { 34, "load_cross", { R(0, 3, EXACT, 0) }, 1 },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(probes) == TINY_PROBE_COUNT);
 

@@ -264,6 +264,18 @@ PROBE bsr_upper
     mov %dh, 1(%edi)
 END_PROBE bsr_upper
 
+/*
+ * The loaded bytes straddle out's page boundary (services.c), so QEMU's
+ * slow path splits the load in two: its labels come from both pages.
+ */
+PROBE load_cross
+    mov (%esi), %eax
+    mov %eax, 14(%edi)
+    mov 14(%edi), %ebx
+    movl $0, 14(%edi)
+    mov %ebx, (%edi)
+END_PROBE load_cross
+
 /* Code that the run service's 'P' requests overwrite (services.c). */
     .globl plugin_slot
     .type plugin_slot, @function

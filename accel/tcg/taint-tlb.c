@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Loads in generated code find their labels without a helper call.
+ *
+ * Every full TLB entry records, as taint_delta, a host address such that
+ * the labels of the guest byte at v are at taint_delta + v * 4: in the
+ * label page of the entry's RAM page, or in a page of clean labels.  A
+ * qemu_ld has just made its page's entry valid, so the code after it
+ * (taint_tlb_gen_ld()) indexes the TLB as QEMU's fast path does, reads
+ * the labels and builds the value's shadow inline.
+ *
+ * Invariant: every valid entry (main and victim tables, all MMU indexes,
+ * all vCPUs) that maps guest RAM points at its page's label page, if the
+ * page has one.  Kept by taint_tlb_fill(), when QEMU fills an entry
+ * (under the TLB's lock), and by page_changed(), when shadow memory gives
+ * a page a label page or takes it away (under the shadow's lock, from a
+ * vCPU store or a device's DMA): each entry mapping that page is pointed
+ * again under its TLB's lock, as tlb_reset_dirty() marks entries for
+ * dirty tracking.  Shadow memory frees a label page it took away only in
+ * taint_shadow_reclaim(), between TBs, so code reading it meanwhile
+ * reads clean labels.  Labels are written before a DMA completes, so a
+ * guest that sees the device's completion also sees the new pointer.
+ *
+ * The fast path leaves loads that cross a page to QEMU's slow path, which
+ * splits them in two and reads the page after; it hands generated code
+ * the whole load's shadow in X86CPU.taint_split_ld
+ * (taint_tlb_split_load()).
+ */
+#include "qemu/osdep.h"
+#include "cpu.h"
+#include "exec/exec-all.h"
+#include "exec/cpu_ldst.h"
+#include "hw/core/cpu.h"
+#include "tcg/tcg.h"
+#include "tcg/tcg-op.h"
+#include "hw-taint/taint.h"
+#include "taint-prop.h"
+#include "taint-pass.h"
+#include "taint-shadow.h"
+#include "taint-tlb.h"
+
+/* The generated code indexes the full TLB with the fast TLB's index. */
+QEMU_BUILD_BUG_ON(sizeof(CPUTLBEntryFull) != 1 << CPU_TLB_ENTRY_BITS);
+
+/* taint_split_ld holds a shadow for the load that follows. */
+#define SPLIT_VALID 0x100ull
+QEMU_BUILD_BUG_ON(SPLIT_VALID & TAINT_SH_MASK);
+
+/* Labels of pages with no label page, and of what lies past them. */
+const TaintLabel taint_tlb_clean_labels[TAINT_PAGE_SIZE + 8];
+
+static uintptr_t delta_for(const TaintLabel *labels, target_ulong vaddr_page)
+{
+    return (uintptr_t)(labels ? labels : taint_tlb_clean_labels) -
+           ((uintptr_t)vaddr_page << 2);
+}
+
+void taint_tlb_fill(CPUTLBEntryFull *full, ram_addr_t ram,
+                    target_ulong vaddr_page)
+{
+    const TaintLabel *labels = NULL;
+
+    full->taint_ram = ram != RAM_ADDR_INVALID;
+    if (full->taint_ram && hw_taint_enabled()) {
+        labels = taint_shadow_page_labels(ram);
+    }
+    qatomic_set(&full->taint_delta, delta_for(labels, vaddr_page));
+}
+
+/* The guest page a TLB entry maps, or -1 if the entry is unused. */
+static target_ulong entry_page(const CPUTLBEntry *e)
+{
+    target_ulong a[3] = {
+        qatomic_read(&e->addr_read), qatomic_read(&e->addr_write),
+        qatomic_read(&e->addr_code),
+    };
+
+    for (int i = 0; i < 3; i++) {
+        if (!(a[i] & TLB_INVALID_MASK)) {
+            return a[i] & TARGET_PAGE_MASK;
+        }
+    }
+    return -1;
+}
+
+static void point_entry(const CPUTLBEntry *e, CPUTLBEntryFull *full,
+                        ram_addr_t ram_page, const TaintLabel *labels)
+{
+    target_ulong va;
+
+    if (!full->taint_ram) {
+        return;
+    }
+    va = entry_page(e);
+    if (va != (target_ulong)-1 && va + full->xlat_section == ram_page) {
+        qatomic_set(&full->taint_delta, delta_for(labels, va));
+    }
+}
+
+static void point_entries(CPUState *cpu, ram_addr_t ram_page,
+                          const TaintLabel *labels)
+{
+    CPUTLB *tlb = env_tlb(cpu->env_ptr);
+
+    qemu_spin_lock(&tlb->c.lock);
+    for (int m = 0; m < NB_MMU_MODES; m++) {
+        CPUTLBDesc *d = &tlb->d[m];
+        size_t n = (tlb->f[m].mask >> CPU_TLB_ENTRY_BITS) + 1;
+
+        for (size_t i = 0; i < n; i++) {
+            point_entry(&tlb->f[m].table[i], &d->fulltlb[i], ram_page,
+                        labels);
+        }
+        for (size_t i = 0; i < CPU_VTLB_SIZE; i++) {
+            point_entry(&d->vtable[i], &d->vfulltlb[i], ram_page, labels);
+        }
+    }
+    qemu_spin_unlock(&tlb->c.lock);
+}
+
+/* Shadow memory's page hook: a label page came (labels) or went. */
+static void page_changed(uint64_t ram_page, const TaintLabel *labels)
+{
+    CPUState *cpu;
+
+    CPU_FOREACH(cpu) {
+        point_entries(cpu, ram_page, labels);
+    }
+}
+
+void taint_tlb_init(void)
+{
+    taint_shadow_set_page_hook(page_changed);
+}
+
+void taint_tlb_split_load(CPUArchState *env, target_ulong addr, MemOpIdx oi)
+{
+    if (hw_taint_enabled()) {
+        env_archcpu(env)->taint_split_ld =
+            taint_mem_load_shadow(env, addr, oi) | SPLIT_VALID;
+    }
+}
+
+static intptr_t env_ofs(size_t archcpu_ofs)
+{
+    return (intptr_t)archcpu_ofs - (intptr_t)offsetof(ArchCPU, env);
+}
+
+bool taint_tlb_gen_ld_begin(MemOpIdx oi)
+{
+    MemOp mop = get_memop(oi);
+
+    if ((mop & MO_BSWAP) == MO_BE || memop_size(mop) > 8) {
+        return false;           /* movbe: the helper */
+    }
+    tcg_gen_st_i64(tcg_constant_i64(0), cpu_env,
+                   env_ofs(offsetof(ArchCPU, taint_split_ld)));
+    return true;
+}
+
+void taint_tlb_gen_ld(TCGv_i64 sh, TCGv_i64 addr, MemOpIdx oi)
+{
+    MemOp mop = get_memop(oi);
+    unsigned size = memop_size(mop);
+    int m = get_mmuidx(oi);
+    TCGv_i64 p = tcg_temp_new_i64(), t = tcg_temp_new_i64();
+    TCGv_i64 l = tcg_temp_new_i64(), mask = tcg_temp_new_i64();
+    TCGv_ptr pp = temp_tcgv_ptr(tcgv_i64_temp(p));
+    TCGv_ptr lp = temp_tcgv_ptr(tcgv_i64_temp(l));
+
+    /* The full TLB entry of addr's page, indexed as the fast path does */
+    tcg_gen_shri_i64(p, addr, TARGET_PAGE_BITS - CPU_TLB_ENTRY_BITS);
+    tcg_gen_ld_i64(t, cpu_env, env_ofs(offsetof(ArchCPU, neg.tlb.f[m].mask)));
+    tcg_gen_and_i64(p, p, t);
+    tcg_gen_ld_i64(t, cpu_env,
+                   env_ofs(offsetof(ArchCPU, neg.tlb.d[m].fulltlb)));
+    tcg_gen_add_i64(p, p, t);
+    /* ... and the labels of the bytes loaded */
+    tcg_gen_ld_i64(p, pp, offsetof(CPUTLBEntryFull, taint_delta));
+    tcg_gen_shli_i64(t, addr, 2);
+    tcg_gen_add_i64(p, p, t);
+
+    /* Bit i of the mask: byte i's label is not 0 */
+    for (unsigned i = 0; i < size; i++) {
+        tcg_gen_ld32u_i64(l, pp, 4 * i);
+        tcg_gen_setcondi_i64(TCG_COND_NE, i ? l : mask, l, 0);
+        if (i) {
+            tcg_gen_shli_i64(l, l, i);
+            tcg_gen_or_i64(mask, mask, l);
+        }
+    }
+    /* Byte 0's label: the first dirty byte's, less its index */
+    tcg_gen_ctzi_i64(t, mask, 0);
+    tcg_gen_shli_i64(l, t, 2);
+    tcg_gen_add_i64(l, l, p);
+    tcg_gen_ld32u_i64(l, lp, 0);
+    tcg_gen_sub_i64(l, l, t);
+    tcg_gen_shli_i64(l, l, 32);
+    tcg_gen_or_i64(sh, l, mask);
+
+    /* A load the slow path split: its shadow instead */
+    tcg_gen_ld_i64(t, cpu_env, env_ofs(offsetof(ArchCPU, taint_split_ld)));
+    tcg_gen_xori_i64(l, t, SPLIT_VALID);
+    tcg_gen_movcond_i64(TCG_COND_NE, sh, t, tcg_constant_i64(0), l, sh);
+
+    /* A sign-extending load: the high bytes come from the top byte */
+    if ((mop & MO_SIGN) && size < 8) {
+        tcg_gen_extract_i64(t, sh, size - 1, 1);
+        tcg_gen_neg_i64(t, t);
+        tcg_gen_andi_i64(t, t, TAINT_SH_MASK & ~((1u << size) - 1));
+        tcg_gen_or_i64(sh, sh, t);
+    }
+    tcg_temp_free_i64(p);
+    tcg_temp_free_i64(t);
+    tcg_temp_free_i64(l);
+    tcg_temp_free_i64(mask);
+}
