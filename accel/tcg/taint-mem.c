@@ -51,16 +51,22 @@ static __thread RamCache ram_cache;
 
 static ram_addr_t ram_from_host_slow(uintptr_t host)
 {
+    uint32_t version = qatomic_read(&ram_list.version);
     RAMBlock *rb;
     ram_addr_t off;
 
+    /*
+     * The version first: a block list changed after it was read makes
+     * the cache stale at the next lookup.  Pairs with the smp_wmb()
+     * before ram_list.version++ (physmem.c).
+     */
+    smp_rmb();
     RCU_READ_LOCK_GUARD();
     rb = qemu_ram_block_from_host((void *)host, false, &off);
     if (!rb) {
         return RAM_ADDR_INVALID;
     }
-    ram_cache.version = qatomic_read(&ram_list.version);
-    smp_rmb();
+    ram_cache.version = version;
     ram_cache.host = (uintptr_t)rb->host;
     ram_cache.len = rb->max_length;
     ram_cache.offset = rb->offset;
