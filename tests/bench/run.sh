@@ -17,6 +17,9 @@
 #   stream  STREAM_MB (default 20) streamed from the host into a guest
 #           TCP service that checksums it (dirty data flowing; the
 #           checksum is compared with the host's)
+#   dirty   the guest gzips and checksums 16 MB it received over TCP
+#           (a CPU-bound job on dirty data; timed from the start of
+#           gzip to the checksum, which is compared with the host's)
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,7 +36,7 @@ while getopts "n:s:wh" opt; do
     n) runs=$OPTARG ;;
     s) stream_mb=$OPTARG ;;
     w) www=1 ;;
-    *) sed -n '2,19p' "$0"; exit 2 ;;
+    *) sed -n '2,22p' "$0"; exit 2 ;;
     esac
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench: -n wants a positive count" >&2; exit 2; }
@@ -54,6 +57,13 @@ trap cleanup EXIT
 
 head -c $((stream_mb * 1024 * 1024)) /dev/urandom > "$work/stream.bin"
 stream_sum=$(sha256sum "$work/stream.bin" | cut -d' ' -f1)
+# The dirty job's input: text-like (gzip has work to do), 16 MiB.
+awk 'BEGIN { for (i = 0; n < 16777216; i++) {
+        s = sprintf("line %d %d GET /index.html HTTP/1.1 Host: vg-%d.example\n",
+                    i, i * 7919 % 100003, i % 97)
+        printf "%s", s; n += length(s) } }' > "$work/dirty.bin"
+truncate -s $((16 * 1024 * 1024)) "$work/dirty.bin"
+dirty_sum=$(sha256sum "$work/dirty.bin" | cut -d' ' -f1)
 
 now_ns() { date +%s%N; }
 
@@ -69,10 +79,11 @@ wait_marker() {
     fi
 }
 
-# one_run BINARY ACCEL [OBJECT]: prints "boot cpu stream" in seconds
+# one_run BINARY ACCEL [OBJECT]: prints "boot cpu stream dirty" in seconds
 one_run() {
-    local port t0 t_ready t_cpu0 t_cpu1 t_s0 t_s1 obj=()
+    local port port2 t0 t_ready t_cpu0 t_cpu1 t_s0 t_s1 t_d0 t_d1 obj=()
     port=$(free_port tcp)
+    port2=$(free_port tcp)
     rm -f "$work/serial.log"
     [ -n "${3:-}" ] && obj=(-object "$3")
     t0=$(now_ns)
@@ -80,7 +91,7 @@ one_run() {
         -kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" \
         -append "console=ttyS0 norandmaps panic=-1 quiet vg.bench" \
         -serial "file:$work/serial.log" \
-        -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-10.0.2.15:5003" \
+        -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-10.0.2.15:5003,hostfwd=tcp:127.0.0.1:$port2-10.0.2.15:5004" \
         -device virtio-net-pci,netdev=n0,romfile= 2>>"$work/qemu.log" &
     pid=$!
     wait_marker VG-LINUX-READY 120
@@ -102,10 +113,24 @@ one_run() {
         echo "bench: the guest's checksum of the stream is wrong" >&2
         exit 1
     fi
+    wait_marker "VG-BENCH dirty-ready" 60
+    if ! timeout 600 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ \
+            "$work/dirty.bin" "$port2"; then
+        echo "bench: sending the dirty job's input failed" >&2
+        exit 1
+    fi
+    wait_marker "VG-BENCH dirty-start" 600
+    t_d0=$(now_ns)
+    wait_marker "VG-BENCH dirty-end" 600
+    t_d1=$(now_ns)
+    if ! grep -qa "VG-BENCH dirty-end $dirty_sum [1-9]" "$work/serial.log"; then
+        echo "bench: the guest's checksum of the dirty job's input is wrong" >&2
+        exit 1
+    fi
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
     awk -v a="$t0" -v b="$t_ready" -v c="$t_cpu0" -v d="$t_cpu1" \
-        -v e="$t_s0" -v f="$t_s1" \
-        'BEGIN { printf "%.3f %.3f %.3f\n", (b-a)/1e9, (d-c)/1e9, (f-e)/1e9 }'
+        -v e="$t_s0" -v f="$t_s1" -v g="$t_d0" -v h="$t_d1" \
+        'BEGIN { printf "%.3f %.3f %.3f %.3f\n", (b-a)/1e9, (d-c)/1e9, (f-e)/1e9, (h-g)/1e9 }'
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2 }'; }
@@ -127,14 +152,14 @@ for i in $(seq "$runs"); do
     for c in "${configs[@]}"; do
         IFS=: read -r name bin accel object <<< "$c"
         r=$(one_run "$bin" "$accel" "$object")
-        echo "  $name run $i: boot/cpu/stream s = $r" >&2
+        echo "  $name run $i: boot/cpu/stream/dirty s = $r" >&2
         echo "$r" >> "$work/$name.txt"
     done
 done
 
 printf '\n%-8s %10s %10s %10s %10s %10s\n' workload plain taint-off taint-on off/plain on/plain
 col=1
-for w in boot cpu stream; do
+for w in boot cpu stream dirty; do
     p=$(cut -d' ' -f$col "$work/plain.txt" | median)
     off=$(cut -d' ' -f$col "$work/taint-off.txt" | median)
     on=$(cut -d' ' -f$col "$work/taint-on.txt" | median)
@@ -145,7 +170,7 @@ done
 if [ -n "$www" ]; then
     printf '\n%-8s %10s %10s %10s %12s\n' workload plain www-off www-on www-on/off
     col=1
-    for w in boot cpu stream; do
+    for w in boot cpu stream dirty; do
         p=$(cut -d' ' -f$col "$work/plain.txt" | median)
         off=$(cut -d' ' -f$col "$work/www-off.txt" | median)
         on=$(cut -d' ' -f$col "$work/www-on.txt" | median)

@@ -127,7 +127,10 @@ echo "VG-LINUX-READY"
 
 # Benchmark workloads (tests/bench/run.sh passes "vg.bench"): a CPU-bound
 # job timed by the host between two serial markers, then a TCP sink on
-# port 5003 that checksums whatever the host streams into it.
+# port 5003 that checksums whatever the host streams into it, and one on
+# port 5004 that keeps what it receives in tmpfs, then gzips and
+# checksums it (the dirty CPU job: all of its input came from the
+# network), between two markers.
 case " $(cat /proc/cmdline) " in
 *" vg.bench "*)
     mount -t tmpfs tmpfs /tmp
@@ -148,6 +151,20 @@ case " $(cat /proc/cmdline) " in
             read -r sum _ </tmp/sum
             echo "VG-BENCH stream-sum $sum"
         done
+    ) &
+    (
+        nc -l -p 5004 >/tmp/dirty &
+        # 5004 = 0x138C
+        until grep -q ':138C [0-9A-F:]* 0A ' /proc/net/tcp /proc/net/tcp6; do
+            usleep 20000
+        done
+        echo "VG-BENCH dirty-ready"
+        wait $!
+        echo "VG-BENCH dirty-start"
+        gzip -c /tmp/dirty >/tmp/dirty.gz
+        sum=$(sha256sum /tmp/dirty)
+        echo "VG-BENCH dirty-end ${sum%% *} $(wc -c </tmp/dirty.gz)"
+        rm -f /tmp/dirty /tmp/dirty.gz
     ) &
     ;;
 esac
