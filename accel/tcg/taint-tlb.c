@@ -153,6 +153,9 @@ bool taint_tlb_gen_ld_begin(MemOpIdx oi)
     if ((mop & MO_BSWAP) == MO_BE || memop_size(mop) > 8) {
         return false;           /* movbe: the helper */
     }
+    if (memop_size(mop) == 1) {
+        return true;            /* never split */
+    }
     tcg_gen_st_i64(tcg_constant_i64(0), cpu_env,
                    env_ofs(offsetof(ArchCPU, taint_split_ld)));
     return true;
@@ -180,6 +183,14 @@ void taint_tlb_gen_ld(TCGv_i64 sh, TCGv_i64 addr, MemOpIdx oi)
     tcg_gen_shli_i64(t, addr, 2);
     tcg_gen_add_i64(p, p, t);
 
+    if (size == 1) {
+        /* Its label, if any, is byte 0's */
+        tcg_gen_ld32u_i64(l, pp, 0);
+        tcg_gen_setcondi_i64(TCG_COND_NE, mask, l, 0);
+        tcg_gen_shli_i64(l, l, 32);
+        tcg_gen_or_i64(sh, l, mask);
+        goto extend;
+    }
     /* Bit i of the mask: byte i's label is not 0 */
     for (unsigned i = 0; i < size; i++) {
         tcg_gen_ld32u_i64(l, pp, 4 * i);
@@ -203,6 +214,7 @@ void taint_tlb_gen_ld(TCGv_i64 sh, TCGv_i64 addr, MemOpIdx oi)
     tcg_gen_xori_i64(l, t, SPLIT_VALID);
     tcg_gen_movcond_i64(TCG_COND_NE, sh, t, tcg_constant_i64(0), l, sh);
 
+extend:
     /* A sign-extending load: the high bytes come from the top byte */
     if ((mop & MO_SIGN) && size < 8) {
         tcg_gen_extract_i64(t, sh, size - 1, 1);
