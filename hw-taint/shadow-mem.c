@@ -29,15 +29,6 @@ static uint64_t dirty_bytes;
  */
 static int lock_word;
 
-/* Called, outside the lock, after a page got its first dirty byte. */
-static void (*new_page_hook)(void);
-static bool page_created;       /* since the lock was taken */
-
-void taint_shadow_set_new_page_hook(void (*fn)(void))
-{
-    new_page_hook = fn;
-}
-
 /* Called under the lock when a label page comes or goes. */
 static void (*page_hook)(uint64_t ram_page, const TaintLabel *labels);
 
@@ -64,17 +55,11 @@ static void lock_shadow(void)
             }
         }
     }
-    page_created = false;
 }
 
 static void unlock_shadow(void)
 {
-    bool created = page_created;
-
     __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
-    if (created && new_page_hook) {
-        new_page_hook();
-    }
 }
 
 static TaintPage **slot(uint64_t addr, bool create)
@@ -113,7 +98,6 @@ static TaintPage *page_get_or_create(uint64_t addr)
     if (!*s) {
         __atomic_store_n(s, g_new0(TaintPage, 1), __ATOMIC_RELEASE);
         taint_shadow_ndirty_pages++;
-        page_created = true;
         if (page_hook) {
             page_hook(addr & ~(uint64_t)(TAINT_PAGE_SIZE - 1), (*s)->label);
         }

@@ -182,12 +182,6 @@ bool taint_shadow_retired(void);
 void taint_shadow_reclaim(void);
 
 /*
- * fn is called (from the thread that labelled, without the shadow's
- * lock) whenever a page gets its first dirty byte.
- */
-void taint_shadow_set_new_page_hook(void (*fn)(void));
-
-/*
  * fn is called, with the shadow's lock held, when the page at ram_page
  * gets a label page (labels) or loses it (labels NULL: it became clean,
  * or the shadow was reset): for those who keep pointers to label pages

@@ -17,7 +17,8 @@
  * it returns to clean mode.
  *
  * A page that becomes dirty (DMA from a NIC) while a vCPU is in clean
- * mode flushes that vCPU's TLB, so the page is refilled with TLB_TAINT.
+ * mode gets TLB_TAINT in that vCPU's TLB entries at once, under the
+ * shadow's lock, before the DMA completes (taint-tlb.c).
  */
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
@@ -172,18 +173,6 @@ bool taint_cpu_maybe_clean(CPUState *cpu)
     return true;
 }
 
-/* A page got its first dirty byte (from a device, or a dirty-mode CPU). */
-static void new_dirty_page(void)
-{
-    CPUState *cpu;
-
-    CPU_FOREACH(cpu) {
-        if (!dirty_mode(cpu)) {
-            tlb_flush(cpu);
-        }
-    }
-}
-
 static void taint_mode_reset(void *opaque)
 {
     CPUState *cpu;
@@ -195,7 +184,6 @@ static void taint_mode_reset(void *opaque)
 
 void taint_mode_init(void)
 {
-    taint_shadow_set_new_page_hook(new_dirty_page);
     taint_tlb_init();
     qemu_register_reset(taint_mode_reset, NULL);
 }

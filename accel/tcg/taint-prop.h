@@ -31,12 +31,13 @@ bool taint_cpu_maybe_clean(CPUState *cpu);
 
 /*
  * Labels for generated code (taint-tlb.c): QEMU fills a full TLB entry
- * for vaddr_page, which maps ram (RAM_ADDR_INVALID: not RAM); the slow
- * path splits a load in two.
+ * for vaddr_page, which maps ram (RAM_ADDR_INVALID: not RAM), under the
+ * TLB's lock (returns the entry's TLB_TAINT flag); the slow path splits
+ * a load in two.
  */
 void taint_tlb_init(void);
-void taint_tlb_fill(struct CPUTLBEntryFull *full, ram_addr_t ram,
-                    target_ulong vaddr_page);
+int taint_tlb_fill(CPUState *cpu, struct CPUTLBEntryFull *full,
+                   ram_addr_t ram, target_ulong vaddr_page);
 void taint_tlb_split_load(CPUArchState *env, target_ulong addr, MemOpIdx oi);
 /*
  * The shadow of the `size` (<= 8) bytes a load read, in value order, not

@@ -21,6 +21,10 @@
  * reads clean labels.  Labels are written before a DMA completes, so a
  * guest that sees the device's completion also sees the new pointer.
  *
+ * The same scan sets TLB_TAINT on the entries of a page that gets a
+ * label page, for a vCPU in clean mode (taint-mode.c): its next load
+ * there switches it to dirty mode, however soon after the DMA it comes.
+ *
  * The fast path leaves loads that cross a page to QEMU's slow path, which
  * splits them in two and reads the page after; it hands generated code
  * the whole load's shadow in X86CPU.taint_split_ld
@@ -55,8 +59,8 @@ static uintptr_t delta_for(const TaintLabel *labels, target_ulong vaddr_page)
            ((uintptr_t)vaddr_page << 2);
 }
 
-void taint_tlb_fill(CPUTLBEntryFull *full, ram_addr_t ram,
-                    target_ulong vaddr_page)
+int taint_tlb_fill(CPUState *cpu, CPUTLBEntryFull *full, ram_addr_t ram,
+                   target_ulong vaddr_page)
 {
     const TaintLabel *labels = NULL;
 
@@ -65,10 +69,11 @@ void taint_tlb_fill(CPUTLBEntryFull *full, ram_addr_t ram,
         labels = taint_shadow_page_labels(ram);
     }
     qatomic_set(&full->taint_delta, delta_for(labels, vaddr_page));
+    return labels ? taint_tlb_fill_flags(cpu, ram) : 0;
 }
 
 /* The guest page a TLB entry maps, or -1 if the entry is unused. */
-static target_ulong entry_page(const CPUTLBEntry *e)
+static target_ulong entry_page(CPUTLBEntry *e)
 {
     target_ulong a[3] = {
         qatomic_read(&e->addr_read), qatomic_read(&e->addr_write),
@@ -83,8 +88,14 @@ static target_ulong entry_page(const CPUTLBEntry *e)
     return -1;
 }
 
-static void point_entry(const CPUTLBEntry *e, CPUTLBEntryFull *full,
-                        ram_addr_t ram_page, const TaintLabel *labels)
+/*
+ * Point the entry at the labels of ram_page, if it maps that page; a
+ * clean-mode vCPU's loads and stores there must also take the slow path
+ * now (TLB_TAINT, see taint-mode.c), as a fill would have said.
+ */
+static void point_entry(CPUTLBEntry *e, CPUTLBEntryFull *full,
+                        ram_addr_t ram_page, const TaintLabel *labels,
+                        bool clean_mode)
 {
     target_ulong va;
 
@@ -92,8 +103,17 @@ static void point_entry(const CPUTLBEntry *e, CPUTLBEntryFull *full,
         return;
     }
     va = entry_page(e);
-    if (va != (target_ulong)-1 && va + full->xlat_section == ram_page) {
-        qatomic_set(&full->taint_delta, delta_for(labels, va));
+    if (va == (target_ulong)-1 || va + full->xlat_section != ram_page) {
+        return;
+    }
+    qatomic_set(&full->taint_delta, delta_for(labels, va));
+    if (labels && clean_mode) {
+        if (!(e->addr_read & TLB_INVALID_MASK)) {
+            qatomic_set(&e->addr_read, e->addr_read | TLB_TAINT);
+        }
+        if (!(e->addr_write & TLB_INVALID_MASK)) {
+            qatomic_set(&e->addr_write, e->addr_write | TLB_TAINT);
+        }
     }
 }
 
@@ -101,6 +121,7 @@ static void point_entries(CPUState *cpu, ram_addr_t ram_page,
                           const TaintLabel *labels)
 {
     CPUTLB *tlb = env_tlb(cpu->env_ptr);
+    bool clean_mode = !(qatomic_read(&cpu->tcg_cflags) & CF_TAINT);
 
     qemu_spin_lock(&tlb->c.lock);
     for (int m = 0; m < NB_MMU_MODES; m++) {
@@ -109,10 +130,11 @@ static void point_entries(CPUState *cpu, ram_addr_t ram_page,
 
         for (size_t i = 0; i < n; i++) {
             point_entry(&tlb->f[m].table[i], &d->fulltlb[i], ram_page,
-                        labels);
+                        labels, clean_mode);
         }
         for (size_t i = 0; i < CPU_VTLB_SIZE; i++) {
-            point_entry(&d->vtable[i], &d->vfulltlb[i], ram_page, labels);
+            point_entry(&d->vtable[i], &d->vfulltlb[i], ram_page, labels,
+                        clean_mode);
         }
     }
     qemu_spin_unlock(&tlb->c.lock);
