@@ -9,6 +9,7 @@
 #include "exec/memory.h"
 #include "hw-taint/taint.h"
 #include "hw-taint/input.h"
+#include "vigilante/event-log.h"
 
 TaintInfo *qmp_query_taint(Error **errp)
 {
@@ -19,6 +20,8 @@ TaintInfo *qmp_query_taint(Error **errp)
     info->dirty_pages = taint_shadow_dirty_pages();
     info->input_events = hw_taint_input_events();
     info->input_bytes = hw_taint_input_bytes();
+    info->shadow_bytes = taint_shadow_bytes();
+    info->event_log_bytes = vigilante_event_log_bytes();
     if (hw_taint_on) {
         uint64_t ns;
 

@@ -17,6 +17,7 @@
 TaintPage **taint_shadow_directory[TAINT_DIR_L1_SIZE];
 uint64_t taint_shadow_ndirty_pages;
 static TaintPage *retired;      /* unlinked clean pages, not yet freed */
+static uint64_t nretired, ndirectories;
 static uint64_t dirty_bytes;
 
 /*
@@ -79,6 +80,7 @@ static TaintPage **slot(uint64_t addr, bool create)
             return NULL;
         }
         dir = g_new0(TaintPage *, L2_SIZE);
+        ndirectories++;
         __atomic_store_n(&taint_shadow_directory[l1], dir, __ATOMIC_RELEASE);
     }
     return &dir[pfn & (L2_SIZE - 1)];
@@ -114,6 +116,7 @@ static void page_release_if_clean(uint64_t addr)
         __atomic_store_n(s, NULL, __ATOMIC_RELEASE);
         p->next_retired = retired;
         retired = p;
+        nretired++;
         taint_shadow_ndirty_pages--;
         if (page_hook) {
             page_hook(addr & ~(uint64_t)(TAINT_PAGE_SIZE - 1), NULL);
@@ -309,6 +312,7 @@ void taint_shadow_reclaim(void)
     lock_shadow();
     p = retired;
     retired = NULL;
+    nretired = 0;
     unlock_shadow();
     while (p) {
         TaintPage *next = p->next_retired;
@@ -359,6 +363,12 @@ uint64_t taint_shadow_dirty_pages(void)
     return taint_shadow_ndirty_pages;
 }
 
+uint64_t taint_shadow_bytes(void)
+{
+    return (taint_shadow_ndirty_pages + nretired) * sizeof(TaintPage) +
+           ndirectories * L2_SIZE * sizeof(TaintPage *);
+}
+
 void taint_shadow_reset(void)
 {
     lock_shadow();
@@ -376,6 +386,8 @@ void taint_shadow_reset(void)
         g_free(taint_shadow_directory[i]);
         taint_shadow_directory[i] = NULL;
     }
+    ndirectories = 0;
+    nretired = 0;
     dirty_bytes = 0;
     taint_shadow_ndirty_pages = 0;
     while (retired) {

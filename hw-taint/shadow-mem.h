@@ -167,6 +167,8 @@ static inline bool taint_shadow_relabel(uint64_t addr, unsigned n,
 
 uint64_t taint_shadow_dirty_bytes(void);
 uint64_t taint_shadow_dirty_pages(void);
+/* Host memory held: label pages (also retired ones) and directories. */
+uint64_t taint_shadow_bytes(void);
 
 /* Clean everything and free all label pages. */
 void taint_shadow_reset(void);

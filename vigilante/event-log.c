@@ -21,6 +21,8 @@ typedef VigilanteLoggedFrame LoggedFrame;
 static LoggedFrame *frames;
 static uint32_t capacity;
 static uint64_t nlogged;
+static uint64_t held_bytes;     /* of the frames in the ring */
+static uint64_t ndests;         /* destinations recorded */
 
 /*
  * Where each of the last DEST_RING input events went, kept after its
@@ -47,6 +49,7 @@ static void record_dest(uint64_t event, const uint8_t *data, size_t len)
     }
     dests[event % DEST_RING].event = event;
     dests[event % DEST_RING].dest = d;
+    ndests++;
     if (d.transport) {
         vigilante_exec_services_note(event, &d);
     }
@@ -67,12 +70,14 @@ static void record_frame(uint64_t event, const char *nic,
         return;
     }
     f = &frames[nlogged % capacity];
+    held_bytes -= f->data ? f->len : 0;
     g_free(f->data);
     f->event = event;
     f->time_us = g_get_real_time();
     g_strlcpy(f->nic, nic ? nic : "", sizeof(f->nic));
     f->len = len;
     f->data = g_malloc(f->len);
+    held_bytes += f->len;
     iov_to_buf(iov, iovcnt, 0, f->data, f->len);
     record_dest(event, f->data, f->len);
     nlogged++;
@@ -88,6 +93,7 @@ void vigilante_event_log_start(uint32_t n)
     frames = n ? g_new0(LoggedFrame, n) : NULL;
     capacity = n;
     nlogged = 0;
+    held_bytes = 0;
     if (!dests) {
         dests = g_malloc0(sizeof(*dests) * DEST_RING);
     }
@@ -101,6 +107,14 @@ bool vigilante_event_dest(uint64_t event, VigilanteFrameDest *out)
     }
     *out = dests[event % DEST_RING].dest;
     return true;
+}
+
+uint64_t vigilante_event_log_bytes(void)
+{
+    /* Arrays are zeroed allocations: only entries used take memory. */
+    return held_bytes +
+           MIN(nlogged, (uint64_t)capacity) * sizeof(LoggedFrame) +
+           (dests ? MIN(ndests, (uint64_t)DEST_RING) * sizeof(*dests) : 0);
 }
 
 bool vigilante_event_log_active(void)

@@ -29,6 +29,9 @@ typedef struct VigilanteFrameDest {
  */
 bool vigilante_event_dest(uint64_t event, VigilanteFrameDest *out);
 
+/* Host memory the log holds (frames, their records, destinations). */
+uint64_t vigilante_event_log_bytes(void);
+
 /* Is the log recording? */
 bool vigilante_event_log_active(void);
 

@@ -33,7 +33,7 @@ typedef struct {
 
 typedef struct {
     gboolean enabled;
-    guint64 dirty_bytes, dirty_pages, events, input_bytes;
+    guint64 dirty_bytes, dirty_pages, events, input_bytes, shadow_bytes;
 } TaintInfo;
 
 static TaintInfo query_taint(Fixture *f)
@@ -49,6 +49,7 @@ static TaintInfo query_taint(Fixture *f)
     g_assert_true(vg_qmp_get_uint(reply, "dirty-pages", &ti.dirty_pages));
     g_assert_true(vg_qmp_get_uint(reply, "input-events", &ti.events));
     g_assert_true(vg_qmp_get_uint(reply, "input-bytes", &ti.input_bytes));
+    g_assert_true(vg_qmp_get_uint(reply, "shadow-bytes", &ti.shadow_bytes));
     return ti;
 }
 
@@ -113,6 +114,9 @@ static void test_frames_labelled(Fixture *f, gconstpointer data)
      * guest's copies of it are dirty too, through propagation). */
     g_assert_cmpuint(after.dirty_bytes, >=, frame);
     g_assert_cmpuint(after.dirty_pages, >=, 1);
+    /* A 16 KiB label page per dirty page at least, and the directory. */
+    g_assert_cmpuint(after.shadow_bytes, >=,
+                     after.dirty_pages * 16384 + (2u << 20));
 }
 
 static int count_of(const char *haystack, const char *needle)
@@ -187,6 +191,7 @@ static void test_taint_off(Fixture *f, gconstpointer data)
     g_assert_cmpuint(ti.input_bytes, ==, 0);
     g_assert_cmpuint(ti.dirty_bytes, ==, 0);
     g_assert_cmpuint(ti.dirty_pages, ==, 0);
+    g_assert_cmpuint(ti.shadow_bytes, ==, 0);
 }
 
 int main(int argc, char **argv)
