@@ -23,3 +23,9 @@ wait_log() {
         sleep 0.01
     done
 }
+
+# send_tcp FILE PORT: send FILE's bytes over a TCP connection to
+# 127.0.0.1:PORT (a guest service behind a forward) within 600 s.
+send_tcp() {
+    timeout 600 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$1" "$2"
+}

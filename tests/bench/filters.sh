@@ -128,8 +128,7 @@ one_run() {
     fi
     wait_marker "VG-BENCH stream-ready" 600
     t_s0=$(now_ns)
-    if ! timeout 600 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ \
-            "$work/stream.bin" "$port"; then
+    if ! send_tcp "$work/stream.bin" "$port"; then
         echo "filters.sh: streaming into the guest failed" >&2
         exit 1
     fi

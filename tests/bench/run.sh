@@ -102,8 +102,7 @@ one_run() {
     t_cpu1=$(now_ns)
     wait_marker "VG-BENCH stream-ready" 60
     t_s0=$(now_ns)
-    if ! timeout 600 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ \
-            "$work/stream.bin" "$port"; then
+    if ! send_tcp "$work/stream.bin" "$port"; then
         echo "bench: streaming into the guest failed" >&2
         exit 1
     fi
@@ -114,8 +113,7 @@ one_run() {
         exit 1
     fi
     wait_marker "VG-BENCH dirty-ready" 60
-    if ! timeout 600 bash -c 'cat "$1" > "/dev/tcp/127.0.0.1/$2"' _ \
-            "$work/dirty.bin" "$port2"; then
+    if ! send_tcp "$work/dirty.bin" "$port2"; then
         echo "bench: sending the dirty job's input failed" >&2
         exit 1
     fi
