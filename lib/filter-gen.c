@@ -1948,25 +1948,8 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
 /* The benign messages of the profile for this filter's scope. */
 static GPtrArray *benign_messages(const VgProfile *p, const VfFilter *f)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
-    g_autofree char *prefix = g_strdup_printf("%s-%u-",
-                                              vf_transport_name(f->transport),
-                                              f->port);
-    g_autoptr(GDir) d = p->benign ? g_dir_open(p->benign, 0, NULL) : NULL;
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *path = g_build_filename(p->benign, name, NULL);
-        char *data;
-        gsize n;
-
-        if (g_str_has_prefix(name, prefix) &&
-            g_file_get_contents(path, &data, &n, NULL)) {
-            g_ptr_array_add(out, g_bytes_new_take(data, n));
-        }
-    }
-    return out;
+    return vg_profile_benign_messages(p, vf_transport_name(f->transport),
+                                      f->port);
 }
 
 static bool check_benign(VgGenResult *r, const VgProfile *p, VfFilter *f,

@@ -331,3 +331,25 @@ char *vg_profile_digest_hex(const VgProfile *p)
     }
     return g_string_free(s, FALSE);
 }
+
+GPtrArray *vg_profile_benign_messages(const VgProfile *p,
+                                      const char *transport, unsigned port)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    g_autofree char *prefix = g_strdup_printf("%s-%u-", transport, port);
+    g_autoptr(GDir) d = p->benign ? g_dir_open(p->benign, 0, NULL) : NULL;
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(p->benign, name, NULL);
+        char *data;
+        gsize n;
+
+        if (g_str_has_prefix(name, prefix) &&
+            g_file_get_contents(path, &data, &n, NULL)) {
+            g_ptr_array_add(out, g_bytes_new_take(data, n));
+        }
+    }
+    return out;
+}

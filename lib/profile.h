@@ -51,6 +51,13 @@ typedef struct {
     uint8_t digest[32];         /* SHA-256 of kernel, initrd, disk */
 } VgProfile;
 
+/*
+ * The profile's benign messages for one port ("udp" or "tcp"), as
+ * GBytes, in directory order; an empty array without a benign key.
+ */
+GPtrArray *vg_profile_benign_messages(const VgProfile *p,
+                                      const char *transport, unsigned port);
+
 /* Load and check a profile; relative paths are relative to its file. */
 VgProfile *vg_profile_load(const char *path, GError **errp);
 void vg_profile_free(VgProfile *p);

@@ -85,33 +85,15 @@ static bool exchange(unsigned port, GBytes *msg, unsigned timeout_ms)
 /* The profile's benign messages for its first TCP port (*index). */
 static GPtrArray *benign_messages(const VgProfile *p, unsigned *index)
 {
-    GPtrArray *msgs = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
-    g_autoptr(GDir) dir = NULL;
-    g_autofree char *prefix = NULL;
-    const char *name;
-
     for (guint i = 0; i < p->ports->len; i++) {
-        if (!strcmp(g_array_index(p->ports, VgProfilePort, i).transport,
-                    "tcp")) {
-            *index = i;
-            prefix = g_strdup_printf("tcp-%u-", g_array_index(
-                p->ports, VgProfilePort, i).port);
-            break;
-        }
-    }
-    dir = prefix && p->benign ? g_dir_open(p->benign, 0, NULL) : NULL;
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *path = g_build_filename(p->benign, name, NULL);
-        char *data;
-        gsize len;
+        const VgProfilePort *pp = &g_array_index(p->ports, VgProfilePort, i);
 
-        if (g_str_has_prefix(name, prefix) &&
-            g_file_get_contents(path, &data, &len, NULL)) {
-            g_ptr_array_add(msgs, g_bytes_new_take(data, len));
+        if (!strcmp(pp->transport, "tcp")) {
+            *index = i;
+            return vg_profile_benign_messages(p, "tcp", pp->port);
         }
     }
-    return msgs;
+    return g_ptr_array_new();
 }
 
 /*

@@ -155,6 +155,44 @@ static void test_bad_exec_services(void)
     }
 }
 
+/* [service] benign: one port's messages, by file-name prefix. */
+static void test_benign_messages(void)
+{
+    static const char *const files[] = {
+        "udp-53-00", "udp-53-01", "tcp-53-00", "udp-530-00", "notes.txt",
+    };
+    g_autofree char *bdir = g_build_filename(dir, "benign", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VgProfile) p = NULL;
+    g_autoptr(GPtrArray) udp53 = NULL, tcp53 = NULL, udp530 = NULL;
+    g_autoptr(GPtrArray) tcp80 = NULL;
+
+    g_assert_cmpint(g_mkdir(bdir, 0700), ==, 0);
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *f = g_build_filename(bdir, files[i], NULL);
+
+        g_assert_true(g_file_set_contents(f, files[i], -1, NULL));
+    }
+    p = load("ports=udp:53;tcp:53;udp:530\nbenign=benign", &err);
+    g_assert_no_error(err);
+    udp53 = vg_profile_benign_messages(p, "udp", 53);
+    tcp53 = vg_profile_benign_messages(p, "tcp", 53);
+    udp530 = vg_profile_benign_messages(p, "udp", 530);
+    tcp80 = vg_profile_benign_messages(p, "tcp", 80);
+    g_assert_cmpuint(udp53->len, ==, 2);
+    g_assert_cmpuint(tcp53->len, ==, 1);
+    g_assert_cmpuint(udp530->len, ==, 1);
+    g_assert_cmpuint(tcp80->len, ==, 0);
+    g_assert_cmpuint(g_bytes_get_size(tcp53->pdata[0]), ==,
+                     strlen("tcp-53-00"));
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *f = g_build_filename(bdir, files[i], NULL);
+
+        g_unlink(f);
+    }
+    g_rmdir(bdir);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -166,6 +204,7 @@ int main(int argc, char **argv)
     g_test_add_func("/profile/no-exec-services", test_no_exec_services);
     g_test_add_func("/profile/bad-exec-services", test_bad_exec_services);
     g_test_add_func("/profile/taint-kernel", test_taint_kernel);
+    g_test_add_func("/profile/benign-messages", test_benign_messages);
     ret = g_test_run();
     {
         g_autofree char *k = g_build_filename(dir, "kernel", NULL);
