@@ -5,7 +5,8 @@
 #   make check    build, then run the unit and functional tests and the
 #                 short false-alarm soak on a stock Debian guest
 #   make demo     the main job on the embedded defaults
-#   make bench    benchmarks against Debian's QEMU (not tests)
+#   make bench    benchmarks against Debian's QEMU, and honeyfarm density
+#                 (not tests)
 
 SRC := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 BUILD := $(SRC)/build
@@ -86,6 +87,8 @@ demo: all
 bench: all $(BUILD)/guests/linux/.stamp
 	$(SRC)/tests/bench/run.sh
 	$(SRC)/tests/bench/filters.sh
+	$(BUILD)/host/tests/bench/bench-density $(BUILD)/qemu-system-x86_64 \
+	    $(SRC)/profiles/linux-services.profile 8 1000
 
 clean:
 	-$(NINJA) -C $(BUILD)/qemu clean
