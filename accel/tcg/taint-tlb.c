@@ -126,7 +126,9 @@ static void point_entries(CPUState *cpu, ram_addr_t ram_page,
     qemu_spin_lock(&tlb->c.lock);
     for (int m = 0; m < NB_MMU_MODES; m++) {
         CPUTLBDesc *d = &tlb->d[m];
-        size_t n = (tlb->f[m].mask >> CPU_TLB_ENTRY_BITS) + 1;
+        /* A table with no valid entry (most MMU indexes) is skipped. */
+        size_t n = d->n_used_entries ? (tlb->f[m].mask >>
+                                        CPU_TLB_ENTRY_BITS) + 1 : 0;
 
         for (size_t i = 0; i < n; i++) {
             point_entry(&tlb->f[m].table[i], &d->fulltlb[i], ram_page,
