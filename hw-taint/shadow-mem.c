@@ -86,13 +86,6 @@ static TaintPage **slot(uint64_t addr, bool create)
     return &dir[pfn & (L2_SIZE - 1)];
 }
 
-static TaintPage *page_get(uint64_t addr)
-{
-    TaintPage **s = slot(addr, false);
-
-    return s ? __atomic_load_n(s, __ATOMIC_ACQUIRE) : NULL;
-}
-
 static TaintPage *page_get_or_create(uint64_t addr)
 {
     TaintPage **s = slot(addr, true);
@@ -147,7 +140,7 @@ static void set_range(uint64_t addr, uint64_t len, TaintLabel first,
         TaintPage *p;
 
         if (first == 0) {
-            p = page_get(addr);
+            p = taint_shadow_page(addr);
             if (p) {
                 for (unsigned i = 0; i < n; i++) {
                     put(p, off + i, 0);
@@ -189,7 +182,7 @@ void taint_shadow_fill(uint64_t addr, uint64_t len, TaintLabel label)
 static void write_page(uint64_t addr, uint64_t n, const TaintLabel *labels)
 {
     unsigned off = addr & (TAINT_PAGE_SIZE - 1);
-    TaintPage *p = page_get(addr);
+    TaintPage *p = taint_shadow_page(addr);
     bool any = false;
 
     for (uint64_t i = 0; i < n; i++) {
@@ -222,7 +215,7 @@ static bool write_changes_nothing(uint64_t addr, uint64_t len,
     while (len) {
         unsigned off = addr & (TAINT_PAGE_SIZE - 1);
         uint64_t n = MIN(len, (uint64_t)TAINT_PAGE_SIZE - off);
-        TaintPage *p = page_get(addr);
+        TaintPage *p = taint_shadow_page(addr);
 
         if (p) {
             if (memcmp(&p->label[off], labels, n * sizeof(*labels))) {
@@ -262,7 +255,7 @@ void taint_shadow_write(uint64_t addr, uint64_t len, const TaintLabel *labels)
 
 TaintLabel taint_shadow_get(uint64_t addr)
 {
-    TaintPage *p = page_get(addr);
+    TaintPage *p = taint_shadow_page(addr);
 
     return p ? p->label[addr & (TAINT_PAGE_SIZE - 1)] : 0;
 }
@@ -274,7 +267,7 @@ static uint64_t read_range(uint64_t addr, uint64_t len, TaintLabel *out)
     while (len) {
         unsigned off = addr & (TAINT_PAGE_SIZE - 1);
         uint64_t n = MIN(len, (uint64_t)TAINT_PAGE_SIZE - off);
-        TaintPage *p = page_get(addr);
+        TaintPage *p = taint_shadow_page(addr);
 
         if (p) {
             for (unsigned i = 0; i < n; i++) {

@@ -137,34 +137,6 @@ static inline bool taint_shadow_any(void)
                            __ATOMIC_RELAXED) != 0;
 }
 
-/*
- * Relabel bytes of the page at addr that stay dirty (every old and new
- * label non-zero) or stay clean, without the lock: no counter changes
- * and no page comes or goes.  False, with nothing written, when some
- * byte would change between clean and dirty, or the page is clean: then
- * use taint_shadow_write().  n bytes within one page.  A DMA write to
- * the same bytes at the same time is a guest race; either may win.
- */
-static inline bool taint_shadow_relabel(uint64_t addr, unsigned n,
-                                        const TaintLabel *labels)
-{
-    unsigned off = addr & (TAINT_PAGE_SIZE - 1);
-    TaintPage *p = taint_shadow_page(addr);
-
-    if (!p) {
-        return false;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        if ((p->label[off + i] != 0) != (labels[i] != 0)) {
-            return false;
-        }
-    }
-    for (unsigned i = 0; i < n; i++) {
-        __atomic_store_n(&p->label[off + i], labels[i], __ATOMIC_RELAXED);
-    }
-    return true;
-}
-
 uint64_t taint_shadow_dirty_bytes(void);
 uint64_t taint_shadow_dirty_pages(void);
 /* Host memory held: label pages (also retired ones) and directories. */

@@ -194,40 +194,6 @@ static inline bool in_one_page(target_ulong addr, unsigned size)
 }
 
 /*
- * taint_sh_from_labels() straight from a label page, in one pass: the
- * hot path of loads, most of which read dirty bytes while data flows.
- */
-static inline QEMU_ALWAYS_INLINE
-uint64_t sh_of_labels_n(const TaintLabel *pl, unsigned size)
-{
-    unsigned mask = 0, first;
-
-    for (unsigned i = 0; i < size; i++) {
-        mask |= (pl[i] != 0) << i;
-    }
-    if (!mask) {
-        return 0;
-    }
-    first = ctz32(mask);
-    return (uint64_t)(TaintLabel)(pl[first] - first) << 32 | mask;
-}
-
-/* The same, unrolled for each access size. */
-static inline uint64_t sh_of_page_labels(const TaintLabel *pl, unsigned size)
-{
-    switch (size) {
-    case 1:
-        return sh_of_labels_n(pl, 1);
-    case 2:
-        return sh_of_labels_n(pl, 2);
-    case 4:
-        return sh_of_labels_n(pl, 4);
-    default:
-        return sh_of_labels_n(pl, 8);
-    }
-}
-
-/*
  * The shadow of a load that crosses a page or is byte-swapped (the
  * general case).
  */
@@ -243,6 +209,10 @@ uint64_t taint_mem_load_shadow(CPUArchState *env, uint64_t addr,
     return taint_sh_from_labels(l, size);
 }
 
+/*
+ * Generated code builds most loads' shadows itself (taint-tlb.c); this
+ * helper is for those it leaves: byte-swapped loads (movbe).
+ */
 uint64_t HELPER(taint_ld)(CPUArchState *env, uint64_t addr, uint32_t oi)
 {
     MemOp mop = get_memop(oi);
@@ -252,17 +222,7 @@ uint64_t HELPER(taint_ld)(CPUArchState *env, uint64_t addr, uint32_t oi)
     if (!taint_shadow_any()) {
         return 0;
     }
-    if (likely(in_one_page(addr, size) && (mop & MO_BSWAP) != MO_BE)) {
-        const TaintLabel *pl = page_access_labels(env, addr, MMU_DATA_LOAD,
-                                                  get_mmuidx(oi));
-
-        if (!pl) {
-            return 0;
-        }
-        sh = sh_of_page_labels(pl, size);
-    } else {
-        sh = taint_mem_load_shadow(env, addr, oi);
-    }
+    sh = taint_mem_load_shadow(env, addr, oi);
     /* A sign-extending load: the high bytes come from the top byte. */
     if ((mop & MO_SIGN) && size < 8 && (sh >> (size - 1) & 1)) {
         sh |= TAINT_SH_MASK & ~((1u << size) - 1);
@@ -311,8 +271,10 @@ static bool store_placed(CPUArchState *env, uint64_t addr, uint64_t addr_sh,
 }
 
 /*
- * Relabel the bytes of a store in their label page, without the lock, if
- * none changes between clean and dirty (see taint_shadow_relabel()).
+ * Relabel the bytes of a store in their label page, without the shadow's
+ * lock, if none changes between clean and dirty: no counter changes and
+ * no page comes or goes.  A DMA to the same bytes at the same moment is
+ * a guest race; either may win.
  */
 static inline bool st_relabel(TaintLabel *pl, uint64_t sh, unsigned size)
 {

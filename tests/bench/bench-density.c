@@ -147,14 +147,15 @@ static guint64 mem_available(void)
     return g_ascii_strtoull(m + strlen("MemAvailable:"), NULL, 10) * 1024;
 }
 
-static guint64 taint_field(VgProfileVm *vm, const char *key)
+/* Shadow and event-log memory, from one query-taint. */
+static void taint_memory(VgProfileVm *vm, Honeypot *h)
 {
     g_autofree char *reply = vg_qmp_command(
         vm->qmp, "{\"execute\": \"query-taint\"}", 5000);
-    guint64 v = 0;
 
-    vg_qmp_get_uint(reply, key, &v);
-    return v;
+    h->shadow = h->log = 0;
+    vg_qmp_get_uint(reply, "shadow-bytes", &h->shadow);
+    vg_qmp_get_uint(reply, "event-log-bytes", &h->log);
 }
 
 int main(int argc, char **argv)
@@ -278,8 +279,7 @@ int main(int argc, char **argv)
             double ready = (h->ready_us - h->started_us) / 1e6;
 
             resident(vg_vm_pid(h->vm->emu), (guint64)p->memory_mib << 20, h);
-            h->shadow = taint_field(h->vm, "shadow-bytes");
-            h->log = taint_field(h->vm, "event-log-bytes");
+            taint_memory(h->vm, h);
             known = h->ram + h->tb + h->shadow + h->log;
             printf("%-4u %8.2f %8.2f %5u/%-3u %8.1f %8.1f %8.1f %8.1f %8.1f "
                    "%8.1f\n", i, (h->restored_us - h->started_us) / 1e6,
