@@ -108,6 +108,9 @@ static bool make_overlay(const VgProfile *p, const char *path, GError **errp)
     return true;
 }
 
+#define SNAPSHOT_SETTLE_MS 300
+#define SNAPSHOT_SETTLE_MAX_MS 1500
+
 bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
                       GError **errp)
 {
@@ -148,6 +151,15 @@ bool vg_snapshot_make(const VgProfile *p, const char *qemu, double *secs,
                     p->ready_timeout_s);
         return false;
     }
+    /*
+     * The snapshot of a guest that has settled: what it still did after
+     * the marker (the rest of a boot script) every restored VM would do
+     * again, in an emulator with no code translated yet (about 200 ms of
+     * CPU per restore of the Linux guest).  A guest that never settles
+     * is taken as it is after SNAPSHOT_SETTLE_MAX_MS.
+     */
+    vg_process_wait_quiet(vg_vm_pid(vm->emu), SNAPSHOT_SETTLE_MS,
+                          SNAPSHOT_SETTLE_MAX_MS);
     tmp = g_strdup_printf("%s.tmp", p->snapshot);
     {
         g_autofree char *quoted = g_shell_quote(tmp);

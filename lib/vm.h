@@ -10,6 +10,7 @@
 #define VIGILANTE_VM_H
 
 #include <glib.h>
+#include <stdbool.h>
 
 G_BEGIN_DECLS
 
@@ -60,6 +61,12 @@ GPid vg_vm_pid(VgVm *vm);
  * it cannot be read.
  */
 guint64 vg_process_busy_ns(GPid pid);
+
+/*
+ * Wait until process @pid has been busy (as above) under a tenth of the
+ * time for @window_ms; false if it was not within @timeout_ms or is gone.
+ */
+bool vg_process_wait_quiet(GPid pid, unsigned window_ms, unsigned timeout_ms);
 
 /* Raw wait status once the emulator has exited, else -1. */
 int vg_vm_exit_status(VgVm *vm);
