@@ -22,6 +22,8 @@ typedef struct VgProfileVm {
     char *work, *sock, *log;
     GArray *host_ports;         /* unsigned, per profile port */
     bool ready;                 /* the verifier's: restored and paused */
+    bool checkpointed;          /* the verifier's: can be rewound */
+    bool lent;                  /* the verifier's: counted as in use */
 } VgProfileVm;
 
 typedef struct {

@@ -422,6 +422,11 @@ VgQmp *vg_qmp_connect(const char *socket_path, guint timeout_ms,
     return g_steal_pointer(&qmp);
 }
 
+void vg_qmp_drop_events(VgQmp *qmp)
+{
+    g_queue_clear_full(&qmp->events, (GDestroyNotify)msg_free);
+}
+
 void vg_qmp_close(VgQmp *qmp)
 {
     if (!qmp) {

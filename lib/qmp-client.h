@@ -65,6 +65,8 @@ JsonNode *vg_qmp_next_event(VgQmp *qmp, const char *name, guint timeout_ms);
 char *vg_qmp_command(VgQmp *qmp, const char *json, guint timeout_ms);
 char *vg_qmp_wait_event(VgQmp *qmp, const char *name, guint timeout_ms);
 
+/* Forget the events read so far and not yet waited for. */
+void vg_qmp_drop_events(VgQmp *qmp);
 void vg_qmp_close(VgQmp *qmp);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgQmp, vg_qmp_close)
 

@@ -11,6 +11,7 @@
 #include "sca-verify.h"
 
 #include <math.h>
+
 #include <string.h>
 
 #include "json-views.h"
@@ -72,7 +73,10 @@ static VgVerdict verdict(VgVerdictKind kind, const char *fmt, ...)
 struct VgVerifier {
     const VgProfile *profile;
     char *qemu;
+    GMutex lock;                /* spares and in_use, for batches */
     GQueue spares;              /* VgProfileVm restoring or restored */
+    bool rewind;                /* VMs rewound after replays, kept */
+    unsigned in_use;            /* VMs lent to verifications */
     unsigned want_spares;       /* kept restoring (default 1) */
     unsigned settle_ms;         /* vg_replay()'s: 0 waits out the timeout */
 };
@@ -120,10 +124,14 @@ static bool precheck(const VgProfile *p, const Sca *sca,
     return true;
 }
 
-/* Start restoring spares until the verifier has as many as it wants. */
+/*
+ * Start restoring spares until the verifier has as many as it wants
+ * (rewinding, those in use count: they come back).  With the lock held.
+ */
 static void top_up(VgVerifier *pool)
 {
-    while (g_queue_get_length(&pool->spares) < pool->want_spares) {
+    while (g_queue_get_length(&pool->spares) +
+           (pool->rewind ? pool->in_use : 0) < pool->want_spares) {
         VgProfileVm *vm = vg_snapshot_vm_spawn(pool->profile, pool->qemu,
                                                NULL);
 
@@ -134,30 +142,120 @@ static void top_up(VgVerifier *pool)
     }
 }
 
-/* A restored VM: the verifier's oldest spare (more start), or a new one. */
-static VgProfileVm *restored_vm(VgVerifier *pool, const VgProfile *p,
-                                const char *qemu, GError **errp)
+/* Count @vm as in use (once). */
+static void lend(VgVerifier *pool, VgProfileVm *vm)
 {
-    g_autoptr(VgProfileVm) vm = NULL;
+    g_mutex_lock(&pool->lock);
+    if (!vm->lent) {
+        vm->lent = true;
+        pool->in_use++;
+    }
+    g_mutex_unlock(&pool->lock);
+}
 
-    if (pool) {
-        vm = g_queue_pop_head(&pool->spares);
-        if (vm && !vg_snapshot_vm_restored(vm, p, NULL)) {
-            /* The spare died (e.g. lost a port race): start afresh. */
-            g_clear_pointer(&vm, vg_profile_vm_free);
-        }
+/*
+ * The verifier's oldest spare (more start restoring), or NULL.  On the
+ * main thread only: spares are spawned there, since a VM dies with the
+ * thread that spawned it (PR_SET_PDEATHSIG follows the thread).
+ */
+static VgProfileVm *take_spare(VgVerifier *pool)
+{
+    VgProfileVm *vm;
+
+    g_mutex_lock(&pool->lock);
+    vm = g_queue_pop_head(&pool->spares);
+    if (vm) {
+        vm->lent = true;
+        pool->in_use++;
     }
-    if (!vm) {
-        vm = vg_snapshot_vm_spawn(p, qemu, errp);
+    /* The next verifications' VMs restore while this one runs. */
+    top_up(pool);
+    g_mutex_unlock(&pool->lock);
+    return vm;
+}
+
+/* A VM lent for a verification, at its end: freed unless given back. */
+typedef struct {
+    VgVerifier *pool;
+    VgProfileVm *vm;
+} Lease;
+
+static void lease_end(Lease *l)
+{
+    if (!l->vm) {
+        return;
     }
-    if (pool) {
-        /* The next verifications' VMs restore while this one runs. */
-        top_up(pool);
+    if (l->pool && l->vm->lent) {
+        g_mutex_lock(&l->pool->lock);
+        l->pool->in_use--;
+        g_mutex_unlock(&l->pool->lock);
     }
-    if (!vm || !vg_snapshot_vm_restored(vm, p, errp)) {
+    g_clear_pointer(&l->vm, vg_profile_vm_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Lease, lease_end)
+
+/*
+ * A rewinding verifier's VM after its replay: stopped, rewound to its
+ * checkpoint (events of the replay dropped: a trap that fired late must
+ * not count for the next) and put first in line.  Else lease_end()
+ * frees it.
+ */
+static void give_back(Lease *l)
+{
+    VgProfileVm *vm = l->vm;
+
+    if (!l->pool || !l->pool->rewind || !vm || !vm->checkpointed ||
+        !vg_vm_running(vm->emu) ||
+        !vg_profile_vm_run(vm, "stop", NULL, NULL) ||
+        !vg_profile_vm_run(vm, "vigilante-rewind", NULL, NULL)) {
+        return;
+    }
+    vg_qmp_drop_events(vm->qmp);
+    g_mutex_lock(&l->pool->lock);
+    if (vm->lent) {
+        l->pool->in_use--;
+        vm->lent = false;
+    }
+    g_queue_push_head(&l->pool->spares, vm);
+    g_mutex_unlock(&l->pool->lock);
+    l->vm = NULL;
+}
+
+/*
+ * A restored VM: *given (a batch's thread: the spare taken for it on the
+ * main thread, or none), else the verifier's oldest spare, or a new one.
+ * A rewinding verifier checkpoints it before its first replay.
+ */
+static VgProfileVm *restored_vm(VgVerifier *pool, const VgProfile *p,
+                                const char *qemu, VgProfileVm **given,
+                                GError **errp)
+{
+    g_auto(Lease) l = { pool, NULL };
+
+    if (given) {
+        l.vm = g_steal_pointer(given);
+    } else if (pool) {
+        l.vm = take_spare(pool);
+    }
+    if (l.vm && (!vg_snapshot_vm_restored(l.vm, p, NULL) ||
+                 !vg_vm_running(l.vm->emu))) {
+        /* The spare died (e.g. lost a port race): start afresh. */
+        lease_end(&l);
+    }
+    if (!l.vm) {
+        l.vm = vg_snapshot_vm_spawn(p, qemu, errp);
+    }
+    if (!l.vm || !vg_snapshot_vm_restored(l.vm, p, errp)) {
         return NULL;
     }
-    return g_steal_pointer(&vm);
+    if (pool) {
+        lend(pool, l.vm);
+        if (pool->rewind && !l.vm->checkpointed) {
+            l.vm->checkpointed = vg_profile_vm_run(
+                l.vm, "vigilante-checkpoint", NULL, NULL);
+        }
+    }
+    return g_steal_pointer(&l.vm);
 }
 
 /*
@@ -166,12 +264,13 @@ static VgProfileVm *restored_vm(VgVerifier *pool, const VgProfile *p,
  */
 static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
                              const char *qemu, const Sca *sca,
-                             unsigned timeout_ms)
+                             unsigned timeout_ms, VgProfileVm **given)
 {
     gint64 start = g_get_monotonic_time();
     const VgVerifyType *t = vg_verify_type(sca->type);
     g_autoptr(GError) err = NULL;
-    g_autoptr(VgProfileVm) vm = NULL;
+    g_auto(Lease) lease = { pool, NULL };
+    VgProfileVm *vm;
     g_autoptr(JsonNode) ev = NULL;
     g_autoptr(GPtrArray) msgs = g_ptr_array_new_with_free_func(
         (GDestroyNotify)g_bytes_unref);
@@ -203,7 +302,7 @@ static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
         g_ptr_array_add(msgs, g_bytes_new_take(copy, len));
     }
 
-    vm = restored_vm(pool, p, qemu, &err);
+    vm = lease.vm = restored_vm(pool, p, qemu, given, &err);
     if (!vm) {
         vg_planted_clear(&planted);
         return verdict(VG_VERDICT_ERROR, "starting the verifier VM: %s",
@@ -252,21 +351,22 @@ static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
                                        : "it went quiet after the messages");
         }
     }
+    give_back(&lease);
     return v;
 }
 
 /* As many replays as the type asks for, each with a fresh nonce. */
 static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
                            const char *qemu, const Sca *sca,
-                           unsigned timeout_ms)
+                           unsigned timeout_ms, VgProfileVm **given)
 {
     const VgVerifyType *t = vg_verify_type(sca->type);
     unsigned n = t && t->attempts ? t->attempts(sca) : 1;
-    VgVerdict v = verify_once(pool, p, qemu, sca, timeout_ms);
+    VgVerdict v = verify_once(pool, p, qemu, sca, timeout_ms, given);
 
     for (unsigned i = 1; i < n && v.kind == VG_VERDICT_NOT_VERIFIED; i++) {
         vg_verdict_clear(&v);
-        v = verify_once(pool, p, qemu, sca, timeout_ms);
+        v = verify_once(pool, p, qemu, sca, timeout_ms, given);
     }
     if (n > 1 && v.kind == VG_VERDICT_NOT_VERIFIED && v.reason) {
         g_autofree char *r = v.reason;
@@ -279,7 +379,7 @@ static VgVerdict verify_on(VgVerifier *pool, const VgProfile *p,
 VgVerdict vg_verify(const VgProfile *p, const char *qemu, const Sca *sca,
                     unsigned timeout_ms)
 {
-    return verify_on(NULL, p, qemu, sca, timeout_ms);
+    return verify_on(NULL, p, qemu, sca, timeout_ms, NULL);
 }
 
 VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu)
@@ -289,6 +389,7 @@ VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu)
     v->profile = p;
     v->qemu = g_strdup(qemu);
     v->want_spares = 1;
+    g_mutex_init(&v->lock);
     g_queue_init(&v->spares);
     if (vg_snapshot_check(p, NULL)) {
         top_up(v);
@@ -303,8 +404,15 @@ void vg_verifier_set_settle(VgVerifier *v, unsigned settle_ms)
 
 void vg_verifier_set_spares(VgVerifier *v, unsigned n)
 {
+    g_mutex_lock(&v->lock);
     v->want_spares = MAX(n, 1);
     top_up(v);
+    g_mutex_unlock(&v->lock);
+}
+
+void vg_verifier_set_rewind(VgVerifier *v, bool rewind)
+{
+    v->rewind = rewind;
 }
 
 bool vg_verifier_wait_ready(VgVerifier *v, GError **errp)
@@ -332,13 +440,56 @@ bool vg_verifier_wait_ready(VgVerifier *v, GError **errp)
 VgVerdict vg_verifier_verify(VgVerifier *v, const Sca *sca,
                              unsigned timeout_ms)
 {
-    return verify_on(v, v->profile, v->qemu, sca, timeout_ms);
+    return verify_on(v, v->profile, v->qemu, sca, timeout_ms, NULL);
+}
+
+typedef struct {
+    VgVerifier *v;
+    const Sca *sca;
+    unsigned timeout_ms;
+    VgProfileVm *vm;            /* the spare taken for it */
+    VgVerdict *out;
+} BatchJob;
+
+static gpointer batch_job(gpointer opaque)
+{
+    BatchJob *j = opaque;
+
+    g_auto(Lease) left = { j->v, NULL };
+
+    *j->out = verify_on(j->v, j->v->profile, j->v->qemu, j->sca,
+                        j->timeout_ms, &j->vm);
+    left.vm = j->vm;            /* not taken (the SCA was not replayed) */
+    return NULL;
+}
+
+void vg_verifier_verify_batch(VgVerifier *v, Sca *const *scas, guint n,
+                              unsigned timeout_ms, VgVerdict *out)
+{
+    g_autofree BatchJob *jobs = g_new(BatchJob, n);
+    g_autofree GThread **threads = g_new0(GThread *, n);
+
+    if (n == 1) {
+        out[0] = vg_verifier_verify(v, scas[0], timeout_ms);
+        return;
+    }
+    for (guint i = 0; i < n; i++) {
+        jobs[i] = (BatchJob) { v, scas[i], timeout_ms, take_spare(v),
+                               &out[i] };
+    }
+    for (guint i = 0; i < n; i++) {
+        threads[i] = g_thread_new("vg-verify", batch_job, &jobs[i]);
+    }
+    for (guint i = 0; i < n; i++) {
+        g_thread_join(threads[i]);
+    }
 }
 
 void vg_verifier_free(VgVerifier *v)
 {
     if (v) {
         g_queue_clear_full(&v->spares, (GDestroyNotify)vg_profile_vm_free);
+        g_mutex_clear(&v->lock);
         g_free(v->qemu);
         g_free(v);
     }

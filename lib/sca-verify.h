@@ -64,10 +64,26 @@ void vg_verifier_set_settle(VgVerifier *v, unsigned settle_ms);
  * each VM then has @n verifications' time to restore.
  */
 void vg_verifier_set_spares(VgVerifier *v, unsigned n);
+/*
+ * Keep VMs after their replays, rewound in place to the snapshot
+ * (vigilante-rewind: what the replay wrote is put back, translated code
+ * is kept), instead of restoring a fresh VM for each: for many replays
+ * of messages derived from one SCA (filter generation).  Not for
+ * profiles with a disk.
+ */
+void vg_verifier_set_rewind(VgVerifier *v, bool rewind);
 /* Block until the spare VM has restored the snapshot. */
 bool vg_verifier_wait_ready(VgVerifier *v, GError **errp);
 VgVerdict vg_verifier_verify(VgVerifier *v, const Sca *sca,
                              unsigned timeout_ms);
+/*
+ * Verify @n SCAs at once, each on a VM of its own (@n threads; the
+ * spares are taken in turn and replaced), out[i] the verdict of
+ * scas[i].  Replays that wait for a guest to settle overlap; keep @n
+ * near the spares.
+ */
+void vg_verifier_verify_batch(VgVerifier *v, Sca *const *scas, guint n,
+                              unsigned timeout_ms, VgVerdict *out);
 void vg_verifier_free(VgVerifier *v);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VgVerifier, vg_verifier_free)
 void vg_verdict_clear(VgVerdict *v);

@@ -492,6 +492,192 @@ static void test_emulator_dies(void)
     vg_verdict_clear(&v);
 }
 
+/* QMP @cmd on @g's monitor; its reply (asserted not an error). */
+static char *qmp_ok(VgGuest *g, const char *cmd)
+{
+    char *r = vg_qmp_command(g->qmp, cmd, 10000);
+
+    g_assert_nonnull(r);
+    if (strstr(r, "\"error\"")) {
+        g_error("%s: %s", cmd, r);
+    }
+    return r;
+}
+
+/* What the human monitor prints for @line. */
+static char *hmp(VgGuest *g, const char *line)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "{\"execute\": \"human-monitor-command\", \"arguments\": "
+        "{\"command-line\": \"%s\"}}", line);
+    g_autofree char *r = qmp_ok(g, cmd);
+    char *text = vg_qmp_get_string(r, "return");
+
+    g_assert_nonnull(text);
+    return text;
+}
+
+/* The guest's RAM (32 MiB) as the monitor reads it. */
+static GBytes *guest_ram(VgGuest *g, const char *name)
+{
+    g_autofree char *path = g_build_filename(work, name, NULL);
+    g_autofree char *cmd = g_strdup_printf(
+        "{\"execute\": \"pmemsave\", \"arguments\": {\"val\": 0, "
+        "\"size\": %u, \"filename\": \"%s\"}}", 32u << 20, path);
+    g_autofree char *r = qmp_ok(g, cmd);
+    g_autofree char *data = NULL;
+    gsize n;
+
+    g_assert_true(g_file_get_contents(path, &data, &n, NULL));
+    g_unlink(path);
+    return g_bytes_new(data, n);
+}
+
+static guint64 tb_flushes(VgGuest *g)
+{
+    g_autofree char *r = hmp(g, "info jit");
+    const char *at = strstr(r, "TB flush count");
+
+    g_assert_nonnull(at);
+    return g_ascii_strtoull(at + strlen("TB flush count"), NULL, 10);
+}
+
+/*
+ * vigilante-checkpoint and vigilante-rewind on a running tiny guest:
+ * after the guest has answered datagrams (its RAM and registers
+ * changed), a rewind gives back RAM equal byte for byte and the same
+ * registers, keeps translated code (no TB flush), and the guest answers
+ * again; a second rewind after more traffic does the same.  Refused: a
+ * checkpoint or a rewind of a running VM, a rewind without checkpoint.
+ */
+static void test_rewind_qmp(void)
+{
+    guint16 port = vg_free_port(TRUE);
+    g_autofree char *netdev = g_strdup_printf(
+        "user,id=n0,hostfwd=udp:127.0.0.1:%u-" TINY_IP_ADDR ":%u", port,
+        TINY_UDP_ECHO_PORT);
+    const char *args[] = {
+        "-accel", "tcg,taint=off", "-m", "32", "-kernel", guest_path,
+        "-netdev", netdev, "-device", "e1000,netdev=n0,romfile=", NULL,
+    };
+    VgGuest *g = vg_guest_start(args, TINY_MARK_READY, BOOT_TIMEOUT_MS);
+    g_autoptr(GBytes) ram0 = NULL;
+    g_autofree char *regs0 = NULL;
+    char *r;
+    char reply[64];
+    guint64 flushes;
+
+    g_assert_cmpint(vg_udp_exchange_retry(port, "hello", 5, reply,
+                                          sizeof(reply), 200, 5000), ==, 5);
+    r = vg_qmp_command(g->qmp, "{\"execute\": \"vigilante-rewind\"}",
+                       5000);
+    g_assert_nonnull(strstr(r, "VM must be stopped") ?
+                     strstr(r, "VM must be stopped") :
+                     strstr(r, "no checkpoint"));
+    g_free(r);
+    r = vg_qmp_command(g->qmp, "{\"execute\": \"vigilante-checkpoint\"}",
+                       5000);
+    g_assert_nonnull(strstr(r, "the VM must be stopped"));
+    g_free(r);
+    g_free(qmp_ok(g, "{\"execute\": \"stop\"}"));
+    r = vg_qmp_command(g->qmp, "{\"execute\": \"vigilante-rewind\"}",
+                       5000);
+    g_assert_nonnull(strstr(r, "no checkpoint"));
+    g_free(r);
+    r = qmp_ok(g, "{\"execute\": \"vigilante-checkpoint\"}");
+    g_test_message("checkpoint: %s", r);
+    g_free(r);
+    ram0 = guest_ram(g, "ram0");
+    regs0 = hmp(g, "info registers");
+    flushes = tb_flushes(g);
+    for (int round = 0; round < 2; round++) {
+        g_autoptr(GBytes) ram = NULL;
+        g_autofree char *regs = NULL;
+
+        g_free(qmp_ok(g, "{\"execute\": \"cont\"}"));
+        for (int i = 0; i < 20; i++) {
+            char msg[32];
+            int n = g_snprintf(msg, sizeof(msg), "round %d datagram %d",
+                               round, i);
+
+            g_assert_cmpint(vg_udp_exchange_retry(port, msg, n, reply,
+                                                  sizeof(reply), 200, 5000),
+                            ==, n);
+            g_assert_cmpmem(reply, n, msg, n);
+        }
+        g_free(qmp_ok(g, "{\"execute\": \"stop\"}"));
+        ram = guest_ram(g, "ram1");
+        g_assert_false(g_bytes_equal(ram, ram0));
+        g_clear_pointer(&ram, g_bytes_unref);
+        r = qmp_ok(g, "{\"execute\": \"vigilante-rewind\"}");
+        g_test_message("rewind %d: %s", round, r);
+        g_assert_null(strstr(r, "\"pages\": 0,"));
+        g_free(r);
+        ram = guest_ram(g, "ram2");
+        g_assert_true(g_bytes_equal(ram, ram0));
+        regs = hmp(g, "info registers");
+        g_assert_cmpstr(regs, ==, regs0);
+        g_assert_cmpuint(tb_flushes(g), ==, flushes);
+    }
+    g_free(qmp_ok(g, "{\"execute\": \"cont\"}"));
+    g_assert_cmpint(vg_udp_exchange_retry(port, "again", 5, reply,
+                                          sizeof(reply), 200, 5000), ==, 5);
+    vg_guest_stop(g);
+}
+
+/*
+ * A rewinding verifier (filter generation's): batches of four replays
+ * at once on four VMs rewound after each replay, genuine SCAs, forged
+ * ones and benign messages mixed, every verdict right in every round
+ * (a VM rewound after a trap fired verifies the next SCA, and one
+ * rewound after a benign replay does not verify the next forged one);
+ * no more emulators than four at any time, none left after.
+ */
+static void test_rewind_batches(void)
+{
+    g_autoptr(Sca) sca = genuine_copy();
+    g_autoptr(Sca) forged = genuine_copy();
+    g_autoptr(Sca) benign = genuine_copy();
+    guint8 msg[FIG1_ATTACK_LEN];
+    unsigned tmp0 = count_tmp_vms();
+    VgVerifier *vf = vg_verifier_new(profile, vg_qemu_path());
+    gint64 t0;
+
+    memset(msg, 'b', sizeof(msg) - 1);
+    msg[sizeof(msg) - 1] = 0;
+    replace_message(benign, msg, sizeof(msg));
+    forged->hint_offset -= 2;
+    vg_verifier_set_settle(vf, 150);
+    vg_verifier_set_rewind(vf, true);
+    vg_verifier_set_spares(vf, 4);
+    t0 = g_get_monotonic_time();
+    for (int round = 0; round < 6; round++) {
+        Sca *batch[4];
+        VgVerdict v[4];
+
+        for (int i = 0; i < 4; i++) {
+            int k = (round + i) % 3;
+
+            batch[i] = k == 0 ? sca : k == 1 ? forged : benign;
+        }
+        vg_verifier_verify_batch(vf, batch, 4, VERIFY_TIMEOUT_MS, v);
+        for (int i = 0; i < 4; i++) {
+            if (v[i].kind != (batch[i] == sca ? VG_VERDICT_VERIFIED
+                                              : VG_VERDICT_NOT_VERIFIED)) {
+                g_error("round %d replay %d: %s", round, i,
+                        v[i].reason ? v[i].reason : "verified");
+            }
+            vg_verdict_clear(&v[i]);
+        }
+        g_assert_cmpuint(count_children(), <=, 4);
+    }
+    g_test_message("24 replays in 6 batches of 4 on rewound VMs: %.2f s",
+                   (g_get_monotonic_time() - t0) / 1e6);
+    vg_verifier_free(vf);
+    g_assert_cmpuint(count_tmp_vms(), ==, tmp0);
+    g_assert_cmpuint(count_children(), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -526,6 +712,8 @@ int main(int argc, char **argv)
     g_test_add_func("/verify/warm-verifier", test_warm_verifier);
     g_test_add_func("/verify/settle", test_settle);
     g_test_add_func("/verify/emulator-dies", test_emulator_dies);
+    g_test_add_func("/verify/rewind-qmp", test_rewind_qmp);
+    g_test_add_func("/verify/rewind-batches", test_rewind_batches);
     ret = g_test_run();
     vg_dir_remove(work);
     return ret;
