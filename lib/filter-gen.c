@@ -24,6 +24,8 @@
  */
 #define GEN_CAPTURE_MS  30000
 #define MAX_REPLAYS     96
+/* Replays run at once (each on a VM of its own) */
+#define GEN_PARALLEL    4
 /* Beyond those, for delimiters (missing one makes a filter too wide) */
 #define DELIM_REPLAYS   32
 
@@ -917,18 +919,28 @@ static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
 
 /* ---- generalisation ---- */
 
-/* Does the message still verify? */
-static bool replay_verifies(VgVerifier *v, const Sca *sca,
-                            const uint8_t *msg, size_t len, unsigned tmo,
-                            VgGenStats *st)
+/*
+ * Which of @n messages still verify (ok[i]), replayed at once on VMs of
+ * their own: most replays wait for a guest that has settled without
+ * verifying, and those waits overlap.
+ */
+static void replays_verify(VgVerifier *v, const Sca *sca,
+                           uint8_t *const *msgs, const size_t *lens, guint n,
+                           unsigned tmo, VgGenStats *st, bool *ok)
 {
-    g_autoptr(Sca) s = vg_gen_sca_with_message(sca, msg, len);
-    VgVerdict vd = vg_verifier_verify(v, s, tmo);
-    bool ok = vd.kind == VG_VERDICT_VERIFIED;
+    g_autofree Sca **s = g_new(Sca *, n);
+    g_autofree VgVerdict *vd = g_new0(VgVerdict, n);
 
-    st->replays++;
-    vg_verdict_clear(&vd);
-    return ok;
+    for (guint i = 0; i < n; i++) {
+        s[i] = vg_gen_sca_with_message(sca, msgs[i], lens[i]);
+    }
+    vg_verifier_verify_batch(v, s, n, tmo, vd);
+    for (guint i = 0; i < n; i++) {
+        ok[i] = vd[i].kind == VG_VERDICT_VERIFIED;
+        vg_verdict_clear(&vd[i]);
+        sca_free(s[i]);
+    }
+    st->replays += n;
 }
 
 /*
@@ -1247,44 +1259,75 @@ static void add_range(VfFilter *f, GArray *conds, uint32_t o, unsigned lo,
     g_array_index(conds, VgGenCondition, conds->len - 1).summary = true;
 }
 
-/* Does the message with byte o set to x verify? */
-static bool verifies_with(VgGenResult *r, VgVerifier *v, const Sca *sca,
-                          unsigned tmo, const uint8_t *msg, size_t len,
-                          uint32_t o, unsigned x)
-{
-    g_autofree uint8_t *m = g_memdup2(msg, len);
-
-    m[o] = x;
-    return replay_verifies(v, sca, m, len, tmo, &r->stats);
-}
-
 /*
  * Address pins of one byte (a length byte used to compute an address):
- * the range of values around the attack's for which it
- * still verifies, by bisection on each side (taking the verifying values
- * to be contiguous), replaces every pin on that byte.  Returns the
- * conditions with the pins replaced.
+ * the range of values around the attack's for which it still verifies
+ * (taken to be contiguous) replaces every pin on that byte.  Both sides
+ * are searched at once, each probing WIDEN_PROBES values spread over
+ * what is not known yet per round (its far end first), replayed
+ * together.  Returns the conditions with the pins replaced.
  */
 #define WIDEN_BYTES 4
+#define WIDEN_PROBES (GEN_PARALLEL / 2)
 
-static unsigned bisect(VgGenResult *r, VgVerifier *v, const Sca *sca,
+typedef struct {
+    int good;                   /* verifies */
+    int bad;                    /* does not, or one past the end */
+    int step;                   /* +1: upwards, -1: downwards */
+    bool broken;                /* a probe of this round did not verify */
+} WidenSide;
+
+static void widen_byte(VgGenResult *r, VgVerifier *v, const Sca *sca,
                        unsigned tmo, const uint8_t *msg, size_t len,
-                       uint32_t o, unsigned good, unsigned end)
+                       uint32_t o, unsigned *lo, unsigned *hi)
 {
-    /* The verifying value furthest from `good` towards `end`. */
-    if (verifies_with(r, v, sca, tmo, msg, len, o, end)) {
-        return end;
-    }
-    while (good != end && (good > end ? good - end : end - good) > 1) {
-        unsigned mid = (good + end) / 2;
+    WidenSide side[2] = {
+        { msg[o], 256, 1, false },
+        { msg[o], -1, -1, false },
+    };
 
-        if (verifies_with(r, v, sca, tmo, msg, len, o, mid)) {
-            good = mid;
-        } else {
-            end = mid;
+    for (;;) {
+        uint8_t *msgs[2 * WIDEN_PROBES];
+        size_t lens[2 * WIDEN_PROBES];
+        bool ok[2 * WIDEN_PROBES];
+        int at[2 * WIDEN_PROBES], of[2 * WIDEN_PROBES];
+        guint n = 0;
+
+        for (int s = 0; s < 2; s++) {
+            int gap = (side[s].bad - side[s].good) * side[s].step - 1;
+
+            /* probes good + step*gap*(k/np), k = 1..np: the far end last */
+            for (int k = 1, np = MIN(gap, WIDEN_PROBES); k <= np; k++) {
+                at[n] = side[s].good + side[s].step * (gap * k / np);
+                of[n] = s;
+                msgs[n] = g_memdup2(msg, len);
+                msgs[n][o] = at[n];
+                lens[n++] = len;
+            }
         }
+        if (!n || r->stats.replays + n > MAX_REPLAYS) {
+            for (guint i = 0; i < n; i++) {
+                g_free(msgs[i]);
+            }
+            break;
+        }
+        replays_verify(v, sca, msgs, lens, n, tmo, &r->stats, ok);
+        for (guint i = 0; i < n; i++) {
+            WidenSide *w = &side[of[i]];
+
+            /* The verifying prefix of a side's probes moves its good. */
+            if (ok[i] && !w->broken) {
+                w->good = at[i];
+            } else if (!w->broken) {
+                w->bad = at[i];
+                w->broken = true;
+            }
+            g_free(msgs[i]);
+        }
+        side[0].broken = side[1].broken = false;
     }
-    return good;
+    *hi = side[0].good;
+    *lo = side[1].good;
 }
 
 static GArray *widen_pins(VgGenResult *r, VfFilter *work, VgVerifier *v,
@@ -1313,10 +1356,8 @@ static GArray *widen_pins(VgGenResult *r, VfFilter *work, VgVerifier *v,
         }
         x = msg[c->first];
         nbytes++;
-        progress(o, "  widening msg[%u] (0x%02x) by bisection", c->first, x);
-        hi = x < 255 ? bisect(r, v, sca, tmo, msg, len, c->first, x, 255)
-                     : x;
-        lo = x > 0 ? bisect(r, v, sca, tmo, msg, len, c->first, x, 0) : x;
+        progress(o, "  widening msg[%u] (0x%02x) by search", c->first, x);
+        widen_byte(r, v, sca, tmo, msg, len, c->first, &lo, &hi);
         for (guint j = i; j < conds->len; j++) {
             const VgGenCondition *d = &g_array_index(conds, VgGenCondition,
                                                      j);
@@ -1417,21 +1458,37 @@ static bool delim_known(const DelimRange *d, uint8_t k)
     return true;
 }
 
+/* Candidate delimiters tried together: cand[first, first + n). */
+typedef struct {
+    unsigned first, n;
+} DelimSet;
+
+/* For a single candidate that stops the attack: "none of it here". */
+static void delim_stops(DelimRange *d, uint8_t k)
+{
+    /* Not over the hint: the verifier's nonce goes there. */
+    if (d->a < MIN(d->b, d->hfirst)) {
+        add_no_byte(d->work, d->kept, d->a, MIN(d->b, d->hfirst), k, 0);
+    }
+    if (MAX(d->a, d->hlast) < d->b) {
+        add_no_byte(d->work, d->kept, MAX(d->a, d->hlast), d->b, k, 0);
+    }
+    delim_mark(d, k, DELIM_STOPS);
+    d->r->stats.summarised++;
+}
+
 /*
- * Replay with the candidate bytes cand[0..n) put in the range, spread
+ * Replay with the candidate bytes of each set put in the range, spread
  * over it, outside the hint: if the attack still verifies, none of them
- * stops it (one replay clears them all); else the halves are tried, and
- * for a single one that stops it "none of it in the range" is kept.
+ * stops it (one replay clears them all); else the set's halves are tried
+ * in a later round, and for a single one that stops it "none of it in
+ * the range" is kept.  Up to GEN_PARALLEL sets are replayed at once.
  */
-static void try_delimiters(DelimRange *d, const uint8_t *cand, unsigned n)
+static void try_delimiters(DelimRange *d, const uint8_t *cand, GQueue *sets)
 {
     g_autofree uint32_t *room = g_new(uint32_t, d->b - d->a);
-    g_autofree uint8_t *m = NULL;
     unsigned nroom = 0;
 
-    if (!n || d->r->stats.replays >= MAX_REPLAYS + DELIM_REPLAYS) {
-        return;
-    }
     for (uint32_t at = d->a; at < d->b; at++) {
         /* never over the hint, nor over a delimiter the scan may need */
         if ((at < d->hfirst || at >= d->hlast) &&
@@ -1439,42 +1496,69 @@ static void try_delimiters(DelimRange *d, const uint8_t *cand, unsigned n)
             room[nroom++] = at;
         }
     }
-    if (!nroom) {
-        return;
-    }
-    if (nroom < n) {
-        try_delimiters(d, cand, n / 2);
-        try_delimiters(d, cand + n / 2, n - n / 2);
-        return;
-    }
-    m = g_memdup2(d->msg, d->len);
-    for (unsigned k = 0; k < n; k++) {
-        m[room[(k + 1) * nroom / (n + 1)]] = cand[k];
-    }
-    progress(d->o, "  replay %u: %u possible delimiter(s) (first 0x%02x) "
-             "in msg[%u..%u]", d->r->stats.replays + 1, n, cand[0], d->a,
-             d->b - 1);
-    if (replay_verifies(d->v, d->sca, m, d->len, d->tmo, &d->r->stats)) {
-        for (unsigned k = 0; k < n; k++) {
-            delim_mark(d, cand[k], DELIM_HARMLESS);
+    while (nroom && !g_queue_is_empty(sets) &&
+           d->r->stats.replays < MAX_REPLAYS + DELIM_REPLAYS) {
+        uint8_t *msgs[GEN_PARALLEL];
+        size_t lens[GEN_PARALLEL];
+        bool ok[GEN_PARALLEL];
+        DelimSet batch[GEN_PARALLEL];
+        guint n = 0;
+
+        while (n < GEN_PARALLEL && !g_queue_is_empty(sets) &&
+               d->r->stats.replays + n < MAX_REPLAYS + DELIM_REPLAYS) {
+            DelimSet *ds = g_queue_pop_head(sets);
+            DelimSet t = *ds;
+
+            g_free(ds);
+            if (nroom < t.n) {
+                /* more candidates than room: halves, without a replay */
+                DelimSet *h = g_new(DelimSet, 2);
+
+                h[0] = (DelimSet) { t.first, t.n / 2 };
+                h[1] = (DelimSet) { t.first + t.n / 2, t.n - t.n / 2 };
+                g_queue_push_head(sets, g_memdup2(&h[1], sizeof(*h)));
+                g_queue_push_head(sets, g_memdup2(&h[0], sizeof(*h)));
+                g_free(h);
+                continue;
+            }
+            msgs[n] = g_memdup2(d->msg, d->len);
+            lens[n] = d->len;
+            for (unsigned k = 0; k < t.n; k++) {
+                msgs[n][room[(k + 1) * nroom / (t.n + 1)]] =
+                    cand[t.first + k];
+            }
+            progress(d->o, "  replay %u: %u possible delimiter(s) (first "
+                     "0x%02x) in msg[%u..%u]", d->r->stats.replays + n + 1,
+                     t.n, cand[t.first], d->a, d->b - 1);
+            batch[n++] = t;
         }
-        return;
+        if (!n) {
+            continue;
+        }
+        replays_verify(d->v, d->sca, msgs, lens, n, d->tmo, &d->r->stats,
+                       ok);
+        for (guint i = 0; i < n; i++) {
+            const DelimSet *t = &batch[i];
+
+            g_free(msgs[i]);
+            if (ok[i]) {
+                for (unsigned k = 0; k < t->n; k++) {
+                    delim_mark(d, cand[t->first + k], DELIM_HARMLESS);
+                }
+            } else if (t->n > 1) {
+                DelimSet h[2] = {
+                    { t->first, t->n / 2 },
+                    { t->first + t->n / 2, t->n - t->n / 2 },
+                };
+
+                g_queue_push_tail(sets, g_memdup2(&h[0], sizeof(h[0])));
+                g_queue_push_tail(sets, g_memdup2(&h[1], sizeof(h[1])));
+            } else {
+                delim_stops(d, cand[t->first]);
+            }
+        }
     }
-    if (n > 1) {
-        try_delimiters(d, cand, n / 2);
-        try_delimiters(d, cand + n / 2, n - n / 2);
-        return;
-    }
-    /* Not over the hint: the verifier's nonce goes there. */
-    if (d->a < MIN(d->b, d->hfirst)) {
-        add_no_byte(d->work, d->kept, d->a, MIN(d->b, d->hfirst), cand[0],
-                    0);
-    }
-    if (MAX(d->a, d->hlast) < d->b) {
-        add_no_byte(d->work, d->kept, MAX(d->a, d->hlast), d->b, cand[0], 0);
-    }
-    delim_mark(d, cand[0], DELIM_STOPS);
-    d->r->stats.summarised++;
+    g_queue_clear_full(sets, g_free);
 }
 
 /*
@@ -1492,8 +1576,9 @@ static void keep_delimiters(VgGenResult *r, VgVerifier *v, const Sca *sca,
                             uint32_t hfirst, uint32_t hlast, GArray *kept,
                             uint8_t *known)
 {
-    uint8_t cand[G_N_ELEMENTS(delims)], likely[G_N_ELEMENTS(delims)];
+    uint8_t cand[G_N_ELEMENTS(delims)], likely[2 * G_N_ELEMENTS(delims)];
     unsigned n = 0, nlikely = 0;
+    GQueue sets = G_QUEUE_INIT;
     DelimRange d = {
         .r = r, .v = v, .sca = sca, .o = o, .tmo = tmo, .work = work,
         .kept = kept, .msg = msg, .len = len, .a = a, .b = b,
@@ -1519,10 +1604,16 @@ static void keep_delimiters(VgGenResult *r, VgVerifier *v, const Sca *sca,
      * What stopped a scan elsewhere likely stops this one: tried alone
      * (a group with it would fail and be split); the rest at once.
      */
+    memcpy(likely + nlikely, cand, n);
     for (unsigned k = 0; k < nlikely; k++) {
-        try_delimiters(&d, &likely[k], 1);
+        g_queue_push_tail(&sets, g_memdup2(&(DelimSet) { k, 1 },
+                                           sizeof(DelimSet)));
     }
-    try_delimiters(&d, cand, n);
+    if (n) {
+        g_queue_push_tail(&sets, g_memdup2(&(DelimSet) { nlikely, n },
+                                           sizeof(DelimSet)));
+    }
+    try_delimiters(&d, likely, &sets);
 }
 
 /* Is c a test the program made on one byte (not a pin, not a summary)? */
@@ -1720,6 +1811,130 @@ static void delimiters_through_hint(VfFilter *work, const GArray *conds,
     }
 }
 
+/* A group's test in flight: the message of its current attempt. */
+typedef struct {
+    GArray *g;
+    int stage;                  /* the next attempt to make */
+    uint8_t *m;
+    size_t n;
+    char how[40];               /* the attempt, for progress */
+} GroupTry;
+
+enum { TRY_VIOLATE, TRY_LENGTH, TRY_MOVED, TRY_NONE };
+
+static const VgGenCondition *first_of(const GArray *conds, const GArray *g)
+{
+    return &g_array_index(conds, VgGenCondition, g_array_index(g, guint, 0));
+}
+
+/*
+ * The group's next attempt, in t->m: its bytes changed so that one of
+ * its conditions fails while the others kept hold; else (a condition on
+ * the length too, a loop bound or a printed size, may be decided by the
+ * length rather than by its bytes, which the attack may need) another
+ * length; else, for pins after the hint that stay (a line's end, found
+ * by a scan), the message with 8 more bytes before them, which moves
+ * what they pin: if the attack still verifies, where it is does not
+ * decide it.  TCP only: a filter judges a stream's prefix, in which the
+ * end has not come yet; a datagram's terminator must stay somewhere,
+ * which the format cannot say.  False when no attempt is left.
+ */
+static bool next_attempt(GroupTry *t, const VfFilter *work,
+                         const GArray *conds, const bool *keep,
+                         const uint8_t *msg, size_t len, uint32_t hfirst,
+                         uint32_t hlast, GRand *rng)
+{
+    const VgGenCondition *c0 = first_of(conds, t->g);
+
+    g_clear_pointer(&t->m, g_free);
+    t->how[0] = 0;
+    while (t->stage < TRY_NONE && !t->m) {
+        switch (t->stage++) {
+        case TRY_VIOLATE: {
+            g_autoptr(GArray) others = constraints(conds, t->g, keep, false,
+                                                   true);
+            g_autoptr(GArray) loose = constraints(conds, t->g, keep, false,
+                                                  false);
+            uint8_t *m = g_memdup2(msg, len);
+
+            if (violate(work, conds, t->g, others, m, len, hfirst, hlast,
+                        is_pin(c0), rng) ||
+                violate(work, conds, t->g, loose, m, len, hfirst, hlast,
+                        is_pin(c0), rng)) {
+                t->m = m;
+                t->n = len;
+            } else {
+                g_free(m);
+            }
+            break;
+        }
+        case TRY_LENGTH: {
+            g_autoptr(GArray) others_len = constraints(conds, t->g, keep,
+                                                       true, false);
+
+            t->m = violate_by_length(work, conds, t->g, others_len, msg,
+                                     len, hlast, rng, &t->n);
+            if (t->m) {
+                g_snprintf(t->how, sizeof(t->how), ", %zu bytes", t->n);
+            }
+            break;
+        }
+        case TRY_MOVED:
+            if (is_pin(c0) && work->transport == VF_TRANSPORT_TCP) {
+                t->m = moved_tail(conds, t->g, msg, len, hlast, &t->n);
+                g_strlcpy(t->how, ", moved by 8 bytes", sizeof(t->how));
+            }
+            break;
+        }
+    }
+    return t->m != NULL;
+}
+
+/*
+ * A group tried: dropped if an attempt verified; else pins of the bytes
+ * a vector scan read (16 at a time: the string and what follows it) are
+ * tried again in halves, so that the bytes after the string are let go.
+ */
+static void group_done(VgGenResult *r, const GArray *conds, bool *keep,
+                       GroupTry *t, bool dropped, GPtrArray *groups,
+                       GHashTable *root, GArray *let_go)
+{
+    GArray *g = t->g;
+    const VgGenCondition *c0 = first_of(conds, g);
+
+    g_clear_pointer(&t->m, g_free);
+    if (dropped) {
+        LetGo lg = {
+            .root = GPOINTER_TO_UINT(g_hash_table_lookup(root, g)),
+            .a = UINT32_MAX,
+        };
+
+        for (guint j = 0; j < g->len; j++) {
+            const VgGenCondition *c = &g_array_index(
+                conds, VgGenCondition, g_array_index(g, guint, j));
+
+            keep[g_array_index(g, guint, j)] = false;
+            lg.a = MIN(lg.a, c->first);
+            lg.b = MAX(lg.b, c->end);
+        }
+        r->stats.dropped += g->len;
+        if (is_pin(c0)) {
+            g_array_append_val(let_go, lg);
+        }
+    } else if (g->len > 1 && is_pin(c0)) {
+        GArray *h1 = g_array_new(false, false, sizeof(guint));
+        GArray *h2 = g_array_new(false, false, sizeof(guint));
+
+        g_array_append_vals(h1, g->data, g->len / 2);
+        g_array_append_vals(h2, &g_array_index(g, guint, g->len / 2),
+                            g->len - g->len / 2);
+        g_ptr_array_add(groups, h1);
+        g_ptr_array_add(groups, h2);
+        g_hash_table_insert(root, h1, g_hash_table_lookup(root, g));
+        g_hash_table_insert(root, h2, g_hash_table_lookup(root, g));
+    }
+}
+
 static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                        const VgGenOptions *o, unsigned tmo,
                        const uint8_t *msg, size_t len, GError **errp)
@@ -1741,6 +1956,8 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
     /* A pin group's first ancestor (halves are tried in turn) */
     g_autoptr(GHashTable) root = g_hash_table_new(NULL, NULL);
     g_autoptr(GArray) let_go = g_array_new(false, false, sizeof(LetGo));
+    GroupTry active[GEN_PARALLEL];
+    guint nact = 0, k = 0;
 
     /* On a copy of the specific filter's nodes, pruned at the end. */
     g_array_append_vals(work->nodes, r->specific->nodes->data,
@@ -1766,111 +1983,60 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
     for (guint k = 0; k < groups->len; k++) {
         g_hash_table_insert(root, groups->pdata[k], GUINT_TO_POINTER(k));
     }
-    for (guint k = 0; k < groups->len; k++) {
-        GArray *g = groups->pdata[k];
-        const VgGenCondition *c0;
+    /*
+     * Up to GEN_PARALLEL groups are tried at once; a group whose attempt
+     * did not verify goes on with its next attempt in the next batch.
+     */
+    while (k < groups->len || nact) {
+        uint8_t *msgs[GEN_PARALLEL];
+        size_t lens[GEN_PARALLEL];
+        bool ok[GEN_PARALLEL];
 
-        for (guint j = 0; j < g->len;) {
-            /* (pins found implied are gone from their groups) */
-            if (!keep[g_array_index(g, guint, j)]) {
-                g_array_remove_index(g, j);
+        /* Groups not tried yet join, each with its first attempt. */
+        while (nact < GEN_PARALLEL && k < groups->len) {
+            GroupTry t = { .g = groups->pdata[k++] };
+
+            for (guint j = 0; j < t.g->len;) {
+                /* (pins found implied are gone from their groups) */
+                if (!keep[g_array_index(t.g, guint, j)]) {
+                    g_array_remove_index(t.g, j);
+                } else {
+                    j++;
+                }
+            }
+            if (!t.g->len) {
+                continue;
+            }
+            if (r->stats.replays + nact < MAX_REPLAYS &&
+                next_attempt(&t, work, conds, keep, msg, len, hfirst, hlast,
+                             rng)) {
+                active[nact++] = t;
             } else {
-                j++;
+                group_done(r, conds, keep, &t, false, groups, root, let_go);
             }
         }
-        if (!g->len) {
-            continue;
-        }
-        c0 = &g_array_index(conds, VgGenCondition, g_array_index(g, guint, 0));
-        g_autofree uint8_t *m = g_memdup2(msg, len);
-        g_autofree uint8_t *other_len = NULL;
-        g_autoptr(GArray) others = constraints(conds, g, keep, false, true);
-        g_autoptr(GArray) loose = constraints(conds, g, keep, false, false);
-        g_autoptr(GArray) others_len = constraints(conds, g, keep, true,
-                                                   false);
-        size_t n2;
-        bool dropped = false;
+        for (guint i = 0; i < nact; i++) {
+            const VgGenCondition *c0 = first_of(conds, active[i].g);
 
-        if (r->stats.replays < MAX_REPLAYS &&
-            (violate(work, conds, g, others, m, len, hfirst, hlast,
-                     is_pin(c0), rng) ||
-             violate(work, conds, g, loose, m, len, hfirst, hlast,
-                     is_pin(c0), rng))) {
-            progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64,
-                     r->stats.replays + 1, g->len, c0->pc);
-            dropped = replay_verifies(v, sca, m, len, tmo, &r->stats);
+            progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64 "%s",
+                     r->stats.replays + i + 1, active[i].g->len, c0->pc,
+                     active[i].how);
+            msgs[i] = active[i].m;
+            lens[i] = active[i].n;
         }
-        /*
-         * A condition on the length too (a loop bound, a printed size)
-         * may be decided by the length rather than by its bytes, which
-         * the attack may need: try another length instead.
-         */
-        if (!dropped && r->stats.replays < MAX_REPLAYS) {
-            other_len = violate_by_length(work, conds, g, others_len, msg,
-                                          len, hlast, rng, &n2);
-        }
-        if (other_len) {
-            progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64
-                     ", %zu bytes", r->stats.replays + 1, g->len, c0->pc,
-                     n2);
-            dropped = replay_verifies(v, sca, other_len, n2, tmo,
-                                      &r->stats);
-        }
-        /*
-         * Pins after the hint that stay (a line's end, found by a scan):
-         * the message with 8 more bytes before them moves what they pin;
-         * if the attack still verifies, where it is does not decide it.
-         * TCP only: a filter judges a stream's prefix, in which the end
-         * has not come yet; a datagram's terminator must stay somewhere,
-         * which the format cannot say.
-         */
-        if (!dropped && is_pin(c0) && r->stats.replays < MAX_REPLAYS &&
-            work->transport == VF_TRANSPORT_TCP) {
-            g_autofree uint8_t *moved = moved_tail(conds, g, msg, len, hlast,
-                                                   &n2);
+        replays_verify(v, sca, msgs, lens, nact, tmo, &r->stats, ok);
+        for (guint i = 0; i < nact;) {
+            GroupTry *t = &active[i];
 
-            if (moved) {
-                progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64
-                         ", moved by 8 bytes", r->stats.replays + 1, g->len,
-                         c0->pc);
-                dropped = replay_verifies(v, sca, moved, n2, tmo,
-                                          &r->stats);
+            if (!ok[i] && r->stats.replays < MAX_REPLAYS &&
+                next_attempt(t, work, conds, keep, msg, len, hfirst, hlast,
+                             rng)) {
+                i++;
+                continue;
             }
-        }
-        if (dropped) {
-            LetGo lg = {
-                .root = GPOINTER_TO_UINT(g_hash_table_lookup(root, g)),
-                .a = UINT32_MAX,
-            };
-
-            for (guint j = 0; j < g->len; j++) {
-                const VgGenCondition *c = &g_array_index(
-                    conds, VgGenCondition, g_array_index(g, guint, j));
-
-                keep[g_array_index(g, guint, j)] = false;
-                lg.a = MIN(lg.a, c->first);
-                lg.b = MAX(lg.b, c->end);
-            }
-            r->stats.dropped += g->len;
-            if (is_pin(c0)) {
-                g_array_append_val(let_go, lg);
-            }
-        } else if (g->len > 1 && is_pin(c0)) {
-            /*
-             * Pins of the bytes a vector scan read (16 at a time: the
-             * string and what follows it): halves are tried in turn, so
-             * that the bytes after the string are let go.
-             */
-            GArray *h1 = g_array_new(false, false, sizeof(guint));
-            GArray *h2 = g_array_new(false, false, sizeof(guint));
-
-            g_array_append_vals(h1, g->data, g->len / 2);
-            g_array_append_vals(h2, &g_array_index(g, guint, g->len / 2),
-                                g->len - g->len / 2);
-            g_ptr_array_add(groups, h1);
-            g_ptr_array_add(groups, h2);
-            g_hash_table_insert(root, h1, g_hash_table_lookup(root, g));
-            g_hash_table_insert(root, h2, g_hash_table_lookup(root, g));
+            group_done(r, conds, keep, t, ok[i], groups, root, let_go);
+            active[i] = active[--nact];
+            ok[i] = ok[nact];
         }
     }
 
@@ -1987,24 +2153,34 @@ static void random_checks(VgGenResult *r, VgVerifier *v, const Sca *sca,
 {
     g_autoptr(GRand) rng = g_rand_new_with_seed(0xfeed);
     bool complete = r->general->transport == VF_TRANSPORT_UDP;
-    for (guint t = 0; t < o->random_checks; t++) {
-        g_autofree uint8_t *m = g_memdup2(msg, len);
 
-        for (size_t i = 0; i < len; i++) {
-            uint8_t old = m[i];
+    for (guint t = 0; t < o->random_checks; t += GEN_PARALLEL) {
+        guint n = MIN(GEN_PARALLEL, o->random_checks - t);
+        uint8_t *msgs[GEN_PARALLEL];
+        size_t lens[GEN_PARALLEL];
+        bool ok[GEN_PARALLEL];
 
-            m[i] = g_rand_int_range(rng, 0, 256);
-            if (vf_eval(r->general, m, len, complete) != VF_MATCH) {
-                m[i] = old;
+        for (guint k = 0; k < n; k++) {
+            uint8_t *m = msgs[k] = g_memdup2(msg, len);
+
+            lens[k] = len;
+            for (size_t i = 0; i < len; i++) {
+                uint8_t old = m[i];
+
+                m[i] = g_rand_int_range(rng, 0, 256);
+                if (vf_eval(r->general, m, len, complete) != VF_MATCH) {
+                    m[i] = old;
+                }
             }
         }
-        r->stats.random_tried++;
-        if (replay_verifies(v, sca, m, len, tmo, &r->stats)) {
-            r->stats.random_verified++;
+        replays_verify(v, sca, msgs, lens, n, tmo, &r->stats, ok);
+        for (guint k = 0; k < n; k++) {
+            r->stats.random_tried++;
+            r->stats.random_verified += ok[k];
+            progress(o, "  random variant %u: %s", t + k + 1,
+                     ok[k] ? "verified" : "not verified");
+            g_free(msgs[k]);
         }
-        progress(o, "  random variant %u: %s", t + 1,
-                 r->stats.random_verified == r->stats.random_tried
-                 ? "verified" : "not verified (so far)");
     }
 }
 
@@ -2108,10 +2284,14 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
         v = vg_verifier_new(p, o->qemu);
     }
     /*
-     * Replays that settle quickly outrun one VM's restore; a second
-     * restoring during the capture would slow it more than it saves.
+     * Replays run GEN_PARALLEL at a time, each VM rewound in place after
+     * its replay (a fresh VM per replay costs a restore and translating
+     * the guest's network path again); a guest with a disk gets fresh
+     * VMs, as many restoring ahead.  (More restoring during the capture
+     * would slow it more than they save.)
      */
-    vg_verifier_set_spares(v, 2);
+    vg_verifier_set_rewind(v, !p->disk);
+    vg_verifier_set_spares(v, GEN_PARALLEL);
     if (!vg_verifier_wait_ready(v, errp)) {
         return NULL;
     }
