@@ -2144,8 +2144,8 @@ static bool check_benign(VgGenResult *r, const VgProfile *p, VfFilter *f,
 
 /*
  * Random messages that satisfy the general filter: the SCA's message with
- * every byte randomised where the filter still matches (byte by byte,
- * in random order), the hint left to the verifier's nonce.
+ * every byte randomised where the filter still matches (byte by byte),
+ * the hint left as it is for the verifier's nonce.
  */
 static void random_checks(VgGenResult *r, VgVerifier *v, const Sca *sca,
                           const VgGenOptions *o, unsigned tmo,
@@ -2153,6 +2153,9 @@ static void random_checks(VgGenResult *r, VgVerifier *v, const Sca *sca,
 {
     g_autoptr(GRand) rng = g_rand_new_with_seed(0xfeed);
     bool complete = r->general->transport == VF_TRANSPORT_UDP;
+    uint32_t hfirst = stream_offset(sca, sca->hint_message) +
+                      sca->hint_offset;
+    uint32_t hlast = hint_end(sca);
 
     for (guint t = 0; t < o->random_checks; t += GEN_PARALLEL) {
         guint n = MIN(GEN_PARALLEL, o->random_checks - t);
@@ -2166,6 +2169,14 @@ static void random_checks(VgGenResult *r, VgVerifier *v, const Sca *sca,
             lens[k] = len;
             for (size_t i = 0; i < len; i++) {
                 uint8_t old = m[i];
+
+                /*
+                 * Not the hint: the verifier plants its nonce there, and
+                 * keeps which of its bytes are zero (a path's end).
+                 */
+                if (i >= hfirst && i < hlast) {
+                    continue;
+                }
 
                 m[i] = g_rand_int_range(rng, 0, 256);
                 if (vf_eval(r->general, m, len, complete) != VF_MATCH) {

@@ -2,10 +2,11 @@
 /*
  * Filter generation on the Linux guest.  From one SCA each of vg-udpd's
  * and vg-tcpd's stack overflows, vg-logind's multi-message login
- * exploit and vg-ctld's function-pointer overwrite, the general filter
+ * exploit, vg-ctld's function-pointer overwrite and its AFA (the path it
+ * executes in a forked child), the general filter
  * matches polymorphic variants (other filler, tag and name lengths,
  * sleds, code and return targets; other user names, note filler and
- * targets; other names and pointers), each
+ * targets; other names and pointers; other programs and arguments), each
  * of which verifies as a working exploit while sharing few bytes with
  * the SCA's message; thousands of benign requests match neither filter.
  * Then a VM protected by the generated UDP filter (taint off,
@@ -457,6 +458,54 @@ static void test_fnptr(void)
     vg_check_filter(r, linux_profile(), sca, variants, 4, benign);
 }
 
+/*
+ * AFA: 'X' path '\0' arg '\0' has the service fork and execute the path
+ * it was sent (the trap is in the child's execve; the conditions are
+ * those of the parent that parsed the request).  Variants: op 'X' or 'Y'
+ * (the raw-syscall exec, which the generaliser finds by replay), any
+ * path and any argument of the SCA's lengths (offsets are fixed: see
+ * docs/filter-generation.md).
+ */
+#define AFA_PATH            "/bin/busybox"
+#define AFA_ARG             "echo"
+
+static void test_afa(void)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(5014);
+    const gsize plen = strlen(AFA_PATH), alen = strlen(AFA_ARG);
+    gsize n = 1 + plen + 1 + alen + 1;
+    g_autofree guint8 *req = g_malloc0(n);
+    g_autoptr(Sca) sca = NULL;
+    g_autoptr(VgGenResult) r = NULL;
+    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_bytes_unref);
+
+    req[0] = 'X';
+    memcpy(req + 1, AFA_PATH, plen);
+    memcpy(req + 1 + plen + 1, AFA_ARG, alen);
+    sca = message_sca(SCA_TYPE_AFA, SCA_TRANSPORT_UDP, VGL_CTL_PORT, req, n,
+                      1, plen + 1);
+    sca->call = SCA_CALL_EXECVE;
+    r = vg_generate_logged(linux_profile(), sca);
+    for (int i = 0; i < VARIANTS; i++) {
+        memset(req, 0, n);
+        req[0] = i % 2 ? 'X' : 'Y';
+        req[1] = '/';
+        for (gsize k = 2; k < 1 + plen; k++) {
+            req[k] = g_rand_int_range(rng, 1, 256);
+        }
+        for (gsize k = 1 + plen + 1; k < n - 1; k++) {
+            req[k] = g_rand_int_range(rng, 1, 256);
+        }
+        g_ptr_array_add(variants, g_bytes_new(req, n));
+    }
+    ctl_benign_set(benign, rng);
+    /* the op and "/", or a NUL and a byte by chance */
+    vg_check_filter(r, linux_profile(), sca, variants, 3, benign);
+}
+
 /* A protected VM: taint off, the generated UDP filter on its NIC. */
 static void test_udp_protected(void)
 {
@@ -553,6 +602,7 @@ int main(int argc, char **argv)
     g_test_add_func("/linux-filter-gen/tcp", test_tcp);
     g_test_add_func("/linux-filter-gen/login", test_login);
     g_test_add_func("/linux-filter-gen/fnptr", test_fnptr);
+    g_test_add_func("/linux-filter-gen/afa", test_afa);
     g_test_add_func("/linux-filter-gen/udp-protected", test_udp_protected);
     ret = g_test_run();
     if (work) {
