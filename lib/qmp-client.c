@@ -30,6 +30,7 @@ struct VgQmp {
     GSocket *sock;
     gint64 next_id;         /* each command's "id", echoed in its reply */
     GString *inbuf;
+    gsize scanned;          /* inbuf's bytes known to hold no newline */
     GQueue events;          /* of Msg: events read while waiting for replies */
 };
 
@@ -142,8 +143,10 @@ static gboolean classify(JsonNode *node, MsgKind *kind)
 static Msg *read_msg(VgQmp *qmp, gint64 deadline, GError **errp)
 {
     for (;;) {
-        char *nl = memchr(qmp->inbuf->str, '\n', qmp->inbuf->len);
-        char buf[4096];
+        /* Only what came since: a long reply arrives in many reads. */
+        char *nl = memchr(qmp->inbuf->str + qmp->scanned, '\n',
+                          qmp->inbuf->len - qmp->scanned);
+        char buf[65536];
         gssize n;
         gint64 left;
 
@@ -154,6 +157,7 @@ static Msg *read_msg(VgQmp *qmp, gint64 deadline, GError **errp)
 
             m->line = g_strndup(qmp->inbuf->str, len);
             g_string_erase(qmp->inbuf, 0, len + 1);
+            qmp->scanned = 0;
             g_strchomp(m->line);
             m->node = vg_json_parse(m->line, &err);
             if (!m->node || !classify(m->node, &m->kind)) {
@@ -184,6 +188,7 @@ static Msg *read_msg(VgQmp *qmp, gint64 deadline, GError **errp)
                         "the emulator closed the QMP connection");
             return NULL;
         }
+        qmp->scanned = qmp->inbuf->len;
         g_string_append_len(qmp->inbuf, buf, n);
     }
 }
@@ -405,6 +410,7 @@ VgQmp *vg_qmp_connect(const char *socket_path, guint timeout_ms,
                             "no QMP greeting");
             }
             g_string_truncate(qmp->inbuf, 0);
+            qmp->scanned = 0;
         }
         g_clear_object(&qmp->sock);
         if (g_get_monotonic_time() > deadline) {

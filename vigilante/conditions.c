@@ -89,9 +89,53 @@ static const char *kind_name(uint8_t kind)
     return kind < ARRAY_SIZE(names) ? names[kind] : "unknown";
 }
 
+/*
+ * The nodes the conditions reach (most of a capture's nodes are values
+ * no condition tested: a copy's bytes, a checksum's sums), numbered
+ * again in order (each still after its operands): new[i], 0 for the
+ * others.  Returns how many are kept, node 0 included.
+ */
+static size_t reached_nodes(const TaintCondRecord *recs, size_t nr,
+                            size_t nn, uint32_t *renum)
+{
+    size_t kept = 1;
+
+    memset(renum, 0, nn * sizeof(*renum));
+    for (size_t i = 0; i < nr; i++) {
+        if (recs[i].node && recs[i].node < nn) {
+            renum[recs[i].node] = 1;
+        }
+    }
+    for (size_t i = nn; i-- > 1;) {
+        const TaintCondNode *n = taint_cond_node(i);
+
+        if (!renum[i]) {
+            continue;
+        }
+        switch (vf_op_shape(n->op)) {
+        case VF_SHAPE_BINARY:
+            renum[n->b] = 1;
+            /* fall through */
+        case VF_SHAPE_EXT:
+        case VF_SHAPE_UNARY:
+            renum[n->a] = 1;
+            break;
+        default:
+            break;
+        }
+    }
+    for (size_t i = 1; i < nn; i++) {
+        if (renum[i]) {
+            renum[i] = kept++;
+        }
+    }
+    return kept;
+}
+
 VigilanteConditions *qmp_query_vigilante_conditions(uint64_t event,
                                                     Error **errp)
 {
+    g_autofree uint32_t *renum = NULL;
     g_autoptr(GPtrArray) flows = NULL;
     VigilanteConditions *vc;
     VigilanteConditionNodeList **ntail;
@@ -129,11 +173,18 @@ VigilanteConditions *qmp_query_vigilante_conditions(uint64_t event,
         vc->cr3 = env->cr[3];
         vc->user = (env->hflags & HF_CPL_MASK) == 3;
     }
+    renum = g_new(uint32_t, MAX(nn, 1));
+    reached_nodes(recs, nr, nn, renum);
     ntail = &vc->nodes;
     for (size_t i = 0; i < nn; i++) {
         const TaintCondNode *n = taint_cond_node(i);
-        VigilanteConditionNode *out = g_new0(VigilanteConditionNode, 1);
+        VigilanteConditionNode *out;
         uint64_t off;
+
+        if (i && !renum[i]) {
+            continue;
+        }
+        out = g_new0(VigilanteConditionNode, 1);
 
         /* Node 0 is "concrete", never an operand: kept so indexes agree. */
         out->op = g_strdup(i ? vf_op_name(n->op) : "none");
@@ -163,16 +214,16 @@ VigilanteConditions *qmp_query_vigilante_conditions(uint64_t event,
             out->has_width = true;
             out->width = n->width;
             out->has_a = true;
-            out->a = n->a;
+            out->a = renum[n->a];
             break;
         case VF_SHAPE_UNARY:
             out->has_a = true;
-            out->a = n->a;
+            out->a = renum[n->a];
             break;
         case VF_SHAPE_BINARY:
             out->has_a = out->has_b = true;
-            out->a = n->a;
-            out->b = n->b;
+            out->a = renum[n->a];
+            out->b = renum[n->b];
             break;
         default:
             break;
@@ -183,7 +234,7 @@ VigilanteConditions *qmp_query_vigilante_conditions(uint64_t event,
     for (size_t i = 0; i < nr; i++) {
         VigilanteCondition *c = g_new0(VigilanteCondition, 1);
 
-        c->node = recs[i].node;
+        c->node = recs[i].node < nn ? renum[recs[i].node] : 0;
         c->kind = g_strdup(kind_name(recs[i].kind));
         c->user = recs[i].user;
         c->pc = recs[i].pc;
