@@ -231,6 +231,7 @@ static VgProfileVm *restored_vm(VgVerifier *pool, const VgProfile *p,
                                 GError **errp)
 {
     g_auto(Lease) l = { pool, NULL };
+    bool spawned_here = false;
 
     if (given) {
         l.vm = g_steal_pointer(given);
@@ -244,13 +245,19 @@ static VgProfileVm *restored_vm(VgVerifier *pool, const VgProfile *p,
     }
     if (!l.vm) {
         l.vm = vg_snapshot_vm_spawn(p, qemu, errp);
+        spawned_here = true;
     }
     if (!l.vm || !vg_snapshot_vm_restored(l.vm, p, errp)) {
         return NULL;
     }
     if (pool) {
         lend(pool, l.vm);
-        if (pool->rewind && !l.vm->checkpointed) {
+        /*
+         * Not one a batch's thread spawned: it dies with the thread, so
+         * it is used once and never given back.
+         */
+        if (pool->rewind && !l.vm->checkpointed &&
+            !(given && spawned_here)) {
             l.vm->checkpointed = vg_profile_vm_run(
                 l.vm, "vigilante-checkpoint", NULL, NULL);
         }

@@ -243,8 +243,9 @@ bool vg_process_wait_quiet(GPid pid, unsigned window_ms, unsigned timeout_ms)
         if (!b) {
             return false;
         }
-        if (b >= b0 && (b - b0) * 10 >= (guint64)(now - t0) * 1000) {
-            t0 = now;           /* busy: the window starts again */
+        if (b < b0 || (b - b0) * 10 >= (guint64)(now - t0) * 1000) {
+            /* busy, or a thread ended and took its time: start again */
+            t0 = now;
             b0 = b;
         } else if (now - t0 >= window_ms * 1000LL) {
             return true;

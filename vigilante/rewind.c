@@ -10,8 +10,11 @@
  * (the vmstate of everything but RAM, taken as COLO takes it) and starts
  * dirty logging, so that writes by the vCPUs and by DMA mark their pages.
  * A rewind copies those pages back, drops code translated from them,
- * loads the device state again (CPUs, devices, timers, the user-mode
- * network) and purges frames queued between the NICs and their peers.
+ * loads the device state again (CPUs, devices, the timers it holds,
+ * what the user-mode network migrates) and purges frames queued between
+ * the NICs and their peers.  Not put back: host-side connections of the
+ * user-mode network (the host closes its sockets; the rewound guest
+ * resets what slirp still sends it) and timers no vmstate holds.
  * Guests with disks are not rewound: their writes are not in RAM.
  */
 #include "qemu/osdep.h"
@@ -35,7 +38,9 @@
 
 typedef struct {
     RAMBlock *rb;
-    uint8_t *copy;              /* used_length bytes; zero pages unset */
+    char idstr[sizeof(((RAMBlock *)0)->idstr)];
+    ram_addr_t length;          /* its used_length then */
+    uint8_t *copy;              /* length bytes; zero pages unset */
 } RewindBlock;
 
 static struct {
@@ -83,11 +88,12 @@ static uint64_t copy_blocks(void)
 
     RCU_READ_LOCK_GUARD();
     RAMBLOCK_FOREACH(rb) {
-        RewindBlock b = { rb, NULL };
+        RewindBlock b = { .rb = rb, .length = rb->used_length };
 
         if (!qemu_ram_is_migratable(rb)) {
             continue;
         }
+        pstrcpy(b.idstr, sizeof(b.idstr), rb->idstr);
         /* Large: mapped untouched, so zero pages take no memory. */
         b.copy = g_malloc0(rb->used_length);
         for (ram_addr_t off = 0; off < rb->used_length;
@@ -147,10 +153,11 @@ VigilanteRewindInfo *qmp_vigilante_checkpoint(Error **errp)
         return NULL;
     }
     info->device_state_bytes = ckpt.devices->len;
-    /* From now on every write marks its page for the migration client. */
-    if (!global_dirty_tracking) {
-        memory_global_dirty_log_start(GLOBAL_DIRTY_MIGRATION);
-    }
+    /*
+     * From now on every write marks its page for the migration client
+     * (the vCPU's through the TLB, DMA's only while this is on).
+     */
+    memory_global_dirty_log_start(GLOBAL_DIRTY_MIGRATION);
     WITH_RCU_READ_LOCK_GUARD() {
         RAMBLOCK_FOREACH(rb) {
             if (qemu_ram_is_migratable(rb)) {
@@ -166,7 +173,7 @@ VigilanteRewindInfo *qmp_vigilante_checkpoint(Error **errp)
 static uint64_t rewind_block(const RewindBlock *b)
 {
     const ram_addr_t chunk = TARGET_PAGE_SIZE * 64;
-    ram_addr_t len = b->rb->used_length;
+    ram_addr_t len = b->length;
     uint64_t pages = 0;
 
     for (ram_addr_t c = 0; c < len; c += chunk) {
@@ -188,6 +195,44 @@ static uint64_t rewind_block(const RewindBlock *b)
         }
     }
     return pages;
+}
+
+/*
+ * Is the checkpoint still one the pages can be put back to?  Not if a
+ * RAM block came, went or changed size (an ACPI table after a reset),
+ * or if dirty logging stopped (a migration's end stops it): writes
+ * would have gone unmarked.
+ */
+static bool checkpoint_valid(Error **errp)
+{
+    RAMBlock *rb;
+    guint n = 0;
+
+    if (!(global_dirty_tracking & GLOBAL_DIRTY_MIGRATION)) {
+        error_setg(errp, "dirty logging stopped since the checkpoint");
+        return false;
+    }
+    RAMBLOCK_FOREACH(rb) {
+        const RewindBlock *b;
+
+        if (!qemu_ram_is_migratable(rb)) {
+            continue;
+        }
+        b = n < ckpt.blocks->len
+            ? &g_array_index(ckpt.blocks, RewindBlock, n) : NULL;
+        if (!b || b->rb != rb || strcmp(b->idstr, rb->idstr) ||
+            b->length != rb->used_length) {
+            error_setg(errp, "RAM block %s changed since the checkpoint",
+                       rb->idstr);
+            return false;
+        }
+        n++;
+    }
+    if (n != ckpt.blocks->len) {
+        error_setg(errp, "a RAM block went away since the checkpoint");
+        return false;
+    }
+    return true;
 }
 
 static bool load_devices(Error **errp)
@@ -239,6 +284,10 @@ VigilanteRewindInfo *qmp_vigilante_rewind(Error **errp)
     }
     info = g_new0(VigilanteRewindInfo, 1);
     WITH_RCU_READ_LOCK_GUARD() {
+        if (!checkpoint_valid(errp)) {
+            g_free(info);
+            return NULL;
+        }
         for (guint i = 0; i < ckpt.blocks->len; i++) {
             info->pages += rewind_block(&g_array_index(ckpt.blocks,
                                                        RewindBlock, i));
