@@ -23,9 +23,9 @@
  * exploit on an idle 2-core machine; much more while other VMs run).
  */
 #define GEN_CAPTURE_MS  30000
-#define MAX_REPLAYS     96
+#define MAX_REPLAYS     160
 /* Replays run at once (each on a VM of its own) */
-#define GEN_PARALLEL    4
+#define GEN_PARALLEL    6
 /* Beyond those, for delimiters (missing one makes a filter too wide) */
 #define DELIM_REPLAYS   32
 
@@ -1264,11 +1264,11 @@ static void add_range(VfFilter *f, GArray *conds, uint32_t o, unsigned lo,
  * the range of values around the attack's for which it still verifies
  * (taken to be contiguous) replaces every pin on that byte.  Both sides
  * are searched at once, each probing WIDEN_PROBES values spread over
- * what is not known yet per round (its far end first), replayed
- * together.  Returns the conditions with the pins replaced.
+ * what is not known yet per round (the first round's include the far
+ * end), replayed together.  Returns the conditions with the pins replaced.
  */
 #define WIDEN_BYTES 4
-#define WIDEN_PROBES (GEN_PARALLEL / 2)
+#define WIDEN_PROBES 2
 
 typedef struct {
     int good;                   /* verifies */
@@ -1811,16 +1811,16 @@ static void delimiters_through_hint(VfFilter *work, const GArray *conds,
     }
 }
 
-/* A group's test in flight: the message of its current attempt. */
+enum { TRY_VIOLATE, TRY_LENGTH, TRY_MOVED, TRY_NONE };
+
+/* A group's attempts, replayed together: any that verifies drops it. */
 typedef struct {
     GArray *g;
-    int stage;                  /* the next attempt to make */
-    uint8_t *m;
-    size_t n;
-    char how[40];               /* the attempt, for progress */
+    unsigned n;
+    uint8_t *m[TRY_NONE];
+    size_t len[TRY_NONE];
+    char how[TRY_NONE][40];     /* each attempt, for progress */
 } GroupTry;
-
-enum { TRY_VIOLATE, TRY_LENGTH, TRY_MOVED, TRY_NONE };
 
 static const VgGenCondition *first_of(const GArray *conds, const GArray *g)
 {
@@ -1828,43 +1828,43 @@ static const VgGenCondition *first_of(const GArray *conds, const GArray *g)
 }
 
 /*
- * The group's next attempt, in t->m: its bytes changed so that one of
- * its conditions fails while the others kept hold; else (a condition on
- * the length too, a loop bound or a printed size, may be decided by the
- * length rather than by its bytes, which the attack may need) another
- * length; else, for pins after the hint that stay (a line's end, found
- * by a scan), the message with 8 more bytes before them, which moves
- * what they pin: if the attack still verifies, where it is does not
- * decide it.  TCP only: a filter judges a stream's prefix, in which the
- * end has not come yet; a datagram's terminator must stay somewhere,
- * which the format cannot say.  False when no attempt is left.
+ * The group's attempts, in t->m: its bytes changed so that one of its
+ * conditions fails while the others kept hold; another length (a
+ * condition on the length too, a loop bound or a printed size, may be
+ * decided by the length rather than by its bytes, which the attack may
+ * need); and for pins after the hint that stay (a line's end, found by
+ * a scan), the message with 8 more bytes before them, which moves what
+ * they pin: if the attack still verifies, where it is does not decide
+ * it.  TCP only: a filter judges a stream's prefix, in which the end has
+ * not come yet; a datagram's terminator must stay somewhere, which the
+ * format cannot say.  Returns how many there are.
  */
-static bool next_attempt(GroupTry *t, const VfFilter *work,
-                         const GArray *conds, const bool *keep,
-                         const uint8_t *msg, size_t len, uint32_t hfirst,
-                         uint32_t hlast, GRand *rng)
+static unsigned group_attempts(GroupTry *t, const VfFilter *work,
+                               const GArray *conds, const bool *keep,
+                               const uint8_t *msg, size_t len,
+                               uint32_t hfirst, uint32_t hlast, GRand *rng)
 {
     const VgGenCondition *c0 = first_of(conds, t->g);
 
-    g_clear_pointer(&t->m, g_free);
-    t->how[0] = 0;
-    while (t->stage < TRY_NONE && !t->m) {
-        switch (t->stage++) {
+    for (int stage = TRY_VIOLATE; stage < TRY_NONE; stage++) {
+        uint8_t *m = NULL;
+        size_t n = len;
+        const char *how = "";
+        char size[40];
+
+        switch (stage) {
         case TRY_VIOLATE: {
             g_autoptr(GArray) others = constraints(conds, t->g, keep, false,
                                                    true);
             g_autoptr(GArray) loose = constraints(conds, t->g, keep, false,
                                                   false);
-            uint8_t *m = g_memdup2(msg, len);
 
-            if (violate(work, conds, t->g, others, m, len, hfirst, hlast,
-                        is_pin(c0), rng) ||
-                violate(work, conds, t->g, loose, m, len, hfirst, hlast,
-                        is_pin(c0), rng)) {
-                t->m = m;
-                t->n = len;
-            } else {
-                g_free(m);
+            m = g_memdup2(msg, len);
+            if (!violate(work, conds, t->g, others, m, len, hfirst, hlast,
+                         is_pin(c0), rng) &&
+                !violate(work, conds, t->g, loose, m, len, hfirst, hlast,
+                         is_pin(c0), rng)) {
+                g_clear_pointer(&m, g_free);
             }
             break;
         }
@@ -1872,22 +1872,27 @@ static bool next_attempt(GroupTry *t, const VfFilter *work,
             g_autoptr(GArray) others_len = constraints(conds, t->g, keep,
                                                        true, false);
 
-            t->m = violate_by_length(work, conds, t->g, others_len, msg,
-                                     len, hlast, rng, &t->n);
-            if (t->m) {
-                g_snprintf(t->how, sizeof(t->how), ", %zu bytes", t->n);
-            }
+            m = violate_by_length(work, conds, t->g, others_len, msg, len,
+                                  hlast, rng, &n);
+            g_snprintf(size, sizeof(size), ", %zu bytes", n);
+            how = size;
             break;
         }
         case TRY_MOVED:
             if (is_pin(c0) && work->transport == VF_TRANSPORT_TCP) {
-                t->m = moved_tail(conds, t->g, msg, len, hlast, &t->n);
-                g_strlcpy(t->how, ", moved by 8 bytes", sizeof(t->how));
+                m = moved_tail(conds, t->g, msg, len, hlast, &n);
+                how = ", moved by 8 bytes";
             }
             break;
         }
+        if (m) {
+            t->m[t->n] = m;
+            t->len[t->n] = n;
+            g_strlcpy(t->how[t->n], how, sizeof(t->how[0]));
+            t->n++;
+        }
     }
-    return t->m != NULL;
+    return t->n;
 }
 
 /*
@@ -1902,7 +1907,9 @@ static void group_done(VgGenResult *r, const GArray *conds, bool *keep,
     GArray *g = t->g;
     const VgGenCondition *c0 = first_of(conds, g);
 
-    g_clear_pointer(&t->m, g_free);
+    for (unsigned i = 0; i < t->n; i++) {
+        g_clear_pointer(&t->m[i], g_free);
+    }
     if (dropped) {
         LetGo lg = {
             .root = GPOINTER_TO_UINT(g_hash_table_lookup(root, g)),
@@ -1956,8 +1963,9 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
     /* A pin group's first ancestor (halves are tried in turn) */
     g_autoptr(GHashTable) root = g_hash_table_new(NULL, NULL);
     g_autoptr(GArray) let_go = g_array_new(false, false, sizeof(LetGo));
-    GroupTry active[GEN_PARALLEL];
-    guint nact = 0, k = 0;
+    GroupTry pending = { 0 };
+    bool have_pending = false;
+    guint k = 0;
 
     /* On a copy of the specific filter's nodes, pruned at the end. */
     g_array_append_vals(work->nodes, r->specific->nodes->data,
@@ -1984,59 +1992,74 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
         g_hash_table_insert(root, groups->pdata[k], GUINT_TO_POINTER(k));
     }
     /*
-     * Up to GEN_PARALLEL groups are tried at once; a group whose attempt
-     * did not verify goes on with its next attempt in the next batch.
+     * Groups are tried together, all attempts of a group at once, up to
+     * GEN_PARALLEL replays a batch (a group that does not fit waits for
+     * the next).  A batch's attempts keep the conditions kept when it
+     * was formed.
      */
-    while (k < groups->len || nact) {
+    for (;;) {
+        GroupTry act[GEN_PARALLEL];
         uint8_t *msgs[GEN_PARALLEL];
         size_t lens[GEN_PARALLEL];
         bool ok[GEN_PARALLEL];
+        guint owner[GEN_PARALLEL], nact = 0, used = 0;
 
-        /* Groups not tried yet join, each with its first attempt. */
-        while (nact < GEN_PARALLEL && k < groups->len) {
-            GroupTry t = { .g = groups->pdata[k++] };
+        while (used < GEN_PARALLEL) {
+            GroupTry t = { 0 };
 
-            for (guint j = 0; j < t.g->len;) {
-                /* (pins found implied are gone from their groups) */
-                if (!keep[g_array_index(t.g, guint, j)]) {
-                    g_array_remove_index(t.g, j);
-                } else {
-                    j++;
+            if (have_pending) {
+                t = pending;
+                have_pending = false;
+            } else if (k < groups->len) {
+                t.g = groups->pdata[k++];
+                for (guint j = 0; j < t.g->len;) {
+                    /* (pins found implied are gone from their groups) */
+                    if (!keep[g_array_index(t.g, guint, j)]) {
+                        g_array_remove_index(t.g, j);
+                    } else {
+                        j++;
+                    }
                 }
-            }
-            if (!t.g->len) {
-                continue;
-            }
-            if (r->stats.replays + nact < MAX_REPLAYS &&
-                next_attempt(&t, work, conds, keep, msg, len, hfirst, hlast,
-                             rng)) {
-                active[nact++] = t;
+                if (!t.g->len) {
+                    continue;
+                }
+                if (r->stats.replays + used + TRY_NONE > MAX_REPLAYS ||
+                    !group_attempts(&t, work, conds, keep, msg, len, hfirst,
+                                    hlast, rng)) {
+                    group_done(r, conds, keep, &t, false, groups, root,
+                               let_go);
+                    continue;
+                }
             } else {
-                group_done(r, conds, keep, &t, false, groups, root, let_go);
+                break;
             }
+            if (used + t.n > GEN_PARALLEL) {
+                pending = t;
+                have_pending = true;
+                break;
+            }
+            for (unsigned a = 0; a < t.n; a++) {
+                progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64
+                         "%s", r->stats.replays + used + 1, t.g->len,
+                         first_of(conds, t.g)->pc, t.how[a]);
+                msgs[used] = t.m[a];
+                lens[used] = t.len[a];
+                owner[used++] = nact;
+            }
+            act[nact++] = t;
         }
+        if (!used) {
+            break;
+        }
+        replays_verify(v, sca, msgs, lens, used, tmo, &r->stats, ok);
         for (guint i = 0; i < nact; i++) {
-            const VgGenCondition *c0 = first_of(conds, active[i].g);
+            bool dropped = false;
 
-            progress(o, "  replay %u: %u condition(s) of pc 0x%" PRIx64 "%s",
-                     r->stats.replays + i + 1, active[i].g->len, c0->pc,
-                     active[i].how);
-            msgs[i] = active[i].m;
-            lens[i] = active[i].n;
-        }
-        replays_verify(v, sca, msgs, lens, nact, tmo, &r->stats, ok);
-        for (guint i = 0; i < nact;) {
-            GroupTry *t = &active[i];
-
-            if (!ok[i] && r->stats.replays < MAX_REPLAYS &&
-                next_attempt(t, work, conds, keep, msg, len, hfirst, hlast,
-                             rng)) {
-                i++;
-                continue;
+            for (guint j = 0; j < used; j++) {
+                dropped |= owner[j] == i && ok[j];
             }
-            group_done(r, conds, keep, t, ok[i], groups, root, let_go);
-            active[i] = active[--nact];
-            ok[i] = ok[nact];
+            group_done(r, conds, keep, &act[i], dropped, groups, root,
+                       let_go);
         }
     }
 
@@ -2226,6 +2249,39 @@ static bool matches_nonce(const VfFilter *f, const Sca *sca,
 
 /* ---- the whole ---- */
 
+/*
+ * A rewinding verifier's VMs each translate the guest's path on their
+ * first replay (one verification took 180-350 ms cold, 5-20 ms warm on
+ * the Linux guest).  The SCA is replayed on all of them, then again:
+ * the slowest of the second round (-1 if one did not verify) sets the
+ * timeout of replays that neither answer nor go quiet, which a replay
+ * that sends the service into a loop waits out.
+ */
+#define WARM_MIN_TMO_MS 500
+
+static double warm_up(VgVerifier *v, const Sca *sca, unsigned tmo)
+{
+    Sca *scas[GEN_PARALLEL];
+    VgVerdict vd[GEN_PARALLEL];
+    double slowest = 0;
+
+    for (guint i = 0; i < GEN_PARALLEL; i++) {
+        scas[i] = (Sca *)sca;
+    }
+    for (int round = 0; round < 2; round++) {
+        vg_verifier_verify_batch(v, scas, GEN_PARALLEL, tmo, vd);
+        for (guint i = 0; i < GEN_PARALLEL; i++) {
+            if (vd[i].kind != VG_VERDICT_VERIFIED) {
+                slowest = -1;
+            } else if (round == 1 && slowest >= 0) {
+                slowest = MAX(slowest, vd[i].total_ms);
+            }
+            vg_verdict_clear(&vd[i]);
+        }
+    }
+    return slowest;
+}
+
 VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
                                 const VgGenOptions *o, GError **errp)
 {
@@ -2318,6 +2374,13 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
     }
     tmo = MIN(max_tmo, MAX(1000, 4 * vd.total_ms + 500));
     vg_verdict_clear(&vd);
+    if (!p->disk) {
+        double warm = warm_up(v, sca, max_tmo);
+
+        if (warm >= 0) {
+            tmo = MIN(max_tmo, MAX(WARM_MIN_TMO_MS, 4 * warm + 500));
+        }
+    }
     progress(o, "generalising %u condition(s) by replay (%u ms per "
              "replay at most)", r->stats.specific_conditions, tmo);
     if (!generalise(r, v, sca, o, tmo, msg, len, errp)) {
