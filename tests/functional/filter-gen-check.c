@@ -100,6 +100,11 @@ static void log_line(const char *line, void *opaque)
     g_test_message("%s", line);
 }
 
+GPtrArray *vg_messages_new(void)
+{
+    return g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+}
+
 VgGenResult *vg_generate_logged(const VgProfile *p, const Sca *sca)
 {
     VgGenOptions o = {

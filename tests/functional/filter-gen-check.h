@@ -36,6 +36,9 @@ void vg_check_filter(const VgGenResult *r, const VgProfile *p,
                      const Sca *sca, GPtrArray *variants, gsize max_common,
                      GPtrArray *benign);
 
+/* An empty array of messages (GBytes), for variants and benign ones. */
+GPtrArray *vg_messages_new(void);
+
 /* Generate from the SCA, logging the counts and times; asserts success. */
 VgGenResult *vg_generate_logged(const VgProfile *p, const Sca *sca);
 

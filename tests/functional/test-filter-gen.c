@@ -102,10 +102,8 @@ static void test_fig1(void)
     VgProfile *p = profile;
     g_autoptr(Sca) sca = NULL;
     g_autoptr(VgGenResult) r = NULL;
-    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
-    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) variants = vg_messages_new();
+    g_autoptr(GPtrArray) benign = vg_messages_new();
     guint8 attack[FIG1_ATTACK_LEN];
 
     g_assert_cmpuint(fig1_build_attack(attack, fig1_default_target()), ==,
@@ -184,10 +182,8 @@ static void test_ace(void)
     g_autoptr(GRand) rng = g_rand_new_with_seed(1202);
     g_autoptr(Sca) sca = sca_new(SCA_TYPE_ACE, "tiny-fig1");
     g_autoptr(VgGenResult) r = NULL;
-    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
-    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) variants = vg_messages_new();
+    g_autoptr(GPtrArray) benign = vg_messages_new();
     guint8 attack[RUN_ATTACK_MAX];
     gsize len = run_build_attack(attack);
 

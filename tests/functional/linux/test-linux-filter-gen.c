@@ -213,10 +213,8 @@ static void test_udp(void)
     g_autoptr(GRand) rng = g_rand_new_with_seed(5001);
     g_autoptr(Sca) sca = udp_sca();
     g_autoptr(VgGenResult) r = vg_generate_logged(linux_profile(), sca);
-    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
-    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) variants = vg_messages_new();
+    g_autoptr(GPtrArray) benign = vg_messages_new();
 
     /* The receive's result is the datagram's length in the filter. */
     g_assert_true(r->general->uses_len);
@@ -316,10 +314,8 @@ static void test_tcp(void)
     g_autoptr(GRand) rng = g_rand_new_with_seed(5003);
     g_autoptr(Sca) sca = tcp_sca();
     g_autoptr(VgGenResult) r = vg_generate_logged(linux_profile(), sca);
-    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
-    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) variants = vg_messages_new();
+    g_autoptr(GPtrArray) benign = vg_messages_new();
 
     for (int i = 0; i < VARIANTS; i++) {
         g_ptr_array_add(variants, tcp_variant(rng));
@@ -392,10 +388,8 @@ static void test_login(void)
                                             G_GUINT64_CONSTANT(0xdeadbeef));
     g_autoptr(Sca) sca = login_sca(stream);
     g_autoptr(VgGenResult) r = vg_generate_logged(linux_profile(), sca);
-    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
-    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) variants = vg_messages_new();
+    g_autoptr(GPtrArray) benign = vg_messages_new();
 
     for (int i = 0; i < VARIANTS; i++) {
         char user[8];
@@ -436,10 +430,8 @@ static void test_fnptr(void)
     guint64 le = GUINT64_TO_LE(G_GUINT64_CONSTANT(0xdeadbeef));
     g_autoptr(Sca) sca = NULL;
     g_autoptr(VgGenResult) r = NULL;
-    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
-    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) variants = vg_messages_new();
+    g_autoptr(GPtrArray) benign = vg_messages_new();
 
     req[0] = 'H';
     memset(req + 1, 'A', CTL_NAME_LEN);
@@ -477,10 +469,8 @@ static void test_afa(void)
     g_autofree guint8 *req = g_malloc0(n);
     g_autoptr(Sca) sca = NULL;
     g_autoptr(VgGenResult) r = NULL;
-    g_autoptr(GPtrArray) variants = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
-    g_autoptr(GPtrArray) benign = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
+    g_autoptr(GPtrArray) variants = vg_messages_new();
+    g_autoptr(GPtrArray) benign = vg_messages_new();
 
     req[0] = 'X';
     memcpy(req + 1, AFA_PATH, plen);
