@@ -5,8 +5,9 @@
  * that still verifies, as the paper's suffix search), then replace runs
  * of bytes that are not needed to take control (the worm's code,
  * fillers) with innocuous ones, keeping each change only if the SCA
- * still verifies.  A verifier with a spare VM restores the snapshot for
- * the next trial while one runs.
+ * still verifies.  The trials run on VMs rewound in place to the
+ * snapshot and are judged once the guest is done with them (a settling,
+ * rewinding verifier); the result is verified on a fresh VM at the end.
  */
 #include "sca-minimise.h"
 
@@ -16,12 +17,13 @@
 #define FILLER 'A'
 
 /*
- * A trial that does not verify runs to its timeout, so trials wait only a
- * few times as long as the original SCA took from replay to trap (most
- * trials fail), within the caller's limit.
+ * A trial that neither verifies nor settles runs to its timeout, so
+ * trials wait only a few times as long as the original SCA took from
+ * replay to trap (most trials fail), within the caller's limit.
  */
 #define TRIAL_FACTOR     4
 #define TRIAL_MIN_MS     1000
+#define TRIAL_SETTLE_MS  150
 
 static volatile sig_atomic_t *cancel_flag;
 
@@ -166,6 +168,13 @@ Sca *vg_sca_minimise(const VgProfile *p, const char *qemu, const Sca *sca,
     if (!timeout_ms) {
         return NULL;
     }
+    /*
+     * The trials (most fail) on VMs rewound in place and judged once the
+     * guest is done with them (sca-verify.h); what they find is checked
+     * on a fresh VM at the end.
+     */
+    vg_verifier_set_rewind(vf, !p->disk);
+    vg_verifier_set_settle(vf, TRIAL_SETTLE_MS);
     /* Suffix search: the fewest last messages that still take control. */
     best = copy_sca(sca);
     for (unsigned drop = sca->hint_message; drop > 0; drop--) {
@@ -196,6 +205,19 @@ Sca *vg_sca_minimise(const VgProfile *p, const char *qemu, const Sca *sca,
         for (size_t k = 0; k < len; k++) {
             st.bytes_filled += a[k] != b[k];
         }
+    }
+    if (st.messages_dropped || st.bytes_filled) {
+        /* As every SCA is verified: a VM of its own, restored afresh. */
+        g_autoptr(Sca) check = copy_sca(best);
+        VgVerdict v = vg_verify(p, qemu, check, timeout_ms);
+
+        st.replays++;
+        if (v.kind != VG_VERDICT_VERIFIED) {
+            sca_free(best);
+            best = copy_sca(sca);
+            st.messages_dropped = st.bytes_filled = 0;
+        }
+        vg_verdict_clear(&v);
     }
     if (stats) {
         *stats = st;
