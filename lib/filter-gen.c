@@ -571,10 +571,15 @@ static void add_pins(GArray *conds, VfFilter *f, const uint8_t *msg,
 }
 
 /* The hinted bytes' end in the message: the attack needs them there. */
+/* Where the hinted bytes start in the attack's message (or stream). */
+static uint32_t hint_start(const Sca *sca)
+{
+    return stream_offset(sca, sca->hint_message) + sca->hint_offset;
+}
+
 static uint32_t hint_end(const Sca *sca)
 {
-    return stream_offset(sca, sca->hint_message) + sca->hint_offset +
-           sca->hint_length;
+    return hint_start(sca) + sca->hint_length;
 }
 
 static void add_length(GArray *conds, VfFilter *f, const Sca *sca)
@@ -668,8 +673,7 @@ static void pin_leaves(VgGenResult *r, Conv *cv, uint32_t id, const Sca *sca,
     g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
     g_autoptr(GArray) stack = g_array_new(false, false, sizeof(uint32_t));
     g_autofree bool *byte = g_new0(bool, len + 1);
-    uint32_t hfirst = stream_offset(sca, sca->hint_message) +
-                      sca->hint_offset;
+    uint32_t hfirst = hint_start(sca);
     uint32_t hend = hint_end(sca);
 
     g_array_append_val(stack, id);
@@ -828,8 +832,7 @@ static bool convert(VgGenResult *r, const Sca *sca, JsonObject *reply,
     uint64_t trap_cr3 = json_object_get_int_member(reply, "cr3");
     g_autoptr(GArray) cap = NULL;
     g_autofree int32_t *memo = NULL;
-    uint32_t hfirst = stream_offset(sca, sca->hint_message) +
-                      sca->hint_offset;
+    uint32_t hfirst = hint_start(sca);
     uint32_t hend = hint_end(sca);
     Conv cv;
 
@@ -1946,8 +1949,7 @@ static bool generalise(VgGenResult *r, VgVerifier *v, const Sca *sca,
                        const VgGenOptions *o, unsigned tmo,
                        const uint8_t *msg, size_t len, GError **errp)
 {
-    uint32_t hfirst = stream_offset(sca, sca->hint_message) +
-                      sca->hint_offset;
+    uint32_t hfirst = hint_start(sca);
     uint32_t hlast = hint_end(sca);
     g_autoptr(GRand) rng = g_rand_new_with_seed(0x5ca1ab1e);
     g_autoptr(VfFilter) work = vf_new(r->specific->name,
@@ -2176,8 +2178,7 @@ static void random_checks(VgGenResult *r, VgVerifier *v, const Sca *sca,
 {
     g_autoptr(GRand) rng = g_rand_new_with_seed(0xfeed);
     bool complete = r->general->transport == VF_TRANSPORT_UDP;
-    uint32_t hfirst = stream_offset(sca, sca->hint_message) +
-                      sca->hint_offset;
+    uint32_t hfirst = hint_start(sca);
     uint32_t hlast = hint_end(sca);
 
     for (guint t = 0; t < o->random_checks; t += GEN_PARALLEL) {
@@ -2227,7 +2228,7 @@ static bool matches_nonce(const VfFilter *f, const Sca *sca,
 {
     const VgVerifyType *t = vg_verify_type(sca->type);
     g_autofree uint8_t *m = g_memdup2(msg, len);
-    uint32_t at = stream_offset(sca, sca->hint_message) + sca->hint_offset;
+    uint32_t at = hint_start(sca);
     VgPlanted pl = { 0 };
     bool ok;
 
@@ -2251,11 +2252,11 @@ static bool matches_nonce(const VfFilter *f, const Sca *sca,
 
 /*
  * A rewinding verifier's VMs each translate the guest's path on their
- * first replay (one verification took 180-350 ms cold, 5-20 ms warm on
- * the Linux guest).  The SCA is replayed on all of them, then again:
- * the slowest of the second round (-1 if one did not verify) sets the
- * timeout of replays that neither answer nor go quiet, which a replay
- * that sends the service into a loop waits out.
+ * first replay (the SCA's verification took about 180-260 ms cold,
+ * 5-45 ms warm on the Linux guest).  The SCA is replayed on all of
+ * them, then again: the slowest of the second round (-1 if one did not
+ * verify) sets the timeout of replays that neither answer nor go quiet,
+ * which a replay that sends the service into a loop waits out.
  */
 #define WARM_MIN_TMO_MS 500
 

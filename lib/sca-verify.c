@@ -142,14 +142,19 @@ static void top_up(VgVerifier *pool)
     }
 }
 
-/* Count @vm as in use (once). */
-static void lend(VgVerifier *pool, VgProfileVm *vm)
+/* Count @vm as in use (once), with the lock held. */
+static void lend_locked(VgVerifier *pool, VgProfileVm *vm)
 {
-    g_mutex_lock(&pool->lock);
-    if (!vm->lent) {
+    if (vm && !vm->lent) {
         vm->lent = true;
         pool->in_use++;
     }
+}
+
+static void lend(VgVerifier *pool, VgProfileVm *vm)
+{
+    g_mutex_lock(&pool->lock);
+    lend_locked(pool, vm);
     g_mutex_unlock(&pool->lock);
 }
 
@@ -164,10 +169,7 @@ static VgProfileVm *take_spare(VgVerifier *pool)
 
     g_mutex_lock(&pool->lock);
     vm = g_queue_pop_head(&pool->spares);
-    if (vm) {
-        vm->lent = true;
-        pool->in_use++;
-    }
+    lend_locked(pool, vm);
     /* The next verifications' VMs restore while this one runs. */
     top_up(pool);
     g_mutex_unlock(&pool->lock);
