@@ -85,25 +85,35 @@ typedef struct {
     guint64 cpu;
 } CpuSample;
 
+/* What the VM's VG_ANSWERS_GUARD counted. */
+typedef struct {
+    guint64 udp_to_guest;       /* datagrams to the guest */
+    guint64 guest_udp;          /* datagrams from the guest */
+    guint64 tcp_to_guest;       /* TCP payload bytes to the guest */
+    gint64 last_frame_us;       /* when the last frame to it passed */
+} GuestFrames;
+
 typedef struct {
     unsigned settle_ms;
     int tcp_fd;
-    bool watch_udp;             /* the VM counts the guest's frames */
-    guint64 to_guest_base;      /* datagrams to the guest when sent */
-    guint64 udp_base;           /* datagrams from the guest when sent */
+    bool watch;                 /* the VM counts the guest's frames */
+    GuestFrames base;           /* the counts before the round went */
+    guint64 tcp_base;           /* TCP bytes to the guest before round 0 */
     unsigned udp_sent;          /* datagrams of this round */
+    size_t tcp_sent;            /* bytes sent on the connection */
     bool delivered;             /* a round's datagrams reached the NIC */
+    bool arrived;               /* and the TCP messages too */
     gint64 answered_at;         /* when the guest was done; 0: not yet */
+    bool ask_idle;              /* the VM answers query-vigilante-idle */
     GPid pid;
     GArray *cpu;                /* CpuSample since the messages went */
 } Settle;
 
 /*
- * The UDP datagrams sent to the guest and those it sent, as the
- * VM's VG_ANSWERS_GUARD counts them (its network is restricted: the
- * answers reach no socket of ours); false if it has no such guard.
+ * The frames the VM's VG_ANSWERS_GUARD saw (its network is restricted:
+ * the answers reach no socket of ours); false if it has no such guard.
  */
-static bool guest_frames(VgProfileVm *vm, guint64 *to_guest, guint64 *udp)
+static bool guest_frames(VgProfileVm *vm, GuestFrames *f)
 {
     g_autoptr(JsonNode) r = vg_qmp_execute(vm->qmp, "query-vigilante-filters",
                                            NULL, 2000, NULL);
@@ -118,10 +128,14 @@ static bool guest_frames(VgProfileVm *vm, guint64 *to_guest, guint64 *udp)
 
         if (g && !g_strcmp0(json_object_get_string_member_with_default(
                                 g, "id", ""), VG_ANSWERS_GUARD)) {
-            *to_guest = json_object_get_int_member_with_default(
+            f->udp_to_guest = json_object_get_int_member_with_default(
                 g, "udp-to-guest", 0);
-            *udp = json_object_get_int_member_with_default(g, "guest-udp",
-                                                           0);
+            f->guest_udp = json_object_get_int_member_with_default(
+                g, "guest-udp", 0);
+            f->tcp_to_guest = json_object_get_int_member_with_default(
+                g, "tcp-bytes-to-guest", 0);
+            f->last_frame_us = json_object_get_int_member_with_default(
+                g, "last-frame-us", 0);
             return true;
         }
     }
@@ -130,22 +144,14 @@ static bool guest_frames(VgProfileVm *vm, guint64 *to_guest, guint64 *udp)
 
 /*
  * Before a round is sent: the guard's counts, so that what the round's
- * datagrams cause is counted however fast the guest is.
+ * messages cause is counted however fast the guest is.
  */
-static void settle_before_round(Settle *st, VgProfileVm *vm)
+static void settle_before_round(Settle *st, VgProfileVm *vm, int round)
 {
-    st->watch_udp = st->settle_ms &&
-                    guest_frames(vm, &st->to_guest_base, &st->udp_base);
-}
-
-/*
- * After it: what to wait for.  The CPU window runs on across UDP
- * resends (a datagram once delivered stays delivered).
- */
-static void settle_after_round(Settle *st, unsigned udp_sent)
-{
-    st->udp_sent = udp_sent;
-    st->watch_udp = st->watch_udp && udp_sent;
+    st->watch = st->settle_ms && guest_frames(vm, &st->base);
+    if (round == 0) {
+        st->tcp_base = st->base.tcp_to_guest;
+    }
 }
 
 /*
@@ -182,19 +188,51 @@ static bool cpu_quiet(Settle *st, gint64 now)
     return false;
 }
 
+/*
+ * When every vCPU fell asleep (monotonic µs), if they sleep; 0 if one
+ * is awake or the VM cannot say (then it is not asked again).
+ */
+static gint64 asleep_since(Settle *st, VgProfileVm *vm)
+{
+    g_autoptr(JsonNode) r = NULL;
+    JsonObject *o;
+
+    if (!st->ask_idle) {
+        return 0;
+    }
+    r = vg_qmp_execute(vm->qmp, "query-vigilante-idle", NULL, 2000, NULL);
+    if (!r || !JSON_NODE_HOLDS_OBJECT(r)) {
+        st->ask_idle = false;   /* not our emulator: the CPU window */
+        return 0;
+    }
+    o = json_node_get_object(r);
+    if (!json_object_get_boolean_member_with_default(o, "running", false) ||
+        !json_object_get_boolean_member_with_default(o, "asleep", false)) {
+        return 0;
+    }
+    return json_object_get_int_member_with_default(o, "since-us", 0);
+}
+
 /* Has the guest been done with the messages for settle_ms? */
 static bool settled(Settle *st, VgProfileVm *vm, bool has_tcp,
                     VgReplayEnd *end)
 {
     gint64 now = g_get_monotonic_time();
-    guint64 to_guest, udp;
+    /* asked first: a frame that comes after is seen below */
+    gint64 slept = asleep_since(st, vm);
+    GuestFrames f = { 0 };
+    bool counted = false;
     uint8_t buf[2048];
     ssize_t n;
 
-    if (st->watch_udp && !st->answered_at &&
-        guest_frames(vm, &to_guest, &udp)) {
-        st->delivered |= to_guest - st->to_guest_base >= st->udp_sent;
-        if (udp - st->udp_base >= st->udp_sent) {
+    if (st->watch && guest_frames(vm, &f)) {
+        counted = true;
+        st->delivered |= f.udp_to_guest - st->base.udp_to_guest >=
+                         st->udp_sent;
+        st->arrived = st->delivered &&
+                      f.tcp_to_guest - st->tcp_base >= st->tcp_sent;
+        if (st->udp_sent && f.guest_udp - st->base.guest_udp >=
+            st->udp_sent && !st->answered_at) {
             st->answered_at = now;
         }
     }
@@ -212,7 +250,17 @@ static bool settled(Settle *st, VgProfileVm *vm, bool has_tcp,
         *end = VG_REPLAY_ANSWERED;
         return true;
     }
-    /* Quiet counts once the messages are known to have arrived. */
+    /*
+     * Asleep since after the last frame reached the guest, all of the
+     * messages among them: a frame wakes the guest, so it slept after it
+     * had them and did what they asked.
+     */
+    if (counted && st->arrived && slept && slept >= f.last_frame_us &&
+        now - slept >= VG_REPLAY_ASLEEP_MS * 1000LL) {
+        *end = VG_REPLAY_ASLEEP;
+        return true;
+    }
+    /* Quiet counts once the datagrams are known to have arrived. */
     if ((has_tcp || st->delivered) && st->pid && cpu_quiet(st, now)) {
         *end = VG_REPLAY_QUIET;
         return true;
@@ -221,7 +269,7 @@ static bool settled(Settle *st, VgProfileVm *vm, bool has_tcp,
 }
 
 #define REPLAY_RESEND_MS 250
-#define REPLAY_SLICE_MS 20
+#define REPLAY_SLICE_MS 10
 
 JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
                     GPtrArray *msgs, const char *event, gint64 deadline,
@@ -234,6 +282,7 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
         .settle_ms = settle_ms,
         .tcp_fd = -1,
         .pid = vg_vm_pid(vm->emu),
+        .ask_idle = true,
         .cpu = g_array_new(false, false, sizeof(CpuSample)),
     };
 
@@ -251,7 +300,7 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
         unsigned udp_sent = 0;
 
         if (round == 0 || !has_tcp) {
-            settle_before_round(&st, vm);
+            settle_before_round(&st, vm, round);
         }
         for (guint i = 0; i < msgs->len && (round == 0 || !has_tcp); i++) {
             const ScaMessage *m = sca_message(sca, i);
@@ -262,14 +311,20 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
 
             if (m->transport == SCA_TRANSPORT_UDP) {
                 udp_sent += vg_loopback_udp_send(host, data, len);
-            } else if (st.tcp_fd >= 0 &&
-                       send(st.tcp_fd, data, len, MSG_NOSIGNAL) !=
-                       (ssize_t)len) {
-                break;          /* reset by the guest: the verdict decides */
+            } else if (st.tcp_fd >= 0) {
+                if (send(st.tcp_fd, data, len, MSG_NOSIGNAL) !=
+                    (ssize_t)len) {
+                    break;      /* reset by the guest: the verdict decides */
+                }
+                st.tcp_sent += len;
             }
         }
         if (round == 0 || !has_tcp) {
-            settle_after_round(&st, udp_sent);
+            /*
+             * The CPU window runs on across UDP resends (a datagram once
+             * delivered stays delivered).
+             */
+            st.udp_sent = udp_sent;
         }
         do {
             ev = vg_qmp_next_event(vm->qmp, event,
@@ -279,6 +334,8 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
                 goto out;       /* the caller says how it ended */
             }
             if (!ev && settle_ms && settled(&st, vm, has_tcp, &how)) {
+                /* an event the settling queries met on the way */
+                ev = vg_qmp_next_event(vm->qmp, event, 0);
                 goto out;
             }
         } while (!ev && g_get_monotonic_time() < MIN(resend, deadline));

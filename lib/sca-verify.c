@@ -357,6 +357,8 @@ static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
 
             v.reason = g_strdup_printf("%s (%s)", r, end == VG_REPLAY_ANSWERED
                                        ? "it answered the messages"
+                                       : end == VG_REPLAY_ASLEEP
+                                       ? "it slept after the messages"
                                        : "it went quiet after the messages");
         }
     }

@@ -356,6 +356,8 @@ VigilanteFiltersInfo *qmp_query_vigilante_filters(Error **errp)
         gi->buffered = st.buffered;
         gi->udp_to_guest = st.udp_to_guest;
         gi->guest_udp = st.guest_udp;
+        gi->tcp_bytes_to_guest = st.tcp_bytes_to_guest;
+        gi->last_frame_us = st.last_frame_us;
         QAPI_LIST_APPEND(gtail, gi);
     }
     return info;

@@ -696,6 +696,9 @@ static VgGuardVerdict judge_frame(VgGuard *g, const uint8_t *frame,
     if (p.transport == 17 && !p.fragment) {
         g->stats.udp_to_guest++;
     }
+    if (p.transport == 6 && !p.fragment) {
+        g->stats.tcp_bytes_to_guest += p.payload_len;
+    }
     if (p.fragment) {
         if (!p.first_fragment) {
             return VG_GUARD_PASS;   /* useless without the first */
@@ -736,6 +739,7 @@ VgGuardVerdict vg_guard_frame(VgGuard *g, const uint8_t *frame, size_t len,
     VgGuardVerdict v;
 
     g->stats.frames++;
+    g->stats.last_frame_us = now_us;
     if (now_us - g->last_sweep_us > g->limits.idle_timeout_us / 4) {
         sweep(g, now_us);
     }

@@ -67,6 +67,9 @@ typedef struct {
     uint64_t buffered;          /* bytes kept now */
     /* Unfragmented UDP datagrams to and from the guest */
     uint64_t udp_to_guest, guest_udp;
+    /* Payload bytes of unfragmented TCP segments to the guest */
+    uint64_t tcp_bytes_to_guest;
+    int64_t last_frame_us;      /* the last frame's now_us; 0: none */
 } VgGuardStats;
 
 typedef struct VgGuard VgGuard;

@@ -17,12 +17,15 @@
  */
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "filter-gen-check.h"
 #include "guest.h"
 #include "host-util.h"
 #include "linux-guest.h"
 #include "payloads.h"
+#include "replay.h"
 #include "shellcode.h"
 #include "snapshot.h"
 
@@ -581,6 +584,171 @@ static void test_udp_protected(void)
     vg_guest_stop(g);
 }
 
+/* query-vigilante-idle's answer, or the answers guard's, as an object. */
+static JsonObject *qmp_object(VgProfileVm *vm, const char *command,
+                              JsonNode **keep)
+{
+    g_autoptr(GError) err = NULL;
+
+    *keep = vg_qmp_execute(vm->qmp, command, NULL, REPLY_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    g_assert_true(JSON_NODE_HOLDS_OBJECT(*keep));
+    return json_node_get_object(*keep);
+}
+
+static JsonObject *answers_guard(VgProfileVm *vm, JsonNode **keep)
+{
+    JsonArray *guards = json_object_get_array_member(
+        qmp_object(vm, "query-vigilante-filters", keep), "guards");
+
+    for (guint i = 0; i < json_array_get_length(guards); i++) {
+        JsonObject *g = json_array_get_object_element(guards, i);
+
+        if (!g_strcmp0(json_object_get_string_member(g, "id"),
+                       VG_ANSWERS_GUARD)) {
+            return g;
+        }
+    }
+    g_assert_not_reached();
+}
+
+/* Polls until every vCPU sleeps and has since @after; returns since. */
+static gint64 wait_asleep(VgProfileVm *vm, gint64 after)
+{
+    gint64 deadline = g_get_monotonic_time() + REPLY_TIMEOUT_MS * 1000LL;
+
+    while (g_get_monotonic_time() < deadline) {
+        g_autoptr(JsonNode) keep = NULL;
+        JsonObject *o = qmp_object(vm, "query-vigilante-idle", &keep);
+        gint64 since = json_object_get_int_member(o, "since-us");
+
+        g_assert_true(json_object_get_boolean_member(o, "running"));
+        if (json_object_get_boolean_member(o, "asleep") && since > after) {
+            return since;
+        }
+        g_usleep(5000);
+    }
+    g_assert_not_reached();
+}
+
+/* A login session whose password is wrong: the note is refused. */
+static GBytes *login_refused(void)
+{
+    g_autoptr(GBytes) s = login_stream(NULL, "mallory",
+                                       G_GUINT64_CONSTANT(0xdeadbeef));
+    gsize len = g_bytes_get_size(s);
+    guint8 *d = g_memdup2(g_bytes_get_data(s, NULL), len);
+    guint8 *pw = (guint8 *)g_strstr_len((char *)d, len, VGL_LOGIN_PASSWORD);
+
+    g_assert_nonnull(pw);
+    pw[0] ^= 0x20;
+    return g_bytes_new_take(d, len);
+}
+
+/*
+ * What settling replays rest on (docs/verification.md, "settle"): a
+ * restored Linux guest sleeps once idle (query-vigilante-idle: every
+ * vCPU halted); a login session wakes it, and after the answer it sleeps
+ * again, since after the last frame that reached it (the answers
+ * guard's last-frame-us), having counted the session's bytes; the time
+ * it was awake grew.  Stopped, it is not running.  A settling verifier
+ * that rewinds judges a refused login as soon as the guest slept, and
+ * still verifies the exploit on the same VMs after it.  A VM with taint
+ * on (one thread runs the vCPUs in turn) sleeps too.
+ */
+static void test_asleep(void)
+{
+    const VgProfile *p = linux_profile();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VgProfileVm) vm = vg_snapshot_vm_spawn(p, vg_qemu_path(),
+                                                    &err);
+    g_autoptr(GRand) rng = g_rand_new_with_seed(5007);
+    g_autoptr(GBytes) session = login_benign(rng);
+    g_autoptr(GBytes) refused = login_refused();
+    g_autoptr(Sca) exploit = login_sca(login_stream(
+        NULL, "mallory", G_GUINT64_CONSTANT(0xdeadbeef)));
+    g_autoptr(Sca) no_login = login_sca(refused);
+    g_autoptr(JsonNode) k1 = NULL, k2 = NULL, k3 = NULL, k4 = NULL;
+    VgVerifier *vf;
+    gint64 t0, slept, frame, awake0;
+    guint64 bytes0;
+    unsigned port = 0;
+    char buf[512];
+    int fd;
+
+    g_assert_no_error(err);
+    g_assert_true(vg_snapshot_vm_restored(vm, p, &err));
+    g_assert_no_error(err);
+    for (guint i = 0; i < p->ports->len; i++) {
+        if (g_array_index(p->ports, VgProfilePort, i).port ==
+            VGL_LOGIN_PORT) {
+            port = g_array_index(vm->host_ports, unsigned, i);
+        }
+    }
+    g_assert_false(json_object_get_boolean_member(
+        qmp_object(vm, "query-vigilante-idle", &k1), "running"));
+    g_assert_true(vg_profile_vm_run(vm, "cont", NULL, &err));
+    t0 = wait_asleep(vm, 0);
+    awake0 = json_object_get_int_member(
+        qmp_object(vm, "query-vigilante-idle", &k2), "awake-us");
+    bytes0 = json_object_get_int_member(answers_guard(vm, &k3),
+                                        "tcp-bytes-to-guest");
+
+    fd = vg_loopback_tcp_connect(port, 5);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(send(fd, g_bytes_get_data(session, NULL),
+                         g_bytes_get_size(session), MSG_NOSIGNAL), ==,
+                    g_bytes_get_size(session));
+    g_assert_cmpint(recv(fd, buf, sizeof(buf), 0), >, 0);
+    slept = wait_asleep(vm, t0);
+    {
+        JsonObject *g = answers_guard(vm, &k4);
+
+        frame = json_object_get_int_member(g, "last-frame-us");
+        g_assert_cmpint(json_object_get_int_member(g, "tcp-bytes-to-guest"),
+                        >=, bytes0 + g_bytes_get_size(session));
+    }
+    close(fd);
+    g_test_message("asleep since %" G_GINT64_FORMAT " us, last frame %"
+                   G_GINT64_FORMAT " us after the idle guest's", slept - t0,
+                   frame - t0);
+    g_assert_cmpint(frame, >, t0);
+    slept = wait_asleep(vm, frame - 1);
+    g_assert_cmpint(slept, >=, frame);
+    g_clear_pointer(&k2, json_node_unref);
+    g_assert_cmpint(json_object_get_int_member(
+        qmp_object(vm, "query-vigilante-idle", &k2), "awake-us"), >, awake0);
+    g_assert_true(vg_profile_vm_run(vm, "stop", NULL, &err));
+    g_clear_pointer(&k1, json_node_unref);
+    g_assert_false(json_object_get_boolean_member(
+        qmp_object(vm, "query-vigilante-idle", &k1), "running"));
+
+    /* Taint on, one thread runs the vCPUs in turn: it says so too. */
+    g_clear_pointer(&vm, vg_profile_vm_free);
+    vm = vg_snapshot_vm_spawn_tainted(p, vg_qemu_path(), NULL, &err);
+    g_assert_no_error(err);
+    g_assert_true(vg_snapshot_vm_restored(vm, p, &err));
+    g_assert_true(vg_profile_vm_run(vm, "cont", NULL, &err));
+    wait_asleep(vm, 0);
+
+    vf = vg_verifier_new(p, vg_qemu_path());
+    vg_verifier_set_rewind(vf, true);
+    vg_verifier_set_settle(vf, VG_GEN_SETTLE_MS);
+    g_assert_true(vg_verifier_wait_ready(vf, &err));
+    for (int i = 0; i < 3; i++) {
+        VgVerdict v = vg_verifier_verify(vf, no_login, REPLY_TIMEOUT_MS);
+
+        g_test_message("refused login: %s (%.0f ms)", v.reason, v.total_ms);
+        g_assert_cmpint(v.kind, ==, VG_VERDICT_NOT_VERIFIED);
+        g_assert_nonnull(strstr(v.reason, "(it slept after the messages)"));
+        vg_verdict_clear(&v);
+        v = vg_verifier_verify(vf, exploit, REPLY_TIMEOUT_MS);
+        g_assert_cmpint(v.kind, ==, VG_VERDICT_VERIFIED);
+        vg_verdict_clear(&v);
+    }
+    vg_verifier_free(vf);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -594,6 +762,7 @@ int main(int argc, char **argv)
     g_test_add_func("/linux-filter-gen/fnptr", test_fnptr);
     g_test_add_func("/linux-filter-gen/afa", test_afa);
     g_test_add_func("/linux-filter-gen/udp-protected", test_udp_protected);
+    g_test_add_func("/linux-filter-gen/asleep", test_asleep);
     ret = g_test_run();
     if (work) {
         vg_dir_remove(work);
