@@ -2254,33 +2254,51 @@ static bool matches_nonce(const VfFilter *f, const Sca *sca,
  * A rewinding verifier's VMs each translate the guest's path on their
  * first replay (the SCA's verification took about 180-260 ms cold,
  * 5-45 ms warm on the Linux guest).  The SCA is replayed on all of
- * them, then again: the slowest of the second round (-1 if one did not
- * verify) sets the timeout of replays that neither answer nor go quiet,
- * which a replay that sends the service into a loop waits out.
+ * them, then again.  The first round shows that it verifies (an error
+ * if no replay of it did).  The slowest of the second sets the timeout
+ * of replays that neither answer nor settle, which a replay that sends
+ * the service into a loop waits out; if one of the second round did
+ * not verify, the slowest of the first, as for a verifier that does
+ * not rewind.  Returns the timeout; 0 with @errp set.
  */
 #define WARM_MIN_TMO_MS 500
+#define COLD_MIN_TMO_MS 1000
 
-static double warm_up(VgVerifier *v, const Sca *sca, unsigned tmo)
+static unsigned warm_up(VgVerifier *v, const Sca *sca, unsigned max_tmo,
+                        GError **errp)
 {
     Sca *scas[GEN_PARALLEL];
     VgVerdict vd[GEN_PARALLEL];
-    double slowest = 0;
+    double slowest[2] = { 0, 0 };
+    bool all[2] = { true, true };
+    g_autofree char *why = NULL;
 
     for (guint i = 0; i < GEN_PARALLEL; i++) {
         scas[i] = (Sca *)sca;
     }
     for (int round = 0; round < 2; round++) {
-        vg_verifier_verify_batch(v, scas, GEN_PARALLEL, tmo, vd);
+        vg_verifier_verify_batch(v, scas, GEN_PARALLEL, max_tmo, vd);
         for (guint i = 0; i < GEN_PARALLEL; i++) {
-            if (vd[i].kind != VG_VERDICT_VERIFIED) {
-                slowest = -1;
-            } else if (round == 1 && slowest >= 0) {
-                slowest = MAX(slowest, vd[i].total_ms);
+            if (vd[i].kind == VG_VERDICT_VERIFIED) {
+                slowest[round] = MAX(slowest[round], vd[i].total_ms);
+            } else {
+                all[round] = false;
+                if (!why) {
+                    why = g_strdup(vd[i].reason ? vd[i].reason : "?");
+                }
             }
             vg_verdict_clear(&vd[i]);
         }
+        if (!slowest[0]) {
+            g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
+                        "the SCA does not verify: %s", why);
+            return 0;
+        }
     }
-    return slowest;
+    if (all[1]) {
+        return MIN(max_tmo, MAX(WARM_MIN_TMO_MS, 4 * slowest[1] + 500));
+    }
+    return MIN(max_tmo, MAX(COLD_MIN_TMO_MS, 4 * slowest[0] + 500));
 }
 
 VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
@@ -2363,24 +2381,24 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
     if (!vg_verifier_wait_ready(v, errp)) {
         return NULL;
     }
-    vd = vg_verifier_verify(v, sca, max_tmo);
     vg_verifier_set_settle(v, o->settle_ms < 0 ? 0 : o->settle_ms ?
                            (unsigned)o->settle_ms : VG_GEN_SETTLE_MS);
-    if (vd.kind != VG_VERDICT_VERIFIED) {
-        g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
-                    "the SCA does not verify: %s",
-                    vd.reason ? vd.reason : "?");
-        vg_verdict_clear(&vd);
-        return NULL;
-    }
-    tmo = MIN(max_tmo, MAX(1000, 4 * vd.total_ms + 500));
-    vg_verdict_clear(&vd);
     if (!p->disk) {
-        double warm = warm_up(v, sca, max_tmo);
-
-        if (warm >= 0) {
-            tmo = MIN(max_tmo, MAX(WARM_MIN_TMO_MS, 4 * warm + 500));
+        tmo = warm_up(v, sca, max_tmo, errp);
+        if (!tmo) {
+            return NULL;
         }
+    } else {
+        vd = vg_verifier_verify(v, sca, max_tmo);
+        if (vd.kind != VG_VERDICT_VERIFIED) {
+            g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
+                        "the SCA does not verify: %s",
+                        vd.reason ? vd.reason : "?");
+            vg_verdict_clear(&vd);
+            return NULL;
+        }
+        tmo = MIN(max_tmo, MAX(COLD_MIN_TMO_MS, 4 * vd.total_ms + 500));
+        vg_verdict_clear(&vd);
     }
     progress(o, "generalising %u condition(s) by replay (%u ms per "
              "replay at most)", r->stats.specific_conditions, tmo);
