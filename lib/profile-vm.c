@@ -4,6 +4,8 @@
  */
 #include "profile-vm.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +62,7 @@ VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
     g_autoptr(VgProfileVm) vm = g_new0(VgProfileVm, 1);
     g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GString) net = g_string_new("user,id=n0");
+    int incoming = -1;
 
     vm->work = g_dir_make_tmp("vg-vm-XXXXXX", errp);
     if (!vm->work) {
@@ -126,15 +129,24 @@ VgProfileVm *vg_profile_vm_spawn(const VgProfile *p, const char *qemu,
         ARG("-object"); ARG("%s", o->object);
     }
     if (o->incoming) {
-        g_autofree char *quoted = g_shell_quote(o->incoming);
-
+        /*
+         * The stream read from the file itself: through "exec:cat" a
+         * shell, cat and a pipe cost about a sixth of a restore.
+         */
+        incoming = open(o->incoming, O_RDONLY | O_CLOEXEC);
+        if (incoming < 0) {
+            g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+                        "%s: %s", o->incoming, g_strerror(errno));
+            return NULL;
+        }
         ARG("-S");
-        ARG("-incoming"); ARG("exec:cat %s", quoted);
+        ARG("-incoming"); ARG("fd:3");
     }
 #undef ARG
     g_ptr_array_add(args, NULL);
 
-    vm->emu = vg_vm_spawn((const char *const *)args->pdata, vm->log, errp);
+    vm->emu = vg_vm_spawn_with_fd((const char *const *)args->pdata, vm->log,
+                                  incoming, errp);
     if (!vm->emu) {
         return NULL;
     }

@@ -162,6 +162,12 @@ static void start_reader(VgVm *vm, GInputStream *stream, gboolean is_stdout)
 VgVm *vg_vm_spawn(const char *const *argv, const char *log_path,
                   GError **errp)
 {
+    return vg_vm_spawn_with_fd(argv, log_path, -1, errp);
+}
+
+VgVm *vg_vm_spawn_with_fd(const char *const *argv, const char *log_path,
+                          int fd, GError **errp)
+{
     g_autoptr(GSubprocessLauncher) launcher = NULL;
     g_autofree char *cmdline = NULL;
     VgVm *vm = g_new0(VgVm, 1);
@@ -182,6 +188,9 @@ VgVm *vg_vm_spawn(const char *const *argv, const char *log_path,
                                          G_SUBPROCESS_FLAGS_STDERR_PIPE);
     g_subprocess_launcher_set_child_setup(launcher, child_setup,
                                           GINT_TO_POINTER(getpid()), NULL);
+    if (fd >= 0) {
+        g_subprocess_launcher_take_fd(launcher, fd, 3);
+    }
     vm->proc = g_subprocess_launcher_spawnv(launcher, argv, errp);
     if (!vm->proc) {
         log_line(vm, "[harness] spawn failed\n");

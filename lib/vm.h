@@ -23,6 +23,13 @@ typedef struct VgVm VgVm;
 VgVm *vg_vm_spawn(const char *const *argv, const char *log_path,
                   GError **errp);
 
+/*
+ * The same, the child getting @fd (taken: closed here) as its fd 3,
+ * e.g. for "-incoming fd:3".
+ */
+VgVm *vg_vm_spawn_with_fd(const char *const *argv, const char *log_path,
+                          int fd, GError **errp);
+
 
 /*
  * Block until the captured serial output contains @marker (searching
