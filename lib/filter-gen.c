@@ -200,8 +200,8 @@ static JsonNode *capture_once(const VgProfile *p, const Sca *sca,
      */
     for (int attempt = 0; !ev && attempt < 2; attempt++) {
         ev = vg_replay(vm, sca, hport, msgs, "VIGILANTE_ALERT",
-                       g_get_monotonic_time() + GEN_CAPTURE_MS * 1000LL, 0,
-                       NULL);
+                       g_get_monotonic_time() + GEN_CAPTURE_MS * 1000LL,
+                       NULL, NULL);
     }
     if (!ev) {
         const char *serial = vg_vm_serial(vm->emu);
@@ -2255,21 +2255,23 @@ static bool matches_nonce(const VfFilter *f, const Sca *sca,
  * first replay (the SCA's verification took about 180-260 ms cold,
  * 5-45 ms warm on the Linux guest).  The SCA is replayed on all of
  * them, then again.  The first round shows that it verifies (an error
- * if no replay of it did).  The slowest of the second sets the timeout
- * of replays that neither answer nor settle, which a replay that sends
- * the service into a loop waits out; if one of the second round did
- * not verify, the slowest of the first, as for a verifier that does
- * not rewind.  Returns the timeout; 0 with @errp set.
+ * if no replay of it did).  The second sets the limits of replays that
+ * neither answer nor settle (one that sends the service into a loop):
+ * its slowest the timeout, its costliest the CPU time (*@cpu_ms) a
+ * replay may use.  If one of the second round did not verify: the
+ * slowest of the first, as for a verifier that does not rewind, and no
+ * CPU limit.  Returns the timeout; 0 with @errp set.
  */
 #define WARM_MIN_TMO_MS 500
+#define WARM_CPU_MARGIN_MS 100
 #define COLD_MIN_TMO_MS 1000
 
 static unsigned warm_up(VgVerifier *v, const Sca *sca, unsigned max_tmo,
-                        GError **errp)
+                        unsigned *cpu_ms, GError **errp)
 {
     Sca *scas[GEN_PARALLEL];
     VgVerdict vd[GEN_PARALLEL];
-    double slowest[2] = { 0, 0 };
+    double slowest[2] = { 0, 0 }, cpu = 0;
     bool all[2] = { true, true };
     g_autofree char *why = NULL;
 
@@ -2281,6 +2283,7 @@ static unsigned warm_up(VgVerifier *v, const Sca *sca, unsigned max_tmo,
         for (guint i = 0; i < GEN_PARALLEL; i++) {
             if (vd[i].kind == VG_VERDICT_VERIFIED) {
                 slowest[round] = MAX(slowest[round], vd[i].total_ms);
+                cpu = round ? MAX(cpu, vd[i].cpu_ms) : 0;
             } else {
                 all[round] = false;
                 if (!why) {
@@ -2296,6 +2299,7 @@ static unsigned warm_up(VgVerifier *v, const Sca *sca, unsigned max_tmo,
         }
     }
     if (all[1]) {
+        *cpu_ms = 4 * cpu + WARM_CPU_MARGIN_MS;
         return MIN(max_tmo, MAX(WARM_MIN_TMO_MS, 4 * slowest[1] + 500));
     }
     return MIN(max_tmo, MAX(COLD_MIN_TMO_MS, 4 * slowest[0] + 500));
@@ -2311,6 +2315,8 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
     const uint8_t *msg = g_bytes_get_data(mb, &len);
     gint64 t0 = g_get_monotonic_time(), t1, t2;
     unsigned max_tmo = o->timeout_ms ? o->timeout_ms : 5000, tmo;
+    unsigned cpu_ms = 0;
+    g_autofree char *cpu_text = NULL;
     g_autoptr(VgVerifier) v = NULL;
     VgVerdict vd;
     bool complete;
@@ -2384,10 +2390,11 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
     vg_verifier_set_settle(v, o->settle_ms < 0 ? 0 : o->settle_ms ?
                            (unsigned)o->settle_ms : VG_GEN_SETTLE_MS);
     if (!p->disk) {
-        tmo = warm_up(v, sca, max_tmo, errp);
+        tmo = warm_up(v, sca, max_tmo, &cpu_ms, errp);
         if (!tmo) {
             return NULL;
         }
+        vg_verifier_set_cpu_limit(v, cpu_ms);
     } else {
         vd = vg_verifier_verify(v, sca, max_tmo);
         if (vd.kind != VG_VERDICT_VERIFIED) {
@@ -2400,8 +2407,10 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
         tmo = MIN(max_tmo, MAX(COLD_MIN_TMO_MS, 4 * vd.total_ms + 500));
         vg_verdict_clear(&vd);
     }
+    cpu_text = cpu_ms ? g_strdup_printf(", %u ms of CPU", cpu_ms) : NULL;
     progress(o, "generalising %u condition(s) by replay (%u ms per "
-             "replay at most)", r->stats.specific_conditions, tmo);
+             "replay at most%s)", r->stats.specific_conditions, tmo,
+             cpu_text ? cpu_text : "");
     if (!generalise(r, v, sca, o, tmo, msg, len, errp)) {
         return NULL;
     }

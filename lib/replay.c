@@ -271,10 +271,21 @@ static bool settled(Settle *st, VgProfileVm *vm, bool has_tcp,
 #define REPLAY_RESEND_MS 250
 #define REPLAY_SLICE_MS 10
 
+/* Has the emulator been on a CPU for @judge's cpu_ms since @cpu0? */
+static bool out_of_cpu(const VgReplayJudge *judge, GPid pid, guint64 cpu0)
+{
+    guint64 cpu = judge && judge->cpu_ms && pid ? vg_process_cpu_ns(pid)
+                                                : 0;
+
+    return cpu && cpu - cpu0 >= judge->cpu_ms * 1000000ULL;
+}
+
 JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
                     GPtrArray *msgs, const char *event, gint64 deadline,
-                    unsigned settle_ms, VgReplayEnd *end)
+                    const VgReplayJudge *judge, VgReplayEnd *end)
 {
+    unsigned settle_ms = judge ? judge->settle_ms : 0;
+    guint64 cpu0 = 0;
     JsonNode *ev = NULL;
     bool has_tcp = false;
     VgReplayEnd how = VG_REPLAY_TIMEOUT;
@@ -302,6 +313,9 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
         if (round == 0 || !has_tcp) {
             settle_before_round(&st, vm, round);
         }
+        if (round == 0 && judge && judge->cpu_ms && st.pid) {
+            cpu0 = vg_process_cpu_ns(st.pid);
+        }
         for (guint i = 0; i < msgs->len && (round == 0 || !has_tcp); i++) {
             const ScaMessage *m = sca_message(sca, i);
             unsigned host = g_array_index(vm->host_ports, unsigned,
@@ -328,13 +342,17 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
         }
         do {
             ev = vg_qmp_next_event(vm->qmp, event,
-                                   settle_ms ? REPLAY_SLICE_MS
-                                             : REPLAY_RESEND_MS);
+                                   settle_ms || (judge && judge->cpu_ms)
+                                   ? REPLAY_SLICE_MS : REPLAY_RESEND_MS);
             if (!ev && !vg_vm_running(vm->emu)) {
                 goto out;       /* the caller says how it ended */
             }
-            if (!ev && settle_ms && settled(&st, vm, has_tcp, &how)) {
-                /* an event the settling queries met on the way */
+            if (!ev && ((settle_ms && settled(&st, vm, has_tcp, &how)) ||
+                        out_of_cpu(judge, st.pid, cpu0))) {
+                if (how == VG_REPLAY_TIMEOUT) {
+                    how = VG_REPLAY_CPU;
+                }
+                /* an event the queries met on the way */
                 ev = vg_qmp_next_event(vm->qmp, event, 0);
                 goto out;
             }

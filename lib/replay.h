@@ -39,15 +39,23 @@ typedef enum {
     VG_REPLAY_ANSWERED,         /* settled: the guest answered */
     VG_REPLAY_QUIET,            /* settled: the emulator went quiet */
     VG_REPLAY_ASLEEP,           /* settled: the guest slept */
+    VG_REPLAY_CPU,              /* the emulator ran out of CPU time */
 } VgReplayEnd;
+
+/* When vg_replay() may give up before its deadline (0: never). */
+typedef struct {
+    unsigned settle_ms;         /* see vg_replay() */
+    unsigned cpu_ms;            /* CPU time the emulator may use */
+} VgReplayJudge;
 
 /*
  * How long a guest that has a replay's messages sleeps before it is
  * judged done.  A sleeping guest has nothing to run until a timer fires
- * or a frame comes; 10, 20 and 40 gave the same filters for every test
- * exploit (docs/benchmarks.md).
+ * or a frame comes: past the Linux guest's ticks (4 ms) while it settles,
+ * short of the TCP timers (40 ms and more).  10, 20 and 40 gave the same
+ * filters for the four benchmarked exploits (docs/benchmarks.md).
  */
-#define VG_REPLAY_ASLEEP_MS 20
+#define VG_REPLAY_ASLEEP_MS 10
 
 /*
  * Replay @msgs (@sca's messages as they are to be sent, GBytes) to @vm:
@@ -57,19 +65,22 @@ typedef enum {
  * @deadline (monotonic µs) passes, or the emulator exits (see
  * vg_vm_exit_text()).  Returns the event, or NULL.
  *
- * With @settle_ms, give up earlier once the guest is done with the
- * messages without the event: when every vCPU has slept (query-
+ * With @judge's settle_ms, give up earlier once the guest is done with
+ * the messages without the event: when every vCPU has slept (query-
  * vigilante-idle) for VG_REPLAY_ASLEEP_MS since after the last frame
  * reached the guest, once the VM's answers guard counted all of the
- * messages on their way to it; else @settle_ms after it answered every
- * datagram of a round or closed the TCP connection, or after @settle_ms
+ * messages on their way to it; else settle_ms after it answered every
+ * datagram of a round or closed the TCP connection, or after settle_ms
  * in which the emulator was busy under a tenth of the time (TCP, or UDP
  * once the guard saw the datagrams reach the guest's NIC).  A service
  * that is taken over only after it went idle (a sleep, a timer) is then
- * missed.  *@end (if not NULL) says how it ended.
+ * missed.  With its cpu_ms, give up once the emulator has been on a CPU
+ * that long since the messages went (a loop the messages sent the guest
+ * into costs that, however loaded the host is).  *@end (if not NULL)
+ * says how it ended.
  */
 JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
                     GPtrArray *msgs, const char *event, gint64 deadline,
-                    unsigned settle_ms, VgReplayEnd *end);
+                    const VgReplayJudge *judge, VgReplayEnd *end);
 
 #endif

@@ -78,7 +78,7 @@ struct VgVerifier {
     bool rewind;                /* VMs rewound after replays, kept */
     unsigned in_use;            /* VMs lent to verifications */
     unsigned want_spares;       /* kept restoring (default 1) */
-    unsigned settle_ms;         /* vg_replay()'s: 0 waits out the timeout */
+    VgReplayJudge judge;        /* 0s: each replay waits out its timeout */
 };
 
 /* Can this verifier check @sca against @p?  If not, why, in *out. */
@@ -287,6 +287,7 @@ static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
     VgPlanted planted = { 0 };
     VgReplayEnd end;
     VgVerdict v;
+    guint64 cpu0, cpu1;
 
     if (!precheck(p, sca, t, hport, &v)) {
         return v;
@@ -331,10 +332,13 @@ static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
     vg_planted_clear(&planted);
     v.restore_ms = (g_get_monotonic_time() - start) / 1e3;
 
+    cpu0 = vg_process_cpu_ns(vg_vm_pid(vm->emu));
     ev = vg_replay(vm, sca, hport, msgs, "VIGILANTE_VERIFIED",
                    g_get_monotonic_time() + timeout_ms * 1000LL,
-                   pool ? pool->settle_ms : 0, &end);
+                   pool ? &pool->judge : NULL, &end);
     v.total_ms = (g_get_monotonic_time() - start) / 1e3;
+    cpu1 = vg_process_cpu_ns(vg_vm_pid(vm->emu));
+    v.cpu_ms = cpu0 && cpu1 > cpu0 ? (cpu1 - cpu0) / 1e6 : 0;
     if (ev) {
         v.kind = VG_VERDICT_VERIFIED;
     } else {
@@ -355,11 +359,14 @@ static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
         if (end != VG_REPLAY_TIMEOUT) {
             g_autofree char *r = v.reason;
 
-            v.reason = g_strdup_printf("%s (%s)", r, end == VG_REPLAY_ANSWERED
-                                       ? "it answered the messages"
-                                       : end == VG_REPLAY_ASLEEP
-                                       ? "it slept after the messages"
-                                       : "it went quiet after the messages");
+            v.reason = end == VG_REPLAY_CPU
+                ? g_strdup_printf("%s (it ran %.0f ms of CPU after the "
+                                  "messages)", r, v.cpu_ms)
+                : g_strdup_printf("%s (%s)", r, end == VG_REPLAY_ANSWERED
+                                  ? "it answered the messages"
+                                  : end == VG_REPLAY_ASLEEP
+                                  ? "it slept after the messages"
+                                  : "it went quiet after the messages");
         }
     }
     give_back(&lease);
@@ -410,7 +417,12 @@ VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu)
 
 void vg_verifier_set_settle(VgVerifier *v, unsigned settle_ms)
 {
-    v->settle_ms = settle_ms;
+    v->judge.settle_ms = settle_ms;
+}
+
+void vg_verifier_set_cpu_limit(VgVerifier *v, unsigned cpu_ms)
+{
+    v->judge.cpu_ms = cpu_ms;
 }
 
 void vg_verifier_set_spares(VgVerifier *v, unsigned n)

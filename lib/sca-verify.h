@@ -29,6 +29,7 @@ typedef struct {
     /* SCA in hand to the VM restored and armed (a spare may be older) */
     double restore_ms;
     double total_ms;            /* SCA in hand to verdict */
+    double cpu_ms;              /* the emulator's CPU time in the replay */
 } VgVerdict;
 
 
@@ -59,6 +60,13 @@ VgVerifier *vg_verifier_new(const VgProfile *p, const char *qemu);
  * that lands only after the service went idle.  0 (the default) waits.
  */
 void vg_verifier_set_settle(VgVerifier *v, unsigned settle_ms);
+/*
+ * Judge a replay that has not verified once its emulator has been on a
+ * CPU for @cpu_ms since the messages went (vg_replay()'s cpu_ms): a
+ * guest the messages sent into a loop, whatever the host's load.  0 (the
+ * default) waits out the timeout.
+ */
+void vg_verifier_set_cpu_limit(VgVerifier *v, unsigned cpu_ms);
 /*
  * Keep @n VMs restoring (default 1): for a run of short verifications,
  * each VM then has @n verifications' time to restore.

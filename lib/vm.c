@@ -214,7 +214,8 @@ GPid vg_vm_pid(VgVm *vm)
     return id ? (GPid)g_ascii_strtoll(id, NULL, 10) : 0;
 }
 
-guint64 vg_process_busy_ns(GPid pid)
+/* The threads' time on a CPU, and runnable waiting for one if @wait. */
+static guint64 schedstat_ns(GPid pid, bool wait)
 {
     g_autofree char *dir = g_strdup_printf("/proc/%d/task", (int)pid);
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
@@ -230,10 +231,22 @@ guint64 vg_process_busy_ns(GPid pid)
             char *end;
 
             sum += g_ascii_strtoull(text, &end, 10);
-            sum += g_ascii_strtoull(end, NULL, 10);
+            if (wait) {
+                sum += g_ascii_strtoull(end, NULL, 10);
+            }
         }
     }
     return sum;
+}
+
+guint64 vg_process_busy_ns(GPid pid)
+{
+    return schedstat_ns(pid, true);
+}
+
+guint64 vg_process_cpu_ns(GPid pid)
+{
+    return schedstat_ns(pid, false);
 }
 
 bool vg_process_wait_quiet(GPid pid, unsigned window_ms, unsigned timeout_ms)

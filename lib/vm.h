@@ -69,6 +69,9 @@ GPid vg_vm_pid(VgVm *vm);
  */
 guint64 vg_process_busy_ns(GPid pid);
 
+/* The same, on a CPU only: what the process has cost. */
+guint64 vg_process_cpu_ns(GPid pid);
+
 /*
  * Wait until process @pid has been busy (as above) under a tenth of the
  * time for @window_ms; false if it was not within @timeout_ms or is gone.

@@ -391,7 +391,7 @@ static bool replay_flow(Replay *rp, const VgCaptureFlow *f, VgProfileVm *vm,
         before = all ? strlen(all) : 0;
         ev = vg_replay(vm, msgs, hport, payloads, "VIGILANTE_ALERT",
                        g_get_monotonic_time() +
-                       rp->timeout_s * G_USEC_PER_SEC, 0, NULL);
+                       rp->timeout_s * G_USEC_PER_SEC, NULL, NULL);
         console = console_since(vm, before);
         died = service_died(rp->prof, console);
         if (ev) {

@@ -463,6 +463,46 @@ static void test_settle(void)
 }
 
 /*
+ * A CPU limit (filter generation sets one from the SCA's own replays):
+ * the tiny guest polls its NIC and never sleeps, so a benign message is
+ * judged once the emulator has been on a CPU for the limit, long before
+ * the timeout, and the reason says so; the genuine SCA still verifies
+ * on the same rewound VM.
+ */
+static void test_cpu_limit(void)
+{
+    g_autoptr(Sca) sca = genuine_copy();
+    g_autoptr(Sca) benign = genuine_copy();
+    g_autoptr(GError) err = NULL;
+    guint8 msg[FIG1_ATTACK_LEN];
+    VgVerifier *vf = vg_verifier_new(profile, vg_qemu_path());
+
+    memset(msg, 'b', sizeof(msg) - 1);
+    msg[sizeof(msg) - 1] = 0;
+    replace_message(benign, msg, sizeof(msg));
+    vg_verifier_set_rewind(vf, true);
+    vg_verifier_set_cpu_limit(vf, 200);
+    g_assert_true(vg_verifier_wait_ready(vf, &err));
+    g_assert_no_error(err);
+    for (int i = 0; i < 3; i++) {
+        VgVerdict v = vg_verifier_verify(vf, benign, VERIFY_TIMEOUT_MS);
+
+        g_test_message("benign: %s (%.0f ms, %.0f ms of CPU)", v.reason,
+                       v.total_ms, v.cpu_ms);
+        g_assert_cmpint(v.kind, ==, VG_VERDICT_NOT_VERIFIED);
+        g_assert_nonnull(strstr(v.reason, "ms of CPU after the messages)"));
+        g_assert_cmpfloat(v.cpu_ms, >=, 200);
+        g_assert_cmpfloat(v.total_ms, <, VERIFY_TIMEOUT_MS);
+        vg_verdict_clear(&v);
+        v = vg_verifier_verify(vf, sca, VERIFY_TIMEOUT_MS);
+        g_assert_cmpint(v.kind, ==, VG_VERDICT_VERIFIED);
+        vg_verdict_clear(&v);
+    }
+    vg_verifier_free(vf);
+    g_assert_cmpuint(count_children(), ==, 0);
+}
+
+/*
  * An emulator that dies during the replay (here SIGSEGV from outside,
  * as an emulator fault would) is an error verdict that says so, at once,
  * not a "not verified" after the whole timeout.
@@ -711,6 +751,7 @@ int main(int argc, char **argv)
     g_test_add_func("/verify/stale-snapshot", test_stale_snapshot);
     g_test_add_func("/verify/warm-verifier", test_warm_verifier);
     g_test_add_func("/verify/settle", test_settle);
+    g_test_add_func("/verify/cpu-limit", test_cpu_limit);
     g_test_add_func("/verify/emulator-dies", test_emulator_dies);
     g_test_add_func("/verify/rewind-qmp", test_rewind_qmp);
     g_test_add_func("/verify/rewind-batches", test_rewind_batches);
