@@ -114,6 +114,38 @@ static uint64_t node_value(const TaintCondNode *n, uint64_t leaf)
 }
 
 /*
+ * How many low bytes of a new node's value can be non-zero, from its
+ * operands': what makes a zext of it a no-op (a 32-bit CRC's shifts and
+ * xors would otherwise each get one).
+ */
+static uint8_t node_fit(const TaintCondNode *n)
+{
+    uint8_t fa = n->a ? node_at(n->a)->fit : 8;
+    uint8_t fb = n->b ? node_at(n->b)->fit : 8;
+    uint8_t f = 0;
+
+    switch (n->op) {
+    case VF_OP_CONST:
+        for (uint64_t v = n->val; v; v >>= 8) {
+            f++;
+        }
+        return f;
+    case VF_OP_LOAD_LE: case VF_OP_LOAD_BE: case VF_OP_ZEXT:
+        return MIN(n->width, 8);
+    case VF_OP_EQ ... VF_OP_SLE:
+        return 1;
+    case VF_OP_AND:
+        return MIN(fa, fb);
+    case VF_OP_OR: case VF_OP_XOR:
+        return MAX(fa, fb);
+    case VF_OP_SHR:
+        return fa;
+    default:
+        return 8;
+    }
+}
+
+/*
  * The id of this node, made if new; 0 once the limit is reached.  A
  * load's value in this run is `leaf`.
  */
@@ -131,6 +163,7 @@ static uint32_t intern_leaf(uint8_t op, uint8_t width, uint32_t a,
         return 0;
     }
     n.cval = node_value(&n, leaf);
+    n.fit = node_fit(&n);
     if (!*block) {
         *block = g_new0(TaintCondNode, COND_BLOCK);
     }
@@ -335,10 +368,8 @@ static uint32_t zext_plain(unsigned width, uint32_t a)
     if (n->op == VF_OP_CONST) {
         return intern(VF_OP_CONST, 0, 0, 0, n->val & mask);
     }
-    if ((n->op == VF_OP_LOAD_LE && n->width <= width) ||
-        (n->op == VF_OP_ZEXT && n->width <= width) ||
-        (n->op >= VF_OP_EQ && n->op <= VF_OP_SLE)) {
-        return a;
+    if (n->fit <= width) {
+        return a;               /* already fits */
     }
     return intern(VF_OP_ZEXT, width, a, 0, 0);
 }
@@ -391,11 +422,8 @@ static uint32_t mk_ext(uint8_t op, unsigned width, uint32_t a)
         }
         return intern(VF_OP_CONST, 0, 0, 0, v);
     }
-    /* A load, comparison or extension that already fits. */
-    if (op == VF_OP_ZEXT &&
-        ((n->op == VF_OP_LOAD_LE && n->width <= width) ||
-         (n->op >= VF_OP_EQ && n->op <= VF_OP_SLE) ||
-         (n->op == VF_OP_ZEXT && n->width <= width))) {
+    /* A value that already fits: a load, a comparison, an extension... */
+    if (op == VF_OP_ZEXT && n->fit <= width) {
         return a;
     }
     return intern(op, width, a, 0, 0);
