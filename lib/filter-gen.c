@@ -2251,58 +2251,88 @@ static bool matches_nonce(const VfFilter *f, const Sca *sca,
 /* ---- the whole ---- */
 
 /*
- * A rewinding verifier's VMs each translate the guest's path on their
- * first replay (the SCA's verification took about 180-260 ms cold,
- * 5-45 ms warm on the Linux guest).  The SCA is replayed on all of
- * them, then again.  The first round shows that it verifies (an error
- * if no replay of it did).  The second sets the limits of replays that
- * neither answer nor settle (one that sends the service into a loop):
- * its slowest the timeout, its costliest the CPU time (*@cpu_ms) a
- * replay may use.  If one of the second round did not verify: the
- * slowest of the first, as for a verifier that does not rewind, and no
- * CPU limit.  Returns the timeout; 0 with @errp set.
+ * Replays that neither answer nor settle (one that sends the service
+ * into a loop) wait four times a verifying replay and half a second.
  */
 #define WARM_MIN_TMO_MS 500
 #define WARM_CPU_MARGIN_MS 100
 #define COLD_MIN_TMO_MS 1000
 
-static unsigned warm_up(VgVerifier *v, const Sca *sca, unsigned max_tmo,
-                        unsigned *cpu_ms, GError **errp)
+static unsigned timeout_from(double ms, unsigned min_tmo, unsigned max_tmo)
+{
+    return MIN(max_tmo, MAX(min_tmo, 4 * ms + 500));
+}
+
+/* The SCA replayed on @n VMs at once: what the replays that verified took. */
+typedef struct {
+    guint verified;
+    double slowest;             /* ms */
+    double costliest;           /* ms of the emulator's CPU time */
+    char *why;                  /* why the first that did not failed */
+} ScaRound;
+
+static void replay_sca(VgVerifier *v, const Sca *sca, guint n,
+                       unsigned tmo, ScaRound *r)
 {
     Sca *scas[GEN_PARALLEL];
     VgVerdict vd[GEN_PARALLEL];
-    double slowest[2] = { 0, 0 }, cpu = 0;
-    bool all[2] = { true, true };
-    g_autofree char *why = NULL;
 
-    for (guint i = 0; i < GEN_PARALLEL; i++) {
+    for (guint i = 0; i < n; i++) {
         scas[i] = (Sca *)sca;
     }
-    for (int round = 0; round < 2; round++) {
-        vg_verifier_verify_batch(v, scas, GEN_PARALLEL, max_tmo, vd);
-        for (guint i = 0; i < GEN_PARALLEL; i++) {
-            if (vd[i].kind == VG_VERDICT_VERIFIED) {
-                slowest[round] = MAX(slowest[round], vd[i].total_ms);
-                cpu = round ? MAX(cpu, vd[i].cpu_ms) : 0;
-            } else {
-                all[round] = false;
-                if (!why) {
-                    why = g_strdup(vd[i].reason ? vd[i].reason : "?");
-                }
-            }
-            vg_verdict_clear(&vd[i]);
+    vg_verifier_verify_batch(v, scas, n, tmo, vd);
+    for (guint i = 0; i < n; i++) {
+        if (vd[i].kind == VG_VERDICT_VERIFIED) {
+            r->verified++;
+            r->slowest = MAX(r->slowest, vd[i].total_ms);
+            r->costliest = MAX(r->costliest, vd[i].cpu_ms);
+        } else if (!r->why) {
+            r->why = g_strdup(vd[i].reason ? vd[i].reason : "?");
         }
-        if (!slowest[0]) {
-            g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
-                        "the SCA does not verify: %s", why);
-            return 0;
+        vg_verdict_clear(&vd[i]);
+    }
+}
+
+/*
+ * Does the SCA verify, and how long may a replay take?  It is replayed
+ * on each of @n VMs, without settling: an error if none verified.  A
+ * rewinding verifier's VMs (@n > 1) each translated the guest's path in
+ * that round (the SCA's verification took about 180-260 ms cold, 5-45
+ * ms warm on the Linux guest); it is replayed on them once more, and
+ * that warm round sets the timeout (its slowest) and, when replays
+ * settle (@settle_ms), the CPU time a replay may use (*@cpu_ms: four
+ * times its costliest and 100 ms).  With one VM, or if a warm replay did
+ * not verify: the timeout from the first round, no CPU limit.  Settling
+ * is @settle_ms after the first round.  Returns the timeout; 0 with
+ * @errp set.
+ */
+static unsigned check_sca(VgVerifier *v, const Sca *sca, guint n,
+                          unsigned max_tmo, unsigned settle_ms,
+                          unsigned *cpu_ms, GError **errp)
+{
+    ScaRound cold = { 0 }, warm = { 0 };
+    unsigned tmo;
+
+    replay_sca(v, sca, n, max_tmo, &cold);
+    if (!cold.verified) {
+        g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
+                    "the SCA does not verify: %s", cold.why);
+        g_free(cold.why);
+        return 0;
+    }
+    vg_verifier_set_settle(v, settle_ms);
+    tmo = timeout_from(cold.slowest, COLD_MIN_TMO_MS, max_tmo);
+    if (n > 1) {
+        replay_sca(v, sca, n, max_tmo, &warm);
+        if (warm.verified == n) {
+            tmo = timeout_from(warm.slowest, WARM_MIN_TMO_MS, max_tmo);
+            *cpu_ms = settle_ms ? 4 * warm.costliest + WARM_CPU_MARGIN_MS
+                                : 0;
         }
     }
-    if (all[1]) {
-        *cpu_ms = 4 * cpu + WARM_CPU_MARGIN_MS;
-        return MIN(max_tmo, MAX(WARM_MIN_TMO_MS, 4 * slowest[1] + 500));
-    }
-    return MIN(max_tmo, MAX(COLD_MIN_TMO_MS, 4 * slowest[0] + 500));
+    g_free(cold.why);
+    g_free(warm.why);
+    return tmo;
 }
 
 VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
@@ -2318,7 +2348,6 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
     unsigned cpu_ms = 0;
     g_autofree char *cpu_text = NULL;
     g_autoptr(VgVerifier) v = NULL;
-    VgVerdict vd;
     bool complete;
 
     progress(o, "capturing the conditions of %s's path (replay with "
@@ -2387,26 +2416,13 @@ VgGenResult *vg_filter_generate(const VgProfile *p, const Sca *sca,
     if (!vg_verifier_wait_ready(v, errp)) {
         return NULL;
     }
-    vg_verifier_set_settle(v, o->settle_ms < 0 ? 0 : o->settle_ms ?
-                           (unsigned)o->settle_ms : VG_GEN_SETTLE_MS);
-    if (!p->disk) {
-        tmo = warm_up(v, sca, max_tmo, &cpu_ms, errp);
-        if (!tmo) {
-            return NULL;
-        }
-        vg_verifier_set_cpu_limit(v, cpu_ms);
-    } else {
-        vd = vg_verifier_verify(v, sca, max_tmo);
-        if (vd.kind != VG_VERDICT_VERIFIED) {
-            g_set_error(errp, VG_GEN_ERROR, VG_GEN_ERROR_NO_TRAP,
-                        "the SCA does not verify: %s",
-                        vd.reason ? vd.reason : "?");
-            vg_verdict_clear(&vd);
-            return NULL;
-        }
-        tmo = MIN(max_tmo, MAX(COLD_MIN_TMO_MS, 4 * vd.total_ms + 500));
-        vg_verdict_clear(&vd);
+    tmo = check_sca(v, sca, p->disk ? 1 : GEN_PARALLEL, max_tmo,
+                    o->settle_ms < 0 ? 0 : o->settle_ms ?
+                    (unsigned)o->settle_ms : VG_GEN_SETTLE_MS, &cpu_ms, errp);
+    if (!tmo) {
+        return NULL;
     }
+    vg_verifier_set_cpu_limit(v, cpu_ms);
     cpu_text = cpu_ms ? g_strdup_printf(", %u ms of CPU", cpu_ms) : NULL;
     progress(o, "generalising %u condition(s) by replay (%u ms per "
              "replay at most%s)", r->stats.specific_conditions, tmo,

@@ -85,19 +85,11 @@ typedef struct {
     guint64 cpu;
 } CpuSample;
 
-/* What the VM's VG_ANSWERS_GUARD counted. */
-typedef struct {
-    guint64 udp_to_guest;       /* datagrams to the guest */
-    guint64 guest_udp;          /* datagrams from the guest */
-    guint64 tcp_to_guest;       /* TCP payload bytes to the guest */
-    gint64 last_frame_us;       /* when the last frame to it passed */
-} GuestFrames;
-
 typedef struct {
     unsigned settle_ms;
     int tcp_fd;
     bool watch;                 /* the VM counts the guest's frames */
-    GuestFrames base;           /* the counts before the round went */
+    VgGuestFrames base;         /* the counts before the round went */
     guint64 tcp_base;           /* TCP bytes to the guest before round 0 */
     unsigned udp_sent;          /* datagrams of this round */
     size_t tcp_sent;            /* bytes sent on the connection */
@@ -109,11 +101,7 @@ typedef struct {
     GArray *cpu;                /* CpuSample since the messages went */
 } Settle;
 
-/*
- * The frames the VM's VG_ANSWERS_GUARD saw (its network is restricted:
- * the answers reach no socket of ours); false if it has no such guard.
- */
-static bool guest_frames(VgProfileVm *vm, GuestFrames *f)
+bool vg_guest_frames(VgProfileVm *vm, VgGuestFrames *f)
 {
     g_autoptr(JsonNode) r = vg_qmp_execute(vm->qmp, "query-vigilante-filters",
                                            NULL, 2000, NULL);
@@ -142,13 +130,30 @@ static bool guest_frames(VgProfileVm *vm, GuestFrames *f)
     return false;
 }
 
+gint64 vg_guest_asleep_since(VgProfileVm *vm, GError **errp)
+{
+    g_autoptr(JsonNode) r = vg_qmp_execute(vm->qmp, "query-vigilante-idle",
+                                           NULL, 2000, errp);
+    JsonObject *o;
+
+    if (!r || !JSON_NODE_HOLDS_OBJECT(r)) {
+        return -1;
+    }
+    o = json_node_get_object(r);
+    if (!json_object_get_boolean_member_with_default(o, "running", false) ||
+        !json_object_get_boolean_member_with_default(o, "asleep", false)) {
+        return 0;
+    }
+    return json_object_get_int_member_with_default(o, "since-us", 0);
+}
+
 /*
  * Before a round is sent: the guard's counts, so that what the round's
  * messages cause is counted however fast the guest is.
  */
 static void settle_before_round(Settle *st, VgProfileVm *vm, int round)
 {
-    st->watch = st->settle_ms && guest_frames(vm, &st->base);
+    st->watch = st->settle_ms && vg_guest_frames(vm, &st->base);
     if (round == 0) {
         st->tcp_base = st->base.tcp_to_guest;
     }
@@ -189,28 +194,23 @@ static bool cpu_quiet(Settle *st, gint64 now)
 }
 
 /*
- * When every vCPU fell asleep (monotonic µs), if they sleep; 0 if one
- * is awake or the VM cannot say (then it is not asked again).
+ * When every vCPU fell asleep, if they sleep; 0 otherwise, and from the
+ * start if the emulator does not know the command (not ours: the other
+ * criteria judge).
  */
 static gint64 asleep_since(Settle *st, VgProfileVm *vm)
 {
-    g_autoptr(JsonNode) r = NULL;
-    JsonObject *o;
+    g_autoptr(GError) err = NULL;
+    gint64 since;
 
-    if (!st->ask_idle) {
+    if (!st->ask_idle || !st->watch) {
         return 0;
     }
-    r = vg_qmp_execute(vm->qmp, "query-vigilante-idle", NULL, 2000, NULL);
-    if (!r || !JSON_NODE_HOLDS_OBJECT(r)) {
-        st->ask_idle = false;   /* not our emulator: the CPU window */
-        return 0;
+    since = vg_guest_asleep_since(vm, &err);
+    if (g_error_matches(err, VG_QMP_ERROR, VG_QMP_ERROR_COMMAND_NOT_FOUND)) {
+        st->ask_idle = false;
     }
-    o = json_node_get_object(r);
-    if (!json_object_get_boolean_member_with_default(o, "running", false) ||
-        !json_object_get_boolean_member_with_default(o, "asleep", false)) {
-        return 0;
-    }
-    return json_object_get_int_member_with_default(o, "since-us", 0);
+    return MAX(since, 0);
 }
 
 /* Has the guest been done with the messages for settle_ms? */
@@ -220,16 +220,17 @@ static bool settled(Settle *st, VgProfileVm *vm, bool has_tcp,
     gint64 now = g_get_monotonic_time();
     /* asked first: a frame that comes after is seen below */
     gint64 slept = asleep_since(st, vm);
-    GuestFrames f = { 0 };
+    VgGuestFrames f = { 0 };
     bool counted = false;
     uint8_t buf[2048];
     ssize_t n;
 
-    if (st->watch && guest_frames(vm, &f)) {
+    if (st->watch && vg_guest_frames(vm, &f)) {
         counted = true;
         st->delivered |= f.udp_to_guest - st->base.udp_to_guest >=
                          st->udp_sent;
-        st->arrived = st->delivered &&
+        /* (a TCP session whose connection failed never arrives) */
+        st->arrived = st->delivered && (!has_tcp || st->tcp_fd >= 0) &&
                       f.tcp_to_guest - st->tcp_base >= st->tcp_sent;
         if (st->udp_sent && f.guest_udp - st->base.guest_udp >=
             st->udp_sent && !st->answered_at) {
@@ -271,21 +272,32 @@ static bool settled(Settle *st, VgProfileVm *vm, bool has_tcp,
 #define REPLAY_RESEND_MS 250
 #define REPLAY_SLICE_MS 10
 
-/* Has the emulator been on a CPU for @judge's cpu_ms since @cpu0? */
-static bool out_of_cpu(const VgReplayJudge *judge, GPid pid, guint64 cpu0)
-{
-    guint64 cpu = judge && judge->cpu_ms && pid ? vg_process_cpu_ns(pid)
-                                                : 0;
+/* The emulator's CPU time since the messages went. */
+typedef struct {
+    GPid pid;
+    guint64 last;               /* the threads' sum when last read */
+    guint64 spent;              /* ns since the first reading */
+} CpuSpent;
 
-    return cpu && cpu - cpu0 >= judge->cpu_ms * 1000000ULL;
+/* Read again; a thread that ended takes its time out of the sum. */
+static guint64 cpu_spent(CpuSpent *c)
+{
+    guint64 now = c->pid ? vg_process_cpu_ns(c->pid) : 0;
+
+    if (now && c->last && now > c->last) {
+        c->spent += now - c->last;
+    }
+    c->last = now ? now : c->last;
+    return c->spent;
 }
 
 JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
                     GPtrArray *msgs, const char *event, gint64 deadline,
-                    const VgReplayJudge *judge, VgReplayEnd *end)
+                    const VgReplayJudge *judge, VgReplayOutcome *out)
 {
     unsigned settle_ms = judge ? judge->settle_ms : 0;
-    guint64 cpu0 = 0;
+    unsigned cpu_ms = judge ? judge->cpu_ms : 0;
+    CpuSpent cpu = { .pid = vg_vm_pid(vm->emu) };
     JsonNode *ev = NULL;
     bool has_tcp = false;
     VgReplayEnd how = VG_REPLAY_TIMEOUT;
@@ -313,8 +325,8 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
         if (round == 0 || !has_tcp) {
             settle_before_round(&st, vm, round);
         }
-        if (round == 0 && judge && judge->cpu_ms && st.pid) {
-            cpu0 = vg_process_cpu_ns(st.pid);
+        if (round == 0) {
+            cpu_spent(&cpu);
         }
         for (guint i = 0; i < msgs->len && (round == 0 || !has_tcp); i++) {
             const ScaMessage *m = sca_message(sca, i);
@@ -342,13 +354,14 @@ JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
         }
         do {
             ev = vg_qmp_next_event(vm->qmp, event,
-                                   settle_ms || (judge && judge->cpu_ms)
-                                   ? REPLAY_SLICE_MS : REPLAY_RESEND_MS);
+                                   settle_ms || cpu_ms ? REPLAY_SLICE_MS
+                                                       : REPLAY_RESEND_MS);
             if (!ev && !vg_vm_running(vm->emu)) {
                 goto out;       /* the caller says how it ended */
             }
             if (!ev && ((settle_ms && settled(&st, vm, has_tcp, &how)) ||
-                        out_of_cpu(judge, st.pid, cpu0))) {
+                        (cpu_ms &&
+                         cpu_spent(&cpu) >= cpu_ms * 1000000ULL))) {
                 if (how == VG_REPLAY_TIMEOUT) {
                     how = VG_REPLAY_CPU;
                 }
@@ -363,8 +376,9 @@ out:
     if (st.tcp_fd >= 0) {
         close(st.tcp_fd);
     }
-    if (end) {
-        *end = ev ? VG_REPLAY_EVENT : how;
+    if (out) {
+        out->end = ev ? VG_REPLAY_EVENT : how;
+        out->cpu_ms = cpu_spent(&cpu) / 1e6;
     }
     return ev;
 }

@@ -48,6 +48,28 @@ typedef struct {
     unsigned cpu_ms;            /* CPU time the emulator may use */
 } VgReplayJudge;
 
+typedef struct {
+    VgReplayEnd end;
+    double cpu_ms;              /* the emulator's, since the messages went */
+} VgReplayOutcome;
+
+/* What a VM's VG_ANSWERS_GUARD (docs/qmp.md) has counted. */
+typedef struct {
+    guint64 udp_to_guest;       /* datagrams to the guest */
+    guint64 guest_udp;          /* datagrams from the guest */
+    guint64 tcp_to_guest;       /* TCP payload bytes to the guest */
+    gint64 last_frame_us;       /* when the last frame to it passed */
+} VgGuestFrames;
+
+/* The counts of @vm's answers guard; false if it has none. */
+bool vg_guest_frames(VgProfileVm *vm, VgGuestFrames *f);
+
+/*
+ * When every vCPU of @vm fell asleep (query-vigilante-idle; monotonic
+ * µs) if they sleep and it runs, else 0; -1 with @errp set on error.
+ */
+gint64 vg_guest_asleep_since(VgProfileVm *vm, GError **errp);
+
 /*
  * How long a guest that has a replay's messages sleeps before it is
  * judged done.  A sleeping guest has nothing to run until a timer fires
@@ -76,11 +98,11 @@ typedef struct {
  * that is taken over only after it went idle (a sleep, a timer) is then
  * missed.  With its cpu_ms, give up once the emulator has been on a CPU
  * that long since the messages went (a loop the messages sent the guest
- * into costs that, however loaded the host is).  *@end (if not NULL)
- * says how it ended.
+ * into costs that, however loaded the host is).  *@out (if not NULL)
+ * says how it ended and what CPU time it cost.
  */
 JsonNode *vg_replay(VgProfileVm *vm, const Sca *sca, const unsigned *hport,
                     GPtrArray *msgs, const char *event, gint64 deadline,
-                    const VgReplayJudge *judge, VgReplayEnd *end);
+                    const VgReplayJudge *judge, VgReplayOutcome *out);
 
 #endif

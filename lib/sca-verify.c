@@ -267,6 +267,22 @@ static VgProfileVm *restored_vm(VgVerifier *pool, const VgProfile *p,
     return g_steal_pointer(&l.vm);
 }
 
+/* How a replay that did not verify ended, for its verdict's reason. */
+static char *end_text(const VgReplayOutcome *out)
+{
+    switch (out->end) {
+    case VG_REPLAY_ANSWERED:
+        return g_strdup("it answered the messages");
+    case VG_REPLAY_ASLEEP:
+        return g_strdup("it slept after the messages");
+    case VG_REPLAY_CPU:
+        return g_strdup_printf("it ran %.0f ms of CPU after the messages",
+                               out->cpu_ms);
+    default:
+        return g_strdup("it went quiet after the messages");
+    }
+}
+
 /*
  * Verify on the verifier's spare VM (then start the next), or on a VM of
  * its own when there is no verifier: plant, arm, replay, judge.
@@ -285,9 +301,8 @@ static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
         (GDestroyNotify)g_bytes_unref);
     unsigned hport[SCA_MAX_MESSAGES];
     VgPlanted planted = { 0 };
-    VgReplayEnd end;
+    VgReplayOutcome out;
     VgVerdict v;
-    guint64 cpu0, cpu1;
 
     if (!precheck(p, sca, t, hport, &v)) {
         return v;
@@ -332,13 +347,11 @@ static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
     vg_planted_clear(&planted);
     v.restore_ms = (g_get_monotonic_time() - start) / 1e3;
 
-    cpu0 = vg_process_cpu_ns(vg_vm_pid(vm->emu));
     ev = vg_replay(vm, sca, hport, msgs, "VIGILANTE_VERIFIED",
                    g_get_monotonic_time() + timeout_ms * 1000LL,
-                   pool ? &pool->judge : NULL, &end);
+                   pool ? &pool->judge : NULL, &out);
     v.total_ms = (g_get_monotonic_time() - start) / 1e3;
-    cpu1 = vg_process_cpu_ns(vg_vm_pid(vm->emu));
-    v.cpu_ms = cpu0 && cpu1 > cpu0 ? (cpu1 - cpu0) / 1e6 : 0;
+    v.cpu_ms = out.cpu_ms;
     if (ev) {
         v.kind = VG_VERDICT_VERIFIED;
     } else {
@@ -354,19 +367,13 @@ static VgVerdict verify_once(VgVerifier *pool, const VgProfile *p,
                            said && *said ? "; it said: " : "",
                            said ? said : "");
         }
-        v.reason = t->missed(sca, end == VG_REPLAY_TIMEOUT ? timeout_ms
+        v.reason = t->missed(sca, out.end == VG_REPLAY_TIMEOUT ? timeout_ms
                              : (unsigned)(v.total_ms - v.restore_ms));
-        if (end != VG_REPLAY_TIMEOUT) {
+        if (out.end != VG_REPLAY_TIMEOUT) {
             g_autofree char *r = v.reason;
+            g_autofree char *how = end_text(&out);
 
-            v.reason = end == VG_REPLAY_CPU
-                ? g_strdup_printf("%s (it ran %.0f ms of CPU after the "
-                                  "messages)", r, v.cpu_ms)
-                : g_strdup_printf("%s (%s)", r, end == VG_REPLAY_ANSWERED
-                                  ? "it answered the messages"
-                                  : end == VG_REPLAY_ASLEEP
-                                  ? "it slept after the messages"
-                                  : "it went quiet after the messages");
+            v.reason = g_strdup_printf("%s (%s)", r, how);
         }
     }
     give_back(&lease);

@@ -6,9 +6,11 @@
 #define VIGILANTE_IDLE_H
 
 /*
- * @n vCPUs start sleeping (halted, nothing to do), or with a negative
- * @n wake up.  Called by the vCPU threads with the BQL held.
+ * A vCPU thread starts sleeping (halted or stopped, nothing to do), or
+ * wakes up: one vCPU (a thread per vCPU), or all of them (one thread
+ * running them in turn).  Called with the BQL held.
  */
-void vigilante_vcpus_sleep(int n);
+void vigilante_vcpu_sleeps(bool asleep);
+void vigilante_vcpus_all_sleep(bool asleep);
 
 #endif

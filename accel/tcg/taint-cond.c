@@ -118,10 +118,10 @@ static uint64_t node_value(const TaintCondNode *n, uint64_t leaf)
  * operands': what makes a zext of it a no-op (a 32-bit CRC's shifts and
  * xors would otherwise each get one).
  */
-static uint8_t node_fit(const TaintCondNode *n)
+static uint8_t node_nz_bytes(const TaintCondNode *n)
 {
-    uint8_t fa = n->a ? node_at(n->a)->fit : 8;
-    uint8_t fb = n->b ? node_at(n->b)->fit : 8;
+    uint8_t fa = n->a ? node_at(n->a)->nz_bytes : 8;
+    uint8_t fb = n->b ? node_at(n->b)->nz_bytes : 8;
     uint8_t f = 0;
 
     switch (n->op) {
@@ -163,7 +163,7 @@ static uint32_t intern_leaf(uint8_t op, uint8_t width, uint32_t a,
         return 0;
     }
     n.cval = node_value(&n, leaf);
-    n.fit = node_fit(&n);
+    n.nz_bytes = node_nz_bytes(&n);
     if (!*block) {
         *block = g_new0(TaintCondNode, COND_BLOCK);
     }
@@ -368,7 +368,7 @@ static uint32_t zext_plain(unsigned width, uint32_t a)
     if (n->op == VF_OP_CONST) {
         return intern(VF_OP_CONST, 0, 0, 0, n->val & mask);
     }
-    if (n->fit <= width) {
+    if (n->nz_bytes <= width) {
         return a;               /* already fits */
     }
     return intern(VF_OP_ZEXT, width, a, 0, 0);
@@ -423,7 +423,7 @@ static uint32_t mk_ext(uint8_t op, unsigned width, uint32_t a)
         return intern(VF_OP_CONST, 0, 0, 0, v);
     }
     /* A value that already fits: a load, a comparison, an extension... */
-    if (op == VF_OP_ZEXT && n->fit <= width) {
+    if (op == VF_OP_ZEXT && n->nz_bytes <= width) {
         return a;
     }
     return intern(op, width, a, 0, 0);

@@ -19,7 +19,7 @@
 typedef struct TaintCondNode {
     uint8_t op;             /* VfOp */
     uint8_t width;          /* loads, zext, sext */
-    uint8_t fit;            /* bytes that can be non-zero (derived) */
+    uint8_t nz_bytes;       /* low bytes that can be non-zero (derived) */
     uint32_t a, b;          /* operand node ids */
     uint64_t val;           /* const: the value; load: the first label */
     uint64_t cval;          /* its value in this run */

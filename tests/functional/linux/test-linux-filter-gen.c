@@ -584,46 +584,42 @@ static void test_udp_protected(void)
     vg_guest_stop(g);
 }
 
-/* query-vigilante-idle's answer, or the answers guard's, as an object. */
-static JsonObject *qmp_object(VgProfileVm *vm, const char *command,
-                              JsonNode **keep)
+/* query-vigilante-idle's answer, as an object. */
+static JsonObject *idle_info(VgProfileVm *vm, JsonNode **keep)
 {
     g_autoptr(GError) err = NULL;
 
-    *keep = vg_qmp_execute(vm->qmp, command, NULL, REPLY_TIMEOUT_MS, &err);
+    g_clear_pointer(keep, json_node_unref);
+    *keep = vg_qmp_execute(vm->qmp, "query-vigilante-idle", NULL,
+                           REPLY_TIMEOUT_MS, &err);
     g_assert_no_error(err);
     g_assert_true(JSON_NODE_HOLDS_OBJECT(*keep));
     return json_node_get_object(*keep);
 }
 
-static JsonObject *answers_guard(VgProfileVm *vm, JsonNode **keep)
+static VgGuestFrames guest_frames(VgProfileVm *vm)
 {
-    JsonArray *guards = json_object_get_array_member(
-        qmp_object(vm, "query-vigilante-filters", keep), "guards");
+    VgGuestFrames f;
 
-    for (guint i = 0; i < json_array_get_length(guards); i++) {
-        JsonObject *g = json_array_get_object_element(guards, i);
-
-        if (!g_strcmp0(json_object_get_string_member(g, "id"),
-                       VG_ANSWERS_GUARD)) {
-            return g;
-        }
-    }
-    g_assert_not_reached();
+    g_assert_true(vg_guest_frames(vm, &f));
+    return f;
 }
 
-/* Polls until every vCPU sleeps and has since @after; returns since. */
+/*
+ * Polls as a settling replay does (the sleep first, then the guard's
+ * last frame) until every vCPU sleeps, since after @after and after the
+ * last guest-bound frame; returns since when.
+ */
 static gint64 wait_asleep(VgProfileVm *vm, gint64 after)
 {
     gint64 deadline = g_get_monotonic_time() + REPLY_TIMEOUT_MS * 1000LL;
 
     while (g_get_monotonic_time() < deadline) {
-        g_autoptr(JsonNode) keep = NULL;
-        JsonObject *o = qmp_object(vm, "query-vigilante-idle", &keep);
-        gint64 since = json_object_get_int_member(o, "since-us");
+        g_autoptr(GError) err = NULL;
+        gint64 since = vg_guest_asleep_since(vm, &err);
 
-        g_assert_true(json_object_get_boolean_member(o, "running"));
-        if (json_object_get_boolean_member(o, "asleep") && since > after) {
+        g_assert_no_error(err);
+        if (since > after && since >= guest_frames(vm).last_frame_us) {
             return since;
         }
         g_usleep(5000);
@@ -668,10 +664,10 @@ static void test_asleep(void)
     g_autoptr(Sca) exploit = login_sca(login_stream(
         NULL, "mallory", G_GUINT64_CONSTANT(0xdeadbeef)));
     g_autoptr(Sca) no_login = login_sca(refused);
-    g_autoptr(JsonNode) k1 = NULL, k2 = NULL, k3 = NULL, k4 = NULL;
+    g_autoptr(JsonNode) keep = NULL;
+    VgGuestFrames before, after;
     VgVerifier *vf;
-    gint64 t0, slept, frame, awake0;
-    guint64 bytes0;
+    gint64 t0, slept, awake0;
     unsigned port = 0;
     char buf[512];
     int fd;
@@ -685,14 +681,13 @@ static void test_asleep(void)
             port = g_array_index(vm->host_ports, unsigned, i);
         }
     }
-    g_assert_false(json_object_get_boolean_member(
-        qmp_object(vm, "query-vigilante-idle", &k1), "running"));
+    g_assert_cmpuint(port, !=, 0);
+    g_assert_false(json_object_get_boolean_member(idle_info(vm, &keep),
+                                                  "running"));
     g_assert_true(vg_profile_vm_run(vm, "cont", NULL, &err));
     t0 = wait_asleep(vm, 0);
-    awake0 = json_object_get_int_member(
-        qmp_object(vm, "query-vigilante-idle", &k2), "awake-us");
-    bytes0 = json_object_get_int_member(answers_guard(vm, &k3),
-                                        "tcp-bytes-to-guest");
+    awake0 = json_object_get_int_member(idle_info(vm, &keep), "awake-us");
+    before = guest_frames(vm);
 
     fd = vg_loopback_tcp_connect(port, 5);
     g_assert_cmpint(fd, >=, 0);
@@ -700,32 +695,27 @@ static void test_asleep(void)
                          g_bytes_get_size(session), MSG_NOSIGNAL), ==,
                     g_bytes_get_size(session));
     g_assert_cmpint(recv(fd, buf, sizeof(buf), 0), >, 0);
-    slept = wait_asleep(vm, t0);
-    {
-        JsonObject *g = answers_guard(vm, &k4);
-
-        frame = json_object_get_int_member(g, "last-frame-us");
-        g_assert_cmpint(json_object_get_int_member(g, "tcp-bytes-to-guest"),
-                        >=, bytes0 + g_bytes_get_size(session));
-    }
     close(fd);
+    /* It woke for the session and slept after its last frame (FIN). */
+    slept = wait_asleep(vm, t0);
+    after = guest_frames(vm);
     g_test_message("asleep since %" G_GINT64_FORMAT " us, last frame %"
                    G_GINT64_FORMAT " us after the idle guest's", slept - t0,
-                   frame - t0);
-    g_assert_cmpint(frame, >, t0);
-    slept = wait_asleep(vm, frame - 1);
-    g_assert_cmpint(slept, >=, frame);
-    g_clear_pointer(&k2, json_node_unref);
-    g_assert_cmpint(json_object_get_int_member(
-        qmp_object(vm, "query-vigilante-idle", &k2), "awake-us"), >, awake0);
+                   after.last_frame_us - t0);
+    g_assert_cmpint(after.last_frame_us, >, t0);
+    g_assert_cmpuint(after.tcp_to_guest, >=,
+                     before.tcp_to_guest + g_bytes_get_size(session));
+    g_assert_cmpint(json_object_get_int_member(idle_info(vm, &keep),
+                                               "awake-us"), >, awake0);
     g_assert_true(vg_profile_vm_run(vm, "stop", NULL, &err));
-    g_clear_pointer(&k1, json_node_unref);
-    g_assert_false(json_object_get_boolean_member(
-        qmp_object(vm, "query-vigilante-idle", &k1), "running"));
+    g_assert_false(json_object_get_boolean_member(idle_info(vm, &keep),
+                                                  "running"));
 
     /* Taint on, one thread runs the vCPUs in turn: it says so too. */
     g_clear_pointer(&vm, vg_profile_vm_free);
-    vm = vg_snapshot_vm_spawn_tainted(p, vg_qemu_path(), NULL, &err);
+    vm = vg_snapshot_vm_spawn_tainted(p, vg_qemu_path(),
+                                      "filter-vigilante,id=" VG_ANSWERS_GUARD
+                                      ",netdev=n0", &err);
     g_assert_no_error(err);
     g_assert_true(vg_snapshot_vm_restored(vm, p, &err));
     g_assert_true(vg_profile_vm_run(vm, "cont", NULL, &err));
