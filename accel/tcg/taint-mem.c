@@ -175,17 +175,26 @@ void taint_mem_set_labels(CPUArchState *env, target_ulong addr,
     write_labels(env, addr, size, mmu_idx, in);
 }
 
-/* Memory order to value order: reversed for byte-swapped accesses. */
-static void to_value_order(TaintLabel *l, unsigned size, MemOp mop)
+/*
+ * A byte-swapped access (movbe) swaps which bytes are dirty, but a
+ * shadow's labels rise with the byte, so they keep memory order: the
+ * value's labels are the loaded bytes' in the wrong order, never others
+ * (reversing them made the base the last byte's, and the rest point past
+ * it), and a load and store that both swap give back the labels stored.
+ */
+static uint64_t swap_dirty_bytes(uint64_t sh, unsigned size, MemOp mop)
 {
-    if ((mop & MO_BSWAP) == MO_BE) {
-        for (unsigned i = 0; i < size / 2; i++) {
-            TaintLabel t = l[i];
+    uint64_t mask = 0;
 
-            l[i] = l[size - 1 - i];
-            l[size - 1 - i] = t;
+    if ((mop & MO_BSWAP) != MO_BE) {
+        return sh;
+    }
+    for (unsigned i = 0; i < size; i++) {
+        if (sh >> i & 1) {
+            mask |= 1ull << (size - 1 - i);
         }
     }
+    return (sh & ~(uint64_t)TAINT_SH_MASK) | mask;
 }
 
 static inline bool in_one_page(target_ulong addr, unsigned size)
@@ -205,8 +214,7 @@ uint64_t taint_mem_load_shadow(CPUArchState *env, uint64_t addr,
     TaintLabel l[8];
 
     read_labels(env, addr, size, get_mmuidx(oi), l);
-    to_value_order(l, size, mop);
-    return taint_sh_from_labels(l, size);
+    return swap_dirty_bytes(taint_sh_from_labels(l, size), size, mop);
 }
 
 /*
@@ -303,8 +311,7 @@ void st_shadow_slow(CPUArchState *env, uint64_t addr, uint64_t sh, MemOpIdx oi)
     unsigned size = memop_size(mop);
     TaintLabel l[8];
 
-    taint_sh_to_labels(sh, l, size);
-    to_value_order(l, size, mop);
+    taint_sh_to_labels(swap_dirty_bytes(sh, size, mop), l, size);
     write_labels(env, addr, size, get_mmuidx(oi), l);
 }
 

@@ -83,6 +83,8 @@ static const Probe probes[] = {
     { 32, "bsf_high", { R(0, 0, DIRTY, 0), R(1, 1, CLEAN, 0) }, 2 },
     { 33, "bsr_upper", { R(0, 0, DIRTY, 0), R(1, 1, CLEAN, 0) }, 2 },
     { 34, "load_cross", { R(0, 3, EXACT, 0) }, 1 },
+    /* Swapped twice: the labels stored are the ones loaded. */
+    { 35, "movbe", { R(0, 3, EXACT, 0) }, 1 },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(probes) == TINY_PROBE_COUNT);
 
@@ -117,7 +119,8 @@ static void boot(const char *accel)
 {
     g_autofree char *netdev = NULL;
     const char *args[] = {
-        "-accel", accel, "-m", "32", "-kernel", guest_path,
+        "-accel", accel, "-cpu", "qemu64,+movbe", "-m", "32",
+        "-kernel", guest_path,
         "-netdev", NULL, "-device", "e1000,netdev=n0,romfile=", NULL,
     };
 
@@ -125,9 +128,10 @@ static void boot(const char *accel)
     netdev = g_strdup_printf("user,id=n0,hostfwd=udp:127.0.0.1:%u-"
                              TINY_IP_ADDR ":%u", current->port,
                              TINY_UDP_PROBE_PORT);
-    args[7] = netdev;
+    args[9] = netdev;
     current->g = vg_guest_start(args, TINY_MARK_READY, BOOT_TIMEOUT_MS);
 }
+
 
 /* Run probe `id` on "ABCD...", return the output's guest address. */
 static guint64 run_probe(int id)

@@ -276,6 +276,15 @@ PROBE load_cross
     mov %ebx, (%edi)
 END_PROBE load_cross
 
+/*
+ * A byte-swapped load and store (needs a CPU with MOVBE: the test runs
+ * the guest with -cpu qemu64,+movbe): the out bytes are the in bytes.
+ */
+PROBE movbe
+    movbe (%esi), %eax
+    movbe %eax, (%edi)
+END_PROBE movbe
+
 /* Code that the run service's 'P' requests overwrite (services.c). */
     .globl plugin_slot
     .type plugin_slot, @function

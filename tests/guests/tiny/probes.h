@@ -54,9 +54,10 @@
     X(31, shl_bytes)    /* shift left by a whole byte */                \
     X(32, bsf_high)     /* the high byte of a bit index: always 0 */    \
     X(33, bsr_upper)    /* bsr of a value dirty only in its upper half */ \
-    X(34, load_cross)   /* a load across a page boundary */
+    X(34, load_cross)   /* a load across a page boundary */              \
+    X(35, movbe)        /* byte-swapped load and store (movbe) */
 
-#define TINY_PROBE_COUNT 35
+#define TINY_PROBE_COUNT 36
 
 /*
  * Control transfers through a dirty target, for the AEC trap
@@ -66,12 +67,12 @@
  * when it does not.
  */
 #define TINY_AEC_PROBES(X) \
-    X(35, lret)         /* far return: the stacked eip is dirty */      \
-    X(36, iret)         /* interrupt return: the stacked eip is dirty */\
-    X(37, ljmp)         /* far jump through a dirty far pointer */      \
-    X(38, lcall)        /* far call through a dirty far pointer */
+    X(36, lret)         /* far return: the stacked eip is dirty */      \
+    X(37, iret)         /* interrupt return: the stacked eip is dirty */\
+    X(38, ljmp)         /* far jump through a dirty far pointer */      \
+    X(39, lcall)        /* far call through a dirty far pointer */
 
-#define TINY_AEC_PROBE_FIRST 35
-#define TINY_ALL_PROBE_COUNT 39
+#define TINY_AEC_PROBE_FIRST 36
+#define TINY_ALL_PROBE_COUNT 40
 
 #endif /* TINY_PROBES_H */
