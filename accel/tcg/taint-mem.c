@@ -177,24 +177,32 @@ void taint_mem_set_labels(CPUArchState *env, target_ulong addr,
 
 /*
  * A byte-swapped access (movbe) swaps which bytes are dirty, but a
- * shadow's labels rise with the byte, so they keep memory order: the
- * value's labels are the loaded bytes' in the wrong order, never others
- * (reversing them made the base the last byte's, and the rest point past
- * it), and a load and store that both swap give back the labels stored.
+ * shadow's labels rise with the byte: they keep memory order, the base
+ * moved so that the dirty bytes, now at the other end, claim the same
+ * labels.  The value's labels are then the loaded bytes' in the wrong
+ * order, never others (reversing them made the base the last byte's,
+ * and the rest pointed past it), and a load and store that both swap
+ * give back the labels stored.
  */
 static uint64_t swap_dirty_bytes(uint64_t sh, unsigned size, MemOp mop)
 {
-    uint64_t mask = 0;
+    unsigned dirty = sh & TAINT_SH_MASK & ((1u << size) - 1), mask = 0;
+    unsigned lo, hi;
+    TaintLabel base = sh >> 32;
 
-    if ((mop & MO_BSWAP) != MO_BE) {
+    if ((mop & MO_BSWAP) != MO_BE || !dirty) {
         return sh;
     }
     for (unsigned i = 0; i < size; i++) {
-        if (sh >> i & 1) {
-            mask |= 1ull << (size - 1 - i);
+        if (dirty >> i & 1) {
+            mask |= 1u << (size - 1 - i);
         }
     }
-    return (sh & ~(uint64_t)TAINT_SH_MASK) | mask;
+    /* Dirty bytes lo..hi claimed base + lo..base + hi; still do. */
+    lo = ctz32(dirty);
+    hi = 31 - clz32(dirty);
+    base += lo + hi + 1 - size;
+    return (uint64_t)base << 32 | mask;
 }
 
 static inline bool in_one_page(target_ulong addr, unsigned size)

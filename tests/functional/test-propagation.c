@@ -85,6 +85,11 @@ static const Probe probes[] = {
     { 34, "load_cross", { R(0, 3, EXACT, 0) }, 1 },
     /* Swapped twice: the labels stored are the ones loaded. */
     { 35, "movbe", { R(0, 3, EXACT, 0) }, 1 },
+    /*
+     * Swapped once: the loaded dirty bytes' labels, rising (a shadow
+     * cannot hold them falling), none of the clean byte's.
+     */
+    { 36, "movbe_partial", { R(0, 2, EXACT, 1), R(3, 31, CLEAN, 0) }, 2 },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(probes) == TINY_PROBE_COUNT);
 

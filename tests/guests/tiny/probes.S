@@ -285,6 +285,19 @@ PROBE movbe
     movbe %eax, (%edi)
 END_PROBE movbe
 
+/*
+ * in[0..3] copied to out[8..11], out[8] cleaned, then a movbe load of
+ * them: the value's bytes 0..2 are in[3], in[2], in[1], its byte 3 clean.
+ */
+PROBE movbe_partial
+    mov (%esi), %eax
+    mov %eax, 8(%edi)
+    movb $0, 8(%edi)
+    movbe 8(%edi), %eax
+    movl $0, 8(%edi)
+    mov %eax, (%edi)
+END_PROBE movbe_partial
+
 /* Code that the run service's 'P' requests overwrite (services.c). */
     .globl plugin_slot
     .type plugin_slot, @function
