@@ -45,7 +45,7 @@ $(BUILD)/config.mk: $(SRC)/configure $(SRC)/qemu/pin $(SRC)/scripts/fetch-qemu-s
 
 $(OVERLAY_LIST): FORCE | $(BUILD)/config.mk
 	@mkdir -p $(BUILD)
-	@cd $(SRC) && ls -1 hw-taint vigilante accel/tcg qapi 2>/dev/null > $@.new
+	@cd $(SRC) && ls -1 hw-taint vigilante accel/tcg qapi tcg/i386 2>/dev/null > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(BUILD)/qemu-src/.vigilante/series-sum: $(PATCHES) $(OVERLAY_LIST) $(SRC)/scripts/prepare-qemu-tree.sh $(BUILD)/config.mk

@@ -27,7 +27,7 @@ die() { say "error: $*"; exit 1; }
 # Our directories, linked (not copied) so that edits are seen by the build
 # without re-preparing.  accel/tcg already exists in QEMU: link file by file.
 OVERLAY_DIRS=(hw-taint vigilante)
-OVERLAY_FILE_DIRS=(accel/tcg qapi)
+OVERLAY_FILE_DIRS=(accel/tcg qapi tcg/i386)
 
 if [ ! -f "$state/copied" ] || [ "$(cat "$state/copied")" != "$pristine" ]; then
     say "copying $pristine to $dest"

@@ -37,6 +37,7 @@
 #include "hw/core/cpu.h"
 #include "tcg/tcg.h"
 #include "tcg/tcg-op.h"
+#include "exec/helper-proto.h"
 #include "hw-taint/taint.h"
 #include "taint-prop.h"
 #include "taint-pass.h"
@@ -185,15 +186,10 @@ bool taint_tlb_gen_ld_begin(MemOpIdx oi)
     return true;
 }
 
-void taint_tlb_gen_ld(TCGv_i64 sh, TCGv_i64 addr, MemOpIdx oi)
+/* p = the labels of addr, just accessed with mmu index m; t: scratch */
+static void gen_labels_ptr(TCGv_i64 p, TCGv_i64 t, TCGv_i64 addr, int m)
 {
-    MemOp mop = get_memop(oi);
-    unsigned size = memop_size(mop);
-    int m = get_mmuidx(oi);
-    TCGv_i64 p = tcg_temp_new_i64(), t = tcg_temp_new_i64();
-    TCGv_i64 l = tcg_temp_new_i64(), mask = tcg_temp_new_i64();
     TCGv_ptr pp = temp_tcgv_ptr(tcgv_i64_temp(p));
-    TCGv_ptr lp = temp_tcgv_ptr(tcgv_i64_temp(l));
 
     /* The full TLB entry of addr's page, indexed as the fast path does */
     tcg_gen_shri_i64(p, addr, TARGET_PAGE_BITS - CPU_TLB_ENTRY_BITS);
@@ -202,11 +198,90 @@ void taint_tlb_gen_ld(TCGv_i64 sh, TCGv_i64 addr, MemOpIdx oi)
     tcg_gen_ld_i64(t, cpu_env,
                    env_ofs(offsetof(ArchCPU, neg.tlb.d[m].fulltlb)));
     tcg_gen_add_i64(p, p, t);
-    /* ... and the labels of the bytes loaded */
+    /* ... and the labels of the bytes accessed */
     tcg_gen_ld_i64(p, pp, offsetof(CPUTLBEntryFull, taint_delta));
     tcg_gen_shli_i64(t, addr, 2);
     tcg_gen_add_i64(p, p, t);
+}
 
+/*
+ * Scan the labels of a size-byte access at pp: any != 0 iff some label
+ * is not 0, zero != 0 iff some label is 0; w0: the first 8 bytes of
+ * labels (labels 0 and 1), or label 0 alone for one byte; t: scratch.
+ */
+static void gen_scan_labels(TCGv_ptr pp, unsigned size, TCGv_i64 any,
+                            TCGv_i64 zero, TCGv_i64 w0, TCGv_i64 t)
+{
+    if (size == 1) {
+        tcg_gen_ld32u_i64(w0, pp, 0);
+        tcg_gen_mov_i64(any, w0);
+        tcg_gen_setcondi_i64(TCG_COND_EQ, zero, w0, 0);
+        return;
+    }
+    for (unsigned i = 0; i < size / 2; i++) {
+        TCGv_i64 w = i ? tcg_temp_new_i64() : w0;
+
+        tcg_gen_ld_i64(w, pp, 8 * i);
+        /* A label of 0 in either half of w (exact, SWAR) */
+        tcg_gen_subi_i64(t, w, 0x100000001ull);
+        tcg_gen_andc_i64(t, t, w);
+        if (i) {
+            tcg_gen_or_i64(any, any, w);
+            tcg_gen_or_i64(zero, zero, t);
+            tcg_temp_free_i64(w);
+        } else {
+            tcg_gen_mov_i64(any, w);
+            tcg_gen_mov_i64(zero, t);
+        }
+    }
+    tcg_gen_andi_i64(zero, zero, 0x8000000080000000ull);
+}
+
+/* A load whose bytes are clean in part (cold call from generated code). */
+static void mixed_load(CPUArchState *env, uint64_t addr, uint64_t unused1,
+                       uint64_t unused2, uint32_t oi)
+{
+    taint_tlb_split_load(env, addr, oi);
+}
+
+/*
+ * A load of 2 to 8 bytes with a cold call (INDEX_op_cold_call): all
+ * clean or all dirty inline, in part through mixed_load(), which leaves
+ * the shadow where the slow path leaves a split load's.
+ */
+static void gen_ld_scan(TCGv_i64 sh, TCGv_i64 addr, TCGv_i64 p,
+                        TCGv_i64 t, unsigned size, MemOpIdx oi)
+{
+    TCGv_ptr pp = temp_tcgv_ptr(tcgv_i64_temp(p));
+    TCGv_i64 any = tcg_temp_new_i64(), zero = tcg_temp_new_i64();
+    TCGv_i64 w0 = tcg_temp_new_i64();
+    TCGv_i64 k0 = tcg_constant_i64(0);
+
+    gen_scan_labels(pp, size, any, zero, w0, t);
+    /* All dirty: byte 0's label, every byte */
+    tcg_gen_shli_i64(w0, w0, 32);
+    tcg_gen_ori_i64(w0, w0, (1u << size) - 1);
+    tcg_gen_movcond_i64(TCG_COND_EQ, sh, zero, k0, w0, k0);
+    /* Some dirty and some clean: the helper */
+    tcg_gen_movcond_i64(TCG_COND_EQ, any, any, k0, k0, zero);
+    tcg_gen_op6(INDEX_op_cold_call, tcgv_i64_arg(any), tcgv_i64_arg(addr),
+                tcgv_i64_arg(addr), tcgv_i64_arg(addr),
+                (TCGArg)mixed_load, oi);
+    tcg_temp_free_i64(any);
+    tcg_temp_free_i64(zero);
+    tcg_temp_free_i64(w0);
+}
+
+void taint_tlb_gen_ld(TCGv_i64 sh, TCGv_i64 addr, MemOpIdx oi)
+{
+    MemOp mop = get_memop(oi);
+    unsigned size = memop_size(mop);
+    TCGv_i64 p = tcg_temp_new_i64(), t = tcg_temp_new_i64();
+    TCGv_i64 l = tcg_temp_new_i64(), mask = tcg_temp_new_i64();
+    TCGv_ptr pp = temp_tcgv_ptr(tcgv_i64_temp(p));
+    TCGv_ptr lp = temp_tcgv_ptr(tcgv_i64_temp(l));
+
+    gen_labels_ptr(p, t, addr, get_mmuidx(oi));
     if (size == 1) {
         /* Its label, if any, is byte 0's */
         tcg_gen_ld32u_i64(l, pp, 0);
@@ -214,6 +289,10 @@ void taint_tlb_gen_ld(TCGv_i64 sh, TCGv_i64 addr, MemOpIdx oi)
         tcg_gen_shli_i64(l, l, 32);
         tcg_gen_or_i64(sh, l, mask);
         goto extend;
+    }
+    if (TCG_TARGET_HAS_cold_call) {
+        gen_ld_scan(sh, addr, p, t, size, oi);
+        goto split;
     }
     /* Bit i of the mask: byte i's label is not 0 */
     for (unsigned i = 0; i < size; i++) {
@@ -233,6 +312,7 @@ void taint_tlb_gen_ld(TCGv_i64 sh, TCGv_i64 addr, MemOpIdx oi)
     tcg_gen_shli_i64(l, l, 32);
     tcg_gen_or_i64(sh, l, mask);
 
+split:
     /* A load the slow path split: its shadow instead */
     tcg_gen_ld_i64(t, cpu_env, env_ofs(offsetof(ArchCPU, taint_split_ld)));
     tcg_gen_xori_i64(l, t, SPLIT_VALID);
@@ -250,4 +330,101 @@ extend:
     tcg_temp_free_i64(t);
     tcg_temp_free_i64(l);
     tcg_temp_free_i64(mask);
+}
+
+/*
+ * Where a store's labels go when generated code must not write them:
+ * written, never read.
+ */
+static TaintLabel st_discard[8];
+
+/*
+ * After a qemu_st: the two common cases inline, the rest in
+ * helper_taint_st() through a cold call (INDEX_op_cold_call), on hosts
+ * that have it.  Inline: a clean value over clean bytes (nothing to do)
+ * and a wholly dirty value over dirty bytes (the labels written in
+ * place, as the helper's st_relabel() would).  The helper: bytes that
+ * change between clean and dirty, values dirty in part, stores across
+ * a page, byte-swapped stores, labels that would wrap, and stores
+ * through an address with four dirty bytes (write-what-where).
+ */
+bool taint_tlb_gen_st(TCGv_i64 addr, TCGv_i64 sh, TCGv_i64 addr_sh,
+                      MemOpIdx oi)
+{
+    MemOp mop = get_memop(oi);
+    unsigned size = memop_size(mop);
+    uint64_t full = (1u << size) - 1;
+    TCGv_i64 p, t, w, any, zero, msk, c2, base, bad;
+    TCGv_ptr pp;
+    TCGv_i64 k0 = tcg_constant_i64(0);
+
+    if (!TCG_TARGET_HAS_cold_call || (mop & MO_BSWAP) == MO_BE ||
+        size > 8) {
+        return false;
+    }
+    p = tcg_temp_new_i64();
+    t = tcg_temp_new_i64();
+    w = tcg_temp_new_i64();
+    any = tcg_temp_new_i64();
+    zero = tcg_temp_new_i64();
+    pp = temp_tcgv_ptr(tcgv_i64_temp(p));
+    gen_labels_ptr(p, t, addr, get_mmuidx(oi));
+    /* The old labels */
+    gen_scan_labels(pp, size, any, zero, w, t);
+
+    /* Clean over clean iff (msk | any) == 0 */
+    msk = tcg_temp_new_i64();
+    tcg_gen_andi_i64(msk, sh, full);
+    /* Dirty over dirty, relabelled inline, iff c2 == 0 */
+    c2 = tcg_temp_new_i64();
+    tcg_gen_xori_i64(c2, msk, full);
+    tcg_gen_or_i64(c2, c2, zero);
+    tcg_gen_or_i64(msk, msk, any);
+    /* The labels base .. base + size - 1 must not wrap to 0 */
+    base = tcg_temp_new_i64();
+    tcg_gen_shri_i64(base, sh, 32);
+    tcg_gen_subi_i64(t, base, 1);
+    tcg_gen_setcondi_i64(TCG_COND_GTU, t, t, UINT32_MAX - size);
+    tcg_gen_or_i64(c2, c2, t);
+    /* Either way, not across a page nor write-what-where */
+    bad = tcg_temp_new_i64();
+    tcg_gen_andi_i64(bad, addr_sh, 0xf);
+    tcg_gen_setcondi_i64(TCG_COND_EQ, bad, bad, 0xf);
+    if (size > 1) {
+        tcg_gen_andi_i64(t, addr, ~TARGET_PAGE_MASK);
+        tcg_gen_setcondi_i64(TCG_COND_GTU, t, t, TARGET_PAGE_SIZE - size);
+        tcg_gen_or_i64(bad, bad, t);
+    }
+    tcg_gen_or_i64(c2, c2, bad);
+    tcg_gen_movcond_i64(TCG_COND_EQ, bad, msk, k0, bad, c2);
+
+    /* The labels base + i, written in place only if c2 == 0 */
+    tcg_gen_movcond_i64(TCG_COND_NE, p, c2, k0,
+                        tcg_constant_i64((uintptr_t)st_discard), p);
+    if (size == 1) {
+        tcg_gen_st32_i64(base, pp, 0);
+    } else {
+        tcg_gen_muli_i64(w, base, 0x100000001ull);
+        tcg_gen_addi_i64(w, w, 1ull << 32);
+        for (unsigned i = 0; i < size / 2; i++) {
+            if (i) {
+                tcg_gen_addi_i64(w, w, 0x200000002ull);
+            }
+            tcg_gen_st_i64(w, pp, 8 * i);
+        }
+    }
+    tcg_gen_op6(INDEX_op_cold_call, tcgv_i64_arg(bad), tcgv_i64_arg(addr),
+                tcgv_i64_arg(sh), tcgv_i64_arg(addr_sh),
+                (TCGArg)HELPER(taint_st), oi);
+
+    tcg_temp_free_i64(p);
+    tcg_temp_free_i64(t);
+    tcg_temp_free_i64(w);
+    tcg_temp_free_i64(any);
+    tcg_temp_free_i64(zero);
+    tcg_temp_free_i64(msk);
+    tcg_temp_free_i64(c2);
+    tcg_temp_free_i64(base);
+    tcg_temp_free_i64(bad);
+    return true;
 }

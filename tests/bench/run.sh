@@ -5,7 +5,12 @@
 # and on ours with taint on, measured in the same run; prints the median
 # of each and its ratio to the baseline.
 #
-#   tests/bench/run.sh [-n RUNS] [-s STREAM_MB] [-w]
+#   tests/bench/run.sh [-n RUNS] [-s STREAM_MB] [-w] [-p DIR]
+#
+# -p DIR profiles instead: one taint-on run under `perf record -g`
+# (2000 Hz) for the stream and for the dirty job alone, the data in
+# DIR/stream.perf.data and DIR/dirty.perf.data, and prints each one's
+# top symbols (generated code has no symbol: perf shows it as [unknown]).
 #
 # -w adds two configurations with the detector (-object vigilante,
 # action=continue): www=off and www=on (the default), for the cost of
@@ -30,13 +35,15 @@ guest=$build/guests/linux
 runs=3
 stream_mb=20
 www=
+profile=
 
-while getopts "n:s:wh" opt; do
+while getopts "n:s:wp:h" opt; do
     case $opt in
     n) runs=$OPTARG ;;
     s) stream_mb=$OPTARG ;;
     w) www=1 ;;
-    *) sed -n '2,22p' "$0"; exit 2 ;;
+    p) profile=$OPTARG ;;
+    *) sed -n '2,27p' "$0"; exit 2 ;;
     esac
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench: -n wants a positive count" >&2; exit 2; }
@@ -46,6 +53,10 @@ for f in "$ours" "$plain" "$guest/initramfs.cpio.gz"; do
 done
 kernel=$guest/vmlinux
 [ -f "$kernel" ] || kernel=$guest/vmlinuz
+if [ -n "$profile" ]; then
+    command -v perf >/dev/null || { echo "bench: -p needs perf (linux-perf)" >&2; exit 1; }
+    mkdir -p "$profile" || exit 1
+fi
 
 work=$(mktemp -d /tmp/vigilante-bench.XXXXXX)
 pid=
@@ -66,6 +77,19 @@ truncate -s $((16 * 1024 * 1024)) "$work/dirty.bin"
 dirty_sum=$(sha256sum "$work/dirty.bin" | cut -d' ' -f1)
 
 now_ns() { date +%s%N; }
+
+# perf_start NAME / perf_stop: with -p, record the emulator meanwhile
+perf_pid=
+perf_start() {
+    [ -n "$profile" ] || return 0
+    perf record -q -F 2000 -g -p "$pid" -o "$profile/$1.perf.data" 2>>"$work/perf.log" &
+    perf_pid=$!
+    sleep 0.5           # perf attaches before the work starts
+}
+perf_stop() {
+    [ -n "$perf_pid" ] || return 0
+    kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=
+}
 
 # shellcheck source=../../scripts/vm-helpers.sh
 . "$src/scripts/vm-helpers.sh"
@@ -101,6 +125,7 @@ one_run() {
     wait_marker "VG-BENCH cpu-end" 600
     t_cpu1=$(now_ns)
     wait_marker "VG-BENCH stream-ready" 60
+    perf_start stream
     t_s0=$(now_ns)
     if ! send_tcp "$work/stream.bin" "$port"; then
         echo "bench: streaming into the guest failed" >&2
@@ -108,11 +133,13 @@ one_run() {
     fi
     wait_marker "VG-BENCH stream-sum" 600
     t_s1=$(now_ns)
+    perf_stop
     if ! grep -qa "VG-BENCH stream-sum $stream_sum" "$work/serial.log"; then
         echo "bench: the guest's checksum of the stream is wrong" >&2
         exit 1
     fi
     wait_marker "VG-BENCH dirty-ready" 60
+    perf_start dirty
     if ! send_tcp "$work/dirty.bin" "$port2"; then
         echo "bench: sending the dirty job's input failed" >&2
         exit 1
@@ -121,6 +148,7 @@ one_run() {
     t_d0=$(now_ns)
     wait_marker "VG-BENCH dirty-end" 600
     t_d1=$(now_ns)
+    perf_stop
     if ! grep -qa "VG-BENCH dirty-end $dirty_sum [1-9]" "$work/serial.log"; then
         echo "bench: the guest's checksum of the dirty job's input is wrong" >&2
         exit 1
@@ -132,6 +160,20 @@ one_run() {
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2 }'; }
+
+if [ -n "$profile" ]; then
+    r=$(one_run "$ours" tcg,taint=on "")
+    echo "taint-on under perf: boot/cpu/stream/dirty s = $r"
+    for w in stream dirty; do
+        echo "== $w: by binary"
+        perf report -i "$profile/$w.perf.data" --no-children --sort dso \
+            --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -6
+        echo "== $w: by symbol"
+        perf report -i "$profile/$w.perf.data" --no-children --sort sym \
+            --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -20
+    done
+    exit 0
+fi
 
 configs=("plain:$plain:tcg" "taint-off:$ours:tcg,taint=off" "taint-on:$ours:tcg,taint=on")
 if [ -n "$www" ]; then

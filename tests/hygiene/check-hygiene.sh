@@ -4,11 +4,11 @@
 #  - every file we wrote carries an SPDX licence line near its top (the
 #    code links into GPL-2.0-or-later QEMU; COPYING has the text);
 #  - QEMU's own scripts/checkpatch.pl (from the prepared tree) finds
-#    nothing in the C of the emulator (accel/, hw-taint/, vigilante/), the
-#    host library (lib/) and the tools (contrib/).  tests/ is left out:
-#    its guests are bare-metal or deliberately vulnerable programs, and
-#    checkpatch's QEMU-internal rules (qemu_strtol, error_report) do not
-#    apply to programs outside QEMU.
+#    nothing in the C of the emulator (accel/, hw-taint/, tcg/,
+#    vigilante/), the host library (lib/) and the tools (contrib/).
+#    tests/ is left out: its guests are bare-metal or deliberately
+#    vulnerable programs, and checkpatch's QEMU-internal rules
+#    (qemu_strtol, error_report) do not apply to programs outside QEMU.
 # Usage: check-hygiene.sh SOURCE-ROOT QEMU-SOURCE-TREE
 set -euo pipefail
 
@@ -51,7 +51,7 @@ if [ -z "$qemu_src" ] || [ ! -f "$checkpatch" ]; then
     exit 1
 fi
 mapfile -t cfiles < <(printf '%s\n' "${files[@]}" |
-                      grep -E '^(accel|agent|hw-taint|vigilante|lib|contrib)/.*\.[ch]$')
+                      grep -E '^(accel|agent|hw-taint|vigilante|lib|contrib|tcg)/.*\.([ch]|c\.inc)$')
 bad=0
 for f in "${cfiles[@]}"; do
     # Quiet, a clean file prints nothing; warnings count as findings.

@@ -298,6 +298,19 @@ PROBE movbe_partial
     mov %eax, (%edi)
 END_PROBE movbe_partial
 
+/*
+ * in[0..3] copied to out[8..11], out[8] cleaned, then a plain load of
+ * them (dirty and clean bytes in one word) and its store to out[0..3].
+ */
+PROBE load_partial
+    mov (%esi), %eax
+    mov %eax, 8(%edi)
+    movb $0, 8(%edi)
+    mov 8(%edi), %eax
+    movl $0, 8(%edi)
+    mov %eax, (%edi)
+END_PROBE load_partial
+
 /* Code that the run service's 'P' requests overwrite (services.c). */
     .globl plugin_slot
     .type plugin_slot, @function

@@ -56,9 +56,10 @@
     X(33, bsr_upper)    /* bsr of a value dirty only in its upper half */ \
     X(34, load_cross)   /* a load across a page boundary */              \
     X(35, movbe)        /* byte-swapped load and store (movbe) */        \
-    X(36, movbe_partial) /* movbe load of bytes not all dirty */
+    X(36, movbe_partial) /* movbe load of bytes not all dirty */    \
+    X(37, load_partial) /* a load of bytes not all dirty */
 
-#define TINY_PROBE_COUNT 37
+#define TINY_PROBE_COUNT 38
 
 /*
  * Control transfers through a dirty target, for the AEC trap
@@ -68,12 +69,12 @@
  * when it does not.
  */
 #define TINY_AEC_PROBES(X) \
-    X(37, lret)         /* far return: the stacked eip is dirty */      \
-    X(38, iret)         /* interrupt return: the stacked eip is dirty */\
-    X(39, ljmp)         /* far jump through a dirty far pointer */      \
-    X(40, lcall)        /* far call through a dirty far pointer */
+    X(38, lret)         /* far return: the stacked eip is dirty */      \
+    X(39, iret)         /* interrupt return: the stacked eip is dirty */\
+    X(40, ljmp)         /* far jump through a dirty far pointer */      \
+    X(41, lcall)        /* far call through a dirty far pointer */
 
-#define TINY_AEC_PROBE_FIRST 37
-#define TINY_ALL_PROBE_COUNT 41
+#define TINY_AEC_PROBE_FIRST 38
+#define TINY_ALL_PROBE_COUNT 42
 
 #endif /* TINY_PROBES_H */
