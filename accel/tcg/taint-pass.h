@@ -28,8 +28,13 @@ extern size_t taint_pc_global;
 
 static inline TCGTemp *taint_temp(size_t idx)
 {
+    /* Shadow globals exist only while translating dirty-mode TBs. */
+    g_assert(idx < tcg_ctx->nb_globals);
     return idx ? &tcg_ctx->temps[idx] : NULL;
 }
+
+/* The shadow globals are temps first..nb_globals - 1, the last ones. */
+void taint_pass_shadow_globals(TCGContext *s, int first);
 
 typedef struct TaintPass TaintPass;
 

@@ -1013,6 +1013,53 @@ static void instrument_sinks(TaintPass *p, TCGContext *s)
     }
 }
 
+/*
+ * The shadow globals: temps shadow_first..shadow_end - 1, as created,
+ * with their bases as indexes (each TCG thread's context has its own
+ * temps, tcg_register_thread() relinks them).
+ */
+static int shadow_first, shadow_end;
+static TCGTemp *shadow_temps;
+static size_t *shadow_bases;
+
+void taint_pass_shadow_globals(TCGContext *s, int first)
+{
+    shadow_first = first;
+    shadow_end = s->nb_globals;
+    shadow_temps = g_memdup2(&s->temps[first],
+                             (shadow_end - first) * sizeof(TCGTemp));
+    shadow_bases = g_new(size_t, shadow_end - first);
+    for (int i = first; i < shadow_end; i++) {
+        shadow_bases[i - first] = s->temps[i].mem_base - s->temps;
+    }
+}
+
+/*
+ * TCG's liveness and register allocation visit every global at each
+ * basic block's end and each call: a clean-mode TB, which names no
+ * shadow global, is translated with them hidden (its temps then reuse
+ * their slots), and they come back for a dirty-mode TB.  Nearly all of
+ * a boot is translated in clean mode.
+ */
+void taint_tcg_func_start(TCGContext *s, uint32_t cflags)
+{
+    if (!shadow_end) {
+        return;
+    }
+    /* No global may come after ours. */
+    g_assert(s->nb_globals == shadow_end || s->nb_globals == shadow_first);
+    if (!(cflags & CF_TAINT)) {
+        s->nb_globals = shadow_first;
+    } else if (s->nb_globals != shadow_end) {
+        memcpy(&s->temps[shadow_first], shadow_temps,
+               (shadow_end - shadow_first) * sizeof(TCGTemp));
+        for (int i = shadow_first; i < shadow_end; i++) {
+            s->temps[i].mem_base = &s->temps[shadow_bases[i - shadow_first]];
+        }
+        s->nb_globals = shadow_end;
+    }
+}
+
 void taint_tcg_instrument(TCGContext *s, const TranslationBlock *tb)
 {
     QTAILQ_HEAD(, TCGOp) old = QTAILQ_HEAD_INITIALIZER(old);

@@ -18,6 +18,11 @@ void taint_tcg_x86_init(void);
  * read memory.
  */
 void taint_tcg_instrument(TCGContext *s, const TranslationBlock *tb);
+/*
+ * Before a translation starts (tcg_func_start()): clean-mode TBs never
+ * name a shadow global, so they are translated without them.
+ */
+void taint_tcg_func_start(TCGContext *s, uint32_t cflags);
 
 /* Elastic mode (taint-mode.c). */
 void taint_mode_init(void);

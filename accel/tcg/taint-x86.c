@@ -83,6 +83,7 @@ void taint_tcg_x86_init(void)
             }
         }
     }
+    taint_pass_shadow_globals(s, nglobals);
     qemu_register_reset(taint_x86_reset, NULL);
     taint_mode_init();
 }
