@@ -33,6 +33,9 @@ static inline TCGTemp *taint_temp(size_t idx)
     return idx ? &tcg_ctx->temps[idx] : NULL;
 }
 
+/* AEC: a check that target, whose shadow is sh, may enter the PC. */
+void taint_gen_aec(TCGv_i64 target, TCGv_i64 sh);
+
 /* The shadow globals are temps first..nb_globals - 1, the last ones. */
 void taint_pass_shadow_globals(TCGContext *s, int first);
 

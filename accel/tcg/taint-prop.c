@@ -758,6 +758,23 @@ static bool rule_bytes(TaintPass *p, TCGOp *op, TCGTemp *d, TCGTemp **in,
     }
 }
 
+void taint_gen_aec(TCGv_i64 target, TCGv_i64 sh)
+{
+    TCGv_i64 dirty;
+
+    if (!TCG_TARGET_HAS_cold_call) {
+        gen_helper_taint_aec(cpu_env, target, sh);
+        return;
+    }
+    /* Most indirect jumps go to clean targets: no call, no spill. */
+    dirty = tcg_temp_new_i64();
+    tcg_gen_andi_i64(dirty, sh, TAINT_SH_MASK);
+    tcg_gen_op6(INDEX_op_cold_call, tcgv_i64_arg(dirty), tcgv_i64_arg(target),
+                tcgv_i64_arg(sh), tcgv_i64_arg(sh), (TCGArg)taint_aec_cold,
+                0);
+    tcg_temp_free_i64(dirty);
+}
+
 static void emit(TCGContext *s, TCGOp *op)
 {
     QTAILQ_INSERT_TAIL(&s->ops, op, link);
@@ -963,7 +980,7 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
                 break;
             }
         }
-        gen_helper_taint_aec(cpu_env, v64(target), v64(r));
+        taint_gen_aec(v64(target), v64(r));
     }
     emit(s, op);
     scratch_free(acc);

@@ -24,6 +24,10 @@ void taint_tcg_instrument(TCGContext *s, const TranslationBlock *tb);
  */
 void taint_tcg_func_start(TCGContext *s, uint32_t cflags);
 
+/* AEC's check through a cold call (taint_gen_aec()). */
+void taint_aec_cold(CPUArchState *env, uint64_t target, uint64_t sh,
+                    uint64_t unused, uint32_t unused2);
+
 /* Elastic mode (taint-mode.c). */
 void taint_mode_init(void);
 /* TLB_TAINT for a RAM page with dirty bytes, while cpu is in clean mode. */

@@ -233,7 +233,8 @@ static void trap(CPUArchState *env, VigilanteAlertType type, uint64_t target,
     }
 }
 
-void HELPER(taint_aec)(CPUArchState *env, uint64_t target, uint64_t sh)
+static void aec(CPUArchState *env, uint64_t target, uint64_t sh,
+                uintptr_t ra)
 {
     TaintLabel l[8];
 
@@ -242,7 +243,23 @@ void HELPER(taint_aec)(CPUArchState *env, uint64_t target, uint64_t sh)
     }
     taint_sh_to_labels(sh, l, 8);
     trap(env, VIGILANTE_ALERT_TYPE_AEC, target, l, 8, SCA_CALL_NONE, true,
-         GETPC());
+         ra);
+}
+
+void HELPER(taint_aec)(CPUArchState *env, uint64_t target, uint64_t sh)
+{
+    aec(env, target, sh, GETPC());
+}
+
+/*
+ * The same through a cold call (taint_gen_aec()), made only when sh has
+ * a dirty byte; the call is inline in the instruction's code, so its
+ * return address locates the instruction as a helper call's does.
+ */
+void taint_aec_cold(CPUArchState *env, uint64_t target, uint64_t sh,
+                    uint64_t unused, uint32_t unused2)
+{
+    aec(env, target, sh, GETPC());
 }
 
 /*

@@ -128,8 +128,7 @@ static void check_target_arg(TaintPass *p, TCGTemp *target)
 {
     TCGv_i64 v = as_i64(target);
 
-    gen_helper_taint_aec(cpu_env, v,
-                         temp_tcgv_i64(taint_pass_in(p, target)));
+    taint_gen_aec(v, temp_tcgv_i64(taint_pass_in(p, target)));
     if (target->base_type != TCG_TYPE_I64) {
         tcg_temp_free_i64(v);
     }
