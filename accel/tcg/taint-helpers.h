@@ -36,5 +36,6 @@ DEF_HELPER_FLAGS_5(taint_cond_ld, TCG_CALL_NO_RWG, void, env, i32, i32, i64,
                    i64)
 DEF_HELPER_FLAGS_5(taint_cond_st, TCG_CALL_NO_RWG, void, env, i32, i32, i64,
                    i64)
-DEF_HELPER_FLAGS_1(taint_cond_syscall, TCG_CALL_NO_RWG, void, env)
-DEF_HELPER_FLAGS_3(taint_cond_sysret, TCG_CALL_NO_RWG, void, env, i32, i32)
+/* These two read RAX from env: the globals must be synced first. */
+DEF_HELPER_FLAGS_1(taint_cond_syscall, TCG_CALL_NO_WG, void, env)
+DEF_HELPER_FLAGS_3(taint_cond_sysret, TCG_CALL_NO_WG, void, env, i32, i32)

@@ -334,7 +334,8 @@ extend:
 
 /*
  * Where a store's labels go when generated code must not write them:
- * written, never read.
+ * written, never read.  One for all vCPUs: under taint one thread runs
+ * them all (patch 0003 turns MTTCG off), so no cache line is fought over.
  */
 static TaintLabel st_discard[8];
 

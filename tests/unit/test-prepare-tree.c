@@ -93,6 +93,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
     write_file(f->pristine, "sub/b.c", "beta\n");
     write_file(f->pristine, "accel/tcg/translate-all.c", "tcg\n");
     write_file(f->pristine, "qapi/qapi-schema.json", "{}\n");
+    write_file(f->pristine, "tcg/i386/tcg-target.c.inc", "backend\n");
 
     write_file(f->patches, "0001-a.patch", make_patch("a.c", "alpha", "ALPHA"));
     write_file(f->patches, "0002-b.patch",
@@ -122,6 +123,7 @@ static void test_series_applies(Fixture *f, gconstpointer data)
 {
     g_autofree char *out = NULL, *a = NULL, *b = NULL, *pa = NULL;
     g_autofree char *link = NULL, *expect = NULL, *vig = NULL;
+    g_autofree char *cold = NULL, *cold_link = NULL, *cold_expect = NULL;
 
     set_series(f, "# comment\n0001-a.patch\n\n0002-b.patch\n");
     g_assert_cmpint(run_script("prepare-qemu-tree.sh", f->patches,
@@ -138,6 +140,15 @@ static void test_series_applies(Fixture *f, gconstpointer data)
     link = g_file_read_link(vig, NULL);
     expect = g_build_filename(source_root(), "vigilante", NULL);
     g_assert_cmpstr(link, ==, expect);
+
+    /* ... and our files into QEMU's directories, the backend's too. */
+    cold = g_build_filename(f->dest, "tcg/i386/tcg-target-cold-call.c.inc",
+                            NULL);
+    cold_link = g_file_read_link(cold, NULL);
+    cold_expect = g_build_filename(source_root(),
+                                   "tcg/i386/tcg-target-cold-call.c.inc",
+                                   NULL);
+    g_assert_cmpstr(cold_link, ==, cold_expect);
 }
 
 static void test_series_change_restores(Fixture *f, gconstpointer data)
