@@ -7,6 +7,9 @@
 #
 #   tests/bench/run.sh [-n RUNS] [-s STREAM_MB] [-w] [-p DIR]
 #
+# Two tables: wall-clock time, and the CPU time of all the emulator's
+# threads over the same intervals (steadier on a shared host).
+#
 # -p DIR profiles instead: one taint-on run under `perf record -g`
 # (2000 Hz) for the stream and for the dirty job alone, the data in
 # DIR/stream.perf.data and DIR/dirty.perf.data, and prints each one's
@@ -43,7 +46,7 @@ while getopts "n:s:wp:h" opt; do
     s) stream_mb=$OPTARG ;;
     w) www=1 ;;
     p) profile=$OPTARG ;;
-    *) sed -n '2,27p' "$0"; exit 2 ;;
+    *) sed -n '2,30p' "$0"; exit 2 ;;
     esac
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench: -n wants a positive count" >&2; exit 2; }
@@ -78,6 +81,15 @@ dirty_sum=$(sha256sum "$work/dirty.bin" | cut -d' ' -f1)
 
 now_ns() { date +%s%N; }
 
+# cpu_ns: on-CPU time so far of all the emulator's threads (schedstat)
+cpu_ns() {
+    local f sum=0 v
+    for f in /proc/"$pid"/task/*/schedstat; do
+        read -r v _ < "$f" 2>/dev/null && sum=$((sum + v))
+    done
+    echo "$sum"
+}
+
 # perf_start NAME / perf_stop: with -p, record the emulator meanwhile
 perf_pid=
 perf_start() {
@@ -103,9 +115,12 @@ wait_marker() {
     fi
 }
 
-# one_run BINARY ACCEL [OBJECT]: prints "boot cpu stream dirty" in seconds
+# one_run BINARY ACCEL [OBJECT]: prints "boot cpu stream dirty" in
+# seconds of wall-clock time, then the same in CPU seconds (all the
+# emulator's threads; steadier than wall-clock time on a shared host)
 one_run() {
     local port port2 t0 t_ready t_cpu0 t_cpu1 t_s0 t_s1 t_d0 t_d1 obj=()
+    local c_ready c_cpu0 c_cpu1 c_s0 c_s1 c_d0 c_d1
     port=$(free_port tcp)
     port2=$(free_port tcp)
     rm -f "$work/serial.log"
@@ -119,20 +134,20 @@ one_run() {
         -device virtio-net-pci,netdev=n0,romfile= 2>>"$work/qemu.log" &
     pid=$!
     wait_marker VG-LINUX-READY 120
-    t_ready=$(now_ns)
+    t_ready=$(now_ns); c_ready=$(cpu_ns)
     wait_marker "VG-BENCH cpu-start" 60
-    t_cpu0=$(now_ns)
+    t_cpu0=$(now_ns); c_cpu0=$(cpu_ns)
     wait_marker "VG-BENCH cpu-end" 600
-    t_cpu1=$(now_ns)
+    t_cpu1=$(now_ns); c_cpu1=$(cpu_ns)
     wait_marker "VG-BENCH stream-ready" 60
     perf_start stream
-    t_s0=$(now_ns)
+    t_s0=$(now_ns); c_s0=$(cpu_ns)
     if ! send_tcp "$work/stream.bin" "$port"; then
         echo "bench: streaming into the guest failed" >&2
         exit 1
     fi
     wait_marker "VG-BENCH stream-sum" 600
-    t_s1=$(now_ns)
+    t_s1=$(now_ns); c_s1=$(cpu_ns)
     perf_stop
     if ! grep -qa "VG-BENCH stream-sum $stream_sum" "$work/serial.log"; then
         echo "bench: the guest's checksum of the stream is wrong" >&2
@@ -145,9 +160,9 @@ one_run() {
         exit 1
     fi
     wait_marker "VG-BENCH dirty-start" 600
-    t_d0=$(now_ns)
+    t_d0=$(now_ns); c_d0=$(cpu_ns)
     wait_marker "VG-BENCH dirty-end" 600
-    t_d1=$(now_ns)
+    t_d1=$(now_ns); c_d1=$(cpu_ns)
     perf_stop
     if ! grep -qa "VG-BENCH dirty-end $dirty_sum [1-9]" "$work/serial.log"; then
         echo "bench: the guest's checksum of the dirty job's input is wrong" >&2
@@ -156,14 +171,18 @@ one_run() {
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
     awk -v a="$t0" -v b="$t_ready" -v c="$t_cpu0" -v d="$t_cpu1" \
         -v e="$t_s0" -v f="$t_s1" -v g="$t_d0" -v h="$t_d1" \
-        'BEGIN { printf "%.3f %.3f %.3f %.3f\n", (b-a)/1e9, (d-c)/1e9, (f-e)/1e9, (h-g)/1e9 }'
+        -v cb="$c_ready" -v cc="$c_cpu0" -v cd="$c_cpu1" -v ce="$c_s0" \
+        -v cf="$c_s1" -v cg="$c_d0" -v ch="$c_d1" \
+        'BEGIN { printf "%.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f\n",
+                 (b-a)/1e9, (d-c)/1e9, (f-e)/1e9, (h-g)/1e9,
+                 cb/1e9, (cd-cc)/1e9, (cf-ce)/1e9, (ch-cg)/1e9 }'
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2 }'; }
 
 if [ -n "$profile" ]; then
     r=$(one_run "$ours" tcg,taint=on "")
-    echo "taint-on under perf: boot/cpu/stream/dirty s = $r"
+    echo "taint-on under perf: boot/cpu/stream/dirty s = $r (wall, then CPU)"
     for w in stream dirty; do
         echo "== $w: by binary"
         perf report -i "$profile/$w.perf.data" --no-children --sort dso \
@@ -192,21 +211,26 @@ for i in $(seq "$runs"); do
     for c in "${configs[@]}"; do
         IFS=: read -r name bin accel object <<< "$c"
         r=$(one_run "$bin" "$accel" "$object")
-        echo "  $name run $i: boot/cpu/stream/dirty s = $r" >&2
+        echo "  $name run $i: boot/cpu/stream/dirty s = $r (wall, then CPU)" >&2
         echo "$r" >> "$work/$name.txt"
     done
 done
 
-printf '\n%-8s %10s %10s %10s %10s %10s\n' workload plain taint-off taint-on off/plain on/plain
-col=1
-for w in boot cpu stream dirty; do
-    p=$(cut -d' ' -f$col "$work/plain.txt" | median)
-    off=$(cut -d' ' -f$col "$work/taint-off.txt" | median)
-    on=$(cut -d' ' -f$col "$work/taint-on.txt" | median)
-    awk -v w="$w" -v p="$p" -v off="$off" -v on="$on" \
-        'BEGIN { printf "%-8s %9.2fs %9.2fs %9.2fs %9.2fx %9.2fx\n", w, p, off, on, off/p, on/p }'
-    col=$((col + 1))
-done
+# table FIRST_COLUMN TITLE: medians of the four workloads from there
+table() {
+    local col=$1 w p off on
+    printf '\n%-8s %10s %10s %10s %10s %10s   (%s)\n' workload plain taint-off taint-on off/plain on/plain "$2"
+    for w in boot cpu stream dirty; do
+        p=$(cut -d' ' -f$col "$work/plain.txt" | median)
+        off=$(cut -d' ' -f$col "$work/taint-off.txt" | median)
+        on=$(cut -d' ' -f$col "$work/taint-on.txt" | median)
+        awk -v w="$w" -v p="$p" -v off="$off" -v on="$on" \
+            'BEGIN { printf "%-8s %9.2fs %9.2fs %9.2fs %9.2fx %9.2fx\n", w, p, off, on, off/p, on/p }'
+        col=$((col + 1))
+    done
+}
+table 1 "wall-clock time"
+table 5 "CPU time, all emulator threads"
 if [ -n "$www" ]; then
     printf '\n%-8s %10s %10s %10s %12s\n' workload plain www-off www-on www-on/off
     col=1
