@@ -32,6 +32,7 @@ struct VgVm {
     GString *out;               /* serial line (stdout of the child) */
     GString *err;
     gboolean out_eof;
+    gboolean err_eof;
     gboolean exited;
     int exit_status;            /* raw wait status */
     GPtrArray *snapshots;       /* strings handed out by vg_vm_serial() */
@@ -44,6 +45,9 @@ typedef struct {
     GInputStream *stream;
     gboolean is_stdout;
 } VgReader;
+
+/* How long vg_vm_stderr() waits for the pipe of an exited process. */
+#define STDERR_DRAIN_MS 5000
 
 static gint64 deadline_after(guint timeout_ms)
 {
@@ -107,6 +111,8 @@ static gpointer reader_thread(gpointer opaque)
         if (n <= 0) {
             if (r->is_stdout) {
                 vm->out_eof = TRUE;
+            } else {
+                vm->err_eof = TRUE;
             }
             g_cond_broadcast(&vm->changed);
             g_mutex_unlock(&vm->lock);
@@ -196,6 +202,7 @@ VgVm *vg_vm_spawn_with_fd(const char *const *argv, const char *log_path,
         log_line(vm, "[harness] spawn failed\n");
         vm->exited = TRUE;
         vm->out_eof = TRUE;
+        vm->err_eof = TRUE;
         vg_vm_stop(vm);
         return NULL;
     }
@@ -352,10 +359,20 @@ const char *vg_vm_serial(VgVm *vm)
 
 char *vg_vm_stderr(VgVm *vm)
 {
+    gint64 deadline = deadline_after(STDERR_DRAIN_MS);
     char *copy;
 
     g_return_val_if_fail(vm, NULL);
     g_mutex_lock(&vm->lock);
+    /*
+     * The exit can be seen before the reader has drained the pipe: once
+     * the process is gone, its last words are on their way (a refused
+     * start's one error line was missed so under ./run check).
+     */
+    while (vm->exited && !vm->err_eof &&
+           g_cond_wait_until(&vm->changed, &vm->lock, deadline)) {
+        /* re-check */
+    }
     copy = g_strndup(vm->err->str, vm->err->len);
     g_mutex_unlock(&vm->lock);
     return copy;

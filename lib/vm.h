@@ -48,7 +48,10 @@ char *vg_vm_wait_serial_line(VgVm *vm, const char *marker, guint timeout_ms);
 /* All serial output so far, NUL-terminated; valid until the next call. */
 const char *vg_vm_serial(VgVm *vm);
 
-/* Copy of everything the emulator wrote to stderr so far (g_free it). */
+/*
+ * Copy of everything the emulator wrote to stderr so far (g_free it);
+ * once it has exited, all of it (waits up to 5 s for the pipe to drain).
+ */
 char *vg_vm_stderr(VgVm *vm);
 
 /* Path of this VM's log file. */
