@@ -97,11 +97,8 @@ unsigned taint_target_ptr_bytes(const char *helper, intptr_t env_ofs);
  */
 bool taint_tlb_gen_ld_begin(MemOpIdx oi);
 void taint_tlb_gen_ld(TCGv_i64 sh, TCGv_i64 addr, MemOpIdx oi);
-/*
- * After a qemu_st: its labels inline or through helper_taint_st(); false
- * if the caller must call the helper itself.
- */
-bool taint_tlb_gen_st(TCGv_i64 addr, TCGv_i64 sh, TCGv_i64 addr_sh,
+/* After a qemu_st: its labels, inline or through helper_taint_st(). */
+void taint_tlb_gen_st(TCGv_i64 addr, TCGv_i64 sh, TCGv_i64 addr_sh,
                       MemOpIdx oi);
 
 #endif

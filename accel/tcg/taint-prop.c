@@ -855,14 +855,8 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
     case INDEX_op_qemu_st_i64:
         emit(s, op);
         /* The address's shadow too: write-what-where (taint-mem.c). */
-        if (!taint_tlb_gen_st(v64(in[1]), v64(taint_pass_in(p, in[0])),
-                              v64(taint_pass_in(p, in[1])),
-                              op->args[nout + nin])) {
-            gen_helper_taint_st(cpu_env, v64(in[1]),
-                                v64(taint_pass_in(p, in[0])),
-                                v64(taint_pass_in(p, in[1])),
-                                tcg_constant_i32(op->args[nout + nin]));
-        }
+        taint_tlb_gen_st(v64(in[1]), v64(taint_pass_in(p, in[0])),
+                         v64(taint_pass_in(p, in[1])), op->args[nout + nin]);
         if (taint_cond_on) {
             taint_cond_gen_st(p, op, in[0], in[1]);
         }

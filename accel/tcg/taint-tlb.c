@@ -38,6 +38,7 @@
 #include "tcg/tcg.h"
 #include "tcg/tcg-op.h"
 #include "exec/helper-proto.h"
+#include "exec/helper-gen.h"
 #include "hw-taint/taint.h"
 #include "taint-prop.h"
 #include "taint-pass.h"
@@ -349,7 +350,7 @@ static TaintLabel st_discard[8];
  * a page, byte-swapped stores, labels that would wrap, and stores
  * through an address with four dirty bytes (write-what-where).
  */
-bool taint_tlb_gen_st(TCGv_i64 addr, TCGv_i64 sh, TCGv_i64 addr_sh,
+void taint_tlb_gen_st(TCGv_i64 addr, TCGv_i64 sh, TCGv_i64 addr_sh,
                       MemOpIdx oi)
 {
     MemOp mop = get_memop(oi);
@@ -361,7 +362,9 @@ bool taint_tlb_gen_st(TCGv_i64 addr, TCGv_i64 sh, TCGv_i64 addr_sh,
 
     if (!TCG_TARGET_HAS_cold_call || (mop & MO_BSWAP) == MO_BE ||
         size > 8) {
-        return false;
+        gen_helper_taint_st(cpu_env, addr, sh, addr_sh,
+                            tcg_constant_i32(oi));
+        return;
     }
     p = tcg_temp_new_i64();
     t = tcg_temp_new_i64();
@@ -427,5 +430,4 @@ bool taint_tlb_gen_st(TCGv_i64 addr, TCGv_i64 sh, TCGv_i64 addr_sh,
     tcg_temp_free_i64(c2);
     tcg_temp_free_i64(base);
     tcg_temp_free_i64(bad);
-    return true;
 }

@@ -216,30 +216,32 @@ for i in $(seq "$runs"); do
     done
 done
 
-# table FIRST_COLUMN TITLE: medians of the four workloads from there
+# col_median CONFIG COLUMN: the median of one figure over the runs
+col_median() { cut -d' ' -f"$2" "$work/$1.txt" | median; }
+
+# table FIRST_COLUMN TITLE OFF ON [pair]: medians of the four workloads
+# from that column for plain, OFF and ON; ratios to plain, or with
+# "pair" ON/OFF alone
 table() {
-    local col=$1 w p off on
-    printf '\n%-8s %10s %10s %10s %10s %10s   (%s)\n' workload plain taint-off taint-on off/plain on/plain "$2"
+    local col=$1 a=$3 b=$4 pair=${5:-} w p off on
+    if [ -n "$pair" ]; then
+        printf '\n%-8s %10s %10s %10s %12s   (%s)\n' workload plain "$a" "$b" "$b/${a#*-}" "$2"
+    else
+        printf '\n%-8s %10s %10s %10s %10s %10s   (%s)\n' workload plain "$a" "$b" off/plain on/plain "$2"
+    fi
     for w in boot cpu stream dirty; do
-        p=$(cut -d' ' -f$col "$work/plain.txt" | median)
-        off=$(cut -d' ' -f$col "$work/taint-off.txt" | median)
-        on=$(cut -d' ' -f$col "$work/taint-on.txt" | median)
-        awk -v w="$w" -v p="$p" -v off="$off" -v on="$on" \
-            'BEGIN { printf "%-8s %9.2fs %9.2fs %9.2fs %9.2fx %9.2fx\n", w, p, off, on, off/p, on/p }'
+        p=$(col_median plain "$col")
+        off=$(col_median "$a" "$col")
+        on=$(col_median "$b" "$col")
+        awk -v w="$w" -v p="$p" -v off="$off" -v on="$on" -v pair="$pair" \
+            'BEGIN { printf "%-8s %9.2fs %9.2fs %9.2fs", w, p, off, on
+                     if (pair) printf " %11.3fx\n", on/off
+                     else printf " %9.2fx %9.2fx\n", off/p, on/p }'
         col=$((col + 1))
     done
 }
-table 1 "wall-clock time"
-table 5 "CPU time, all emulator threads"
+table 1 "wall-clock time" taint-off taint-on
+table 5 "CPU time, all emulator threads" taint-off taint-on
 if [ -n "$www" ]; then
-    printf '\n%-8s %10s %10s %10s %12s\n' workload plain www-off www-on www-on/off
-    col=1
-    for w in boot cpu stream dirty; do
-        p=$(cut -d' ' -f$col "$work/plain.txt" | median)
-        off=$(cut -d' ' -f$col "$work/www-off.txt" | median)
-        on=$(cut -d' ' -f$col "$work/www-on.txt" | median)
-        awk -v w="$w" -v p="$p" -v off="$off" -v on="$on" \
-            'BEGIN { printf "%-8s %9.2fs %9.2fs %9.2fs %11.3fx\n", w, p, off, on, on/off }'
-        col=$((col + 1))
-    done
+    table 1 "wall-clock time" www-off www-on pair
 fi

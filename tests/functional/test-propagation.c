@@ -92,6 +92,7 @@ static const Probe probes[] = {
     { 36, "movbe_partial", { R(0, 2, EXACT, 1), R(3, 31, CLEAN, 0) }, 2 },
     { 37, "load_partial",
       { R(0, 0, CLEAN, 0), R(1, 3, EXACT, 1), R(4, 31, CLEAN, 0) }, 3 },
+    { 38, "store_cross", { R(0, 3, EXACT, 4), R(4, 31, CLEAN, 0) }, 2 },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(probes) == TINY_PROBE_COUNT);
 

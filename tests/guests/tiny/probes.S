@@ -311,6 +311,25 @@ PROBE load_partial
     mov %eax, (%edi)
 END_PROBE load_partial
 
+/*
+ * Stores across out's page boundary (services.c): dirty over clean,
+ * dirty over dirty (in[4..7] replace in[0..3]), read back; then the
+ * first page's two bytes cleaned alone, and a clean store across, whose
+ * bytes on the first page are clean already but not those on the second
+ * (a store that looked at the first page's labels only would leave
+ * out[16..17] dirty).
+ */
+PROBE store_cross
+    mov (%esi), %eax
+    mov %eax, 14(%edi)
+    mov 4(%esi), %eax
+    mov %eax, 14(%edi)
+    mov 14(%edi), %ebx
+    movw $0, 14(%edi)
+    movl $0, 14(%edi)
+    mov %ebx, (%edi)
+END_PROBE store_cross
+
 /* Code that the run service's 'P' requests overwrite (services.c). */
     .globl plugin_slot
     .type plugin_slot, @function

@@ -57,9 +57,10 @@
     X(34, load_cross)   /* a load across a page boundary */              \
     X(35, movbe)        /* byte-swapped load and store (movbe) */        \
     X(36, movbe_partial) /* movbe load of bytes not all dirty */    \
-    X(37, load_partial) /* a load of bytes not all dirty */
+    X(37, load_partial) /* a load of bytes not all dirty */          \
+    X(38, store_cross)  /* stores across a page: dirty, then clean */
 
-#define TINY_PROBE_COUNT 38
+#define TINY_PROBE_COUNT 39
 
 /*
  * Control transfers through a dirty target, for the AEC trap
@@ -69,12 +70,12 @@
  * when it does not.
  */
 #define TINY_AEC_PROBES(X) \
-    X(38, lret)         /* far return: the stacked eip is dirty */      \
-    X(39, iret)         /* interrupt return: the stacked eip is dirty */\
-    X(40, ljmp)         /* far jump through a dirty far pointer */      \
-    X(41, lcall)        /* far call through a dirty far pointer */
+    X(39, lret)         /* far return: the stacked eip is dirty */      \
+    X(40, iret)         /* interrupt return: the stacked eip is dirty */\
+    X(41, ljmp)         /* far jump through a dirty far pointer */      \
+    X(42, lcall)        /* far call through a dirty far pointer */
 
-#define TINY_AEC_PROBE_FIRST 38
-#define TINY_ALL_PROBE_COUNT 42
+#define TINY_AEC_PROBE_FIRST 39
+#define TINY_ALL_PROBE_COUNT 43
 
 #endif /* TINY_PROBES_H */
