@@ -812,9 +812,18 @@ static void instrument_op(TaintPass *p, TCGContext *s, TCGOp *op)
 
     switch (c) {
     case INDEX_op_discard:
-        r = taint_pass_out(p, out[0]);
-        if (r && is_temp(out[0])) {
-            tcg_gen_discard_i64(v64(r));
+        if (is_temp(out[0])) {
+            tcg_gen_discard_i64(v64(taint_pass_out(p, out[0])));
+        } else if (out[0]->kind == TEMP_GLOBAL &&
+                   taint_global_shadow[temp_idx(out[0])]) {
+            /*
+             * A dead global (x86: a flags operand the new cc_op does not
+             * use).  Its shadow lives in memory, where a stale dirty word
+             * would keep the vCPU in dirty mode and taint the operands of
+             * a later cc_op-dynamic flags helper: clean it, which also
+             * lets liveness drop the shadow work that fed it.
+             */
+            tcg_gen_movi_i64(v64(taint_pass_out(p, out[0])), 0);
         }
         emit(s, op);
         return;
