@@ -20,6 +20,11 @@ DEF_HELPER_FLAGS_4(taint_env_st, TCG_CALL_NO_RWG, void, env, i32, i32, i64)
  * memory (x86 fxsave, xsave, fxrstor, xrstor): (addr, rfbm, kind).
  */
 DEF_HELPER_FLAGS_4(taint_xstate, TCG_CALL_NO_RWG, void, env, i64, i64, i32)
+/*
+ * x86 rep movs and rep stos, a page at a time (taint-x86-rep.c): reads
+ * and writes RSI, RDI, RCX.
+ */
+DEF_HELPER_2(taint_rep_bulk, void, env, i32)
 /* Sinks: they raise VIGILANTE_ALERT and may leave the CPU loop. */
 DEF_HELPER_FLAGS_3(taint_aec, TCG_CALL_NO_WG, void, env, i64, i64)
 DEF_HELPER_FLAGS_2(taint_aec_stack, TCG_CALL_NO_WG, void, env, i32)

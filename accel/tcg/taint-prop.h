@@ -24,6 +24,14 @@ void taint_tcg_instrument(TCGContext *s, const TranslationBlock *tb);
  */
 void taint_tcg_func_start(TCGContext *s, uint32_t cflags);
 
+/*
+ * x86 rep movs and rep stos with flat addresses of aflag (MO_32 or
+ * MO_64), in a TB being translated: a page at a time in dirty mode
+ * (taint-x86-rep.c).
+ */
+void taint_x86_gen_rep(const TranslationBlock *tb, MemOp ot, MemOp aflag,
+                       bool stos, int mmu_idx);
+
 /* AEC's check through a cold call (taint_gen_aec()). */
 void taint_aec_cold(CPUArchState *env, uint64_t target, uint64_t sh,
                     uint64_t unused, uint32_t unused2);

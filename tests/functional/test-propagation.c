@@ -93,6 +93,10 @@ static const Probe probes[] = {
     { 37, "load_partial",
       { R(0, 0, CLEAN, 0), R(1, 3, EXACT, 1), R(4, 31, CLEAN, 0) }, 3 },
     { 38, "store_cross", { R(0, 3, EXACT, 4), R(4, 31, CLEAN, 0) }, 2 },
+    { 39, "rep_movs_cross", { R(0, 31, EXACT, 0) }, 1 },
+    { 40, "rep_movs_overlap", { R(0, 8, DIRTY, 0), R(9, 31, CLEAN, 0) }, 2 },
+    { 41, "rep_stos_dirty",
+      { R(0, 3, EXACT, 0), R(4, 7, EXACT, 0), R(8, 31, CLEAN, 0) }, 3 },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(probes) == TINY_PROBE_COUNT);
 

@@ -330,6 +330,40 @@ PROBE store_cross
     mov %ebx, (%edi)
 END_PROBE store_cross
 
+/*
+ * The rep string probes below and 17-19 run a page at a time under
+ * taint (accel/tcg/taint-x86-rep.c); these three take its other paths.
+ * A copy of in[0..31] to out[0..31], across out's page boundary.
+ */
+PROBE rep_movs_cross
+    cld
+    mov $32, %ecx
+    rep movsb
+END_PROBE rep_movs_cross
+
+/*
+ * out[0..3] = in[0..3], then rep movsb from out to out + 1: element by
+ * element forward, out[0] is copied on and on (out[1..8] all dirty),
+ * where memmove would have moved the clean out[4..7] to out[5..8].
+ */
+PROBE rep_movs_overlap
+    mov (%esi), %eax
+    mov %eax, (%edi)
+    mov %edi, %esi
+    inc %edi
+    mov $8, %ecx
+    cld
+    rep movsb
+END_PROBE rep_movs_overlap
+
+/* Two dwords of in[0..3] filled into out[0..7]. */
+PROBE rep_stos_dirty
+    mov (%esi), %eax
+    mov $2, %ecx
+    cld
+    rep stosl
+END_PROBE rep_stos_dirty
+
 /* Code that the run service's 'P' requests overwrite (services.c). */
     .globl plugin_slot
     .type plugin_slot, @function

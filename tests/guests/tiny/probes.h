@@ -58,9 +58,12 @@
     X(35, movbe)        /* byte-swapped load and store (movbe) */        \
     X(36, movbe_partial) /* movbe load of bytes not all dirty */    \
     X(37, load_partial) /* a load of bytes not all dirty */          \
-    X(38, store_cross)  /* stores across a page: dirty, then clean */
+    X(38, store_cross)  /* stores across a page: dirty, then clean */   \
+    X(39, rep_movs_cross) /* string copy across a page */               \
+    X(40, rep_movs_overlap) /* string copy onto its own source */       \
+    X(41, rep_stos_dirty) /* string fill with a dirty value */
 
-#define TINY_PROBE_COUNT 39
+#define TINY_PROBE_COUNT 42
 
 /*
  * Control transfers through a dirty target, for the AEC trap
@@ -70,12 +73,12 @@
  * when it does not.
  */
 #define TINY_AEC_PROBES(X) \
-    X(39, lret)         /* far return: the stacked eip is dirty */      \
-    X(40, iret)         /* interrupt return: the stacked eip is dirty */\
-    X(41, ljmp)         /* far jump through a dirty far pointer */      \
-    X(42, lcall)        /* far call through a dirty far pointer */
+    X(42, lret)         /* far return: the stacked eip is dirty */      \
+    X(43, iret)         /* interrupt return: the stacked eip is dirty */\
+    X(44, ljmp)         /* far jump through a dirty far pointer */      \
+    X(45, lcall)        /* far call through a dirty far pointer */
 
-#define TINY_AEC_PROBE_FIRST 39
-#define TINY_ALL_PROBE_COUNT 43
+#define TINY_AEC_PROBE_FIRST 42
+#define TINY_ALL_PROBE_COUNT 46
 
 #endif /* TINY_PROBES_H */
