@@ -333,8 +333,13 @@ void taint_shadow_copy(uint64_t dst, uint64_t src, uint64_t len)
         if (read_range(s, n, buf) == 0) {
             set_range(d, n, 0, 0);
         } else {
-            for (uint64_t i = 0; i < n; i++) {
-                set_range(d + i, 1, buf[i], 0);
+            /* write_page() works within one page of the destination */
+            uint64_t k = MIN(n, (uint64_t)TAINT_PAGE_SIZE -
+                                (d & (TAINT_PAGE_SIZE - 1)));
+
+            write_page(d, k, buf);
+            if (k < n) {
+                write_page(d + k, n - k, buf + k);
             }
         }
         unlock_shadow();
