@@ -185,11 +185,12 @@ if [ -n "$profile" ]; then
     echo "taint-on under perf: boot/cpu/stream/dirty s = $r (wall, then CPU)"
     for w in stream dirty; do
         echo "== $w: by binary"
+        # (head closes the pipe early: not a failure under pipefail)
         perf report -i "$profile/$w.perf.data" --no-children --sort dso \
-            --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -6
+            --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -6 || true
         echo "== $w: by symbol"
         perf report -i "$profile/$w.perf.data" --no-children --sort sym \
-            --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -20
+            --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -20 || true
     done
     exit 0
 fi
