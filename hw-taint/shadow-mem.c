@@ -127,6 +127,37 @@ static inline void put(TaintPage *p, unsigned off, TaintLabel l)
     p->label[off] = l;
 }
 
+/* How many of n labels are dirty (a loop the compiler vectorises). */
+static uint32_t count_dirty(const TaintLabel *l, uint64_t n)
+{
+    uint32_t c = 0;
+
+    for (uint64_t i = 0; i < n; i++) {
+        c += l[i] != 0;
+    }
+    return c;
+}
+
+/*
+ * Store n labels within one page at once, keeping the counters right:
+ * what put() does byte by byte, for whole ranges (copies and clears of
+ * pages, rep movs and rep stos).
+ */
+static void put_range(TaintPage *p, unsigned off, uint64_t n,
+                      const TaintLabel *labels)
+{
+    int64_t delta = -(int64_t)count_dirty(&p->label[off], n);
+
+    if (labels) {
+        delta += count_dirty(labels, n);
+        memcpy(&p->label[off], labels, n * sizeof(*labels));
+    } else {
+        memset(&p->label[off], 0, n * sizeof(*labels));
+    }
+    p->ndirty += delta;
+    dirty_bytes += delta;
+}
+
 /*
  * Walk [addr, addr+len) page by page; `step` is how much the label grows
  * per byte (1 for a sequence, 0 for a fill).
@@ -142,9 +173,7 @@ static void set_range(uint64_t addr, uint64_t len, TaintLabel first,
         if (first == 0) {
             p = taint_shadow_page(addr);
             if (p) {
-                for (unsigned i = 0; i < n; i++) {
-                    put(p, off + i, 0);
-                }
+                put_range(p, off, n, NULL);
                 page_release_if_clean(addr);
             }
         } else {
@@ -183,20 +212,15 @@ static void write_page(uint64_t addr, uint64_t n, const TaintLabel *labels)
 {
     unsigned off = addr & (TAINT_PAGE_SIZE - 1);
     TaintPage *p = taint_shadow_page(addr);
-    bool any = false;
+    bool any = count_dirty(labels, n) != 0;
 
-    for (uint64_t i = 0; i < n; i++) {
-        any |= labels[i] != 0;
-    }
     if (!any && !p) {
         return;
     }
     if (!p) {
         p = page_get_or_create(addr);
     }
-    for (uint64_t i = 0; i < n; i++) {
-        put(p, off + i, labels[i]);
-    }
+    put_range(p, off, n, labels);
     if (!any) {
         page_release_if_clean(addr);
     }
