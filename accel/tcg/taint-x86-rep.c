@@ -12,13 +12,16 @@
  * element, to the instrumented pass.  Whatever it cannot do plainly it
  * leaves alone: a dirty pointer or count (write-what-where and condition
  * capture check each element), a dirty rep stos value, a backwards copy,
- * an overlap that repeats a pattern, and pages that are not plain RAM
- * (MMIO, watchpoints, translated code, pages not mapped yet).
+ * an overlap that repeats a pattern, pages that are not plain RAM (MMIO,
+ * watchpoints, pages the guest's page tables do not map) and pages that
+ * hold translated code, whose stores must invalidate it byte by byte.
+ * Single-stepped and icount TBs keep one element per pass.
  */
 #include "qemu/osdep.h"
 #include "cpu.h"
 #include "exec/exec-all.h"
 #include "exec/cpu_ldst.h"
+#include "exec/ram_addr.h"
 #include "exec/helper-proto.h"
 #include "exec/helper-gen.h"
 #include "tcg/tcg.h"
@@ -38,7 +41,8 @@
 void taint_x86_gen_rep(const TranslationBlock *tb, MemOp ot, MemOp aflag,
                        bool stos, int mmu_idx)
 {
-    if (!(tb_cflags(tb) & CF_TAINT) || taint_cond_on) {
+    if (!(tb_cflags(tb) & CF_TAINT) || (tb_cflags(tb) & CF_USE_ICOUNT) ||
+        taint_cond_on) {
         return;
     }
     gen_helper_taint_rep_bulk(cpu_env,
@@ -103,21 +107,26 @@ void HELPER(taint_rep_bulk)(CPUX86State *env, uint32_t desc)
         return;
     }
     bytes = n * size;
-    hdst = plain_ram(env, dst, MMU_DATA_STORE, mmu_idx, ra);
-    if (!hdst) {
-        return;
-    }
-    rdst = qemu_ram_addr_from_host(hdst);
+    /* The source first: the loop's load faults before any store. */
     if (!stos) {
         hsrc = plain_ram(env, src, MMU_DATA_LOAD, mmu_idx, ra);
         rsrc = hsrc ? qemu_ram_addr_from_host(hsrc) : RAM_ADDR_INVALID;
-        /* An element-wise copy forward over its own source repeats. */
-        if (rsrc == RAM_ADDR_INVALID ||
-            (rdst > rsrc && rdst < rsrc + bytes)) {
+        if (rsrc == RAM_ADDR_INVALID) {
             return;
         }
     }
-    if (rdst == RAM_ADDR_INVALID) {
+    hdst = plain_ram(env, dst, MMU_DATA_STORE, mmu_idx, ra);
+    rdst = hdst ? qemu_ram_addr_from_host(hdst) : RAM_ADDR_INVALID;
+    /*
+     * The probe invalidated only the translated code of the first byte
+     * (notdirty_write()); a page still holding some is the loop's.
+     */
+    if (rdst == RAM_ADDR_INVALID ||
+        !cpu_physical_memory_get_dirty_flag(rdst, DIRTY_MEMORY_CODE)) {
+        return;
+    }
+    /* An element-wise copy forward over its own source repeats. */
+    if (!stos && rdst > rsrc && rdst < rsrc + bytes) {
         return;
     }
 

@@ -97,6 +97,7 @@ static const Probe probes[] = {
     { 40, "rep_movs_overlap", { R(0, 8, DIRTY, 0), R(9, 31, CLEAN, 0) }, 2 },
     { 41, "rep_stos_dirty",
       { R(0, 3, EXACT, 0), R(4, 7, EXACT, 0), R(8, 31, CLEAN, 0) }, 3 },
+    { 42, "rep_movs_code", { R(0, 3, EXACT, 0), R(4, 31, CLEAN, 0) }, 2 },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(probes) == TINY_PROBE_COUNT);
 

@@ -364,6 +364,42 @@ PROBE rep_stos_dirty
     rep stosl
 END_PROBE rep_stos_dirty
 
+/*
+ * Code rewritten by a rep movsb in dirty mode: the TB translated from
+ * smc_slot's old code covers neither the first nor the last byte copied,
+ * so only stores that invalidate translated code as they go (the
+ * per-element path, not the page-at-a-time one) replace it.  The new code
+ * loads in[0..3], stored to out[0..3]; the old one leaves them clean.
+ */
+PROBE rep_movs_code
+    mov (%esi), %eax            /* dirty mode from here */
+    call smc_slot + 1           /* the old code, translated: eax = 0 */
+    push %esi
+    push %edi
+    mov $smc_new, %esi
+    mov $smc_slot, %edi
+    mov $smc_new_end - smc_new, %ecx
+    cld
+    rep movsb
+    pop %edi
+    pop %esi
+    call smc_slot + 1           /* the new code: eax = in[0..3] */
+    mov %eax, (%edi)
+END_PROBE rep_movs_code
+
+    .balign 16
+smc_slot:
+    nop
+    xor %eax, %eax
+    ret
+    .fill 5, 1, 0x90
+smc_new:
+    nop
+    mov (%esi), %eax
+    ret
+    .fill 5, 1, 0x90
+smc_new_end:
+
 /* Code that the run service's 'P' requests overwrite (services.c). */
     .globl plugin_slot
     .type plugin_slot, @function

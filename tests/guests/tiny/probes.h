@@ -61,9 +61,10 @@
     X(38, store_cross)  /* stores across a page: dirty, then clean */   \
     X(39, rep_movs_cross) /* string copy across a page */               \
     X(40, rep_movs_overlap) /* string copy onto its own source */       \
-    X(41, rep_stos_dirty) /* string fill with a dirty value */
+    X(41, rep_stos_dirty) /* string fill with a dirty value */          \
+    X(42, rep_movs_code) /* string copy over translated code */
 
-#define TINY_PROBE_COUNT 42
+#define TINY_PROBE_COUNT 43
 
 /*
  * Control transfers through a dirty target, for the AEC trap
@@ -73,12 +74,12 @@
  * when it does not.
  */
 #define TINY_AEC_PROBES(X) \
-    X(42, lret)         /* far return: the stacked eip is dirty */      \
-    X(43, iret)         /* interrupt return: the stacked eip is dirty */\
-    X(44, ljmp)         /* far jump through a dirty far pointer */      \
-    X(45, lcall)        /* far call through a dirty far pointer */
+    X(43, lret)         /* far return: the stacked eip is dirty */      \
+    X(44, iret)         /* interrupt return: the stacked eip is dirty */\
+    X(45, ljmp)         /* far jump through a dirty far pointer */      \
+    X(46, lcall)        /* far call through a dirty far pointer */
 
-#define TINY_AEC_PROBE_FIRST 42
-#define TINY_ALL_PROBE_COUNT 46
+#define TINY_AEC_PROBE_FIRST 43
+#define TINY_ALL_PROBE_COUNT 47
 
 #endif /* TINY_PROBES_H */
