@@ -56,7 +56,7 @@ static bool reg_dirty(CPUX86State *env, int reg)
 {
     const uint64_t *sh = env_archcpu(env)->taint_shadow;
 
-    return sh[offsetof(CPUX86State, regs[reg]) / 8] & TAINT_SH_MASK;
+    return taint_sh_mask(sh[offsetof(CPUX86State, regs[reg]) / 8]);
 }
 
 /* Host address of va, if its page is plain RAM that needs no slow path. */
@@ -131,23 +131,11 @@ void HELPER(taint_rep_bulk)(CPUX86State *env, uint32_t desc)
     }
 
     if (stos) {
-        uint64_t v = env->regs[R_EAX];
-
-        for (uint64_t i = 0; i < bytes; i += size) {
-            switch (size) {
-            case 1:
-                memset(hdst, v, bytes);
-                i = bytes;
-                break;
-            case 2:
-                stw_le_p(hdst + i, v);
-                break;
-            case 4:
-                stl_le_p(hdst + i, v);
-                break;
-            default:
-                stq_le_p(hdst + i, v);
-                break;
+        if (size == 1) {
+            memset(hdst, env->regs[R_EAX], bytes);    /* libc's memset */
+        } else {
+            for (uint64_t i = 0; i < bytes; i += size) {
+                stn_le_p(hdst + i, size, env->regs[R_EAX]);
             }
         }
         if (taint_shadow_page_dirty(rdst)) {
